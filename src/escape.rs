@@ -1,0 +1,82 @@
+//! Escaping of untrusted bytes before they reach the terminal, a log or a report.
+//!
+//! The rules are redis-cli's `sdscatrepr`: `\\` and `"` are backslash-escaped, `\n \r \t \a \b`
+//! get their C escapes, printable ASCII (0x20..=0x7e) passes through, and every other byte
+//! (control bytes, DEL, all bytes >= 0x80 including UTF-8 sequences, so bidi overrides too) is
+//! written as `\xHH`. The output is therefore pure printable ASCII and can never form a control
+//! sequence.
+
+/// Escapes `bytes` the way redis-cli prints a bulk string, *with* the surrounding quotes:
+/// `k\x1b]` becomes `"k\x1b]"`.
+pub fn quoted(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len() + 2);
+    out.push('"');
+    push_escaped(&mut out, bytes);
+    out.push('"');
+    out
+}
+
+/// Escapes `bytes` with the same rules as [`quoted`] but without the quotes; used for names and
+/// values shown in table cells (client names, error prefixes, config values).
+pub fn plain(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    push_escaped(&mut out, bytes);
+    out
+}
+
+/// [`plain`] for a `&str` that came from outside.
+pub fn plain_str(s: &str) -> String {
+    plain(s.as_bytes())
+}
+
+fn push_escaped(out: &mut String, bytes: &[u8]) {
+    use std::fmt::Write as _;
+    for &b in bytes {
+        match b {
+            b'\\' => out.push_str("\\\\"),
+            b'"' => out.push_str("\\\""),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x07 => out.push_str("\\a"),
+            0x08 => out.push_str("\\b"),
+            0x20..=0x7e => out.push(char::from(b)),
+            _ => {
+                let _ = write!(out, "\\x{b:02x}");
+            }
+        }
+    }
+}
+
+/// True when `s` contains only bytes that [`plain`] passes through unchanged *and* no
+/// backslash or quote, i.e. escaping it would be the identity.
+pub fn is_clean(s: &str) -> bool {
+    s.bytes()
+        .all(|b| (0x20..=0x7e).contains(&b) && b != b'\\' && b != b'"')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_like_redis_cli() {
+        assert_eq!(
+            quoted(b"k\x1b]0;PWNED\x07\x1b[2J"),
+            r#""k\x1b]0;PWNED\a\x1b[2J""#
+        );
+    }
+
+    #[test]
+    fn utf8_and_bidi_become_hex() {
+        assert_eq!(plain("a\u{202e}b".as_bytes()), r"a\xe2\x80\xaeb");
+        assert_eq!(plain(b"\x7f\x9b"), r"\x7f\x9b");
+    }
+
+    #[test]
+    fn specials() {
+        assert_eq!(quoted(b"a\"b\\c\n\r\t\x08"), r#""a\"b\\c\n\r\t\b""#);
+        assert!(is_clean("abc def"));
+        assert!(!is_clean("a\"b"));
+    }
+}

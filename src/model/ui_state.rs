@@ -1,0 +1,64 @@
+//! What the user sees besides the data: focus, zoom, overlays, pause.
+
+use serde::Serialize;
+
+/// The six panes, in the order of their number keys `1`–`6`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Default)]
+pub enum PaneId {
+    #[default]
+    Memory,
+    Clients,
+    Slowlog,
+    Persistence,
+    HitRate,
+    Errors,
+}
+
+impl PaneId {
+    pub const ALL: [PaneId; 6] = [
+        PaneId::Memory,
+        PaneId::Clients,
+        PaneId::Slowlog,
+        PaneId::Persistence,
+        PaneId::HitRate,
+        PaneId::Errors,
+    ];
+
+    /// Title shown in the pane border, with its number key.
+    pub fn title(self) -> &'static str {
+        match self {
+            PaneId::Memory => "1 Memory",
+            PaneId::Clients => "2 Clients",
+            PaneId::Slowlog => "3 Slowlog",
+            PaneId::Persistence => "4 Persistence",
+            PaneId::HitRate => "5 Hit rate",
+            PaneId::Errors => "6 Errors/latency",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Self::ALL.iter().position(|p| *p == self).unwrap_or(0)
+    }
+
+    /// Next pane in reading order, wrapping.
+    pub fn next(self) -> Self {
+        Self::ALL[(self.index() + 1) % Self::ALL.len()]
+    }
+
+    /// Previous pane in reading order, wrapping.
+    pub fn prev(self) -> Self {
+        Self::ALL[(self.index() + Self::ALL.len() - 1) % Self::ALL.len()]
+    }
+}
+
+/// Screen state that is not data.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UiState {
+    pub focus: PaneId,
+    /// Focused pane shown full-screen.
+    pub zoomed: bool,
+    /// Help overlay open.
+    pub help: bool,
+    /// Display frozen (collection continues, the view is not rebuilt).
+    pub paused: bool,
+}

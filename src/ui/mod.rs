@@ -1,0 +1,1 @@
+//! Rendering: one function per pane, drawing a [`crate::model::view::Snapshot`].
