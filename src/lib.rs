@@ -3,5 +3,6 @@
 pub mod collect;
 pub mod escape;
 pub mod model;
+pub mod msg;
 pub mod ui;
 pub mod target;

@@ -1,4 +1,12 @@
-//! The model: state, history, derived figures. Pure: no I/O, no clock reads.
+//! The model: state, history, derived figures. Pure: no I/O, no clock reads (time comes in
+//! the messages).
 
+pub mod clients;
+pub mod counters;
+pub mod derive;
+pub mod health;
+pub mod instance;
+pub mod ring;
+pub mod state;
 pub mod ui_state;
 pub mod view;

@@ -1,0 +1,184 @@
+//! Opening one connection to a target: TCP / unix socket / TLS (rustls, with SNI), then AUTH,
+//! SELECT and `CLIENT SETNAME redtriage`, each under the configured timeout. Failures are
+//! classified so the header can say `DOWN (refused)`, `UNRESPONSIVE` or `AUTH FAILED`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use redis::aio::MultiplexedConnection;
+use tokio::net::{TcpStream, UnixStream};
+use tokio::time::timeout;
+
+use super::types::CollectError;
+use crate::escape;
+use crate::target::{Address, Target, TlsSettings};
+
+/// Where a connection attempt stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConnectFailure {
+    /// The socket connect itself failed or timed out: nothing listens (DOWN).
+    Socket(CollectError),
+    /// The socket is open but the server did not answer the handshake in time (UNRESPONSIVE).
+    NoReply,
+    /// AUTH rejected (AUTH FAILED).
+    Auth(String),
+    /// Anything else during the handshake (TLS, protocol, server error).
+    Handshake(CollectError),
+}
+
+/// Classifies a redis-rs error into what a pane can show.
+pub fn classify(err: &redis::RedisError) -> CollectError {
+    if err.is_timeout() {
+        return CollectError::Timeout;
+    }
+    if err.is_connection_refusal() {
+        return CollectError::Refused;
+    }
+    let detail = err.detail().unwrap_or_default();
+    match err.code() {
+        Some("NOPERM") => CollectError::NoPerm,
+        Some("LOADING") => CollectError::Loading,
+        Some("WRONGPASS" | "NOAUTH") => CollectError::Auth(escape::plain_str(detail)),
+        Some("ERR") if detail.starts_with("unknown command") => CollectError::UnknownCommand,
+        Some("ERR") if detail.contains("invalid password") || detail.contains("without any password") => {
+            CollectError::Auth(escape::plain_str(detail))
+        }
+        Some(code) => CollectError::Server(escape::plain_str(&format!("{code} {detail}"))),
+        None if err.is_io_error() => CollectError::Connect(escape::plain_str(&err.to_string())),
+        None => CollectError::Protocol(escape::plain_str(&err.to_string())),
+    }
+}
+
+/// Runs one command with the timeout; a server error reply becomes an `Err`.
+pub async fn query(
+    conn: &mut MultiplexedConnection,
+    cmd: &redis::Cmd,
+    limit: Duration,
+) -> Result<redis::Value, CollectError> {
+    match timeout(limit, cmd.query_async::<redis::Value>(conn)).await {
+        Err(_) => Err(CollectError::Timeout),
+        Ok(Err(e)) => Err(classify(&e)),
+        Ok(Ok(redis::Value::ServerError(e))) => Err(classify(&e.into())),
+        Ok(Ok(v)) => Ok(v),
+    }
+}
+
+fn io_error(e: &std::io::Error) -> CollectError {
+    if e.kind() == std::io::ErrorKind::ConnectionRefused {
+        CollectError::Refused
+    } else {
+        CollectError::Connect(escape::plain_str(&e.to_string()))
+    }
+}
+
+/// Opens, authenticates and names a connection. The returned driver task ends when the
+/// connection is dropped.
+pub async fn connect(
+    target: &Target,
+    limit: Duration,
+) -> Result<MultiplexedConnection, ConnectFailure> {
+    let info = redis::RedisConnectionInfo::default().set_skip_set_lib_name();
+    let conn = match &target.address {
+        Address::Unix { path } => {
+            let stream = timeout(limit, UnixStream::connect(path))
+                .await
+                .map_err(|_| ConnectFailure::Socket(CollectError::Timeout))?
+                .map_err(|e| ConnectFailure::Socket(io_error(&e)))?;
+            wrap(&info, stream, limit).await?
+        }
+        Address::Tcp { host, port } => {
+            let stream = timeout(limit, TcpStream::connect((host.as_str(), *port)))
+                .await
+                .map_err(|_| ConnectFailure::Socket(CollectError::Timeout))?
+                .map_err(|e| ConnectFailure::Socket(io_error(&e)))?;
+            let _ = stream.set_nodelay(true);
+            match &target.tls {
+                None => wrap(&info, stream, limit).await?,
+                Some(tls) => {
+                    let tls_stream = tls_handshake(stream, host, tls, limit).await?;
+                    wrap(&info, tls_stream, limit).await?
+                }
+            }
+        }
+    };
+    handshake(conn, target, limit).await
+}
+
+async fn wrap<C>(
+    info: &redis::RedisConnectionInfo,
+    stream: C,
+    limit: Duration,
+) -> Result<MultiplexedConnection, ConnectFailure>
+where
+    C: Unpin + tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + 'static,
+{
+    let (conn, driver) = match timeout(limit, MultiplexedConnection::new_with_config(info, stream, redis::AsyncConnectionConfig::default())).await {
+        Err(_) => return Err(ConnectFailure::NoReply),
+        Ok(Err(e)) => return Err(ConnectFailure::Handshake(classify(&e))),
+        Ok(Ok(pair)) => pair,
+    };
+    tokio::spawn(driver);
+    Ok(conn)
+}
+
+async fn handshake(
+    mut conn: MultiplexedConnection,
+    target: &Target,
+    limit: Duration,
+) -> Result<MultiplexedConnection, ConnectFailure> {
+    let fail = |e: CollectError| match e {
+        CollectError::Timeout => ConnectFailure::NoReply,
+        CollectError::Auth(m) => ConnectFailure::Auth(m),
+        other => ConnectFailure::Handshake(other),
+    };
+    if let Some(password) = &target.password {
+        let mut auth = redis::cmd("AUTH");
+        if let Some(user) = &target.user {
+            auth.arg(user);
+        }
+        auth.arg(password.expose());
+        match query(&mut conn, &auth, limit).await {
+            Ok(_) => {}
+            // A server error to AUTH is an auth failure whatever its code.
+            Err(CollectError::Server(m)) => return Err(ConnectFailure::Auth(m)),
+            Err(e) => return Err(fail(e)),
+        }
+    }
+    if target.db != 0 {
+        query(&mut conn, redis::cmd("SELECT").arg(target.db), limit)
+            .await
+            .map_err(fail)?;
+    }
+    // Naming is best effort: CLIENT may be renamed away or forbidden by the ACL.
+    match query(&mut conn, redis::cmd("CLIENT").arg("SETNAME").arg("redtriage"), limit).await {
+        Ok(_) | Err(CollectError::NoPerm | CollectError::UnknownCommand | CollectError::Server(_)) => {
+            Ok(conn)
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+async fn tls_handshake(
+    stream: TcpStream,
+    host: &str,
+    tls: &TlsSettings,
+    limit: Duration,
+) -> Result<tokio_rustls::client::TlsStream<TcpStream>, ConnectFailure> {
+    let config = super::tls::client_config(tls)
+        .map_err(|e| ConnectFailure::Handshake(CollectError::Connect(escape::plain_str(&e))))?;
+    let name = tls.sni.clone().unwrap_or_else(|| host.to_string());
+    let server_name = rustls::pki_types::ServerName::try_from(name.clone()).map_err(|_| {
+        ConnectFailure::Handshake(CollectError::Connect(format!(
+            "invalid TLS server name {}",
+            escape::quoted(name.as_bytes())
+        )))
+    })?;
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    match timeout(limit, connector.connect(server_name, stream)).await {
+        Err(_) => Err(ConnectFailure::NoReply),
+        Ok(Err(e)) => Err(ConnectFailure::Handshake(CollectError::Connect(
+            escape::plain_str(&format!("TLS: {e}")),
+        ))),
+        Ok(Ok(s)) => Ok(s),
+    }
+}

@@ -1,0 +1,334 @@
+//! The Redis poller: one task per target, its own connection, one request in flight, a timeout
+//! on every call, `MissedTickBehavior::Skip`, reconnect with capped backoff and jitter.
+//!
+//! Cost per tick: `PING`, `INFO`, `SLOWLOG GET 1` (newest id probe), `LATENCY LATEST`; the full
+//! `SLOWLOG GET`/`SLOWLOG LEN` only when the newest id moved. Slow cadence: `INFO commandstats`,
+//! `CONFIG GET` of the named keys, `CLIENT LIST` (skipped above the client limit). A command the
+//! server refuses (`NOPERM`, unknown) is not retried for a minute, so redtriage does not fill the
+//! server's errorstats with its own errors.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant, SystemTime};
+
+use redis::aio::MultiplexedConnection;
+use tokio::sync::mpsc;
+use tokio::time::MissedTickBehavior;
+
+use super::connect::{self, ConnectFailure, query};
+use super::parse;
+use super::types::{ClientListResult, CollectError, ConfigValues, Info, Sample};
+use crate::msg::{LinkEvent, Msg, TargetId};
+use crate::target::{PollSettings, Target};
+
+/// Consecutive timeouts after which the connection is dropped and rebuilt (a late reply on a
+/// kept connection is matched by the multiplexer, but a hung peer must not keep a dead socket).
+const TIMEOUTS_BEFORE_RECONNECT: u32 = 2;
+/// How long a refused command (NOPERM, unknown command) is left alone.
+const REFUSED_RETRY: Duration = Duration::from_secs(60);
+/// Slowlog entries fetched at most in one go.
+const SLOWLOG_MAX: u64 = 128;
+
+/// Capped exponential backoff with ±20 % jitter.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    base: Duration,
+    cap: Duration,
+    attempt: u32,
+}
+
+impl Backoff {
+    pub fn new(base: Duration, cap: Duration) -> Self {
+        Self {
+            base,
+            cap,
+            attempt: 0,
+        }
+    }
+
+    /// Delay before the next attempt; grows until the cap.
+    pub fn next_delay(&mut self) -> Duration {
+        let exp = self.base.saturating_mul(1u32 << self.attempt.min(16));
+        self.attempt = self.attempt.saturating_add(1);
+        let d = exp.min(self.cap);
+        let jitter = rand::random_range(0.8..1.2);
+        d.mul_f64(jitter)
+    }
+
+    pub fn reset(&mut self) {
+        self.attempt = 0;
+    }
+}
+
+/// One poller: owns its connection and its cadence bookkeeping.
+pub struct Poller {
+    id: TargetId,
+    target: Target,
+    settings: PollSettings,
+    tx: mpsc::Sender<Msg>,
+    conn: Option<MultiplexedConnection>,
+    backoff: Backoff,
+    next_attempt: Instant,
+    timeouts_in_row: u32,
+    last_reply: Option<Instant>,
+    slow_due: Instant,
+    newest_slowlog_id: Option<u64>,
+    refused_until: HashMap<&'static str, Instant>,
+    config_multi_arg: bool,
+}
+
+impl Poller {
+    pub fn new(id: TargetId, target: Target, settings: PollSettings, tx: mpsc::Sender<Msg>) -> Self {
+        let now = Instant::now();
+        let cap = settings.timeout.max(Duration::from_secs(10));
+        Self {
+            id,
+            target,
+            backoff: Backoff::new(settings.interval.min(Duration::from_secs(1)), cap),
+            settings,
+            tx,
+            conn: None,
+            next_attempt: now,
+            timeouts_in_row: 0,
+            last_reply: None,
+            slow_due: now,
+            newest_slowlog_id: None,
+            refused_until: HashMap::new(),
+            config_multi_arg: true,
+        }
+    }
+
+    /// Runs until the receiver is gone.
+    pub async fn run(mut self) {
+        let mut ticker = tokio::time::interval(self.settings.interval);
+        ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
+        loop {
+            ticker.tick().await;
+            if self.tx.is_closed() {
+                return;
+            }
+            self.tick().await;
+        }
+    }
+
+    /// One tick: connect if needed (respecting the backoff), else poll.
+    pub async fn tick(&mut self) {
+        if self.conn.is_none() {
+            if Instant::now() < self.next_attempt {
+                return;
+            }
+            self.try_connect().await;
+            if self.conn.is_none() {
+                return;
+            }
+        }
+        self.poll().await;
+    }
+
+    async fn send(&self, msg: Msg) {
+        let _ = self.tx.send(msg).await;
+    }
+
+    async fn link(&self, event: LinkEvent) {
+        self.send(Msg::Link {
+            target: self.id,
+            at: Instant::now(),
+            event,
+        })
+        .await;
+    }
+
+    async fn try_connect(&mut self) {
+        match connect::connect(&self.target, self.settings.timeout).await {
+            Ok(conn) => {
+                self.conn = Some(conn);
+                self.backoff.reset();
+                self.timeouts_in_row = 0;
+                self.last_reply = Some(Instant::now());
+                self.slow_due = Instant::now();
+                self.link(LinkEvent::Connected).await;
+            }
+            Err(failure) => {
+                let mut delay = self.backoff.next_delay();
+                let event = match failure {
+                    ConnectFailure::Socket(e) | ConnectFailure::Handshake(e) => LinkEvent::Down(e),
+                    ConnectFailure::NoReply => LinkEvent::NoReply {
+                        last_reply: self.last_reply,
+                    },
+                    ConnectFailure::Auth(m) => {
+                        // Wrong credentials do not fix themselves: retry slowly, no storm.
+                        delay = delay.max(Duration::from_secs(5));
+                        LinkEvent::AuthFailed(m)
+                    }
+                };
+                self.next_attempt = Instant::now() + delay;
+                self.link(event).await;
+            }
+        }
+    }
+
+    /// A command timed out: say so, and rebuild the connection after a few in a row.
+    async fn on_timeout(&mut self) {
+        self.timeouts_in_row += 1;
+        if self.timeouts_in_row >= TIMEOUTS_BEFORE_RECONNECT {
+            self.conn = None;
+            self.next_attempt = Instant::now();
+        }
+        self.link(LinkEvent::NoReply {
+            last_reply: self.last_reply,
+        })
+        .await;
+    }
+
+    /// The connection broke (reset, EOF): drop it and reconnect on the next tick.
+    async fn on_broken(&mut self, e: CollectError) {
+        self.conn = None;
+        self.next_attempt = Instant::now();
+        self.link(LinkEvent::Down(e)).await;
+    }
+
+    /// Runs `cmd`; on timeout or a broken connection handles it and returns `None`.
+    async fn run_cmd(&mut self, cmd: &redis::Cmd) -> Option<Result<redis::Value, CollectError>> {
+        let conn = self.conn.as_mut()?;
+        let r = query(conn, cmd, self.settings.timeout).await;
+        match r {
+            Err(CollectError::Timeout) => {
+                self.on_timeout().await;
+                None
+            }
+            Err(e @ (CollectError::Connect(_) | CollectError::Refused | CollectError::Protocol(_))) => {
+                self.on_broken(e).await;
+                None
+            }
+            other => {
+                self.timeouts_in_row = 0;
+                self.last_reply = Some(Instant::now());
+                Some(other)
+            }
+        }
+    }
+
+    fn is_refused(&self, name: &'static str) -> bool {
+        self.refused_until
+            .get(name)
+            .is_some_and(|until| Instant::now() < *until)
+    }
+
+    fn note_refusal<T>(&mut self, name: &'static str, r: &Result<T, CollectError>) {
+        if matches!(r, Err(CollectError::NoPerm | CollectError::UnknownCommand)) {
+            self.refused_until.insert(name, Instant::now() + REFUSED_RETRY);
+        }
+    }
+
+    async fn poll(&mut self) {
+        let at = Instant::now();
+        let wall = SystemTime::now();
+        let Some(ping) = self.run_cmd(&redis::cmd("PING")).await else {
+            return;
+        };
+        let ping_rtt = at.elapsed();
+        let _ = ping; // LOADING and NOPERM still prove the server answers.
+        let Some(info) = self.run_cmd(&redis::cmd("INFO")).await else {
+            return;
+        };
+        let info = match info.and_then(|v| bulk_bytes(&v)) {
+            Ok(bytes) => parse::parse_info(&bytes),
+            Err(e) => {
+                self.link(LinkEvent::Failed(e)).await;
+                return;
+            }
+        };
+        let mut sample = Sample {
+            at,
+            wall,
+            ping_rtt,
+            info,
+            slowlog: None,
+            slowlog_len: None,
+            latency_latest: None,
+            commandstats: None,
+            config: None,
+            clients: None,
+        };
+        if self.fast_extras(&mut sample).await.is_none() {
+            return;
+        }
+        if Instant::now() >= self.slow_due {
+            self.slow_due = Instant::now() + self.settings.slow_interval;
+            if self.slow_extras(&mut sample).await.is_none() {
+                return;
+            }
+        }
+        self.send(Msg::Sample {
+            target: self.id,
+            sample: Box::new(sample),
+        })
+        .await;
+    }
+}
+
+mod extras;
+
+/// The bytes of a bulk/verbatim/simple string reply.
+pub(crate) fn bulk_bytes(v: &redis::Value) -> Result<Vec<u8>, CollectError> {
+    match v {
+        redis::Value::BulkString(b) => Ok(b.clone()),
+        redis::Value::SimpleString(s) => Ok(s.as_bytes().to_vec()),
+        redis::Value::VerbatimString { text, .. } => Ok(text.as_bytes().to_vec()),
+        other => Err(CollectError::Protocol(format!(
+            "expected a string reply, got {}",
+            crate::escape::plain_str(&format!("{other:?}"))
+        ))),
+    }
+}
+
+/// Is CLIENT LIST affordable right now?
+pub(crate) fn client_list_allowed(info: &Info, limit: u64) -> Result<(), ClientListResult> {
+    let connected = info.connected_clients.unwrap_or(0);
+    if connected > limit {
+        Err(ClientListResult::Skipped { connected, limit })
+    } else {
+        Ok(())
+    }
+}
+
+pub(crate) fn config_from_pairs(pairs: Vec<ConfigValues>) -> ConfigValues {
+    let mut all = ConfigValues::default();
+    for p in pairs {
+        all.values.extend(p.values);
+    }
+    all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_to_cap_with_jitter() {
+        let mut b = Backoff::new(Duration::from_millis(500), Duration::from_secs(10));
+        let first = b.next_delay();
+        assert!(first >= Duration::from_millis(400) && first <= Duration::from_millis(600));
+        for _ in 0..20 {
+            let d = b.next_delay();
+            assert!(d <= Duration::from_secs(12), "{d:?}");
+        }
+        assert!(b.next_delay() >= Duration::from_secs(8));
+        b.reset();
+        assert!(b.next_delay() <= Duration::from_millis(600));
+    }
+
+    #[test]
+    fn client_list_skipped_above_limit() {
+        let info = Info {
+            connected_clients: Some(5001),
+            ..Info::default()
+        };
+        assert_eq!(
+            client_list_allowed(&info, 5000),
+            Err(ClientListResult::Skipped {
+                connected: 5001,
+                limit: 5000
+            })
+        );
+    }
+}

@@ -1,0 +1,126 @@
+//! The optional commands of a tick: slowlog and latency every tick, the rest on the slow cadence.
+//! Each returns `None` when the connection timed out or broke (the tick is then abandoned).
+
+use super::{Poller, SLOWLOG_MAX, bulk_bytes, client_list_allowed, config_from_pairs};
+use crate::collect::parse;
+use crate::collect::types::{ClientListResult, CollectError, ConfigValues, Sample};
+
+impl Poller {
+    /// `SLOWLOG GET 1` as the newest-id probe, the full fetch when it moved, `LATENCY LATEST`.
+    pub(super) async fn fast_extras(&mut self, sample: &mut Sample) -> Option<()> {
+        if !self.is_refused("SLOWLOG") {
+            let probe = self
+                .run_cmd(redis::cmd("SLOWLOG").arg("GET").arg(1))
+                .await?
+                .and_then(|v| parse::parse_slowlog(&v));
+            self.note_refusal("SLOWLOG", &probe);
+            match probe {
+                Ok(newest) => {
+                    let newest_id = newest.first().map(|e| e.id);
+                    if newest_id != self.newest_slowlog_id || sample.slowlog_len.is_none() {
+                        self.fetch_slowlog(sample, newest_id).await?;
+                    }
+                }
+                Err(e) => sample.slowlog = Some(Err(e)),
+            }
+        }
+        if !self.is_refused("LATENCY") {
+            let latest = self
+                .run_cmd(redis::cmd("LATENCY").arg("LATEST"))
+                .await?
+                .and_then(|v| parse::parse_latency_latest(&v));
+            self.note_refusal("LATENCY", &latest);
+            sample.latency_latest = Some(latest);
+        }
+        Some(())
+    }
+
+    async fn fetch_slowlog(&mut self, sample: &mut Sample, newest_id: Option<u64>) -> Option<()> {
+        let moved = newest_id != self.newest_slowlog_id;
+        if moved {
+            let count = match (self.newest_slowlog_id, newest_id) {
+                (Some(old), Some(new)) if new > old => (new - old).min(SLOWLOG_MAX),
+                _ => SLOWLOG_MAX,
+            };
+            let entries = self
+                .run_cmd(redis::cmd("SLOWLOG").arg("GET").arg(count))
+                .await?
+                .and_then(|v| parse::parse_slowlog(&v));
+            if entries.is_ok() {
+                self.newest_slowlog_id = newest_id;
+            }
+            sample.slowlog = Some(entries);
+        }
+        let len = self
+            .run_cmd(redis::cmd("SLOWLOG").arg("LEN"))
+            .await?
+            .and_then(|v| match v {
+                redis::Value::Int(n) => Ok(u64::try_from(n).unwrap_or(0)),
+                other => Err(CollectError::Protocol(format!("SLOWLOG LEN: {other:?}"))),
+            });
+        sample.slowlog_len = Some(len);
+        Some(())
+    }
+
+    /// `INFO commandstats`, `CONFIG GET` of the named keys, `CLIENT LIST`.
+    pub(super) async fn slow_extras(&mut self, sample: &mut Sample) -> Option<()> {
+        let stats = self
+            .run_cmd(redis::cmd("INFO").arg("commandstats"))
+            .await?
+            .and_then(|v| bulk_bytes(&v))
+            .map(|b| parse::parse_info(&b).commandstats);
+        sample.commandstats = Some(stats);
+        if !self.is_refused("CONFIG") {
+            let config = self.fetch_config().await?;
+            self.note_refusal("CONFIG", &config);
+            sample.config = Some(config);
+        }
+        if self.is_refused("CLIENT") {
+            return Some(());
+        }
+        let limit = self.settings.client_list_max_clients;
+        sample.clients = Some(match client_list_allowed(&sample.info, limit) {
+            Err(skipped) => Ok(skipped),
+            Ok(()) => {
+                let list = self
+                    .run_cmd(redis::cmd("CLIENT").arg("LIST"))
+                    .await?
+                    .and_then(|v| bulk_bytes(&v))
+                    .map(|b| ClientListResult::Listed {
+                        clients: parse::parse_client_list(&b),
+                    });
+                self.note_refusal("CLIENT", &list);
+                list
+            }
+        });
+        Some(())
+    }
+
+    /// One `CONFIG GET k1 k2 …` (7.0+), or one per key on older servers.
+    async fn fetch_config(&mut self) -> Option<Result<ConfigValues, CollectError>> {
+        let name = self.settings.config_command.clone();
+        if self.config_multi_arg {
+            let mut cmd = redis::cmd(&name);
+            cmd.arg("GET");
+            for k in ConfigValues::KEYS {
+                cmd.arg(k);
+            }
+            let r = self.run_cmd(&cmd).await?;
+            match r {
+                Err(CollectError::Server(ref m)) if m.contains("wrong number of arguments") => {
+                    self.config_multi_arg = false;
+                }
+                other => return Some(other.and_then(|v| parse::parse_config(&v))),
+            }
+        }
+        let mut parts = Vec::new();
+        for k in ConfigValues::KEYS {
+            let r = self.run_cmd(redis::cmd(&name).arg("GET").arg(k)).await?;
+            match r.and_then(|v| parse::parse_config(&v)) {
+                Ok(p) => parts.push(p),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        Some(Ok(config_from_pairs(parts)))
+    }
+}

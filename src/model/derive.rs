@@ -1,0 +1,384 @@
+//! Builds the [`Snapshot`] (every figure the panes show) from an [`Instance`] at `now`.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use super::health;
+use super::instance::{Instance, LATENCY_WINDOW, Link};
+use super::view::{
+    ConnState, ErrorRate, ErrorsPane, Header, Health, HitRatePane, MemoryPane, PaneStatus,
+    PersistencePane, SCHEMA_VERSION, SlowlogPane, SlowlogRow, Snapshot, Verdict,
+};
+use crate::collect::types::CollectError;
+use crate::target::Thresholds;
+
+/// Inputs that are not part of the instance.
+#[derive(Debug, Clone, Copy)]
+pub struct ViewOptions<'a> {
+    pub thresholds: &'a Thresholds,
+    /// Sparkline points to include (the widest a pane can draw).
+    pub spark_len: usize,
+    pub paused: bool,
+}
+
+fn secs(d: Duration) -> u64 {
+    d.as_secs()
+}
+
+impl Instance {
+    /// Is the last good data current (link up and a sample in)?
+    fn fresh(&self) -> bool {
+        self.link == Link::Up && self.info.is_some()
+    }
+
+    /// Freshness for panes fed by INFO.
+    fn info_status(&self, now: Instant) -> PaneStatus {
+        match (self.fresh(), self.last_sample_at) {
+            (_, None) => PaneStatus::Pending,
+            (true, Some(_)) => PaneStatus::Ok,
+            (false, Some(at)) => PaneStatus::Stale {
+                age_secs: secs(now.saturating_duration_since(at)),
+            },
+        }
+    }
+
+    fn slot_status(&self, now: Instant, error: Option<&CollectError>) -> PaneStatus {
+        match error {
+            Some(e) => PaneStatus::Error {
+                message: e.to_string(),
+            },
+            None => self.info_status(now),
+        }
+    }
+
+    /// Wall-clock now, from the last sample's wall time (the model never reads the clock).
+    fn wall_now(&self, now: Instant) -> Option<u64> {
+        let wall = self.last_sample_wall?;
+        let at = self.last_sample_at?;
+        let w = wall + now.saturating_duration_since(at);
+        w.duration_since(UNIX_EPOCH).ok().map(|d| d.as_secs())
+    }
+
+    fn conn_state(&self, now: Instant) -> ConnState {
+        match &self.link {
+            Link::Connecting => ConnState::Connecting,
+            Link::Up => match &self.info {
+                Some(i) if i.loading == Some(true) => ConnState::Loading {
+                    percent: i.loading_loaded_perc,
+                },
+                _ => ConnState::Up,
+            },
+            Link::Down { reason } => ConnState::Down {
+                reason: reason.clone(),
+            },
+            Link::NoReply { last_reply } => ConnState::Unresponsive {
+                no_reply_secs: secs(now.saturating_duration_since(last_reply.unwrap_or(self.link_since))),
+            },
+            Link::AuthFailed { message } => ConnState::AuthFailed {
+                message: message.clone(),
+            },
+        }
+    }
+
+    /// maxmemory from CONFIG when known, else from INFO memory.
+    fn maxmemory(&self) -> Option<u64> {
+        self.config
+            .value
+            .as_ref()
+            .and_then(|c| c.get_u64("maxmemory"))
+            .or_else(|| self.info.as_ref().and_then(|i| i.maxmemory))
+    }
+
+    pub(super) fn maxclients(&self) -> Option<u64> {
+        self.config
+            .value
+            .as_ref()
+            .and_then(|c| c.get_u64("maxclients"))
+            .or_else(|| self.info.as_ref().and_then(|i| i.maxclients))
+    }
+
+    /// PING p50/p99/max over the latency window, µs.
+    fn ping_stats(&self) -> Option<(u64, u64, u64)> {
+        let mut w = self.ping_hist.tail(LATENCY_WINDOW);
+        if w.is_empty() {
+            return None;
+        }
+        w.sort_unstable();
+        let pick = |q: f64| w[((w.len() - 1) as f64 * q).round() as usize];
+        Some((pick(0.5), pick(0.99), w[w.len() - 1]))
+    }
+
+    /// The whole view.
+    pub fn snapshot(&self, now: Instant, opts: ViewOptions<'_>) -> Snapshot {
+        let memory = self.memory_pane(now, opts);
+        let clients = self.clients_pane(now, opts);
+        let hit_rate = self.hit_rate_pane(now, opts);
+        let errors = self.errors_pane(now, opts);
+        let health = self.health(&memory, &clients, &hit_rate, &errors, opts.thresholds, now);
+        Snapshot {
+            schema: SCHEMA_VERSION,
+            header: self.header(now, opts, health, errors.ping_p50_us),
+            slowlog: self.slowlog_pane(now),
+            persistence: self.persistence_pane(now),
+            memory,
+            clients,
+            hit_rate,
+            errors,
+        }
+    }
+
+    fn header(&self, now: Instant, opts: ViewOptions<'_>, health: Health, p50: Option<u64>) -> Header {
+        let connection = self.conn_state(now);
+        let info = self.info.as_ref();
+        let stale_secs = match self.info_status(now) {
+            PaneStatus::Stale { age_secs } => Some(age_secs),
+            _ => None,
+        };
+        let uptime_secs = info.and_then(|i| i.uptime_in_seconds).map(|u| {
+            // Advance the uptime between samples while the link is up.
+            let since = self.last_sample_at.map_or(0, |a| secs(now.saturating_duration_since(a)));
+            if self.fresh() { u + since } else { u }
+        });
+        Header {
+            target: self.display.clone(),
+            connection_label: connection.label(),
+            connection,
+            since_secs: secs(now.saturating_duration_since(self.link_since)),
+            last_error: self.last_error.clone(),
+            role: info.and_then(|i| i.role.clone()),
+            version: info.and_then(|i| i.redis_version.clone()),
+            uptime_secs,
+            restarts_seen: self.restarts,
+            last_restart_ago_secs: self.last_restart.map(|t| secs(now.saturating_duration_since(t))),
+            ops_per_sec: self.rates.ops,
+            latency_p50_us: p50,
+            stale_secs,
+            paused: opts.paused,
+            health,
+            notices: self.notices(now),
+        }
+    }
+
+    fn notices(&self, now: Instant) -> Vec<String> {
+        let mut out: Vec<String> = self
+            .notices
+            .iter()
+            .rev()
+            .map(|(t, text)| format!("{text}, {}s ago", secs(now.saturating_duration_since(*t))))
+            .collect();
+        if let Some(e) = &self.config.error {
+            out.push(format!("CONFIG GET unavailable ({e}): limits and policy from INFO"));
+        }
+        out
+    }
+
+    fn health(
+        &self,
+        memory: &MemoryPane,
+        clients: &super::view::ClientsPane,
+        hit: &HitRatePane,
+        errors: &ErrorsPane,
+        th: &Thresholds,
+        now: Instant,
+    ) -> Health {
+        let reachable = matches!(self.link, Link::Up);
+        let fresh = self.fresh();
+        let pick = |v: Option<u64>| if fresh { v } else { None };
+        let uptime = self.info.as_ref().and_then(|i| i.uptime_in_seconds);
+        let lookups = hit.lookups_per_sec.or_else(|| self.hit_rate_over(now, Duration::from_secs(60)).map(|r| r.1));
+        let items = vec![
+            health::memory(pick(memory.used_bytes), memory.max_bytes, th),
+            health::hit_rate(
+                if fresh { hit.m1_percent } else { None },
+                if fresh && self.hits.len() >= 2 { Some(lookups.unwrap_or(0.0)) } else { None },
+                th,
+            ),
+            health::latency(pick(errors.ping_p50_us), th),
+            health::clients(pick(clients.connected), clients.max, th),
+            health::uptime(reachable, pick(uptime), th),
+        ];
+        let overall = if reachable {
+            items
+                .iter()
+                .map(|i| i.verdict)
+                .filter(|v| *v != Verdict::Unknown)
+                .max()
+                .unwrap_or(Verdict::Unknown)
+        } else {
+            Verdict::Unknown
+        };
+        Health { overall, items }
+    }
+
+    fn memory_pane(&self, now: Instant, opts: ViewOptions<'_>) -> MemoryPane {
+        let info = self.info.as_ref();
+        let used = info.and_then(|i| i.used_memory);
+        let max = self.maxmemory();
+        let used_percent = match (used, max) {
+            (Some(u), Some(m)) if m > 0 => Some(u as f64 * 100.0 / m as f64),
+            _ => None,
+        };
+        let policy = self
+            .config
+            .value
+            .as_ref()
+            .and_then(|c| c.get("maxmemory-policy").map(str::to_string))
+            .or_else(|| info.and_then(|i| i.maxmemory_policy.clone()));
+        MemoryPane {
+            status: self.info_status(now),
+            used_bytes: used,
+            max_bytes: max,
+            used_percent,
+            rss_bytes: info.and_then(|i| i.used_memory_rss),
+            peak_bytes: info.and_then(|i| i.used_memory_peak),
+            fragmentation_ratio: info.and_then(|i| i.mem_fragmentation_ratio),
+            evictions_per_sec: self.rates.evictions,
+            policy,
+            verdict: health::memory(used, max, opts.thresholds).verdict,
+            spark: self.mem_hist.tail(opts.spark_len),
+        }
+    }
+
+    fn hit_rate_pane(&self, now: Instant, opts: ViewOptions<'_>) -> HitRatePane {
+        let w = |s| self.hit_rate_over(now, Duration::from_secs(s));
+        let m1 = w(60);
+        let th = opts.thresholds;
+        HitRatePane {
+            status: self.info_status(now),
+            now_percent: w(10).map(|r| r.0),
+            m1_percent: m1.map(|r| r.0),
+            m5_percent: w(300).map(|r| r.0),
+            lookups_per_sec: w(10).map(|r| r.1),
+            target_percent: th.hit_rate_target_percent,
+            verdict: health::hit_rate(m1.map(|r| r.0), Some(0.0), th).verdict,
+            spark: self.hit_hist.tail(opts.spark_len),
+        }
+    }
+
+    fn errors_pane(&self, now: Instant, opts: ViewOptions<'_>) -> ErrorsPane {
+        let stats = self.ping_stats();
+        let mut by_kind: Vec<ErrorRate> = self
+            .info
+            .as_ref()
+            .map(|i| {
+                i.errorstats
+                    .iter()
+                    .map(|(k, total)| ErrorRate {
+                        kind: k.clone(),
+                        total: *total,
+                        per_sec: self.rates.errorstats.get(k).copied(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        by_kind.sort_by(|a, b| {
+            b.per_sec
+                .unwrap_or(0.0)
+                .total_cmp(&a.per_sec.unwrap_or(0.0))
+                .then(b.total.cmp(&a.total))
+        });
+        let threshold = self
+            .config
+            .value
+            .as_ref()
+            .and_then(|c| c.get_u64("latency-monitor-threshold"));
+        ErrorsPane {
+            status: self.info_status(now),
+            errors_per_sec: self.rates.errors,
+            by_kind,
+            ping_p50_us: stats.map(|s| s.0),
+            ping_p99_us: stats.map(|s| s.1),
+            ping_max_us: stats.map(|s| s.2),
+            ping_last_us: self.ping_hist.last().copied(),
+            latency_verdict: health::latency(stats.map(|s| s.0), opts.thresholds).verdict,
+            spark: self.ping_hist.tail(opts.spark_len),
+            latency_events: self.latency.value.clone().unwrap_or_default(),
+            latency_status: self.slot_status(now, self.latency.error.as_ref()),
+            latency_monitor_threshold_ms: threshold,
+        }
+    }
+
+    fn slowlog_pane(&self, now: Instant) -> SlowlogPane {
+        let wall = self.wall_now(now);
+        let entries = self
+            .slowlog
+            .iter()
+            .map(|e| SlowlogRow {
+                id: e.id,
+                age_secs: wall.map_or(0, |w| w.saturating_sub(e.timestamp)),
+                duration_us: e.duration_us,
+                args: e.args.join(" "),
+                client: [e.client_addr.as_str(), e.client_name.as_str()]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            })
+            .collect();
+        let new_per_min = match (self.slowlog_ids.front(), self.slowlog_ids.back()) {
+            (Some((t0, id0)), Some((t1, id1))) if t1 > t0 => {
+                let mins = t1.saturating_duration_since(*t0).as_secs_f64() / 60.0;
+                Some(id1.saturating_sub(*id0) as f64 / mins)
+            }
+            _ => None,
+        };
+        SlowlogPane {
+            status: self.slot_status(now, self.slowlog_error.as_ref()),
+            entries,
+            length: self.slowlog_len.value,
+            new_per_min,
+            threshold_us: self
+                .config
+                .value
+                .as_ref()
+                .and_then(|c| c.get_i64("slowlog-log-slower-than")),
+        }
+    }
+
+    fn persistence_pane(&self, now: Instant) -> PersistencePane {
+        let Some(i) = self.info.as_ref() else {
+            return PersistencePane {
+                status: self.info_status(now),
+                ..PersistencePane::default()
+            };
+        };
+        let wall = self.wall_now(now);
+        let misconf = i.rdb_last_bgsave_status.as_deref() == Some("err");
+        let aof_err = i.aof_last_write_status.as_deref() == Some("err")
+            || i.aof_last_bgrewrite_status.as_deref() == Some("err");
+        let verdict = if misconf || aof_err {
+            Verdict::Crit
+        } else if i.aof_delayed_fsync.unwrap_or(0) > 0 {
+            Verdict::Warn
+        } else {
+            Verdict::Ok
+        };
+        PersistencePane {
+            status: self.info_status(now),
+            rdb_last_save_age_secs: match (wall, i.rdb_last_save_time) {
+                (Some(w), Some(t)) => Some(w.saturating_sub(t)),
+                _ => None,
+            },
+            rdb_changes_since_save: i.rdb_changes_since_last_save,
+            rdb_bgsave_in_progress: i.rdb_bgsave_in_progress,
+            rdb_last_bgsave_status: i.rdb_last_bgsave_status.clone(),
+            save_config: self.config.value.as_ref().and_then(|c| c.get("save").map(str::to_string)),
+            aof_enabled: i.aof_enabled,
+            aof_rewrite_in_progress: i.aof_rewrite_in_progress,
+            aof_last_rewrite_status: i.aof_last_bgrewrite_status.clone(),
+            aof_last_write_status: i.aof_last_write_status.clone(),
+            aof_delayed_fsync: i.aof_delayed_fsync,
+            latest_fork_usec: i.latest_fork_usec,
+            loading: i.loading == Some(true),
+            loading_percent: i.loading_loaded_perc,
+            loading_eta_secs: i.loading_eta_seconds,
+            writes_blocked_misconf: misconf,
+            verdict,
+        }
+    }
+}
+
+/// Unix seconds of a `SystemTime` (0 before the epoch).
+pub fn unix_secs(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
+}

@@ -1,0 +1,191 @@
+//! The runbook's health table as verdicts, thresholds from [`Thresholds`].
+//!
+//! | Metric | Target | Warning | Critical |
+//! |---|---|---|---|
+//! | Memory (of maxmemory) | < 70 % | 80 % | 90 % — no maxmemory at all is a warning |
+//! | Hit rate | > 80 % | < 70 % | < 50 % |
+//! | Latency (PING p50) | < 1 ms | > 5 ms | > 10 ms |
+//! | Clients (of maxclients) | < 80 % | 90 % | 100 % |
+//! | Uptime | no restart | restarted recently | unreachable |
+
+use super::view::{HealthItem, Verdict};
+use crate::target::Thresholds;
+
+/// Memory verdict from used bytes and maxmemory (0 = no limit).
+pub fn memory(used: Option<u64>, max: Option<u64>, th: &Thresholds) -> HealthItem {
+    let target = format!(
+        "warn ≥{:.0}%, crit ≥{:.0}% of maxmemory",
+        th.memory_warn_percent, th.memory_crit_percent
+    );
+    let (verdict, value) = match (used, max) {
+        (Some(_), Some(0)) => (Verdict::Warn, "no maxmemory set".to_string()),
+        (Some(u), Some(m)) => {
+            let pct = u as f64 * 100.0 / m as f64;
+            (
+                at_or_above(pct, th.memory_warn_percent, th.memory_crit_percent),
+                format!("{pct:.1}% of maxmemory"),
+            )
+        }
+        _ => (Verdict::Unknown, "no data".to_string()),
+    };
+    HealthItem {
+        name: "memory",
+        verdict,
+        value,
+        target,
+    }
+}
+
+fn at_or_above(v: f64, warn: f64, crit: f64) -> Verdict {
+    if v >= crit {
+        Verdict::Crit
+    } else if v >= warn {
+        Verdict::Warn
+    } else {
+        Verdict::Ok
+    }
+}
+
+/// Hit rate verdict; `lookups` tells an idle server (OK, nothing to judge) from no data.
+pub fn hit_rate(percent: Option<f64>, lookups: Option<f64>, th: &Thresholds) -> HealthItem {
+    let target = format!(
+        "warn <{:.0}%, crit <{:.0}%",
+        th.hit_rate_warn_percent, th.hit_rate_crit_percent
+    );
+    let (verdict, value) = match (percent, lookups) {
+        (Some(p), _) => {
+            let v = if p < th.hit_rate_crit_percent {
+                Verdict::Crit
+            } else if p < th.hit_rate_warn_percent {
+                Verdict::Warn
+            } else {
+                Verdict::Ok
+            };
+            (v, format!("{p:.1}% over 1m"))
+        }
+        (None, Some(_)) => (Verdict::Ok, "no lookups in the last minute".to_string()),
+        (None, None) => (Verdict::Unknown, "no data yet".to_string()),
+    };
+    HealthItem {
+        name: "hit_rate",
+        verdict,
+        value,
+        target,
+    }
+}
+
+/// Latency verdict from the PING p50, µs.
+pub fn latency(p50_us: Option<u64>, th: &Thresholds) -> HealthItem {
+    let target = format!(
+        "warn >{}ms, crit >{}ms (PING p50)",
+        th.latency_warn_ms, th.latency_crit_ms
+    );
+    let (verdict, value) = match p50_us {
+        Some(us) => {
+            let ms = us as f64 / 1000.0;
+            let v = if ms > th.latency_crit_ms {
+                Verdict::Crit
+            } else if ms > th.latency_warn_ms {
+                Verdict::Warn
+            } else {
+                Verdict::Ok
+            };
+            (v, format!("{ms:.2}ms"))
+        }
+        None => (Verdict::Unknown, "no data".to_string()),
+    };
+    HealthItem {
+        name: "latency",
+        verdict,
+        value,
+        target,
+    }
+}
+
+/// Clients verdict from connected and maxclients.
+pub fn clients(connected: Option<u64>, max: Option<u64>, th: &Thresholds) -> HealthItem {
+    let target = format!(
+        "warn ≥{:.0}%, crit ≥{:.0}% of maxclients",
+        th.clients_warn_percent, th.clients_crit_percent
+    );
+    let (verdict, value) = match (connected, max) {
+        (Some(c), Some(m)) if m > 0 => {
+            let pct = c as f64 * 100.0 / m as f64;
+            (
+                at_or_above(pct, th.clients_warn_percent, th.clients_crit_percent),
+                format!("{c} of {m} ({pct:.1}%)"),
+            )
+        }
+        (Some(c), _) => (Verdict::Ok, format!("{c} (maxclients unknown)")),
+        _ => (Verdict::Unknown, "no data".to_string()),
+    };
+    HealthItem {
+        name: "clients",
+        verdict,
+        value,
+        target,
+    }
+}
+
+/// Uptime verdict: unreachable is critical, a recent restart a warning.
+pub fn uptime(reachable: bool, uptime_secs: Option<u64>, th: &Thresholds) -> HealthItem {
+    let target = format!("warn when restarted <{}s ago", th.uptime_warn_secs);
+    let (verdict, value) = match (reachable, uptime_secs) {
+        (false, _) => (Verdict::Crit, "unreachable".to_string()),
+        (true, Some(u)) if u < th.uptime_warn_secs => {
+            (Verdict::Warn, format!("restarted {u}s ago"))
+        }
+        (true, Some(u)) => (Verdict::Ok, format!("up {u}s")),
+        (true, None) => (Verdict::Unknown, "no data".to_string()),
+    };
+    HealthItem {
+        name: "uptime",
+        verdict,
+        value,
+        target,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use test_case::test_case;
+
+    #[test_case(Some(50), Some(100), Verdict::Ok; "half")]
+    #[test_case(Some(80), Some(100), Verdict::Warn; "eighty")]
+    #[test_case(Some(90), Some(100), Verdict::Crit; "ninety")]
+    #[test_case(Some(10), Some(0), Verdict::Warn; "no maxmemory")]
+    #[test_case(None, None, Verdict::Unknown; "no data")]
+    fn memory_levels(used: Option<u64>, max: Option<u64>, want: Verdict) {
+        assert_eq!(memory(used, max, &Thresholds::default()).verdict, want);
+    }
+
+    #[test_case(Some(85.0), Verdict::Ok)]
+    #[test_case(Some(69.0), Verdict::Warn)]
+    #[test_case(Some(49.0), Verdict::Crit)]
+    fn hit_rate_levels(p: Option<f64>, want: Verdict) {
+        assert_eq!(hit_rate(p, Some(1.0), &Thresholds::default()).verdict, want);
+    }
+
+    #[test_case(500, Verdict::Ok)]
+    #[test_case(6000, Verdict::Warn)]
+    #[test_case(11000, Verdict::Crit)]
+    fn latency_levels(us: u64, want: Verdict) {
+        assert_eq!(latency(Some(us), &Thresholds::default()).verdict, want);
+    }
+
+    #[test_case(70, Verdict::Ok)]
+    #[test_case(90, Verdict::Warn)]
+    #[test_case(100, Verdict::Crit)]
+    fn clients_levels(c: u64, want: Verdict) {
+        assert_eq!(clients(Some(c), Some(100), &Thresholds::default()).verdict, want);
+    }
+
+    #[test]
+    fn uptime_levels() {
+        let th = Thresholds::default();
+        assert_eq!(uptime(false, Some(1000), &th).verdict, Verdict::Crit);
+        assert_eq!(uptime(true, Some(10), &th).verdict, Verdict::Warn);
+        assert_eq!(uptime(true, Some(1000), &th).verdict, Verdict::Ok);
+    }
+}

@@ -1,0 +1,296 @@
+//! Everything known about one target: the link, the latest values, rates, history rings.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::time::{Duration, Instant, SystemTime};
+
+use super::counters::{Counters, Rates};
+use super::ring::{HOUR_AT_1S, Ring};
+use crate::collect::types::{
+    ClientListResult, CollectError, CommandStat, ConfigValues, Info, LatencyEvent, Sample,
+    SlowlogEntry,
+};
+use crate::msg::LinkEvent;
+
+/// Slowlog entries kept (Redis's default `slowlog-max-len` is 128).
+pub const SLOWLOG_KEEP: usize = 128;
+/// Notices kept for the header.
+const NOTICES_KEEP: usize = 8;
+/// PING samples in the latency window.
+pub const LATENCY_WINDOW: usize = 60;
+
+/// The connection as the model knows it (`Loading` is derived from INFO).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Link {
+    Connecting,
+    Up,
+    Down { reason: String },
+    NoReply { last_reply: Option<Instant> },
+    AuthFailed { message: String },
+}
+
+/// One point of the hit/miss counters, for windowed hit rates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HitPoint {
+    pub at: Instant,
+    pub hits: u64,
+    pub misses: u64,
+}
+
+/// A value that may have failed to arrive; keeps the last good one with the error beside it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slot<T> {
+    pub value: Option<T>,
+    pub at: Option<Instant>,
+    pub error: Option<CollectError>,
+}
+
+impl<T> Default for Slot<T> {
+    fn default() -> Self {
+        Self {
+            value: None,
+            at: None,
+            error: None,
+        }
+    }
+}
+
+impl<T> Slot<T> {
+    fn apply(&mut self, at: Instant, r: Option<Result<T, CollectError>>) {
+        match r {
+            None => {}
+            Some(Ok(v)) => {
+                self.value = Some(v);
+                self.at = Some(at);
+                self.error = None;
+            }
+            Some(Err(e)) => self.error = Some(e),
+        }
+    }
+}
+
+/// State of one target.
+#[derive(Debug, Clone)]
+pub struct Instance {
+    /// Target URL with the password masked.
+    pub display: String,
+    pub link: Link,
+    pub link_since: Instant,
+    /// Escaped text of the last link/poll error.
+    pub last_error: Option<String>,
+    pub last_sample_at: Option<Instant>,
+    pub last_sample_wall: Option<SystemTime>,
+    pub info: Option<Info>,
+    pub config: Slot<ConfigValues>,
+    pub clients: Slot<ClientListResult>,
+    pub commandstats: Slot<BTreeMap<String, CommandStat>>,
+    pub latency: Slot<Vec<LatencyEvent>>,
+    pub slowlog_len: Slot<u64>,
+    /// Newest first.
+    pub slowlog: Vec<SlowlogEntry>,
+    pub slowlog_error: Option<CollectError>,
+    /// (time, newest slowlog id) per sample, last minute or so.
+    pub slowlog_ids: VecDeque<(Instant, u64)>,
+    pub prev: Option<Counters>,
+    pub rates: Rates,
+    pub hits: Ring<HitPoint>,
+    pub mem_hist: Ring<u64>,
+    pub clients_hist: Ring<u64>,
+    /// Hit rate per tick, percent × 100.
+    pub hit_hist: Ring<u64>,
+    /// PING round trip, µs.
+    pub ping_hist: Ring<u64>,
+    pub restarts: u32,
+    pub last_restart: Option<Instant>,
+    /// (when, text) newest last.
+    pub notices: VecDeque<(Instant, String)>,
+}
+
+impl Instance {
+    pub fn new(display: String, now: Instant) -> Self {
+        Self {
+            display,
+            link: Link::Connecting,
+            link_since: now,
+            last_error: None,
+            last_sample_at: None,
+            last_sample_wall: None,
+            info: None,
+            config: Slot::default(),
+            clients: Slot::default(),
+            commandstats: Slot::default(),
+            latency: Slot::default(),
+            slowlog_len: Slot::default(),
+            slowlog: Vec::new(),
+            slowlog_error: None,
+            slowlog_ids: VecDeque::new(),
+            prev: None,
+            rates: Rates::default(),
+            hits: Ring::new(HOUR_AT_1S),
+            mem_hist: Ring::new(HOUR_AT_1S),
+            clients_hist: Ring::new(HOUR_AT_1S),
+            hit_hist: Ring::new(HOUR_AT_1S),
+            ping_hist: Ring::new(HOUR_AT_1S),
+            restarts: 0,
+            last_restart: None,
+            notices: VecDeque::new(),
+        }
+    }
+
+    fn set_link(&mut self, link: Link, at: Instant) {
+        let same_kind = std::mem::discriminant(&link) == std::mem::discriminant(&self.link);
+        if !same_kind {
+            self.link_since = at;
+        }
+        self.link = link;
+    }
+
+    pub fn notice(&mut self, at: Instant, text: String) {
+        if self.notices.back().is_some_and(|(_, t)| *t == text) {
+            return;
+        }
+        self.notices.push_back((at, text));
+        while self.notices.len() > NOTICES_KEEP {
+            self.notices.pop_front();
+        }
+    }
+
+    /// A link event from the poller.
+    pub fn on_link(&mut self, at: Instant, event: LinkEvent) {
+        match event {
+            LinkEvent::Connected => {
+                self.set_link(Link::Up, at);
+                self.last_error = None;
+            }
+            LinkEvent::Down(e) => {
+                let reason = match e {
+                    CollectError::Refused => "refused".to_string(),
+                    other => other.to_string(),
+                };
+                self.last_error = Some(reason.clone());
+                self.set_link(Link::Down { reason }, at);
+            }
+            LinkEvent::NoReply { last_reply } => {
+                self.last_error = Some("timeout".into());
+                self.set_link(Link::NoReply { last_reply }, at);
+            }
+            LinkEvent::AuthFailed(message) => {
+                self.last_error = Some(format!("auth failed: {message}"));
+                self.set_link(Link::AuthFailed { message }, at);
+            }
+            LinkEvent::Failed(e) => self.last_error = Some(e.to_string()),
+        }
+    }
+
+    /// A sample from the poller.
+    pub fn on_sample(&mut self, s: Sample) {
+        let at = s.at;
+        self.set_link(Link::Up, at);
+        self.last_error = None;
+        self.last_sample_at = Some(at);
+        self.last_sample_wall = Some(s.wall);
+        let counters = Counters::from_info(at, &s.info);
+        self.track_counters(counters);
+        self.push_history(&s);
+        self.merge_slowlog(at, s.slowlog, s.slowlog_len);
+        self.latency.apply(at, s.latency_latest);
+        self.commandstats.apply(at, s.commandstats);
+        self.config.apply(at, s.config);
+        self.clients.apply(at, s.clients);
+        self.info = Some(s.info);
+    }
+
+    fn track_counters(&mut self, now: Counters) {
+        let at = now.at;
+        if let Some(prev) = &self.prev {
+            if let Some(why) = now.restart_reason(prev) {
+                self.restarts += 1;
+                self.last_restart = Some(at);
+                self.hits.clear();
+                self.hit_hist.clear();
+                self.slowlog.clear();
+                self.slowlog_ids.clear();
+                self.rates = Rates::default();
+                self.notice(at, format!("Redis restarted ({why})"));
+            } else if let Some(which) = now.reset_reason(prev) {
+                self.hits.clear();
+                self.rates = Rates::default();
+                self.notice(at, format!("counters reset ({which} went back: CONFIG RESETSTAT?)"));
+            } else {
+                self.rates = Rates::between(prev, &now);
+            }
+        }
+        self.hits.push(HitPoint {
+            at,
+            hits: now.hits,
+            misses: now.misses,
+        });
+        self.prev = Some(now);
+    }
+
+    fn push_history(&mut self, s: &Sample) {
+        if let Some(used) = s.info.used_memory {
+            self.mem_hist.push(used);
+        }
+        if let Some(c) = s.info.connected_clients {
+            self.clients_hist.push(c);
+        }
+        self.ping_hist
+            .push(u64::try_from(s.ping_rtt.as_micros()).unwrap_or(u64::MAX));
+        if let Some(rate) = self.hit_rate_over(s.at, Duration::from_secs(10)) {
+            self.hit_hist.push((rate.0 * 100.0).round() as u64);
+        }
+    }
+
+    fn merge_slowlog(
+        &mut self,
+        at: Instant,
+        fetched: Option<Result<Vec<SlowlogEntry>, CollectError>>,
+        len: Option<Result<u64, CollectError>>,
+    ) {
+        self.slowlog_len.apply(at, len);
+        match fetched {
+            None => {}
+            Some(Err(e)) => self.slowlog_error = Some(e),
+            Some(Ok(entries)) => {
+                self.slowlog_error = None;
+                let newest_known = self.slowlog.first().map(|e| e.id);
+                let newest_fetched = entries.first().map(|e| e.id);
+                if newest_fetched < newest_known {
+                    self.slowlog.clear(); // ids went back: slowlog of a new process
+                }
+                self.slowlog.extend(entries);
+                self.slowlog.sort_by(|a, b| b.id.cmp(&a.id));
+                self.slowlog.dedup_by_key(|e| e.id);
+                self.slowlog.truncate(SLOWLOG_KEEP);
+            }
+        }
+        if let Some(newest) = self.slowlog.first().map(|e| e.id) {
+            self.slowlog_ids.push_back((at, newest));
+        }
+        while self
+            .slowlog_ids
+            .front()
+            .is_some_and(|(t, _)| at.saturating_duration_since(*t) > Duration::from_secs(70))
+        {
+            self.slowlog_ids.pop_front();
+        }
+    }
+
+    /// Hit rate in percent and lookups per second over `window` ending at `now`, from the
+    /// oldest counter point inside the window. None without two points or without lookups.
+    pub fn hit_rate_over(&self, now: Instant, window: Duration) -> Option<(f64, f64)> {
+        let newest = *self.hits.last()?;
+        let oldest = self
+            .hits
+            .iter()
+            .find(|p| now.saturating_duration_since(p.at) <= window)?;
+        let dt = newest.at.saturating_duration_since(oldest.at).as_secs_f64();
+        let hits = newest.hits.checked_sub(oldest.hits)?;
+        let misses = newest.misses.checked_sub(oldest.misses)?;
+        let lookups = hits + misses;
+        if dt <= 0.0 || lookups == 0 {
+            return None;
+        }
+        Some((hits as f64 * 100.0 / lookups as f64, lookups as f64 / dt))
+    }
+}

@@ -1,0 +1,105 @@
+//! Fixed-capacity history ring: allocated once, no allocation per sample, oldest overwritten.
+
+/// Default capacity: one hour at the default 1 s interval.
+pub const HOUR_AT_1S: usize = 3600;
+
+/// A ring of `Copy` values with a fixed capacity.
+#[derive(Debug, Clone)]
+pub struct Ring<T: Copy> {
+    buf: Vec<T>,
+    cap: usize,
+    /// Index of the oldest element once full.
+    head: usize,
+}
+
+impl<T: Copy> Ring<T> {
+    pub fn new(cap: usize) -> Self {
+        let cap = cap.max(1);
+        Self {
+            buf: Vec::with_capacity(cap),
+            cap,
+            head: 0,
+        }
+    }
+
+    pub fn push(&mut self, v: T) {
+        if self.buf.len() < self.cap {
+            self.buf.push(v);
+        } else {
+            self.buf[self.head] = v;
+            self.head = (self.head + 1) % self.cap;
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.buf.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.buf.is_empty()
+    }
+
+    pub fn capacity(&self) -> usize {
+        self.cap
+    }
+
+    pub fn clear(&mut self) {
+        self.buf.clear();
+        self.head = 0;
+    }
+
+    /// Oldest to newest.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &T> + Clone {
+        let (newer, older) = self.buf.split_at(self.head);
+        older.iter().chain(newer.iter())
+    }
+
+    /// The newest value.
+    pub fn last(&self) -> Option<&T> {
+        if self.buf.is_empty() {
+            None
+        } else if self.head == 0 {
+            self.buf.last()
+        } else {
+            self.buf.get(self.head - 1)
+        }
+    }
+
+    /// The newest `n` values, oldest first.
+    pub fn tail(&self, n: usize) -> Vec<T> {
+        let skip = self.len().saturating_sub(n);
+        self.iter().skip(skip).copied().collect()
+    }
+
+    /// Bytes held by the buffer (for the memory budget).
+    pub fn heap_bytes(&self) -> usize {
+        self.cap * std::mem::size_of::<T>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wraps_and_keeps_order() {
+        let mut r = Ring::new(3);
+        for i in 1..=5 {
+            r.push(i);
+        }
+        assert_eq!(r.iter().copied().collect::<Vec<_>>(), vec![3, 4, 5]);
+        assert_eq!(r.last(), Some(&5));
+        assert_eq!(r.tail(2), vec![4, 5]);
+        assert_eq!(r.len(), 3);
+    }
+
+    #[test]
+    fn capacity_is_bounded() {
+        let mut r = Ring::new(HOUR_AT_1S);
+        for i in 0..100_000u64 {
+            r.push(i);
+        }
+        assert_eq!(r.len(), HOUR_AT_1S);
+        assert_eq!(r.iter().next(), Some(&(100_000 - 3600)));
+    }
+}
