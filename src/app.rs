@@ -1,0 +1,125 @@
+//! The TUI event loop: pollers, keyboard and a 1 s clock feed one channel; `update` changes the
+//! state; the screen is redrawn only when something changed.
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use crossterm::event::{Event, EventStream};
+use futures::StreamExt;
+use tokio::sync::mpsc;
+
+use crate::collect::poller::Poller;
+use crate::model::state::{Effect, State, update};
+use crate::msg::Msg;
+use crate::target::{PollSettings, Target, Thresholds};
+use crate::ui::{self, theme::Theme};
+
+/// Messages buffered between the sources and the loop.
+const CHANNEL: usize = 1024;
+
+/// Restores the terminal when dropped (normal exit, `?` error, unwinding panic).
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        ratatui::restore();
+    }
+}
+
+/// Installs a panic hook that restores the terminal, prints the panic, runs the registered
+/// cleanup (demo server) and exits, so a panic in any task never leaves a raw terminal behind.
+fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        ratatui::restore();
+        previous(info);
+        crate::demo::cleanup_on_exit();
+        std::process::exit(101);
+    }));
+}
+
+/// Starts one poller per target.
+pub fn spawn_pollers(targets: &[Target], poll: &PollSettings, tx: &mpsc::Sender<Msg>) {
+    for (id, t) in targets.iter().enumerate() {
+        let poller = Poller::new(id, t.clone(), poll.clone(), tx.clone());
+        tokio::spawn(poller.run());
+    }
+}
+
+fn spawn_input(tx: mpsc::Sender<Msg>) {
+    tokio::spawn(async move {
+        let mut events = EventStream::new();
+        while let Some(Ok(ev)) = events.next().await {
+            let msg = match ev {
+                Event::Key(k) => Msg::Key(k),
+                Event::Resize(..) => Msg::Resize,
+                _ => continue,
+            };
+            if tx.send(msg).await.is_err() {
+                return;
+            }
+        }
+    });
+}
+
+fn spawn_clock(tx: mpsc::Sender<Msg>) {
+    tokio::spawn(async move {
+        let mut t = tokio::time::interval(Duration::from_secs(1));
+        t.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        loop {
+            t.tick().await;
+            if tx.send(Msg::Tick(Instant::now())).await.is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// Runs the dashboard until the user quits.
+pub async fn run_tui(
+    targets: Vec<Target>,
+    poll: PollSettings,
+    thresholds: Thresholds,
+    color: bool,
+) -> color_eyre::Result<ExitCode> {
+    let (tx, mut rx) = mpsc::channel(CHANNEL);
+    let displays = targets.iter().map(Target::display).collect();
+    let mut state = State::new(displays, thresholds, Instant::now());
+    let theme = if color { Theme::from_env() } else { Theme::new(false) };
+    let mut terminal = ratatui::init();
+    let _guard = TerminalGuard;
+    install_panic_hook();
+    spawn_pollers(&targets, &poll, &tx);
+    spawn_input(tx.clone());
+    spawn_clock(tx.clone());
+    drop(tx);
+    let mut dirty = true;
+    loop {
+        if dirty {
+            let width = terminal.size().map_or(200, |s| s.width as usize);
+            if let Some(snap) = state.view(width) {
+                terminal.draw(|f| ui::draw(f, &snap, &state.ui, &theme))?;
+            }
+            dirty = false;
+        }
+        let Some(msg) = rx.recv().await else {
+            break;
+        };
+        let mut quit = false;
+        // Apply everything already queued before drawing once.
+        let mut next = Some(msg);
+        while let Some(m) = next {
+            for effect in update(&mut state, m) {
+                match effect {
+                    Effect::Quit => quit = true,
+                    Effect::Redraw => dirty = true,
+                }
+            }
+            next = rx.try_recv().ok();
+        }
+        if quit {
+            break;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,102 @@
+//! `snapshot` and `check`: the same poller and model as the TUI, two samples one interval
+//! apart (so rates exist), then one view printed.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use tokio::sync::mpsc;
+
+use crate::collect::poller::Poller;
+use crate::model::state::{State, update};
+use crate::model::view::{Snapshot, Verdict};
+use crate::target::{PollSettings, Target, Thresholds};
+
+/// Sparkline points included in `--json`.
+const JSON_SPARK: usize = 60;
+
+fn drain(rx: &mut mpsc::Receiver<crate::msg::Msg>, state: &mut State) {
+    while let Ok(m) = rx.try_recv() {
+        update(state, m);
+    }
+}
+
+/// Takes two samples `poll.interval` apart and returns the view.
+pub async fn collect(target: &Target, poll: &PollSettings, thresholds: &Thresholds) -> Snapshot {
+    let (tx, mut rx) = mpsc::channel(64);
+    let mut state = State::new(vec![target.display()], thresholds.clone(), Instant::now());
+    let mut poller = Poller::new(0, target.clone(), poll.clone(), tx);
+    poller.tick().await;
+    drain(&mut rx, &mut state);
+    tokio::time::sleep(poll.interval).await;
+    poller.tick().await;
+    drain(&mut rx, &mut state);
+    state.now = state.now.max(Instant::now());
+    state
+        .view(JSON_SPARK)
+        .unwrap_or_else(|| unreachable_view(target, thresholds))
+}
+
+fn unreachable_view(target: &Target, thresholds: &Thresholds) -> Snapshot {
+    let state = State::new(vec![target.display()], thresholds.clone(), Instant::now());
+    state.instances[0].snapshot(
+        Instant::now(),
+        crate::model::derive::ViewOptions {
+            thresholds,
+            spark_len: 0,
+            paused: false,
+        },
+    )
+}
+
+/// `redtriage snapshot --json`: prints the view; exit 0 even when Redis is down.
+pub async fn snapshot(
+    target: &Target,
+    poll: &PollSettings,
+    thresholds: &Thresholds,
+    json: bool,
+) -> color_eyre::Result<ExitCode> {
+    let snap = collect(target, poll, thresholds).await;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&snap)?);
+    } else {
+        print!("{}", check_text(&snap));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The `check` report: a summary line, then one line per health target.
+pub fn check_text(snap: &Snapshot) -> String {
+    use std::fmt::Write as _;
+    let h = &snap.header;
+    let mut out = format!(
+        "REDTRIAGE {} - {} {}\n",
+        h.health.overall.word(),
+        h.target,
+        h.connection_label
+    );
+    for item in &h.health.items {
+        let _ = writeln!(
+            out,
+            "{:<7} {}: {} ({})",
+            item.verdict.word(),
+            item.name,
+            item.value,
+            item.target
+        );
+    }
+    out
+}
+
+/// `redtriage check`: exit 0 OK, 1 WARN, 2 CRIT, 3 UNKNOWN (unreachable).
+pub async fn check(
+    target: &Target,
+    poll: &PollSettings,
+    thresholds: &Thresholds,
+) -> color_eyre::Result<ExitCode> {
+    let snap = collect(target, poll, thresholds).await;
+    print!("{}", check_text(&snap));
+    let verdict = snap.header.health.overall;
+    let code = u8::try_from(verdict.exit_code()).unwrap_or(3);
+    debug_assert!(verdict <= Verdict::Unknown);
+    Ok(ExitCode::from(code))
+}

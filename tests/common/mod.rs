@@ -1,0 +1,200 @@
+//! Test harness: real redis-server processes on free loopback ports in temp dirs, stopped on
+//! drop; a model driver that runs the real poller and applies its messages to the real State.
+#![allow(dead_code)]
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use redtriage::collect::poller::Poller;
+use redtriage::model::state::{State, update};
+use redtriage::model::view::Snapshot;
+use redtriage::msg::Msg;
+use redtriage::target::{Address, PollSettings, Target, Thresholds};
+use tokio::sync::mpsc;
+
+/// A free loopback port.
+pub fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+/// A redis-server child on a free port, in its own temp dir.
+pub struct Redis {
+    pub port: u16,
+    pub dir: tempfile::TempDir,
+    pub args: Vec<String>,
+    child: Option<Child>,
+}
+
+impl Redis {
+    /// Starts a server with extra `redis.conf`-style arguments (`["--requirepass", "x"]`).
+    pub fn start(extra: &[&str]) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut r = Self {
+            port: free_port(),
+            dir,
+            args: extra.iter().map(|s| (*s).to_string()).collect(),
+            child: None,
+        };
+        r.spawn();
+        r
+    }
+
+    fn spawn(&mut self) {
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
+            .arg("--dir")
+            .arg(self.dir.path())
+            .args(&self.args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server on PATH (scripts/test installs it)");
+        self.child = Some(child);
+        self.wait_ready();
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        panic!("redis-server did not listen on {}", self.port);
+    }
+
+    pub fn pid(&self) -> i32 {
+        i32::try_from(self.child.as_ref().expect("running").id()).expect("pid")
+    }
+
+    pub fn target(&self) -> Target {
+        Target {
+            address: Address::Tcp {
+                host: "127.0.0.1".into(),
+                port: self.port,
+            },
+            ..Target::local_default()
+        }
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Runs redis-cli against the server and returns stdout.
+    pub fn cli(&self, args: &[&str]) -> String {
+        self.cli_auth(None, args)
+    }
+
+    pub fn cli_auth(&self, pass: Option<&str>, args: &[&str]) -> String {
+        let mut cmd = Command::new("redis-cli");
+        cmd.args(["-p", &self.port.to_string()]);
+        if let Some(p) = pass {
+            cmd.env("REDISCLI_AUTH", p);
+        }
+        let out = cmd.args(args).output().expect("redis-cli");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Kills and starts again on the same port.
+    pub fn restart(&mut self) {
+        self.kill();
+        self.spawn();
+    }
+
+    pub fn signal(&self, sig: i32) {
+        // SAFETY: plain kill(2) on our own child.
+        unsafe {
+            libc::kill(self.pid(), sig);
+        }
+    }
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        if self.child.is_some() {
+            self.signal(libc::SIGCONT);
+        }
+        self.kill();
+    }
+}
+
+/// Fast poll settings for tests.
+pub fn fast_poll() -> PollSettings {
+    PollSettings {
+        interval: Duration::from_millis(200),
+        timeout: Duration::from_millis(500),
+        slow_interval: Duration::from_millis(200),
+        ..PollSettings::default()
+    }
+}
+
+/// Runs the real poller in a task and applies its messages to a real `State`.
+pub struct Driver {
+    pub state: State,
+    rx: mpsc::Receiver<Msg>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Driver {
+    pub fn start(target: Target, poll: PollSettings) -> Self {
+        let (tx, rx) = mpsc::channel(1024);
+        let state = State::new(vec![target.display()], Thresholds::default(), Instant::now());
+        let task = tokio::spawn(Poller::new(0, target, poll, tx).run());
+        Self { state, rx, task }
+    }
+
+    /// The current view.
+    pub fn view(&mut self) -> Snapshot {
+        self.state.now = self.state.now.max(Instant::now());
+        self.state.view(60).expect("one instance")
+    }
+
+    /// Applies messages until `cond` holds on the view, or panics after `limit` with the view.
+    pub async fn wait_for(&mut self, limit: Duration, what: &str, cond: impl Fn(&Snapshot) -> bool) -> Snapshot {
+        let deadline = Instant::now() + limit;
+        loop {
+            let snap = self.view();
+            if cond(&snap) {
+                return snap;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(!left.is_zero(), "timed out waiting for {what}; view: {snap:#?}");
+            if let Ok(Some(m)) = tokio::time::timeout(left.min(Duration::from_millis(100)), self.rx.recv()).await {
+                update(&mut self.state, m);
+            }
+        }
+    }
+
+    /// Waits for `n` more samples to be applied.
+    pub async fn samples(&mut self, n: usize) {
+        let mut seen = 0;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while seen < n {
+            assert!(Instant::now() < deadline, "no samples");
+            if let Ok(Some(m)) = tokio::time::timeout(Duration::from_millis(500), self.rx.recv()).await {
+                if matches!(m, Msg::Sample { .. }) {
+                    seen += 1;
+                }
+                update(&mut self.state, m);
+            }
+        }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
