@@ -5,3 +5,7 @@ pub mod escape;
 pub mod model;
 pub mod ui;
 pub mod target;
+
+pub mod cli;
+pub mod config;
+pub mod run;
