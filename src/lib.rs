@@ -1,8 +1,15 @@
 //! redtriage: a terminal dashboard for live Redis triage.
 
+pub mod app;
+pub mod cli;
 pub mod collect;
+pub mod config;
+pub mod demo;
+pub mod demo_traffic;
 pub mod escape;
+pub mod headless;
 pub mod model;
 pub mod msg;
-pub mod ui;
+pub mod run;
 pub mod target;
+pub mod ui;

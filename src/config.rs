@@ -1,0 +1,661 @@
+//! Settings: the command line merged over the optional TOML config file, validated before
+//! the terminal changes mode. Command-line flags win over the file; the file wins over defaults.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::Parser as _;
+
+use crate::cli::{self, Cli, Command, Flags};
+use crate::escape::quoted;
+use crate::target::{PollSettings, Target, Thresholds};
+
+/// Bounds of the refresh period; values outside are clamped with a warning.
+pub const MIN_INTERVAL: Duration = Duration::from_millis(100);
+/// See [`MIN_INTERVAL`].
+pub const MAX_INTERVAL: Duration = Duration::from_secs(60);
+/// The slow cadence (commandstats, CONFIG GET, CLIENT LIST) never runs more often than this.
+pub const MIN_SLOW_INTERVAL: Duration = Duration::from_secs(5);
+
+/// What the program was asked to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The dashboard.
+    Tui,
+    /// One sample, printed, then exit.
+    Snapshot {
+        /// JSON instead of text.
+        json: bool,
+    },
+    /// Health targets → exit code.
+    Check,
+    /// Throwaway redis-server with synthetic traffic.
+    Demo,
+}
+
+/// Everything `run` needs, validated. `Debug` never shows the password.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// What to do.
+    pub mode: Mode,
+    /// The Redis to watch (ignored by `demo`).
+    pub target: Target,
+    /// Poller cadence and limits.
+    pub poll: PollSettings,
+    /// Health thresholds (file only; validated).
+    pub thresholds: Thresholds,
+    /// False with `--no-color`, `NO_COLOR` or `no_color = true`.
+    pub color: bool,
+    /// `--read-only`: never run an action.
+    pub read_only: bool,
+    /// `--askpass`: `main` prompts for the password (see [`ask_password`]).
+    pub askpass: bool,
+    /// Printed to stderr by `main` before anything else (password warning, clamped values).
+    pub warnings: Vec<String>,
+}
+
+/// A bad flag, URL or config file. Every message quotes the bad value (passwords masked).
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// clap's own errors, `--help` and `--version` included (use `.exit()` on them).
+    #[error(transparent)]
+    Args(#[from] clap::Error),
+    /// `invalid --interval "fast": expected a duration like 1s, 500ms`.
+    #[error("invalid {flag} {value}: {reason}")]
+    Flag {
+        flag: &'static str,
+        value: String,
+        reason: String,
+    },
+    /// A URL on the command line.
+    #[error("invalid URL {url}: {reason}")]
+    Url { url: String, reason: String },
+    /// Flags that do not go together.
+    #[error("{0}")]
+    Conflict(String),
+    /// A TLS file that cannot be read.
+    #[error("cannot read {flag} {path}: {source}")]
+    File {
+        flag: &'static str,
+        path: String,
+        source: std::io::Error,
+    },
+    /// The config file cannot be read.
+    #[error("cannot read config {path}: {source}")]
+    ConfigRead {
+        path: String,
+        source: std::io::Error,
+    },
+    /// The config file is not valid TOML or has an unknown key or a wrong type.
+    #[error("config {path}{line}: {message}")]
+    ConfigParse {
+        path: String,
+        line: String,
+        message: String,
+    },
+    /// `config /tmp/x.toml: thresholds.memory_warn_percent = 95 must be below …`.
+    #[error("config {path}: {key} = {value} {reason}")]
+    ConfigValue {
+        path: String,
+        key: String,
+        value: String,
+        reason: String,
+    },
+}
+
+/// The config file as written; every key optional.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    /// Default target URL when none is given on the command line.
+    pub url: Option<String>,
+    /// Durations: `"1s"`, `"500ms"` or a number of seconds.
+    pub interval: Option<toml::Value>,
+    /// See `interval`.
+    pub timeout: Option<toml::Value>,
+    /// See `interval`; at least 5 s.
+    pub slow_interval: Option<toml::Value>,
+    /// CLIENT LIST is skipped above this many clients.
+    pub client_list_max_clients: Option<u64>,
+    /// Renamed CONFIG command.
+    pub config_command: Option<String>,
+    /// Disable colors.
+    pub no_color: Option<bool>,
+    /// Health thresholds; missing keys keep their defaults.
+    pub thresholds: Option<Thresholds>,
+}
+
+/// Parses the command line (`args` includes the program name) and the config file into
+/// [`Settings`]. Reads only the config file and the TLS files; `env` looks up
+/// `REDISCLI_AUTH`, `NO_COLOR`, `XDG_CONFIG_HOME` and `HOME`.
+pub fn settings_from_args<I, T>(
+    args: I,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Settings, ConfigError>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = Cli::try_parse_from(args)?;
+    let flags = &cli.flags;
+    let path = flags.config.clone().or_else(|| default_config_path(env));
+    let file = match &path {
+        Some(p) => load_file(p)?,
+        None => FileConfig::default(),
+    };
+    let source = path.as_deref().map_or_else(String::new, display_path);
+    if let (Some(url), Some(_)) = (&cli.url, &cli.command) {
+        return Err(ConfigError::Conflict(format!(
+            "URL {} given before the subcommand; put it after, like: redtriage snapshot URL",
+            quoted(cli::mask_url(url).as_bytes())
+        )));
+    }
+    let (mode, positional) = match cli.command {
+        None => (Mode::Tui, cli.url.as_deref()),
+        Some(Command::Snapshot { ref url, json }) => (Mode::Snapshot { json }, url.as_deref()),
+        Some(Command::Check { ref url }) => (Mode::Check, url.as_deref()),
+        Some(Command::Demo) => (Mode::Demo, None),
+    };
+    let mut warnings = Vec::new();
+    let file_url = file.url.as_deref().map(|u| (source.as_str(), u));
+    let target = cli::build_target(flags, positional, file_url, env, &mut warnings)?;
+    let poll = build_poll(flags, &file, &source, &mut warnings)?;
+    let thresholds = file.thresholds.clone().unwrap_or_default();
+    validate_thresholds(&thresholds, &source)?;
+    let no_color_env = env("NO_COLOR").is_some_and(|v| !v.is_empty());
+    Ok(Settings {
+        mode,
+        target,
+        poll,
+        thresholds,
+        color: !(flags.no_color || no_color_env || file.no_color == Some(true)),
+        read_only: flags.read_only,
+        askpass: flags.askpass,
+        warnings,
+    })
+}
+
+/// `--askpass`: prompts `Please input password: ` on the terminal and stores the answer.
+pub fn ask_password(settings: &mut Settings) -> std::io::Result<()> {
+    if settings.askpass {
+        let password = rpassword::prompt_password("Please input password: ")?;
+        settings.target.password = Some(crate::target::Secret::new(password));
+    }
+    Ok(())
+}
+
+/// `$XDG_CONFIG_HOME/redtriage/config.toml`, else `~/.config/redtriage/config.toml`, if it exists.
+pub fn default_config_path(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    let base = env("XDG_CONFIG_HOME")
+        .filter(|d| Path::new(d).is_absolute())
+        .map(PathBuf::from)
+        .or_else(|| {
+            env("HOME")
+                .filter(|h| !h.is_empty())
+                .map(|h| Path::new(&h).join(".config"))
+        })?;
+    let path = base.join("redtriage").join("config.toml");
+    path.exists().then_some(path)
+}
+
+/// Reads and parses a config file (unknown keys are errors).
+pub fn load_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::ConfigRead {
+        path: display_path(path),
+        source,
+    })?;
+    parse_file(&text, path)
+}
+
+/// Parses config text; `path` is only for messages.
+pub fn parse_file(text: &str, path: &Path) -> Result<FileConfig, ConfigError> {
+    toml::from_str(text).map_err(|e| {
+        let line = e.span().map_or_else(String::new, |s| {
+            let n = text.get(..s.start).map_or(0, |t| t.matches('\n').count());
+            format!(" line {}", n + 1)
+        });
+        ConfigError::ConfigParse {
+            path: display_path(path),
+            line,
+            message: e.message().trim().to_string(),
+        }
+    })
+}
+
+/// A path for messages, escaped.
+pub fn display_path(path: &Path) -> String {
+    crate::escape::plain(path.as_os_str().as_encoded_bytes())
+}
+
+/// Interval, timeout and the rest of [`PollSettings`]: flag, else file, else default.
+fn build_poll(
+    flags: &Flags,
+    file: &FileConfig,
+    source: &str,
+    warnings: &mut Vec<String>,
+) -> Result<PollSettings, ConfigError> {
+    let mut poll = PollSettings::default();
+    set_durations(&mut poll, flags, file, source, warnings)?;
+    if let Some(v) = &flags.client_list_max {
+        poll.client_list_max_clients = v
+            .parse()
+            .map_err(|_| flag_error("--client-list-max", v, "expected a number of clients ≥ 0"))?;
+    } else if let Some(n) = file.client_list_max_clients {
+        poll.client_list_max_clients = n;
+    }
+    if let Some(name) = &flags.config_command {
+        poll.config_command =
+            command_name(name).map_err(|r| flag_error("--config-command", name, &r))?;
+    } else if let Some(name) = &file.config_command {
+        let v = toml::Value::String(name.clone());
+        poll.config_command =
+            command_name(name).map_err(|r| value_error(source, "config_command", &v, &r))?;
+    }
+    Ok(poll)
+}
+
+/// `interval` (clamped), `timeout` (> 0) and `slow_interval` (≥ 5 s).
+fn set_durations(
+    poll: &mut PollSettings,
+    flags: &Flags,
+    file: &FileConfig,
+    source: &str,
+    warnings: &mut Vec<String>,
+) -> Result<(), ConfigError> {
+    if let Some(v) = &flags.interval {
+        let d = flag_duration("--interval", v)?;
+        let what = format!("--interval {}", quoted(v.as_bytes()));
+        poll.interval = clamp_interval(d, &what, warnings);
+    } else if let Some(v) = &file.interval {
+        let d = file_duration(source, "interval", v)?;
+        let what = format!("config {source}: interval = {v}");
+        poll.interval = clamp_interval(d, &what, warnings);
+    }
+    if let Some(v) = &flags.timeout {
+        poll.timeout = flag_duration("--timeout", v)?;
+        if poll.timeout.is_zero() {
+            return Err(flag_error("--timeout", v, POSITIVE));
+        }
+    } else if let Some(v) = &file.timeout {
+        poll.timeout = file_duration(source, "timeout", v)?;
+        if poll.timeout.is_zero() {
+            return Err(value_error(source, "timeout", v, POSITIVE));
+        }
+    }
+    if let Some(v) = &file.slow_interval {
+        poll.slow_interval = file_duration(source, "slow_interval", v)?;
+        if poll.slow_interval < MIN_SLOW_INTERVAL {
+            return Err(value_error(
+                source,
+                "slow_interval",
+                v,
+                "must be at least 5s",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A command name: non-empty, no whitespace.
+fn command_name(name: &str) -> Result<String, String> {
+    if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        Err("expected a command name without spaces".into())
+    } else {
+        Ok(name.to_string())
+    }
+}
+
+/// Clamps the refresh period to [`MIN_INTERVAL`]–[`MAX_INTERVAL`], warning when it did.
+fn clamp_interval(d: Duration, what: &str, warnings: &mut Vec<String>) -> Duration {
+    let clamped = d.clamp(MIN_INTERVAL, MAX_INTERVAL);
+    if clamped != d {
+        warnings.push(format!(
+            "redtriage: warning: {what} was clamped to {} (allowed {}–{})",
+            cli::format_duration(clamped),
+            cli::format_duration(MIN_INTERVAL),
+            cli::format_duration(MAX_INTERVAL),
+        ));
+    }
+    clamped
+}
+
+const POSITIVE: &str = "must be greater than 0";
+const DURATION_HINT: &str = "expected a duration like 1s, 500ms, 2m or seconds (0.5)";
+
+/// A duration flag.
+fn flag_duration(flag: &'static str, value: &str) -> Result<Duration, ConfigError> {
+    cli::parse_duration(value).ok_or_else(|| flag_error(flag, value, DURATION_HINT))
+}
+
+/// A duration in the file: a string (`"1s"`) or a number of seconds.
+fn file_duration(source: &str, key: &str, value: &toml::Value) -> Result<Duration, ConfigError> {
+    let parsed = match value {
+        toml::Value::String(s) => cli::parse_duration(s),
+        toml::Value::Integer(n) => u64::try_from(*n).ok().map(Duration::from_secs),
+        toml::Value::Float(f) => Duration::try_from_secs_f64(*f).ok(),
+        _ => None,
+    };
+    parsed.ok_or_else(|| {
+        value_error(
+            source,
+            key,
+            value,
+            &format!("is not valid: {DURATION_HINT}"),
+        )
+    })
+}
+
+/// `invalid --flag "value": reason`.
+pub(crate) fn flag_error(flag: &'static str, value: &str, reason: &str) -> ConfigError {
+    ConfigError::Flag {
+        flag,
+        value: quoted(value.as_bytes()),
+        reason: reason.into(),
+    }
+}
+
+/// `config path: key = value reason`.
+fn value_error(source: &str, key: &str, value: &toml::Value, reason: &str) -> ConfigError {
+    ConfigError::ConfigValue {
+        path: source.to_string(),
+        key: key.to_string(),
+        value: match value {
+            toml::Value::String(s) => quoted(s.as_bytes()),
+            // TOML's own syntax: strings inside are quoted and escaped.
+            other => other.to_string(),
+        },
+        reason: reason.into(),
+    }
+}
+
+/// Checks ranges (percentages 0–100, ms ≥ 0) and warn/crit ordering; `source` names the file.
+pub fn validate_thresholds(t: &Thresholds, source: &str) -> Result<(), ConfigError> {
+    let percents = [
+        ("memory_warn_percent", t.memory_warn_percent),
+        ("memory_crit_percent", t.memory_crit_percent),
+        ("hit_rate_warn_percent", t.hit_rate_warn_percent),
+        ("hit_rate_crit_percent", t.hit_rate_crit_percent),
+        ("hit_rate_target_percent", t.hit_rate_target_percent),
+        ("clients_warn_percent", t.clients_warn_percent),
+        ("clients_crit_percent", t.clients_crit_percent),
+    ];
+    for (key, v) in percents {
+        if !(0.0..=100.0).contains(&v) {
+            return Err(threshold_error(source, key, v, "must be between 0 and 100"));
+        }
+    }
+    for (key, v) in [
+        ("latency_warn_ms", t.latency_warn_ms),
+        ("latency_crit_ms", t.latency_crit_ms),
+    ] {
+        if !(v.is_finite() && v >= 0.0) {
+            return Err(threshold_error(
+                source,
+                key,
+                v,
+                "must be a number of milliseconds ≥ 0",
+            ));
+        }
+    }
+    check_order(t, source)
+}
+
+/// Warn before crit: memory, latency and clients warn below crit; hit rate warn above crit.
+fn check_order(t: &Thresholds, source: &str) -> Result<(), ConfigError> {
+    let pairs = [
+        (
+            "memory_warn_percent",
+            "memory_crit_percent",
+            t.memory_warn_percent,
+            t.memory_crit_percent,
+            false,
+        ),
+        (
+            "hit_rate_warn_percent",
+            "hit_rate_crit_percent",
+            t.hit_rate_warn_percent,
+            t.hit_rate_crit_percent,
+            true,
+        ),
+        (
+            "latency_warn_ms",
+            "latency_crit_ms",
+            t.latency_warn_ms,
+            t.latency_crit_ms,
+            false,
+        ),
+        (
+            "clients_warn_percent",
+            "clients_crit_percent",
+            t.clients_warn_percent,
+            t.clients_crit_percent,
+            false,
+        ),
+    ];
+    for (warn_key, crit_key, warn, crit, above) in pairs {
+        if above && warn <= crit {
+            let reason = format!("must be above {crit_key} = {crit}");
+            return Err(threshold_error(source, warn_key, warn, &reason));
+        }
+        if !above && warn >= crit {
+            let reason = format!("must be below {crit_key} = {crit}");
+            return Err(threshold_error(source, warn_key, warn, &reason));
+        }
+    }
+    Ok(())
+}
+
+/// `config path: thresholds.key = value reason`.
+fn threshold_error(source: &str, key: &str, value: f64, reason: &str) -> ConfigError {
+    ConfigError::ConfigValue {
+        path: source.to_string(),
+        key: format!("thresholds.{key}"),
+        value: value.to_string(),
+        reason: reason.into(),
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // no clippy.toml `allow-unwrap-in-tests` yet
+mod tests {
+    use super::*;
+    use crate::target::Address;
+    use test_case::test_case;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    fn settings(args: &[&str]) -> Result<Settings, ConfigError> {
+        settings_from_args(
+            std::iter::once("redtriage").chain(args.iter().copied()),
+            &no_env,
+        )
+    }
+
+    fn with_file(text: &str, args: &[&str]) -> Result<Settings, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, text).unwrap();
+        let mut all = vec!["--config", path.to_str().unwrap()];
+        all.extend_from_slice(args);
+        settings(&all)
+    }
+
+    fn tcp(host: &str, port: u16) -> Address {
+        Address::Tcp {
+            host: host.into(),
+            port,
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let s = settings(&[]).unwrap();
+        assert_eq!(s.mode, Mode::Tui);
+        assert_eq!(s.target, Target::local_default());
+        assert_eq!(s.poll, PollSettings::default());
+        assert_eq!(s.thresholds, Thresholds::default());
+        assert!(s.color && !s.read_only && !s.askpass && s.warnings.is_empty());
+    }
+
+    #[test_case(&["snapshot", "--json"], Mode::Snapshot { json: true }; "snapshot json")]
+    #[test_case(&["snapshot"], Mode::Snapshot { json: false }; "snapshot text")]
+    #[test_case(&["check", "redis://h"], Mode::Check; "check")]
+    #[test_case(&["demo"], Mode::Demo; "demo")]
+    fn modes(args: &[&str], mode: Mode) {
+        assert_eq!(settings(args).unwrap().mode, mode);
+    }
+
+    #[test_case(&["redis://u:pw@h:1/2", "-h", "x"], &tcp("x", 1), 2, Some("u"), Some("pw"); "host over url")]
+    #[test_case(&["-u", "redis://h:1/2", "-p", "7", "-n", "3"], &tcp("h", 7), 3, None, None; "port db over -u")]
+    #[test_case(&["redis://u:pw@h", "--user", "v", "-a", "x"], &tcp("h", 6379), 0, Some("v"), Some("x"); "user pass over url")]
+    #[test_case(&["unix:///s.sock", "-p", "7000"], &tcp("127.0.0.1", 7000), 0, None, None; "port turns unix to tcp")]
+    #[test_case(&["snapshot", "-h", "[::1]", "--json"], &tcp("::1", 6379), 0, None, None; "ipv6 -h after subcommand")]
+    fn precedence(
+        args: &[&str],
+        address: &Address,
+        db: i64,
+        user: Option<&str>,
+        pass: Option<&str>,
+    ) {
+        let t = settings(args).unwrap().target;
+        assert_eq!(&t.address, address);
+        assert_eq!(t.db, db);
+        assert_eq!(t.user.as_deref(), user);
+        assert_eq!(
+            t.password
+                .as_ref()
+                .map(|p| p.expose().to_string())
+                .as_deref(),
+            pass
+        );
+    }
+
+    #[test]
+    fn rediscli_auth_only_when_no_password_given() {
+        let env = |k: &str| (k == "REDISCLI_AUTH").then(|| "envpw".to_string());
+        let args = |a: &[&'static str]| std::iter::once("redtriage").chain(a.to_vec());
+        let s = settings_from_args(args(&[]), &env).unwrap();
+        assert_eq!(s.target.password.unwrap().expose(), "envpw");
+        assert!(s.warnings.is_empty());
+        let s = settings_from_args(args(&["redis://:urlpw@h"]), &env).unwrap();
+        assert_eq!(s.target.password.unwrap().expose(), "urlpw");
+        let s = settings_from_args(args(&["-a", "flagpw"]), &env).unwrap();
+        assert_eq!(s.target.password.unwrap().expose(), "flagpw");
+    }
+
+    #[test_case(&["-a", "pw"], true; "dash a")]
+    #[test_case(&["redis://:pw@h"], true; "url password")]
+    #[test_case(&["-a", "pw", "--no-auth-warning"], false; "suppressed")]
+    #[test_case(&["redis://u@h"], false; "no password")]
+    fn password_warning(args: &[&str], warned: bool) {
+        let s = settings(args).unwrap();
+        assert_eq!(
+            s.warnings.contains(&cli::PASSWORD_WARNING.to_string()),
+            warned
+        );
+    }
+
+    #[test]
+    fn debug_never_shows_the_password() {
+        let s = settings(&["redis://u:hunter2@h", "-a", "s3cret", "--no-auth-warning"]).unwrap();
+        let debug = format!("{s:?}");
+        assert!(
+            !debug.contains("s3cret") && !debug.contains("hunter2"),
+            "{debug}"
+        );
+        assert!(debug.contains("****"));
+    }
+
+    #[test_case("10ms", 100, true; "below min")]
+    #[test_case("2m", 60_000, true; "above max")]
+    #[test_case("0.25", 250, false; "inside")]
+    fn interval_clamped(value: &str, millis: u128, warned: bool) {
+        let s = settings(&["--interval", value]).unwrap();
+        assert_eq!(s.poll.interval.as_millis(), millis);
+        assert_eq!(s.warnings.iter().any(|w| w.contains("was clamped")), warned);
+    }
+
+    #[test]
+    fn flags_win_over_file() {
+        let file = "interval = \"2s\"\ntimeout = 3\nurl = \"redis://f:1\"\nno_color = true\n\
+                    client_list_max_clients = 5\nconfig_command = \"CFG\"\nslow_interval = \"10s\"\n";
+        let s = with_file(file, &[]).unwrap();
+        assert_eq!(s.poll.interval, Duration::from_secs(2));
+        assert_eq!(s.poll.timeout, Duration::from_secs(3));
+        assert_eq!(s.poll.slow_interval, Duration::from_secs(10));
+        assert_eq!(
+            (
+                s.poll.client_list_max_clients,
+                s.poll.config_command.as_str()
+            ),
+            (5, "CFG")
+        );
+        assert_eq!(s.target.address, tcp("f", 1));
+        assert!(!s.color);
+        let s = with_file(
+            file,
+            &["--interval", "500ms", "redis://c", "--client-list-max", "9"],
+        );
+        let s = s.unwrap();
+        assert_eq!(s.poll.interval, Duration::from_millis(500));
+        assert_eq!(s.target.address, tcp("c", 6379));
+        assert_eq!(s.poll.client_list_max_clients, 9);
+    }
+
+    #[test_case("[thresholds]\nmemory_warn_percent = 95", "thresholds.memory_warn_percent = 95 must be below memory_crit_percent = 90"; "memory order")]
+    #[test_case("[thresholds]\nhit_rate_warn_percent = 40", "thresholds.hit_rate_warn_percent = 40 must be above hit_rate_crit_percent = 50"; "hit rate order")]
+    #[test_case("[thresholds]\nlatency_warn_ms = 20", "thresholds.latency_warn_ms = 20 must be below latency_crit_ms = 10"; "latency order")]
+    #[test_case("[thresholds]\nclients_warn_percent = 100", "thresholds.clients_warn_percent = 100 must be below"; "clients order")]
+    #[test_case("[thresholds]\nclients_crit_percent = 120", "thresholds.clients_crit_percent = 120 must be between 0 and 100"; "percent range")]
+    #[test_case("[thresholds]\nlatency_crit_ms = -1", "thresholds.latency_crit_ms = -1 must be"; "negative ms")]
+    #[test_case("slow_interval = \"1s\"", "slow_interval = \"1s\" must be at least 5s"; "slow interval")]
+    #[test_case("interval = \"fast\"", "interval = \"fast\" is not valid"; "file interval")]
+    #[test_case("timeout = 0", "timeout = 0 must be greater than 0"; "file timeout")]
+    #[test_case("url = \"http://u:pw@x\"", "url = \"http://u:****@x\" is not a valid URL"; "file url masked")]
+    #[test_case("colour = true", "line 1: unknown field `colour`"; "unknown key")]
+    #[test_case("\n[thresholds]\nmemory_warn = 1", "line 3: unknown field `memory_warn`"; "unknown threshold")]
+    #[test_case("interval = \"1s\"\ninterval = \"2s\"", "line 2: duplicate key"; "duplicate key")]
+    fn bad_file(text: &str, message: &str) {
+        let err = with_file(text, &[]).unwrap_err().to_string();
+        assert!(err.starts_with("config /"), "{err}");
+        assert!(err.contains(message), "{err}");
+    }
+
+    #[test]
+    fn default_path_from_xdg_then_home() {
+        let dir = tempfile::tempdir().unwrap();
+        let xdg = dir.path().join("xdg");
+        std::fs::create_dir_all(xdg.join("redtriage")).unwrap();
+        std::fs::write(xdg.join("redtriage/config.toml"), "interval = \"3s\"").unwrap();
+        let xdg_s = xdg.to_str().unwrap().to_string();
+        let env = move |k: &str| (k == "XDG_CONFIG_HOME").then(|| xdg_s.clone());
+        let s = settings_from_args(["redtriage"], &env).unwrap();
+        assert_eq!(s.poll.interval, Duration::from_secs(3));
+        let home = dir.path().to_str().unwrap().to_string();
+        let env = move |k: &str| (k == "HOME").then(|| home.clone());
+        assert_eq!(default_config_path(&env), None);
+    }
+
+    #[test]
+    fn shipped_example_parses_and_documents_the_defaults() {
+        let text = include_str!("../assets/config.toml");
+        let file = parse_file(text, Path::new("assets/config.toml")).unwrap();
+        assert!(file.interval.is_none() && file.thresholds == Some(Thresholds::default()));
+        let uncommented: String = text
+            .lines()
+            .map(|l| match l.strip_prefix("# ") {
+                Some(kv) if kv.split_once(" = ").is_some_and(|(k, _)| !k.contains(' ')) => kv,
+                _ => l,
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        let s = with_file(&uncommented, &[]).unwrap();
+        assert_eq!(s.poll, PollSettings::default());
+        assert_eq!(s.thresholds, Thresholds::default());
+        assert_eq!(s.target, Target::local_default());
+        assert!(s.color);
+    }
+}
