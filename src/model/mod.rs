@@ -4,6 +4,8 @@
 pub mod clients;
 pub mod counters;
 pub mod derive;
+#[doc(hidden)]
+pub mod fixtures;
 pub mod health;
 pub mod instance;
 pub mod ring;

@@ -1,0 +1,155 @@
+//! Pane 2: clients. Connected/max gauge, blocked, rejected/s, then the top CLIENT LIST groups
+//! (or why the list is missing), then a sparkline of connected clients.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::style::Modifier;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row, Wrap};
+
+use super::common::{self, PaneFrame, Rows, Scale, Trend, kv};
+use super::format::{self, opt};
+use super::theme::Theme;
+use crate::model::ui_state::PaneId;
+use crate::model::view::{ClientGroup, ClientsPane, PaneStatus, Verdict};
+
+/// Draws the clients pane in `area`.
+pub fn render(frame: &mut Frame, area: Rect, pane: &ClientsPane, focused: bool, theme: Theme) {
+    let pf = PaneFrame {
+        id: PaneId::Clients,
+        status: &pane.status,
+        verdict: Some(pane.verdict),
+        focused,
+    };
+    let Some(inner) = common::frame_pane(frame, area, &pf, theme) else {
+        return;
+    };
+    let mut rows = Rows::new(inner);
+    if let Some(r) = rows.take(1) {
+        usage_row(frame, r, pane, theme);
+    }
+    let figures = vec![
+        kv("blocked", opt(pane.blocked, format::count), theme),
+        kv("rejected", opt(pane.rejected_per_sec, format::rate), theme),
+    ];
+    common::draw_flow(frame, &mut rows, figures);
+    // The table first; the trend only in the rows the table leaves.
+    let list_rows = list_rows(pane, rows.rest().width);
+    if let Some(r) = rows.take(list_rows) {
+        list(frame, r, pane, theme);
+    }
+    rows.take(1);
+    let t = Trend {
+        data: &pane.spark,
+        scale: Scale::Window,
+        label: "connected",
+        fmt: format::count,
+        style: theme.chart(),
+    };
+    common::trend(frame, &mut rows, &t, theme);
+}
+
+/// `412 / 10000 4.1% OK ██░░░░`.
+fn usage_row(frame: &mut Frame, r: Rect, pane: &ClientsPane, theme: Theme) {
+    let label = Line::from(vec![
+        Span::raw(format!(
+            "{} / {} ",
+            opt(pane.connected, format::count),
+            opt(pane.max, format::count)
+        )),
+        Span::raw(format!("{} ", opt(pane.used_percent, format::pct))),
+        common::verdict_word(pane.verdict, theme),
+    ]);
+    let ratio = pane.used_percent.unwrap_or(0.0) / 100.0;
+    common::gauge(frame, r, ratio, label, theme.verdict(pane.verdict));
+}
+
+/// Rows for the group table (all groups and its header) or for the note, wrapped, 3 at most.
+fn list_rows(pane: &ClientsPane, width: u16) -> u16 {
+    match list_note(pane) {
+        Some(note) => {
+            let w = usize::from(width.max(1));
+            u16::try_from(format::width(&note).div_ceil(w)).map_or(3, |n| n.min(3))
+        }
+        None => u16::try_from(pane.groups.len())
+            .unwrap_or(u16::MAX)
+            .saturating_add(1),
+    }
+}
+
+fn list(frame: &mut Frame, area: Rect, pane: &ClientsPane, theme: Theme) {
+    if let Some(note) = list_note(pane) {
+        let style = theme.verdict(Verdict::Warn).remove_modifier(Modifier::BOLD);
+        let p = Paragraph::new(Span::styled(note, style)).wrap(Wrap { trim: true });
+        frame.render_widget(p, area);
+        return;
+    }
+    frame.render_widget(groups_table(&pane.groups, area.width, theme), area);
+}
+
+/// Why the group table is not shown, if it is not.
+fn list_note(pane: &ClientsPane) -> Option<String> {
+    match &pane.list_status {
+        PaneStatus::Pending => Some(format!(
+            "client list: {}",
+            pane.list_note.as_deref().unwrap_or("not fetched yet")
+        )),
+        PaneStatus::Error { message } => Some(format!("client list: {message}")),
+        PaneStatus::Ok | PaneStatus::Stale { .. } if pane.groups.is_empty() => {
+            Some("client list: no clients".into())
+        }
+        PaneStatus::Ok | PaneStatus::Stale { .. } => None,
+    }
+}
+
+fn groups_table(
+    groups: &[ClientGroup],
+    width: u16,
+    theme: Theme,
+) -> ratatui::widgets::Table<'static> {
+    let wide = width >= 60;
+    let mut fixed = vec![4, 5, 8, 6];
+    if wide {
+        fixed.push(8);
+    }
+    let key_w = common::flex_width(width, &fixed).min(32);
+    let rows: Vec<Row<'static>> = groups
+        .iter()
+        .map(|g| {
+            let mut cells = vec![
+                g.by.to_string(),
+                format::truncate(&g.key, usize::from(key_w)),
+                format::count(g.count),
+                format::bytes(g.omem_bytes),
+                format::age(g.max_idle_secs),
+            ];
+            if wide {
+                cells.push(format::bytes(g.tot_mem_bytes));
+            }
+            Row::new(cells)
+        })
+        .collect();
+    let mut header = vec!["by", "key", "n", "omem", "idle"];
+    let mut widths = vec![
+        Constraint::Length(4),
+        Constraint::Length(key_w),
+        Constraint::Length(5),
+        Constraint::Length(8),
+        Constraint::Length(6),
+    ];
+    if wide {
+        header.push("tot-mem");
+        widths.push(Constraint::Length(8));
+    }
+    common::table(header, rows, widths, theme)
+}
+
+/// One-line summary for small terminals: `412/10000 blocked 3`.
+pub fn summary(pane: &ClientsPane) -> Vec<Span<'static>> {
+    vec![Span::raw(format!(
+        "{}/{} blocked {}",
+        opt(pane.connected, format::count),
+        opt(pane.max, format::count),
+        opt(pane.blocked, format::count)
+    ))]
+}

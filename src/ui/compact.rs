@@ -1,0 +1,108 @@
+//! Layout for terminals too small for the grid: the connection line, one summary line per
+//! pane with its key figures and verdict word, and the focused pane below when it fits.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::common::{FOCUS_MARKER, Rows, verdict_word};
+use super::theme::Theme;
+use super::{clients, errors, format, header, hitrate, memory, persistence, slowlog};
+use crate::model::ui_state::{PaneId, UiState};
+use crate::model::view::{PaneStatus, Snapshot, Verdict};
+
+/// Draws the compact layout in `area`.
+pub fn render(frame: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState, theme: Theme) {
+    let mut rows = Rows::new(area);
+    if let Some(r) = rows.take(1) {
+        frame.render_widget(
+            Paragraph::new(header::identity_line(&snap.header, ui.paused, theme)),
+            r,
+        );
+    }
+    let roomy = area.height >= 10;
+    if roomy && let Some(r) = rows.take_bottom(1) {
+        frame.render_widget(Paragraph::new(super::footer_line(ui, theme)), r);
+    }
+    let lines: Vec<Line<'static>> = PaneId::ALL
+        .iter()
+        .map(|id| summary_line(*id, snap, ui.focus == *id, theme))
+        .collect();
+    if let Some(r) = rows.take(6) {
+        frame.render_widget(Paragraph::new(lines), r);
+    }
+    if rows.left() >= 4 {
+        super::render_pane(frame, rows.rest(), snap, ui.focus, true, theme);
+    }
+}
+
+/// `▶1 Memory   83.0 MB/100 MB 83.0% WARN stale 12s`.
+fn summary_line(id: PaneId, snap: &Snapshot, focused: bool, theme: Theme) -> Line<'static> {
+    let marker = if focused { FOCUS_MARKER } else { " " };
+    let mut spans = vec![Span::styled(
+        format!("{marker}{:<10}", short_title(id)),
+        theme.title(focused),
+    )];
+    spans.push(Span::raw(" "));
+    let status = pane_status(id, snap);
+    if matches!(status, PaneStatus::Pending) {
+        spans.push(Span::styled("waiting…", theme.label()));
+        return Line::from(spans);
+    }
+    // The verdict word right after the title, so it survives a narrow terminal.
+    if let Some(v) = verdict(id, snap) {
+        spans.push(verdict_word(v, theme));
+        spans.push(Span::raw(" "));
+    }
+    spans.extend(match id {
+        PaneId::Memory => memory::summary(&snap.memory, theme),
+        PaneId::Clients => clients::summary(&snap.clients),
+        PaneId::Slowlog => slowlog::summary(&snap.slowlog),
+        PaneId::Persistence => persistence::summary(&snap.persistence, theme),
+        PaneId::HitRate => hitrate::summary(&snap.hit_rate),
+        PaneId::Errors => errors::summary(&snap.errors),
+    });
+    let warn = theme.verdict(Verdict::Warn);
+    match status {
+        PaneStatus::Stale { age_secs } => {
+            spans.push(Span::styled(
+                format!(" stale {}", format::age(*age_secs)),
+                warn,
+            ));
+        }
+        PaneStatus::Error { .. } => spans.push(Span::styled(" error", warn)),
+        PaneStatus::Pending | PaneStatus::Ok => {}
+    }
+    Line::from(spans)
+}
+
+fn short_title(id: PaneId) -> &'static str {
+    match id {
+        PaneId::Persistence => "4 Persist",
+        PaneId::Errors => "6 Errors",
+        other => other.title(),
+    }
+}
+
+fn verdict(id: PaneId, snap: &Snapshot) -> Option<Verdict> {
+    match id {
+        PaneId::Memory => Some(snap.memory.verdict),
+        PaneId::Clients => Some(snap.clients.verdict),
+        PaneId::Slowlog => None,
+        PaneId::Persistence => Some(snap.persistence.verdict),
+        PaneId::HitRate => Some(snap.hit_rate.verdict),
+        PaneId::Errors => Some(snap.errors.latency_verdict),
+    }
+}
+
+fn pane_status(id: PaneId, snap: &Snapshot) -> &PaneStatus {
+    match id {
+        PaneId::Memory => &snap.memory.status,
+        PaneId::Clients => &snap.clients.status,
+        PaneId::Slowlog => &snap.slowlog.status,
+        PaneId::Persistence => &snap.persistence.status,
+        PaneId::HitRate => &snap.hit_rate.status,
+        PaneId::Errors => &snap.errors.status,
+    }
+}

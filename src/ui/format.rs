@@ -1,0 +1,223 @@
+//! Formatting of figures for the panes: bytes, durations, rates, percentages, `—` for none.
+//!
+//! Bytes use binary multiples (1 KB = 1024 B) labelled `KB`/`MB`/`GB`, like redis-cli's
+//! `used_memory_human`. Numbers keep three significant digits at most, so columns stay narrow.
+
+use ratatui::text::Span;
+
+/// Shown for a figure that is not known (never `0`, which would be a lie).
+pub const NONE: &str = "—";
+
+/// `512 B`, `512 KB`, `1.5 MB`, `83.0 MB`, `100 MB`, `2.0 GB` (binary multiples).
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 6] = ["KB", "MB", "GB", "TB", "PB", "EB"];
+    if n < 1024 {
+        return format!("{n} B");
+    }
+    let mut value = n as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if value < 100.0 {
+        format!("{value:.1} {}", UNITS[unit])
+    } else {
+        format!("{value:.0} {}", UNITS[unit])
+    }
+}
+
+/// A duration given in microseconds: `850µs`, `12.3ms`, `250ms`, `1.25s`, `95s`.
+pub fn micros(us: u64) -> String {
+    if us < 1000 {
+        format!("{us}µs")
+    } else if us < 100_000 {
+        format!("{:.1}ms", us as f64 / 1000.0)
+    } else if us < 1_000_000 {
+        format!("{}ms", us / 1000)
+    } else if us < 10_000_000 {
+        format!("{:.2}s", us as f64 / 1_000_000.0)
+    } else {
+        format!("{}s", us / 1_000_000)
+    }
+}
+
+/// An age or a timer in seconds, two units at most: `12s`, `4m10s`, `3h05m`, `2d04h`.
+pub fn age(secs: u64) -> String {
+    let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    if d > 0 {
+        format!("{d}d{h:02}h")
+    } else if h > 0 {
+        format!("{h}h{m:02}m")
+    } else if m > 0 {
+        format!("{m}m{s:02}s")
+    } else {
+        format!("{s}s")
+    }
+}
+
+/// Server uptime: `3d 04:12:09`, or `04:12:09` under a day.
+pub fn uptime(secs: u64) -> String {
+    let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
+    if d > 0 {
+        format!("{d}d {h:02}:{m:02}:{s:02}")
+    } else {
+        format!("{h:02}:{m:02}:{s:02}")
+    }
+}
+
+/// A rate or a large count with sensible precision: `0`, `0.4`, `12.3`, `123`, `1.2k`, `12k`,
+/// `1.2M`. Negative and non-finite values (which a correct model never sends) show as `—`.
+pub fn num(v: f64) -> String {
+    if !v.is_finite() || v < 0.0 {
+        return NONE.into();
+    }
+    if v == 0.0 {
+        "0".into()
+    } else if v < 10.0 {
+        format!("{v:.1}")
+    } else if v < 1000.0 {
+        format!("{v:.0}")
+    } else if v < 10_000.0 {
+        format!("{:.1}k", v / 1000.0)
+    } else if v < 1_000_000.0 {
+        format!("{:.0}k", v / 1000.0)
+    } else if v < 10_000_000.0 {
+        format!("{:.1}M", v / 1_000_000.0)
+    } else {
+        format!("{:.0}M", v / 1_000_000.0)
+    }
+}
+
+/// A count: exact below 100 000, then `123k`, `1.2M`.
+pub fn count(n: u64) -> String {
+    if n < 100_000 {
+        n.to_string()
+    } else {
+        num(n as f64)
+    }
+}
+
+/// A rate per second: `0.4/s`, `1.2k/s`.
+pub fn rate(v: f64) -> String {
+    format!("{}/s", num(v))
+}
+
+/// A percentage with one decimal: `83.1%`.
+pub fn pct(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v:.1}%")
+    } else {
+        NONE.into()
+    }
+}
+
+/// Formats a value when present, `—` otherwise.
+pub fn opt<T>(v: Option<T>, f: impl FnOnce(T) -> String) -> String {
+    v.map_or_else(|| NONE.to_string(), f)
+}
+
+/// Display width of a string in terminal cells.
+pub fn width(s: &str) -> usize {
+    Span::raw(s).width()
+}
+
+/// Cuts `s` to at most `max` cells, ending with `…` when something was cut.
+pub fn truncate(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut used = 0;
+    let mut buf = [0u8; 4];
+    for ch in s.chars() {
+        let w = width(ch.encode_utf8(&mut buf));
+        if used + w > max - 1 {
+            break;
+        }
+        out.push(ch);
+        used += w;
+    }
+    out.push('…');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_use_binary_multiples() {
+        assert_eq!(bytes(0), "0 B");
+        assert_eq!(bytes(1023), "1023 B");
+        assert_eq!(bytes(1024), "1.0 KB");
+        assert_eq!(bytes(512 * 1024), "512 KB");
+        assert_eq!(bytes(1536 * 1024), "1.5 MB");
+        assert_eq!(bytes(83 * 1024 * 1024), "83.0 MB");
+        assert_eq!(bytes(100 * 1024 * 1024), "100 MB");
+        assert_eq!(bytes(2 * 1024 * 1024 * 1024), "2.0 GB");
+        assert_eq!(bytes(u64::MAX), "16.0 EB");
+    }
+
+    #[test]
+    fn micros_pick_a_unit() {
+        assert_eq!(micros(0), "0µs");
+        assert_eq!(micros(850), "850µs");
+        assert_eq!(micros(12_345), "12.3ms");
+        assert_eq!(micros(250_000), "250ms");
+        assert_eq!(micros(1_250_000), "1.25s");
+        assert_eq!(micros(95_000_000), "95s");
+    }
+
+    #[test]
+    fn ages_show_two_units() {
+        assert_eq!(age(0), "0s");
+        assert_eq!(age(12), "12s");
+        assert_eq!(age(250), "4m10s");
+        assert_eq!(age(3 * 3600 + 5 * 60 + 9), "3h05m");
+        assert_eq!(age(2 * 86_400 + 4 * 3600), "2d04h");
+    }
+
+    #[test]
+    fn uptime_is_days_and_clock() {
+        assert_eq!(uptime(3 * 86_400 + 4 * 3600 + 12 * 60 + 9), "3d 04:12:09");
+        assert_eq!(uptime(59), "00:00:59");
+    }
+
+    #[test]
+    fn numbers_keep_three_digits() {
+        assert_eq!(num(0.0), "0");
+        assert_eq!(num(0.44), "0.4");
+        assert_eq!(num(12.34), "12");
+        assert_eq!(num(123.4), "123");
+        assert_eq!(num(1234.0), "1.2k");
+        assert_eq!(num(12_345.0), "12k");
+        assert_eq!(num(1_234_567.0), "1.2M");
+        assert_eq!(num(-1.0), NONE);
+        assert_eq!(num(f64::NAN), NONE);
+        assert_eq!(rate(0.4), "0.4/s");
+        assert_eq!(count(99_999), "99999");
+        assert_eq!(count(123_456), "123k");
+    }
+
+    #[test]
+    fn percent_and_none() {
+        assert_eq!(pct(83.14), "83.1%");
+        assert_eq!(pct(f64::INFINITY), NONE);
+        assert_eq!(opt(None::<u64>, bytes), "—");
+        assert_eq!(opt(Some(2048), bytes), "2.0 KB");
+    }
+
+    #[test]
+    fn truncate_marks_the_cut() {
+        assert_eq!(truncate("GET key", 10), "GET key");
+        assert_eq!(truncate("GET key", 7), "GET key");
+        assert_eq!(truncate("GET key", 6), "GET k…");
+        assert_eq!(truncate("GET key", 1), "…");
+        assert_eq!(truncate("GET key", 0), "");
+        assert_eq!(truncate("µµµµ", 3), "µµ…");
+    }
+}

@@ -1,0 +1,75 @@
+//! Pane 5: keyspace hit rate. Now (10 s), 1 min and 5 min percentages with the verdict,
+//! lookups per second, the runbook target, and a sparkline of the per-tick rate.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Modifier;
+use ratatui::text::Span;
+
+use super::common::{self, PaneFrame, Rows, Scale, Trend, kv, kv_styled};
+use super::format::{self, opt};
+use super::theme::Theme;
+use crate::model::ui_state::PaneId;
+use crate::model::view::HitRatePane;
+
+/// Spark values are percent ×100.
+const SPARK_MAX: u64 = 10_000;
+
+/// Draws the hit-rate pane in `area`.
+pub fn render(frame: &mut Frame, area: Rect, pane: &HitRatePane, focused: bool, theme: Theme) {
+    let pf = PaneFrame {
+        id: PaneId::HitRate,
+        status: &pane.status,
+        verdict: Some(pane.verdict),
+        focused,
+    };
+    let Some(inner) = common::frame_pane(frame, area, &pf, theme) else {
+        return;
+    };
+    let mut rows = Rows::new(inner);
+    let mut now = kv_styled(
+        "now",
+        opt(pane.now_percent, format::pct),
+        theme.verdict(pane.verdict),
+        theme,
+    );
+    now.push(Span::raw(" "));
+    now.push(common::verdict_word(pane.verdict, theme));
+    let figures = vec![
+        now,
+        kv("1m", opt(pane.m1_percent, format::pct), theme),
+        kv("5m", opt(pane.m5_percent, format::pct), theme),
+        kv("lookups", opt(pane.lookups_per_sec, format::rate), theme),
+        kv(
+            "target",
+            format!(">{}%", format::num(pane.target_percent)),
+            theme,
+        ),
+    ];
+    common::draw_flow(frame, &mut rows, figures);
+    let style = theme
+        .verdict(pane.verdict)
+        .remove_modifier(Modifier::REVERSED);
+    let t = Trend {
+        data: &pane.spark,
+        scale: Scale::Fixed(SPARK_MAX),
+        label: "hit rate",
+        fmt: spark_pct,
+        style,
+    };
+    common::trend(frame, &mut rows, &t, theme);
+}
+
+/// A spark value (percent ×100) as `94.1%`.
+fn spark_pct(v: u64) -> String {
+    format::pct(v as f64 / 100.0)
+}
+
+/// One-line summary for small terminals: `now 92.1% 5m 94.0%`.
+pub fn summary(pane: &HitRatePane) -> Vec<Span<'static>> {
+    vec![Span::raw(format!(
+        "now {} 5m {}",
+        opt(pane.now_percent, format::pct),
+        opt(pane.m5_percent, format::pct)
+    ))]
+}

@@ -1,0 +1,107 @@
+//! The real TUI in tmux, as a user sees it: 80×24, keys answered while Redis is hung, hostile
+//! bytes escaped on screen.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::Redis;
+
+struct Tmux {
+    session: String,
+}
+
+impl Tmux {
+    fn start(args: &[&str], width: u16, height: u16) -> Self {
+        let session = format!("rt-test-{}-{}", std::process::id(), common::free_port());
+        let bin = assert_cmd::cargo::cargo_bin("redtriage");
+        let mut cmd = vec![bin.display().to_string()];
+        cmd.extend(args.iter().map(|s| (*s).to_string()));
+        let status = Command::new("tmux")
+            .args(["new-session", "-d", "-s", &session, "-x", &width.to_string(), "-y", &height.to_string()])
+            .arg(cmd.join(" "))
+            .env("TERM", "xterm-256color")
+            .status()
+            .expect("tmux");
+        assert!(status.success());
+        Self { session }
+    }
+
+    fn capture(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.session])
+            .output()
+            .expect("capture");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &str) {
+        Command::new("tmux")
+            .args(["send-keys", "-t", &self.session, keys])
+            .status()
+            .expect("send-keys");
+    }
+
+    fn wait_for(&self, what: &str, limit: Duration) -> String {
+        let deadline = Instant::now() + limit;
+        loop {
+            let screen = self.capture();
+            if screen.contains(what) {
+                return screen;
+            }
+            assert!(Instant::now() < deadline, "{what:?} not on screen:\n{screen}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn alive(&self) -> bool {
+        Command::new("tmux")
+            .args(["has-session", "-t", &self.session])
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["kill-session", "-t", &self.session]).status();
+    }
+}
+
+#[test]
+fn keys_answer_while_redis_is_hung() {
+    let redis = Redis::start(&[]);
+    let url = redis.url();
+    let tui = Tmux::start(&[&url, "--interval", "200ms", "--timeout", "500ms"], 80, 24);
+    tui.wait_for("UP", Duration::from_secs(10));
+    redis.signal(libc::SIGSTOP);
+    tui.wait_for("UNRESPONSIVE", Duration::from_secs(10));
+    // While hung, help opens and closes and focus moves: the UI never waits on Redis.
+    tui.keys("?");
+    tui.wait_for("Keys", Duration::from_secs(2));
+    tui.keys("Escape");
+    tui.keys("3");
+    tui.keys("Enter");
+    tui.wait_for("Slowlog", Duration::from_secs(2));
+    tui.keys("q");
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while tui.alive() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(!tui.alive(), "q did not quit while Redis was hung");
+    redis.signal(libc::SIGCONT);
+}
+
+#[test]
+fn hostile_slowlog_key_is_escaped_on_screen() {
+    let redis = Redis::start(&["--slowlog-log-slower-than", "0"]);
+    redis.cli(&["SET", "k\x1b]0;PWNED\x07\x1b[2J", "v"]);
+    let url = redis.url();
+    let tui = Tmux::start(&[&url, "--interval", "200ms"], 160, 48);
+    tui.wait_for("UP", Duration::from_secs(10));
+    tui.keys("3");
+    tui.keys("Enter");
+    let screen = tui.wait_for("PWNED", Duration::from_secs(10));
+    assert!(screen.contains(r#""k\x1b]0;PWNED\a\x1b[2J""#), "{screen}");
+}
