@@ -85,7 +85,11 @@ pub async fn run_tui(
     let (tx, mut rx) = mpsc::channel(CHANNEL);
     let displays = targets.iter().map(Target::display).collect();
     let mut state = State::new(displays, thresholds, Instant::now());
-    let theme = if color { Theme::from_env() } else { Theme::new(false) };
+    let theme = if color {
+        Theme::from_env()
+    } else {
+        Theme::new(false)
+    };
     let mut terminal = ratatui::init();
     let _guard = TerminalGuard;
     install_panic_hook();

@@ -54,18 +54,27 @@ impl ThrowawayRedis {
                 "redis-server not found on PATH; install it with: sudo apt-get install redis-server"
             )
         })?;
-        let dir = tempfile::Builder::new().prefix("redtriage-demo-").tempdir()?;
+        let dir = tempfile::Builder::new()
+            .prefix("redtriage-demo-")
+            .tempdir()?;
         let port = free_port()?;
         let mut cmd = Command::new(bin);
-        cmd.args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""])
-            .args(["--appendonly", "no", "--daemonize", "no"])
-            .arg("--dir")
-            .arg(dir.path())
-            .args(extra)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true);
+        cmd.args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+        ])
+        .args(["--appendonly", "no", "--daemonize", "no"])
+        .arg("--dir")
+        .arg(dir.path())
+        .args(extra)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
         die_with_parent(&mut cmd);
         let child = cmd.spawn().wrap_err("starting redis-server")?;
         let me = Self { port, dir, child };
@@ -75,14 +84,21 @@ impl ThrowawayRedis {
 
     async fn wait_ready(&self) -> color_eyre::Result<()> {
         for _ in 0..100 {
-            if let Ok(mut c) = crate::collect::connect::connect(&self.target(), Duration::from_millis(500)).await
-                && redis::cmd("PING").query_async::<String>(&mut c).await.is_ok()
+            if let Ok(mut c) =
+                crate::collect::connect::connect(&self.target(), Duration::from_millis(500)).await
+                && redis::cmd("PING")
+                    .query_async::<String>(&mut c)
+                    .await
+                    .is_ok()
             {
                 return Ok(());
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        Err(eyre!("redis-server on port {} did not become ready", self.port))
+        Err(eyre!(
+            "redis-server on port {} did not become ready",
+            self.port
+        ))
     }
 
     pub fn target(&self) -> Target {

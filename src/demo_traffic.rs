@@ -11,7 +11,9 @@ use crate::target::Target;
 const KEYS: u64 = 2000;
 
 async fn named(target: &Target, name: &str) -> Option<MultiplexedConnection> {
-    let mut c = connect::connect(target, Duration::from_secs(1)).await.ok()?;
+    let mut c = connect::connect(target, Duration::from_secs(1))
+        .await
+        .ok()?;
     let _: Result<(), _> = redis::cmd("CLIENT")
         .arg("SETNAME")
         .arg(name)
@@ -46,15 +48,26 @@ async fn worker(target: Target, n: u64) {
     };
     let mut i: u64 = n;
     loop {
-        i = i.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        i = i
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
         let r = (i >> 33) % 1000;
         let key = format!("demo:{}", (i >> 20) % KEYS);
         let res: Result<redis::Value, _> = if r < 700 {
             redis::cmd("GET").arg(&key).query_async(&mut c).await
         } else if r < 900 {
-            redis::cmd("SET").arg(&key).arg(r).arg("EX").arg(120).query_async(&mut c).await
+            redis::cmd("SET")
+                .arg(&key)
+                .arg(r)
+                .arg("EX")
+                .arg(120)
+                .query_async(&mut c)
+                .await
         } else if r < 990 {
-            redis::cmd("GET").arg(format!("missing:{r}")).query_async(&mut c).await
+            redis::cmd("GET")
+                .arg(format!("missing:{r}"))
+                .query_async(&mut c)
+                .await
         } else if r < 995 {
             redis::cmd("EVAL")
                 .arg("local i=0 while i<300000 do i=i+1 end return i")
@@ -62,7 +75,11 @@ async fn worker(target: Target, n: u64) {
                 .query_async(&mut c)
                 .await
         } else {
-            redis::cmd("LPUSH").arg(&key).arg(1).query_async(&mut c).await
+            redis::cmd("LPUSH")
+                .arg(&key)
+                .arg(1)
+                .query_async(&mut c)
+                .await
         };
         if res.is_err() && c_broken(&res) {
             tokio::time::sleep(Duration::from_secs(1)).await;
@@ -76,5 +93,7 @@ async fn worker(target: Target, n: u64) {
 }
 
 fn c_broken(r: &Result<redis::Value, redis::RedisError>) -> bool {
-    r.as_ref().err().is_some_and(|e| e.is_io_error() || e.is_connection_dropped())
+    r.as_ref()
+        .err()
+        .is_some_and(|e| e.is_io_error() || e.is_connection_dropped())
 }

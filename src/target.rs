@@ -90,7 +90,11 @@ impl Target {
         };
         match &self.address {
             Address::Tcp { host, port } => {
-                let scheme = if self.tls.is_some() { "rediss" } else { "redis" };
+                let scheme = if self.tls.is_some() {
+                    "rediss"
+                } else {
+                    "redis"
+                };
                 let host = crate::escape::plain_str(host);
                 let host = if host.contains(':') {
                     format!("[{host}]")

@@ -25,7 +25,9 @@ async fn panes_match_the_server() {
     let mut d = Driver::start(redis.target(), fast_poll());
     let snap = d
         .wait_for(Duration::from_secs(10), "up with clients list", |s| {
-            s.header.connection == ConnState::Up && !s.clients.groups.is_empty() && s.memory.max_bytes.is_some()
+            s.header.connection == ConnState::Up
+                && !s.clients.groups.is_empty()
+                && s.memory.max_bytes.is_some()
         })
         .await;
     assert_eq!(snap.memory.max_bytes, Some(100 * 1024 * 1024));
@@ -35,20 +37,42 @@ async fn panes_match_the_server() {
     let used = info_field(&info, "used_memory") as f64;
     let seen = snap.memory.used_bytes.expect("used") as f64;
     assert!((used - seen).abs() / used < 0.05, "used {used} vs {seen}");
-    assert_eq!(snap.header.version.as_deref(), info.lines().find_map(|l| l.strip_prefix("redis_version:")).map(str::trim));
+    assert_eq!(
+        snap.header.version.as_deref(),
+        info.lines()
+            .find_map(|l| l.strip_prefix("redis_version:"))
+            .map(str::trim)
+    );
     assert_eq!(snap.header.role.as_deref(), Some("master"));
     // Clients: our own connection is named redtriage; redis-cli may come and go.
-    assert!(snap.clients.groups.iter().any(|g| g.by == "name" && g.key == "redtriage"));
+    assert!(
+        snap.clients
+            .groups
+            .iter()
+            .any(|g| g.by == "name" && g.key == "redtriage")
+    );
     assert_eq!(snap.clients.max, Some(info_field(&info, "maxclients")));
     // Slowlog with threshold 0 logs every command; the newest id equals the server's.
     let snap = d
-        .wait_for(Duration::from_secs(10), "slowlog", |s| !s.slowlog.entries.is_empty())
+        .wait_for(Duration::from_secs(10), "slowlog", |s| {
+            !s.slowlog.entries.is_empty()
+        })
         .await;
     let server_len: u64 = redis.cli(&["SLOWLOG", "LEN"]).trim().parse().expect("len");
-    assert!(snap.slowlog.length.is_some_and(|l| l <= server_len.max(128)));
+    assert!(
+        snap.slowlog
+            .length
+            .is_some_and(|l| l <= server_len.max(128))
+    );
     assert_eq!(snap.slowlog.threshold_us, Some(0));
-    assert!(snap.slowlog.entries.windows(2).all(|w| w[0].id > w[1].id), "newest first");
-    assert_eq!(snap.persistence.rdb_last_bgsave_status.as_deref(), Some("ok"));
+    assert!(
+        snap.slowlog.entries.windows(2).all(|w| w[0].id > w[1].id),
+        "newest first"
+    );
+    assert_eq!(
+        snap.persistence.rdb_last_bgsave_status.as_deref(),
+        Some("ok")
+    );
     assert_eq!(snap.persistence.aof_enabled, Some(false));
     assert_eq!(snap.errors.latency_monitor_threshold_ms, Some(0));
     assert!(snap.errors.ping_p50_us.is_some());
@@ -59,7 +83,10 @@ async fn hit_rate_from_known_hits_and_misses() {
     let redis = Redis::start(&[]);
     redis.cli(&["SET", "present", "1"]);
     let mut d = Driver::start(redis.target(), fast_poll());
-    d.wait_for(Duration::from_secs(10), "up", |s| s.header.connection == ConnState::Up).await;
+    d.wait_for(Duration::from_secs(10), "up", |s| {
+        s.header.connection == ConnState::Up
+    })
+    .await;
     d.samples(2).await;
     // 30 hits and 10 misses: 75 %.
     for _ in 0..30 {
@@ -79,23 +106,37 @@ async fn hit_rate_from_known_hits_and_misses() {
 async fn kill_is_down_then_restart_is_detected() {
     let mut redis = Redis::start(&[]);
     let mut d = Driver::start(redis.target(), fast_poll());
-    d.wait_for(Duration::from_secs(10), "up", |s| s.header.connection == ConnState::Up).await;
+    d.wait_for(Duration::from_secs(10), "up", |s| {
+        s.header.connection == ConnState::Up
+    })
+    .await;
     d.samples(2).await;
     redis.kill();
     let snap = d
         .wait_for(Duration::from_secs(10), "down refused", |s| {
-            s.header.connection == ConnState::Down { reason: "refused".into() }
+            s.header.connection
+                == ConnState::Down {
+                    reason: "refused".into(),
+                }
         })
         .await;
     assert_eq!(snap.header.connection_label, "DOWN (refused)");
-    assert!(matches!(snap.memory.status, PaneStatus::Stale { .. }), "{:?}", snap.memory.status);
+    assert!(
+        matches!(snap.memory.status, PaneStatus::Stale { .. }),
+        "{:?}",
+        snap.memory.status
+    );
     redis.restart();
     let snap = d
         .wait_for(Duration::from_secs(20), "up after restart", |s| {
             s.header.connection == ConnState::Up && s.header.restarts_seen == 1
         })
         .await;
-    assert!(snap.header.notices.iter().any(|n| n.contains("restarted")), "{:?}", snap.header.notices);
+    assert!(
+        snap.header.notices.iter().any(|n| n.contains("restarted")),
+        "{:?}",
+        snap.header.notices
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -103,7 +144,10 @@ async fn sigstop_is_unresponsive_and_sigcont_recovers() {
     let redis = Redis::start(&[]);
     let poll = fast_poll();
     let mut d = Driver::start(redis.target(), poll.clone());
-    d.wait_for(Duration::from_secs(10), "up", |s| s.header.connection == ConnState::Up).await;
+    d.wait_for(Duration::from_secs(10), "up", |s| {
+        s.header.connection == ConnState::Up
+    })
+    .await;
     d.samples(1).await;
     redis.signal(libc::SIGSTOP);
     let stopped = Instant::now();
@@ -117,9 +161,16 @@ async fn sigstop_is_unresponsive_and_sigcont_recovers() {
     // It stays unresponsive (never UP) while stopped, however many reconnects are tried.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let snap = d.view();
-    assert!(matches!(snap.header.connection, ConnState::Unresponsive { .. }), "{:?}", snap.header.connection);
+    assert!(
+        matches!(snap.header.connection, ConnState::Unresponsive { .. }),
+        "{:?}",
+        snap.header.connection
+    );
     redis.signal(libc::SIGCONT);
-    d.wait_for(Duration::from_secs(15), "up again", |s| s.header.connection == ConnState::Up).await;
+    d.wait_for(Duration::from_secs(15), "up again", |s| {
+        s.header.connection == ConnState::Up
+    })
+    .await;
     // And the figures are coherent afterwards (no mismatched replies).
     d.samples(3).await;
     let snap = d.view();
@@ -132,7 +183,10 @@ async fn wrong_password_is_auth_failed_without_storm() {
     let redis = Redis::start(&["--requirepass", "right"]);
     let mut target = redis.target();
     target.password = Some(Secret::new("wrong"));
-    let before = info_field(&redis.cli_auth(Some("right"), &["INFO", "stats"]), "total_connections_received");
+    let before = info_field(
+        &redis.cli_auth(Some("right"), &["INFO", "stats"]),
+        "total_connections_received",
+    );
     let mut d = Driver::start(target, fast_poll());
     let snap = d
         .wait_for(Duration::from_secs(10), "auth failed", |s| {
@@ -143,10 +197,17 @@ async fn wrong_password_is_auth_failed_without_storm() {
     let json = serde_json::to_string(&snap).expect("json");
     assert!(!json.contains("wrong"), "password leaked: {json}");
     tokio::time::sleep(Duration::from_secs(4)).await;
-    let after = info_field(&redis.cli_auth(Some("right"), &["INFO", "stats"]), "total_connections_received");
+    let after = info_field(
+        &redis.cli_auth(Some("right"), &["INFO", "stats"]),
+        "total_connections_received",
+    );
     // 4 s at a 200 ms interval would be 20 attempts in a storm; backoff keeps it to a few
     // (+1 for our redis-cli INFO).
-    assert!(after - before <= 5, "{} connection attempts", after - before);
+    assert!(
+        after - before <= 5,
+        "{} connection attempts",
+        after - before
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -155,20 +216,45 @@ async fn config_renamed_away_falls_back_to_info() {
     let mut d = Driver::start(redis.target(), fast_poll());
     let snap = d
         .wait_for(Duration::from_secs(10), "config error noticed", |s| {
-            s.header.connection == ConnState::Up && s.header.notices.iter().any(|n| n.contains("CONFIG GET unavailable"))
+            s.header.connection == ConnState::Up
+                && s.header
+                    .notices
+                    .iter()
+                    .any(|n| n.contains("CONFIG GET unavailable"))
         })
         .await;
-    assert_eq!(snap.memory.max_bytes, Some(50 * 1024 * 1024), "maxmemory from INFO");
-    assert_eq!(snap.memory.policy.as_deref(), Some("noeviction"), "policy from INFO");
+    assert_eq!(
+        snap.memory.max_bytes,
+        Some(50 * 1024 * 1024),
+        "maxmemory from INFO"
+    );
+    assert_eq!(
+        snap.memory.policy.as_deref(),
+        Some("noeviction"),
+        "policy from INFO"
+    );
     let info = redis.cli(&["INFO", "clients"]);
-    assert_eq!(snap.clients.max, Some(info_field(&info, "maxclients")), "maxclients from INFO clients (7.0+)");
+    assert_eq!(
+        snap.clients.max,
+        Some(info_field(&info, "maxclients")),
+        "maxclients from INFO clients (7.0+)"
+    );
     assert!(snap.memory.used_percent.is_some());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn acl_without_client_list_says_noperm() {
     let redis = Redis::start(&[]);
-    redis.cli(&["ACL", "SETUSER", "watcher", "on", ">pw", "+@all", "-client|list", "~*"]);
+    redis.cli(&[
+        "ACL",
+        "SETUSER",
+        "watcher",
+        "on",
+        ">pw",
+        "+@all",
+        "-client|list",
+        "~*",
+    ]);
     let mut target = redis.target();
     target.user = Some("watcher".into());
     target.password = Some(Secret::new("pw"));
@@ -195,10 +281,21 @@ async fn hostile_key_in_slowlog_is_escaped_like_redis_cli() {
             s.slowlog.entries.iter().any(|e| e.args.contains("PWNED"))
         })
         .await;
-    let row = snap.slowlog.entries.iter().find(|e| e.args.contains("PWNED")).expect("row");
+    let row = snap
+        .slowlog
+        .entries
+        .iter()
+        .find(|e| e.args.contains("PWNED"))
+        .expect("row");
     let expected = r#""SET" "k\x1b]0;PWNED\a\x1b[2J" "v""#;
     assert_eq!(row.args, expected);
-    assert!(cli_view.contains(r#""k\x1b]0;PWNED\a\x1b[2J""#), "redis-cli prints: {cli_view}");
+    assert!(
+        cli_view.contains(r#""k\x1b]0;PWNED\a\x1b[2J""#),
+        "redis-cli prints: {cli_view}"
+    );
     let json = serde_json::to_string(&snap).expect("json");
-    assert!(!json.bytes().any(|b| b == 0x1b || b == 0x07), "raw control byte in JSON");
+    assert!(
+        !json.bytes().any(|b| b == 0x1b || b == 0x07),
+        "raw control byte in JSON"
+    );
 }

@@ -23,24 +23,47 @@ fn snapshot_json_has_every_pane_and_rates() {
         .args(["snapshot", &redis.url(), "--json", "--interval", "300ms"])
         .output()
         .expect("run");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["schema"], 1);
     assert_eq!(v["header"]["connection"]["state"], "UP");
     assert_eq!(v["header"]["connection_label"], "UP");
-    for pane in ["memory", "clients", "slowlog", "persistence", "hit_rate", "errors"] {
+    for pane in [
+        "memory",
+        "clients",
+        "slowlog",
+        "persistence",
+        "hit_rate",
+        "errors",
+    ] {
         assert!(v[pane].is_object(), "{pane} missing");
     }
     assert_eq!(v["memory"]["max_bytes"], 64 * 1024 * 1024);
-    assert!(v["header"]["ops_per_sec"].is_number(), "two samples give a rate: {v}");
-    assert_eq!(v["header"]["health"]["items"].as_array().map(Vec::len), Some(5));
+    assert!(
+        v["header"]["ops_per_sec"].is_number(),
+        "two samples give a rate: {v}"
+    );
+    assert_eq!(
+        v["header"]["health"]["items"].as_array().map(Vec::len),
+        Some(5)
+    );
 }
 
 #[test]
 fn snapshot_of_a_down_server_exits_zero_and_says_down() {
     let port = common::free_port();
     let out = redtriage()
-        .args(["snapshot", &format!("redis://127.0.0.1:{port}"), "--json", "--interval", "200ms"])
+        .args([
+            "snapshot",
+            &format!("redis://127.0.0.1:{port}"),
+            "--json",
+            "--interval",
+            "200ms",
+        ])
         .output()
         .expect("run");
     assert!(out.status.success());
@@ -55,7 +78,12 @@ fn check_exit_codes_follow_nagios() {
     // Unreachable → UNKNOWN (3).
     let port = common::free_port();
     redtriage()
-        .args(["check", &format!("redis://127.0.0.1:{port}"), "--interval", "200ms"])
+        .args([
+            "check",
+            &format!("redis://127.0.0.1:{port}"),
+            "--interval",
+            "200ms",
+        ])
         .assert()
         .code(3)
         .stdout(predicates::str::contains("REDTRIAGE UNKNOWN"));
@@ -70,7 +98,10 @@ fn check_exit_codes_follow_nagios() {
         .clone();
     let text = String::from_utf8(out).expect("utf8");
     for name in ["memory", "hit_rate", "latency", "clients", "uptime"] {
-        assert!(text.lines().any(|l| l.contains(&format!(" {name}: "))), "{name} line missing:\n{text}");
+        assert!(
+            text.lines().any(|l| l.contains(&format!(" {name}: "))),
+            "{name} line missing:\n{text}"
+        );
     }
     assert!(text.contains("no maxmemory set"));
     // With maxmemory and the uptime rule off → OK (0).

@@ -19,7 +19,16 @@ impl Tmux {
         let mut cmd = vec![bin.display().to_string()];
         cmd.extend(args.iter().map(|s| (*s).to_string()));
         let status = Command::new("tmux")
-            .args(["new-session", "-d", "-s", &session, "-x", &width.to_string(), "-y", &height.to_string()])
+            .args([
+                "new-session",
+                "-d",
+                "-s",
+                &session,
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+            ])
             .arg(cmd.join(" "))
             .env("TERM", "xterm-256color")
             .status()
@@ -50,7 +59,10 @@ impl Tmux {
             if screen.contains(what) {
                 return screen;
             }
-            assert!(Instant::now() < deadline, "{what:?} not on screen:\n{screen}");
+            assert!(
+                Instant::now() < deadline,
+                "{what:?} not on screen:\n{screen}"
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -65,7 +77,9 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["kill-session", "-t", &self.session]).status();
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.session])
+            .status();
     }
 }
 

@@ -40,7 +40,9 @@ pub fn classify(err: &redis::RedisError) -> CollectError {
         Some("LOADING") => CollectError::Loading,
         Some("WRONGPASS" | "NOAUTH") => CollectError::Auth(escape::plain_str(detail)),
         Some("ERR") if detail.starts_with("unknown command") => CollectError::UnknownCommand,
-        Some("ERR") if detail.contains("invalid password") || detail.contains("without any password") => {
+        Some("ERR")
+            if detail.contains("invalid password") || detail.contains("without any password") =>
+        {
             CollectError::Auth(escape::plain_str(detail))
         }
         Some(code) => CollectError::Server(escape::plain_str(&format!("{code} {detail}"))),
@@ -112,7 +114,16 @@ async fn wrap<C>(
 where
     C: Unpin + tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + 'static,
 {
-    let (conn, driver) = match timeout(limit, MultiplexedConnection::new_with_config(info, stream, redis::AsyncConnectionConfig::default())).await {
+    let (conn, driver) = match timeout(
+        limit,
+        MultiplexedConnection::new_with_config(
+            info,
+            stream,
+            redis::AsyncConnectionConfig::default(),
+        ),
+    )
+    .await
+    {
         Err(_) => return Err(ConnectFailure::NoReply),
         Ok(Err(e)) => return Err(ConnectFailure::Handshake(classify(&e))),
         Ok(Ok(pair)) => pair,
@@ -150,8 +161,15 @@ async fn handshake(
             .map_err(fail)?;
     }
     // Naming is best effort: CLIENT may be renamed away or forbidden by the ACL.
-    match query(&mut conn, redis::cmd("CLIENT").arg("SETNAME").arg("redtriage"), limit).await {
-        Ok(_) | Err(CollectError::NoPerm | CollectError::UnknownCommand | CollectError::Server(_)) => {
+    match query(
+        &mut conn,
+        redis::cmd("CLIENT").arg("SETNAME").arg("redtriage"),
+        limit,
+    )
+    .await
+    {
+        Ok(_)
+        | Err(CollectError::NoPerm | CollectError::UnknownCommand | CollectError::Server(_)) => {
             Ok(conn)
         }
         Err(e) => Err(fail(e)),

@@ -77,7 +77,12 @@ pub struct Poller {
 }
 
 impl Poller {
-    pub fn new(id: TargetId, target: Target, settings: PollSettings, tx: mpsc::Sender<Msg>) -> Self {
+    pub fn new(
+        id: TargetId,
+        target: Target,
+        settings: PollSettings,
+        tx: mpsc::Sender<Msg>,
+    ) -> Self {
         let now = Instant::now();
         let cap = settings.timeout.max(Duration::from_secs(10));
         Self {
@@ -195,7 +200,9 @@ impl Poller {
                 self.on_timeout().await;
                 None
             }
-            Err(e @ (CollectError::Connect(_) | CollectError::Refused | CollectError::Protocol(_))) => {
+            Err(
+                e @ (CollectError::Connect(_) | CollectError::Refused | CollectError::Protocol(_)),
+            ) => {
                 self.on_broken(e).await;
                 None
             }
@@ -215,7 +222,8 @@ impl Poller {
 
     fn note_refusal<T>(&mut self, name: &'static str, r: &Result<T, CollectError>) {
         if matches!(r, Err(CollectError::NoPerm | CollectError::UnknownCommand)) {
-            self.refused_until.insert(name, Instant::now() + REFUSED_RETRY);
+            self.refused_until
+                .insert(name, Instant::now() + REFUSED_RETRY);
         }
     }
 

@@ -40,7 +40,9 @@ pub fn client_config(tls: &TlsSettings) -> Result<ClientConfig, String> {
         match &tls.cacert {
             Some(path) => {
                 for cert in read_certs(path)? {
-                    roots.add(cert).map_err(|e| format!("{}: {e}", path.display()))?;
+                    roots
+                        .add(cert)
+                        .map_err(|e| format!("{}: {e}", path.display()))?;
                 }
             }
             None => roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned()),

@@ -31,7 +31,11 @@ pub fn group_by(
         let k = key(c);
         let g = map.entry(k).or_insert_with(|| ClientGroup {
             by,
-            key: if k.is_empty() { "(none)".into() } else { k.to_string() },
+            key: if k.is_empty() {
+                "(none)".into()
+            } else {
+                k.to_string()
+            },
             count: 0,
             omem_bytes: 0,
             tot_mem_bytes: 0,
@@ -93,7 +97,10 @@ impl Instance {
             verdict: health::clients(connected, max, opts.thresholds).verdict,
             list_status,
             list_note,
-            list_age_secs: self.clients.at.map(|t| now.saturating_duration_since(t).as_secs()),
+            list_age_secs: self
+                .clients
+                .at
+                .map(|t| now.saturating_duration_since(t).as_secs()),
             groups,
             spark: self.clients_hist.tail(opts.spark_len),
         }

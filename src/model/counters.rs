@@ -77,7 +77,10 @@ impl Counters {
             ("rejected_connections", self.rejected, prev.rejected),
             ("error replies", self.errors, prev.errors),
         ];
-        pairs.iter().find(|(_, now, before)| now < before).map(|(n, _, _)| *n)
+        pairs
+            .iter()
+            .find(|(_, now, before)| now < before)
+            .map(|(n, _, _)| *n)
     }
 }
 

@@ -71,7 +71,9 @@ impl Instance {
                 reason: reason.clone(),
             },
             Link::NoReply { last_reply } => ConnState::Unresponsive {
-                no_reply_secs: secs(now.saturating_duration_since(last_reply.unwrap_or(self.link_since))),
+                no_reply_secs: secs(
+                    now.saturating_duration_since(last_reply.unwrap_or(self.link_since)),
+                ),
             },
             Link::AuthFailed { message } => ConnState::AuthFailed {
                 message: message.clone(),
@@ -126,7 +128,13 @@ impl Instance {
         }
     }
 
-    fn header(&self, now: Instant, opts: ViewOptions<'_>, health: Health, p50: Option<u64>) -> Header {
+    fn header(
+        &self,
+        now: Instant,
+        opts: ViewOptions<'_>,
+        health: Health,
+        p50: Option<u64>,
+    ) -> Header {
         let connection = self.conn_state(now);
         let info = self.info.as_ref();
         let stale_secs = match self.info_status(now) {
@@ -135,7 +143,9 @@ impl Instance {
         };
         let uptime_secs = info.and_then(|i| i.uptime_in_seconds).map(|u| {
             // Advance the uptime between samples while the link is up.
-            let since = self.last_sample_at.map_or(0, |a| secs(now.saturating_duration_since(a)));
+            let since = self
+                .last_sample_at
+                .map_or(0, |a| secs(now.saturating_duration_since(a)));
             if self.fresh() { u + since } else { u }
         });
         Header {
@@ -148,7 +158,9 @@ impl Instance {
             version: info.and_then(|i| i.redis_version.clone()),
             uptime_secs,
             restarts_seen: self.restarts,
-            last_restart_ago_secs: self.last_restart.map(|t| secs(now.saturating_duration_since(t))),
+            last_restart_ago_secs: self
+                .last_restart
+                .map(|t| secs(now.saturating_duration_since(t))),
             ops_per_sec: self.rates.ops,
             latency_p50_us: p50,
             stale_secs,
@@ -166,7 +178,9 @@ impl Instance {
             .map(|(t, text)| format!("{text}, {}s ago", secs(now.saturating_duration_since(*t))))
             .collect();
         if let Some(e) = &self.config.error {
-            out.push(format!("CONFIG GET unavailable ({e}): limits and policy from INFO"));
+            out.push(format!(
+                "CONFIG GET unavailable ({e}): limits and policy from INFO"
+            ));
         }
         out
     }
@@ -184,12 +198,19 @@ impl Instance {
         let fresh = self.fresh();
         let pick = |v: Option<u64>| if fresh { v } else { None };
         let uptime = self.info.as_ref().and_then(|i| i.uptime_in_seconds);
-        let lookups = hit.lookups_per_sec.or_else(|| self.hit_rate_over(now, Duration::from_secs(60)).map(|r| r.1));
+        let lookups = hit.lookups_per_sec.or_else(|| {
+            self.hit_rate_over(now, Duration::from_secs(60))
+                .map(|r| r.1)
+        });
         let items = vec![
             health::memory(pick(memory.used_bytes), memory.max_bytes, th),
             health::hit_rate(
                 if fresh { hit.m1_percent } else { None },
-                if fresh && self.hits.len() >= 2 { Some(lookups.unwrap_or(0.0)) } else { None },
+                if fresh && self.hits.len() >= 2 {
+                    Some(lookups.unwrap_or(0.0))
+                } else {
+                    None
+                },
                 th,
             ),
             health::latency(pick(errors.ping_p50_us), th),
@@ -362,7 +383,11 @@ impl Instance {
             rdb_changes_since_save: i.rdb_changes_since_last_save,
             rdb_bgsave_in_progress: i.rdb_bgsave_in_progress,
             rdb_last_bgsave_status: i.rdb_last_bgsave_status.clone(),
-            save_config: self.config.value.as_ref().and_then(|c| c.get("save").map(str::to_string)),
+            save_config: self
+                .config
+                .value
+                .as_ref()
+                .and_then(|c| c.get("save").map(str::to_string)),
             aof_enabled: i.aof_enabled,
             aof_rewrite_in_progress: i.aof_rewrite_in_progress,
             aof_last_rewrite_status: i.aof_last_bgrewrite_status.clone(),

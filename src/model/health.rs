@@ -178,7 +178,10 @@ mod tests {
     #[test_case(90, Verdict::Warn)]
     #[test_case(100, Verdict::Crit)]
     fn clients_levels(c: u64, want: Verdict) {
-        assert_eq!(clients(Some(c), Some(100), &Thresholds::default()).verdict, want);
+        assert_eq!(
+            clients(Some(c), Some(100), &Thresholds::default()).verdict,
+            want
+        );
     }
 
     #[test]

@@ -214,7 +214,10 @@ impl Instance {
             } else if let Some(which) = now.reset_reason(prev) {
                 self.hits.clear();
                 self.rates = Rates::default();
-                self.notice(at, format!("counters reset ({which} went back: CONFIG RESETSTAT?)"));
+                self.notice(
+                    at,
+                    format!("counters reset ({which} went back: CONFIG RESETSTAT?)"),
+                );
             } else {
                 self.rates = Rates::between(prev, &now);
             }
@@ -259,7 +262,7 @@ impl Instance {
                     self.slowlog.clear(); // ids went back: slowlog of a new process
                 }
                 self.slowlog.extend(entries);
-                self.slowlog.sort_by(|a, b| b.id.cmp(&a.id));
+                self.slowlog.sort_by_key(|e| std::cmp::Reverse(e.id));
                 self.slowlog.dedup_by_key(|e| e.id);
                 self.slowlog.truncate(SLOWLOG_KEEP);
             }

@@ -89,7 +89,10 @@ fn at_grid(row: usize, col: usize) -> PaneId {
 impl State {
     pub fn new(displays: Vec<String>, thresholds: Thresholds, now: Instant) -> Self {
         Self {
-            instances: displays.into_iter().map(|d| Instance::new(d, now)).collect(),
+            instances: displays
+                .into_iter()
+                .map(|d| Instance::new(d, now))
+                .collect(),
             selected: 0,
             ui: UiState::default(),
             thresholds,

@@ -41,11 +41,13 @@ impl PaneId {
     }
 
     /// Next pane in reading order, wrapping.
+    #[must_use]
     pub fn next(self) -> Self {
         Self::ALL[(self.index() + 1) % Self::ALL.len()]
     }
 
     /// Previous pane in reading order, wrapping.
+    #[must_use]
     pub fn prev(self) -> Self {
         Self::ALL[(self.index() + Self::ALL.len() - 1) % Self::ALL.len()]
     }

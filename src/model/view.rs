@@ -49,13 +49,21 @@ pub enum ConnState {
     Connecting,
     Up,
     /// Nothing answers the connect; `reason` is `refused` or the escaped IO error.
-    Down { reason: String },
+    Down {
+        reason: String,
+    },
     /// Connected (TCP accepted) but no reply for `no_reply_secs`.
-    Unresponsive { no_reply_secs: u64 },
+    Unresponsive {
+        no_reply_secs: u64,
+    },
     /// AUTH rejected; escaped server text.
-    AuthFailed { message: String },
+    AuthFailed {
+        message: String,
+    },
     /// Dataset loading; percent when the server tells.
-    Loading { percent: Option<f64> },
+    Loading {
+        percent: Option<f64>,
+    },
 }
 
 impl ConnState {
@@ -164,7 +172,7 @@ pub struct MemoryPane {
     pub evictions_per_sec: Option<f64>,
     pub policy: Option<String>,
     pub verdict: Verdict,
-    /// used_memory history, bytes, oldest first (as many points as the pane can show).
+    /// `used_memory` history, bytes, oldest first (as many points as the pane can show).
     pub spark: Vec<u64>,
 }
 
@@ -201,7 +209,7 @@ pub struct ClientsPane {
     pub list_age_secs: Option<u64>,
     /// Top groups, most clients first: by addr, then name, user, cmd.
     pub groups: Vec<ClientGroup>,
-    /// connected_clients history, oldest first.
+    /// `connected_clients` history, oldest first.
     pub spark: Vec<u64>,
 }
 

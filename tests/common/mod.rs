@@ -150,7 +150,11 @@ pub struct Driver {
 impl Driver {
     pub fn start(target: Target, poll: PollSettings) -> Self {
         let (tx, rx) = mpsc::channel(1024);
-        let state = State::new(vec![target.display()], Thresholds::default(), Instant::now());
+        let state = State::new(
+            vec![target.display()],
+            Thresholds::default(),
+            Instant::now(),
+        );
         let task = tokio::spawn(Poller::new(0, target, poll, tx).run());
         Self { state, rx, task }
     }
@@ -162,7 +166,12 @@ impl Driver {
     }
 
     /// Applies messages until `cond` holds on the view, or panics after `limit` with the view.
-    pub async fn wait_for(&mut self, limit: Duration, what: &str, cond: impl Fn(&Snapshot) -> bool) -> Snapshot {
+    pub async fn wait_for(
+        &mut self,
+        limit: Duration,
+        what: &str,
+        cond: impl Fn(&Snapshot) -> bool,
+    ) -> Snapshot {
         let deadline = Instant::now() + limit;
         loop {
             let snap = self.view();
@@ -170,8 +179,13 @@ impl Driver {
                 return snap;
             }
             let left = deadline.saturating_duration_since(Instant::now());
-            assert!(!left.is_zero(), "timed out waiting for {what}; view: {snap:#?}");
-            if let Ok(Some(m)) = tokio::time::timeout(left.min(Duration::from_millis(100)), self.rx.recv()).await {
+            assert!(
+                !left.is_zero(),
+                "timed out waiting for {what}; view: {snap:#?}"
+            );
+            if let Ok(Some(m)) =
+                tokio::time::timeout(left.min(Duration::from_millis(100)), self.rx.recv()).await
+            {
                 update(&mut self.state, m);
             }
         }
@@ -183,7 +197,9 @@ impl Driver {
         let deadline = Instant::now() + Duration::from_secs(20);
         while seen < n {
             assert!(Instant::now() < deadline, "no samples");
-            if let Ok(Some(m)) = tokio::time::timeout(Duration::from_millis(500), self.rx.recv()).await {
+            if let Ok(Some(m)) =
+                tokio::time::timeout(Duration::from_millis(500), self.rx.recv()).await
+            {
                 if matches!(m, Msg::Sample { .. }) {
                     seen += 1;
                 }

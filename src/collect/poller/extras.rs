@@ -79,20 +79,19 @@ impl Poller {
             return Some(());
         }
         let limit = self.settings.client_list_max_clients;
-        sample.clients = Some(match client_list_allowed(&sample.info, limit) {
-            Err(skipped) => Ok(skipped),
-            Ok(()) => {
-                let list = self
-                    .run_cmd(redis::cmd("CLIENT").arg("LIST"))
-                    .await?
-                    .and_then(|v| bulk_bytes(&v))
-                    .map(|b| ClientListResult::Listed {
-                        clients: parse::parse_client_list(&b),
-                    });
-                self.note_refusal("CLIENT", &list);
-                list
-            }
-        });
+        if let Err(skipped) = client_list_allowed(&sample.info, limit) {
+            sample.clients = Some(Ok(skipped));
+            return Some(());
+        }
+        let list = self
+            .run_cmd(redis::cmd("CLIENT").arg("LIST"))
+            .await?
+            .and_then(|v| bulk_bytes(&v))
+            .map(|b| ClientListResult::Listed {
+                clients: parse::parse_client_list(&b),
+            });
+        self.note_refusal("CLIENT", &list);
+        sample.clients = Some(list);
         Some(())
     }
 
