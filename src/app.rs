@@ -82,6 +82,13 @@ pub async fn run_tui(
     thresholds: Thresholds,
     color: bool,
 ) -> color_eyre::Result<ExitCode> {
+    use std::io::IsTerminal as _;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        eprintln!(
+            "redtriage: the dashboard needs a terminal; for scripts use `redtriage snapshot --json` or `redtriage check`"
+        );
+        return Ok(ExitCode::from(2));
+    }
     let (tx, mut rx) = mpsc::channel(CHANNEL);
     let displays = targets.iter().map(Target::display).collect();
     let mut state = State::new(displays, thresholds, Instant::now());

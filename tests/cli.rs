@@ -76,12 +76,19 @@ fn default_config_file_is_read() {
         ));
 }
 
-#[test_case(&["-a", "secret"]; "dash a")]
-#[test_case(&["redis://:secret@127.0.0.1"]; "url password")]
-#[test_case(&["check", "-u", "redis://u:secret@127.0.0.1"]; "dash u")]
-fn password_on_command_line_warns(args: &[&str]) {
+/// A loopback URL where nothing listens, so `check` fails fast with UNKNOWN (3).
+fn nowhere() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    format!("127.0.0.1:{}", l.local_addr().unwrap().port())
+}
+
+#[test_case(&["check", "-a", "secret", "-u"], ""; "dash a")]
+#[test_case(&["check"], ":secret@"; "url password")]
+#[test_case(&["check", "-u"], "u:secret@"; "dash u")]
+fn password_on_command_line_warns(args: &[&str], auth: &str) {
     let home = tempfile::tempdir().unwrap();
-    redtriage(&home).args(args).assert().success().stderr(
+    let url = format!("redis://{auth}{}", nowhere());
+    redtriage(&home).args(args).arg(&url).args(["--timeout", "200ms"]).assert().code(3).stderr(
         "Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.\n",
     );
 }
@@ -91,8 +98,9 @@ fn rediscli_auth_does_not_warn() {
     let home = tempfile::tempdir().unwrap();
     redtriage(&home)
         .env("REDISCLI_AUTH", "secret")
+        .args(["check", &format!("redis://{}", nowhere())])
         .assert()
-        .success()
+        .code(3)
         .stderr("");
 }
 
@@ -100,12 +108,27 @@ fn rediscli_auth_does_not_warn() {
 fn interval_is_clamped_with_a_warning() {
     let home = tempfile::tempdir().unwrap();
     redtriage(&home)
-        .args(["--interval", "10ms"])
+        .args([
+            "check",
+            &format!("redis://{}", nowhere()),
+            "--interval",
+            "10ms",
+        ])
         .assert()
-        .success()
+        .code(3)
         .stderr(predicate::str::contains(
             r#"--interval "10ms" was clamped to 100ms"#,
         ));
+}
+
+#[test]
+fn dashboard_without_a_terminal_says_so() {
+    let home = tempfile::tempdir().unwrap();
+    redtriage(&home)
+        .arg(format!("redis://{}", nowhere()))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("needs a terminal"));
 }
 
 #[test]

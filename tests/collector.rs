@@ -18,57 +18,55 @@ fn info_field(info: &str, key: &str) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn panes_match_the_server() {
-    let redis = Redis::start(&["--maxmemory", "100mb", "--slowlog-log-slower-than", "0"]);
+    let redis = Redis::start(&["--maxmemory", "100mb"]);
     for i in 0..20 {
         redis.cli(&["SET", &format!("k{i}"), "v"]);
     }
     let mut d = Driver::start(redis.target(), fast_poll());
-    let snap = d
-        .wait_for(Duration::from_secs(10), "up with clients list", |s| {
-            s.header.connection == ConnState::Up
-                && !s.clients.groups.is_empty()
-                && s.memory.max_bytes.is_some()
-        })
-        .await;
+    d.wait_for(Duration::from_secs(10), "up with clients list", |s| {
+        s.header.connection == ConnState::Up
+            && !s.clients.groups.is_empty()
+            && s.memory.max_bytes.is_some()
+    })
+    .await;
+    let info = redis.cli(&["INFO"]);
+    d.samples(1).await;
+    let snap = d.view();
     assert_eq!(snap.memory.max_bytes, Some(100 * 1024 * 1024));
     assert_eq!(snap.memory.policy.as_deref(), Some("noeviction"));
-    let info = redis.cli(&["INFO"]);
-    // Memory moves a little between our sample and this INFO; within 1 %.
+    // used_memory moves with every client (redis-cli's INFO reply sits in its buffer while
+    // it is counted), so within 25 %; the stable figures below are exact.
     let used = info_field(&info, "used_memory") as f64;
     let seen = snap.memory.used_bytes.expect("used") as f64;
-    assert!((used - seen).abs() / used < 0.05, "used {used} vs {seen}");
+    assert!((used - seen).abs() / used < 0.25, "used {used} vs {seen}");
+    // redis-cli counted itself; our sample does not see it.
     assert_eq!(
-        snap.header.version.as_deref(),
-        info.lines()
-            .find_map(|l| l.strip_prefix("redis_version:"))
-            .map(str::trim)
+        snap.clients.connected,
+        Some(info_field(&info, "connected_clients") - 1)
     );
+    assert_eq!(
+        snap.clients.blocked,
+        Some(info_field(&info, "blocked_clients"))
+    );
+    assert_eq!(
+        snap.persistence.rdb_changes_since_save,
+        Some(info_field(&info, "rdb_changes_since_last_save"))
+    );
+    let version = info
+        .lines()
+        .find_map(|l| l.strip_prefix("redis_version:"))
+        .map(str::trim);
+    assert_eq!(snap.header.version.as_deref(), version);
     assert_eq!(snap.header.role.as_deref(), Some("master"));
-    // Clients: our own connection is named redtriage; redis-cli may come and go.
+    // CLIENT LIST: our own connection is named redtriage.
+    let groups = &snap.clients.groups;
     assert!(
-        snap.clients
-            .groups
+        groups
             .iter()
-            .any(|g| g.by == "name" && g.key == "redtriage")
+            .any(|g| g.by == "name" && g.key == "redtriage"),
+        "{groups:?}"
     );
     assert_eq!(snap.clients.max, Some(info_field(&info, "maxclients")));
-    // Slowlog with threshold 0 logs every command; the newest id equals the server's.
-    let snap = d
-        .wait_for(Duration::from_secs(10), "slowlog", |s| {
-            !s.slowlog.entries.is_empty()
-        })
-        .await;
-    let server_len: u64 = redis.cli(&["SLOWLOG", "LEN"]).trim().parse().expect("len");
-    assert!(
-        snap.slowlog
-            .length
-            .is_some_and(|l| l <= server_len.max(128))
-    );
-    assert_eq!(snap.slowlog.threshold_us, Some(0));
-    assert!(
-        snap.slowlog.entries.windows(2).all(|w| w[0].id > w[1].id),
-        "newest first"
-    );
     assert_eq!(
         snap.persistence.rdb_last_bgsave_status.as_deref(),
         Some("ok")
@@ -76,6 +74,43 @@ async fn panes_match_the_server() {
     assert_eq!(snap.persistence.aof_enabled, Some(false));
     assert_eq!(snap.errors.latency_monitor_threshold_ms, Some(0));
     assert!(snap.errors.ping_p50_us.is_some());
+    slowlog_matches_the_server().await;
+}
+
+/// A server logging every command: our newest id is the server's, within one tick.
+async fn slowlog_matches_the_server() {
+    let slow = Redis::start(&["--slowlog-log-slower-than", "0"]);
+    slow.cli(&["SET", "a", "1"]);
+    let mut d = Driver::start(slow.target(), fast_poll());
+    d.wait_for(Duration::from_secs(10), "slowlog", |s| {
+        !s.slowlog.entries.is_empty()
+    })
+    .await;
+    let reply = slow.cli(&["SLOWLOG", "GET", "1"]);
+    let server_newest: u64 = reply
+        .lines()
+        .next()
+        .and_then(|l| l.trim().parse().ok())
+        .expect("id");
+    d.samples(1).await;
+    let snap = d.view();
+    let ours = snap.slowlog.entries[0].id;
+    // Our own commands of the next tick are logged too (threshold 0): a few ids later.
+    assert!(
+        ours >= server_newest && ours <= server_newest + 12,
+        "ours {ours} server {server_newest}"
+    );
+    assert_eq!(snap.slowlog.threshold_us, Some(0));
+    assert!(
+        snap.slowlog.entries.windows(2).all(|w| w[0].id > w[1].id),
+        "newest first"
+    );
+    let server_len: u64 = slow.cli(&["SLOWLOG", "LEN"]).trim().parse().expect("len");
+    assert!(
+        snap.slowlog
+            .length
+            .is_some_and(|l| l.abs_diff(server_len) <= 12)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
