@@ -93,7 +93,7 @@ fn keys_answer_while_redis_is_hung() {
     tui.wait_for("UNRESPONSIVE", Duration::from_secs(10));
     // While hung, help opens and closes and focus moves: the UI never waits on Redis.
     tui.keys("?");
-    tui.wait_for("Keys", Duration::from_secs(2));
+    tui.wait_for("help (this overlay)", Duration::from_secs(2));
     tui.keys("Escape");
     tui.keys("3");
     tui.keys("Enter");

@@ -31,7 +31,11 @@ pub fn render(frame: &mut Frame, area: Rect, h: &Header, paused: bool, theme: Th
 }
 
 /// `DOWN (refused) for 12s`.
+/// `UNRESPONSIVE (no reply for 3s)` carries its own timer.
 pub fn connection_text(h: &Header) -> String {
+    if matches!(h.connection, ConnState::Unresponsive { .. }) {
+        return h.connection_label.clone();
+    }
     format!("{} for {}", h.connection_label, format::age(h.since_secs))
 }
 
@@ -67,7 +71,11 @@ fn health_line(h: &Header, theme: Theme) -> Line<'static> {
         Span::styled("health: ", theme.label()),
         verdict_word(h.health.overall, theme),
     ];
-    let bad = health_problems(&h.health.items);
+    let bad = if h.health.overall == Verdict::Unknown {
+        "no fresh data".to_string()
+    } else {
+        health_problems(&h.health.items)
+    };
     if !bad.is_empty() {
         spans.push(Span::raw(format!(" ({bad})")));
     }
