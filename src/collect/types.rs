@@ -114,8 +114,18 @@ pub struct Info {
     pub errorstats: BTreeMap<String, u64>,
     /// `cmdstat_<name>:calls=…,usec=…` lines (only when `INFO commandstats` was asked).
     pub commandstats: BTreeMap<String, CommandStat>,
-    /// Every `key:value` line (escaped) — unknown fields are kept here.
-    pub raw: BTreeMap<String, String>,
+    /// The reply as received; [`Info::raw`] gives every `key:value` line of it (escaped), so
+    /// unknown fields are not lost. Kept as bytes because building the map on every tick
+    /// would cost more than the rest of the parse.
+    #[serde(skip)]
+    pub raw_text: Vec<u8>,
+}
+
+impl Info {
+    /// Every `key:value` line of the reply, key and value escaped; later lines win.
+    pub fn raw(&self) -> BTreeMap<String, String> {
+        super::parse::info_raw_fields(&self.raw_text)
+    }
 }
 
 /// One `dbN:keys=…,expires=…,avg_ttl=…` line.

@@ -88,7 +88,7 @@ static FIELDS: &[(&str, Setter)] = &[
 ];
 
 /// Parses an `INFO` reply (any sections, Redis 6.2/7.0/7.2+). Never fails: unparsable
-/// numbers leave the typed field `None`, every line is kept (escaped) in `Info::raw`.
+/// numbers leave the typed field `None`, every line is kept and available (escaped) from `Info::raw`.
 pub fn parse_info(text: &[u8]) -> Info {
     let mut info = Info::default();
     for line in text.split(|&b| b == b'\n') {
@@ -102,9 +102,22 @@ pub fn parse_info(text: &[u8]) -> Info {
         let (key, value) = (&line[..colon], &line[colon + 1..]);
         let escaped = plain(value);
         apply(&mut info, key, value, &escaped);
-        info.raw.insert(plain(key), escaped);
     }
+    info.raw_text = text.to_vec();
     info
+}
+
+/// Splits an INFO reply into its `key:value` lines (escaped both sides); comments and lines
+/// without a colon are skipped.
+pub fn info_raw_fields(text: &[u8]) -> std::collections::BTreeMap<String, String> {
+    text.split(|&b| b == b'\n')
+        .map(|line| line.strip_suffix(b"\r").unwrap_or(line))
+        .filter(|line| !line.is_empty() && line[0] != b'#')
+        .filter_map(|line| {
+            let colon = line.iter().position(|&b| b == b':')?;
+            Some((plain(&line[..colon]), plain(&line[colon + 1..])))
+        })
+        .collect()
 }
 
 /// Routes one `key:value` line to its typed field or map, if any.
@@ -211,7 +224,7 @@ mod tests {
         assert!(info.maxclients.is_some());
         assert!(info.total_error_replies.is_some());
         assert_eq!(
-            info.raw.get("redis_version").map(String::as_str),
+            info.raw().get("redis_version").map(String::as_str),
             Some(version)
         );
     }
@@ -246,11 +259,11 @@ mod tests {
         assert!(info.commandstats.is_empty());
         // Untyped fields stay in raw.
         assert_eq!(
-            info.raw.get("used_memory_human").map(String::as_str),
+            info.raw().get("used_memory_human").map(String::as_str),
             Some("1.20M")
         );
         assert_eq!(
-            info.raw.get("cluster_enabled").map(String::as_str),
+            info.raw().get("cluster_enabled").map(String::as_str),
             Some("0")
         );
     }
@@ -278,7 +291,7 @@ mod tests {
             Some(1)
         );
         assert_eq!(info.commandstats.len(), 15);
-        assert!(info.raw.contains_key("latency_percentiles_usec_eval"));
+        assert!(info.raw().contains_key("latency_percentiles_usec_eval"));
     }
 
     #[test]
@@ -292,7 +305,7 @@ mod tests {
         assert_eq!(info.errorstats.len(), 3);
         assert_eq!(info.keyspace.get(&3).map(|d| d.keys), Some(12));
         assert_eq!(
-            info.raw.get("slave0").map(String::as_str),
+            info.raw().get("slave0").map(String::as_str),
             Some("ip=10.0.0.12,port=6379,state=online,offset=987654321,lag=0")
         );
     }
@@ -314,11 +327,11 @@ mod tests {
         assert_eq!(info.maxclients, Some(4064));
         assert_eq!(info.errorstats.get("NOPERM"), Some(&5));
         assert_eq!(
-            info.raw.get("pubsub_clients").map(String::as_str),
+            info.raw().get("pubsub_clients").map(String::as_str),
             Some("1")
         );
         assert_eq!(
-            info.raw.get("listener0").map(String::as_str),
+            info.raw().get("listener0").map(String::as_str),
             Some("name=tcp,bind=*,bind=-::*,port=6380")
         );
     }
@@ -331,15 +344,11 @@ mod tests {
         assert_eq!(info.errorstats.get(r"\x1b[2JEVIL"), Some(&3));
         assert_eq!(info.os.as_deref(), Some(r"Linux \x1b]0;x\a"));
         assert_eq!(
-            info.raw.get(r"weird\xff").map(String::as_str),
+            info.raw().get(r"weird\xff").map(String::as_str),
             Some(r"\xe2\x80\xae")
         );
-        assert!(
-            info.raw
-                .keys()
-                .chain(info.raw.values())
-                .all(|s| s.is_ascii())
-        );
+        let raw = info.raw();
+        assert!(raw.keys().chain(raw.values()).all(|s| s.is_ascii()));
     }
 
     #[test_case(b"" ; "empty")]
@@ -382,9 +391,9 @@ mod tests {
     #[test]
     fn repeated_key_last_wins() {
         let info = parse_info(b"role:master\r\nrole:slave\r\nrole:x\r\n");
-        assert_eq!(info.raw.get("role").map(String::as_str), Some("x"));
+        assert_eq!(info.raw().get("role").map(String::as_str), Some("x"));
         assert_eq!(info.role.as_deref(), Some("x"));
-        assert_eq!(info.raw.len(), 1);
+        assert_eq!(info.raw().len(), 1);
     }
 
     #[test]
@@ -392,7 +401,7 @@ mod tests {
         let info = parse_info(b"executable:/a:b/redis\nunknown_future_field:x:y\n");
         assert_eq!(info.executable.as_deref(), Some("/a:b/redis"));
         assert_eq!(
-            info.raw.get("unknown_future_field").map(String::as_str),
+            info.raw().get("unknown_future_field").map(String::as_str),
             Some("x:y")
         );
     }

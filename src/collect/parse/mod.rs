@@ -14,7 +14,7 @@ use super::types::{CollectError, ConfigValues, LatencyEvent};
 use crate::escape;
 
 pub use clients::parse_client_list;
-pub use info::parse_info;
+pub use info::{info_raw_fields, parse_info};
 pub use slowlog::parse_slowlog;
 
 /// Parses a `LATENCY LATEST` reply: rows of `[event, timestamp, latest_ms, max_ms, …]`;
