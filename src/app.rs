@@ -62,6 +62,29 @@ fn spawn_input(tx: mpsc::Sender<Msg>) {
     });
 }
 
+/// SIGINT/SIGTERM/SIGHUP from outside (the terminal's ctrl+c is a key in raw mode) quit
+/// cleanly, so the terminal is restored and the demo server and its dir are removed.
+fn spawn_signals(tx: mpsc::Sender<Msg>) {
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use tokio::signal::unix::{SignalKind, signal};
+    tokio::spawn(async move {
+        let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            return;
+        };
+        tokio::select! {
+            _ = int.recv() => {}
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+        }
+        let quit = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        let _ = tx.send(Msg::Key(quit)).await;
+    });
+}
+
 fn spawn_clock(tx: mpsc::Sender<Msg>) {
     tokio::spawn(async move {
         let mut t = tokio::time::interval(Duration::from_secs(1));
@@ -103,6 +126,7 @@ pub async fn run_tui(
     spawn_pollers(&targets, &poll, &tx);
     spawn_input(tx.clone());
     spawn_clock(tx.clone());
+    spawn_signals(tx.clone());
     drop(tx);
     let mut dirty = true;
     loop {

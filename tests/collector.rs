@@ -334,3 +334,24 @@ async fn hostile_key_in_slowlog_is_escaped_like_redis_cli() {
         "raw control byte in JSON"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unix_socket_target() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let sock = dir.path().join("redis.sock");
+    let sock_s = sock.to_str().expect("utf8 path");
+    let redis = Redis::start(&["--unixsocket", sock_s, "--unixsocketperm", "700"]);
+    let target = redtriage::cli::parse_url(&format!("unix://{sock_s}")).expect("url");
+    let mut d = Driver::start(target, fast_poll());
+    let snap = d
+        .wait_for(Duration::from_secs(10), "up over the socket", |s| {
+            s.header.connection == ConnState::Up && s.memory.used_bytes.is_some()
+        })
+        .await;
+    assert!(
+        snap.header.target.starts_with("unix://"),
+        "{}",
+        snap.header.target
+    );
+    drop(redis);
+}

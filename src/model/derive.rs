@@ -387,7 +387,15 @@ impl Instance {
                 .config
                 .value
                 .as_ref()
-                .and_then(|c| c.get("save").map(str::to_string)),
+                .and_then(|c| c.get("save"))
+                // An empty `save` means RDB snapshots are off; say it in words.
+                .map(|s| {
+                    if s.is_empty() {
+                        "off".to_string()
+                    } else {
+                        s.to_string()
+                    }
+                }),
             aof_enabled: i.aof_enabled,
             aof_rewrite_in_progress: i.aof_rewrite_in_progress,
             aof_last_rewrite_status: i.aof_last_bgrewrite_status.clone(),
