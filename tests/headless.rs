@@ -125,3 +125,24 @@ fn check_exit_codes_follow_nagios() {
         .code(2)
         .stdout(predicates::str::contains("CRIT    memory"));
 }
+
+#[test]
+fn snapshot_json_escapes_hostile_keys_like_redis_cli() {
+    let redis = Redis::start(&["--slowlog-log-slower-than", "0"]);
+    redis.cli(&["SET", "k\x1b]0;PWNED\x07\x1b[2J", "v"]);
+    let out = redtriage()
+        .args(["snapshot", &redis.url(), "--json", "--interval", "200ms"])
+        .output()
+        .expect("run");
+    assert!(
+        !out.stdout.iter().any(|b| *b == 0x1b || *b == 0x07),
+        "raw control bytes"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let entries = v["slowlog"]["entries"].as_array().expect("entries");
+    let args: Vec<&str> = entries.iter().filter_map(|e| e["args"].as_str()).collect();
+    assert!(
+        args.contains(&r#""SET" "k\x1b]0;PWNED\a\x1b[2J" "v""#),
+        "{args:?}"
+    );
+}
