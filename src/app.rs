@@ -8,7 +8,13 @@ use crossterm::event::{Event, EventStream};
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
+use std::path::PathBuf;
+
+use crate::actions::log::LogEvent;
+use crate::actions::runner::{self, Sink};
+use crate::actions::spec::{ActionSpec, Runbook};
 use crate::collect::poller::Poller;
+use crate::model::actions::ActionsState;
 use crate::model::state::{Effect, State, update};
 use crate::msg::Msg;
 use crate::target::{PollSettings, Target, Thresholds};
@@ -98,13 +104,106 @@ fn spawn_clock(tx: mpsc::Sender<Msg>) {
     });
 }
 
+/// What the dashboard needs besides the targets.
+#[derive(Debug, Clone)]
+pub struct TuiOptions {
+    pub poll: PollSettings,
+    pub thresholds: Thresholds,
+    pub color: bool,
+    pub runbook: Runbook,
+    pub read_only: bool,
+    pub log_path: Option<PathBuf>,
+}
+
+impl TuiOptions {
+    /// Defaults around `poll` and `thresholds` (shipped runbook, no log).
+    pub fn new(poll: PollSettings, thresholds: Thresholds, color: bool) -> Self {
+        Self {
+            poll,
+            thresholds,
+            color,
+            runbook: Runbook::default_runbook(),
+            read_only: false,
+            log_path: None,
+        }
+    }
+}
+
+/// The state the loop starts with.
+fn initial_state(targets: &[Target], opts: &TuiOptions) -> State {
+    let mut state = State::new(targets, opts.thresholds.clone(), Instant::now());
+    state.actions = ActionsState::new(opts.runbook.clone(), opts.read_only);
+    state.actions.log_path = opts.log_path.as_ref().map(|p| p.display().to_string());
+    state.machine_ram = crate::actions::size::machine_ram();
+    state.user = std::env::var("USER")
+        .ok()
+        .map(|u| crate::escape::plain_str(&u));
+    state
+}
+
+/// Carries out the effects `update` asked for; returns true to quit.
+fn run_effects(effects: Vec<Effect>, ctx: &EffectCtx, dirty: &mut bool) -> bool {
+    let mut quit = false;
+    for effect in effects {
+        match effect {
+            Effect::Quit => quit = true,
+            Effect::Redraw => *dirty = true,
+            Effect::RunAction { run, prepared } => {
+                let sink = Sink {
+                    run,
+                    tx: ctx.tx.clone(),
+                };
+                let target = ctx.target.clone();
+                let timeout = ctx.timeout;
+                tokio::spawn(async move { runner::run(*prepared, target, timeout, sink).await });
+            }
+            Effect::Probe { run } => {
+                let spec = ctx.probe.clone();
+                let sink = Sink {
+                    run,
+                    tx: ctx.tx.clone(),
+                };
+                let target = ctx.target.clone();
+                let timeout = ctx.timeout;
+                if let Ok(p) = crate::actions::prepare::prepare(
+                    &spec,
+                    &crate::actions::prepare::Context::default(),
+                    None,
+                ) {
+                    tokio::spawn(async move { runner::run(p, target, timeout, sink).await });
+                }
+            }
+            Effect::Log(ev) => write_log(ctx, *ev),
+        }
+    }
+    quit
+}
+
+/// Stamps and appends a log event off the UI path; a failure comes back as `Msg::LogFailed`.
+fn write_log(ctx: &EffectCtx, mut ev: LogEvent) {
+    let Some(path) = ctx.log_path.clone() else {
+        return;
+    };
+    ev.time = crate::actions::log::rfc3339(std::time::SystemTime::now());
+    let tx = ctx.tx.clone();
+    tokio::task::spawn_blocking(move || {
+        if let Err(e) = crate::actions::log::append(&path, &ev) {
+            let _ = tx.blocking_send(Msg::LogFailed(format!("incident log not written: {e}")));
+        }
+    });
+}
+
+/// What the effect runner needs.
+struct EffectCtx {
+    tx: mpsc::Sender<Msg>,
+    target: Target,
+    timeout: Duration,
+    log_path: Option<PathBuf>,
+    probe: ActionSpec,
+}
+
 /// Runs the dashboard until the user quits.
-pub async fn run_tui(
-    targets: Vec<Target>,
-    poll: PollSettings,
-    thresholds: Thresholds,
-    color: bool,
-) -> color_eyre::Result<ExitCode> {
+pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Result<ExitCode> {
     use std::io::IsTerminal as _;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         eprintln!(
@@ -113,17 +212,26 @@ pub async fn run_tui(
         return Ok(ExitCode::from(2));
     }
     let (tx, mut rx) = mpsc::channel(CHANNEL);
-    let displays = targets.iter().map(Target::display).collect();
-    let mut state = State::new(displays, thresholds, Instant::now());
-    let theme = if color {
+    let mut state = initial_state(&targets, &opts);
+    let theme = if opts.color {
         Theme::from_env()
     } else {
         Theme::new(false)
     };
+    let ctx = EffectCtx {
+        tx: tx.clone(),
+        target: targets
+            .first()
+            .cloned()
+            .unwrap_or_else(Target::local_default),
+        timeout: opts.poll.timeout,
+        log_path: opts.log_path.clone(),
+        probe: probe_spec(),
+    };
     let mut terminal = ratatui::init();
     let _guard = TerminalGuard;
     install_panic_hook();
-    spawn_pollers(&targets, &poll, &tx);
+    spawn_pollers(&targets, &opts.poll, &tx);
     spawn_input(tx.clone());
     spawn_clock(tx.clone());
     spawn_signals(tx.clone());
@@ -144,17 +252,31 @@ pub async fn run_tui(
         // Apply everything already queued before drawing once.
         let mut next = Some(msg);
         while let Some(m) = next {
-            for effect in update(&mut state, m) {
-                match effect {
-                    Effect::Quit => quit = true,
-                    Effect::Redraw => dirty = true,
-                }
-            }
+            quit |= run_effects(update(&mut state, m), &ctx, &mut dirty);
             next = rx.try_recv().ok();
         }
         if quit {
             break;
         }
     }
+    crate::actions::external::kill_all();
     Ok(ExitCode::SUCCESS)
+}
+
+/// The probe action used by the stability watch.
+pub fn probe_spec() -> ActionSpec {
+    ActionSpec {
+        name: "probe".into(),
+        key: None,
+        title: "watch probe".into(),
+        kind: crate::actions::spec::ActionKind::Redis {
+            op: crate::actions::spec::RedisOp::Probe,
+        },
+        destructive: false,
+        mitigation: false,
+        confirm_twice: false,
+        preconditions: Vec::new(),
+        timeout: None,
+        section: None,
+    }
 }

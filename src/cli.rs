@@ -57,6 +57,27 @@ pub enum Command {
     },
     /// Throwaway redis-server with synthetic traffic, TUI attached.
     Demo,
+    /// Run one runbook action without the TUI (needs --yes; without it, prints the plan).
+    Action {
+        /// Action name from the runbook (`redtriage action --list` lists them).
+        #[arg(value_name = "NAME", required_unless_present = "list")]
+        name: Option<String>,
+        /// Redis to act on (same forms as the top-level URL).
+        #[arg(value_name = "URL")]
+        url: Option<String>,
+        /// Really run it (destructive actions included).
+        #[arg(long)]
+        yes: bool,
+        /// The value the action needs (maxmemory `2gb`, a maxmemory-policy).
+        #[arg(long, value_name = "VALUE")]
+        arg: Option<String>,
+        /// Client id(s) for client-kill.
+        #[arg(long = "client-id", value_name = "ID")]
+        client_ids: Vec<u64>,
+        /// List the runbook's actions and exit.
+        #[arg(long)]
+        list: bool,
+    },
 }
 
 /// Global flags, named like redis-cli's where redis-cli has them.
@@ -160,9 +181,16 @@ pub struct Flags {
         help = "No colors (also NO_COLOR in the environment)"
     )]
     pub no_color: bool,
-    /// Never run an action against the server.
+    /// Never run an action that changes anything (PING and the probe stay).
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Runbook file [default: $`XDG_CONFIG_HOME/redtriage/runbook.toml` when it exists, else the
+    /// shipped one].
+    #[arg(long, value_name = "FILE", global = true)]
+    pub runbook: Option<PathBuf>,
+    /// Incident log (JSONL) [default: $XDG_DATA_HOME/redtriage/incident-log.jsonl].
+    #[arg(long, value_name = "FILE", global = true)]
+    pub incident_log: Option<PathBuf>,
 }
 
 /// The warning redis-cli prints for a password on the command line.

@@ -19,7 +19,7 @@ pub const MAX_INTERVAL: Duration = Duration::from_secs(60);
 pub const MIN_SLOW_INTERVAL: Duration = Duration::from_secs(5);
 
 /// What the program was asked to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Mode {
     /// The dashboard.
     Tui,
@@ -32,6 +32,19 @@ pub enum Mode {
     Check,
     /// Throwaway redis-server with synthetic traffic.
     Demo,
+    /// One runbook action, headless.
+    Action(ActionRequest),
+}
+
+/// `redtriage action NAME [URL] [--yes] [--arg V] [--client-id N]…`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ActionRequest {
+    /// Empty with `list`.
+    pub name: String,
+    pub yes: bool,
+    pub arg: Option<String>,
+    pub client_ids: Vec<u64>,
+    pub list: bool,
 }
 
 /// Everything `run` needs, validated. `Debug` never shows the password.
@@ -53,6 +66,10 @@ pub struct Settings {
     pub askpass: bool,
     /// Printed to stderr by `main` before anything else (password warning, clamped values).
     pub warnings: Vec<String>,
+    /// The runbook (validated).
+    pub runbook: crate::actions::spec::Runbook,
+    /// Where the incident log goes; None when no home/data dir is known.
+    pub log_path: Option<PathBuf>,
 }
 
 /// A bad flag, URL or config file. Every message quotes the bad value (passwords masked).
@@ -61,6 +78,9 @@ pub enum ConfigError {
     /// clap's own errors, `--help` and `--version` included (use `.exit()` on them).
     #[error(transparent)]
     Args(#[from] clap::Error),
+    /// The runbook file is unreadable or invalid (message names the file and line).
+    #[error("{0}")]
+    Runbook(String),
     /// `invalid --interval "fast": expected a duration like 1s, 500ms`.
     #[error("invalid {flag} {value}: {reason}")]
     Flag {
@@ -156,7 +176,29 @@ where
         Some(Command::Snapshot { ref url, json }) => (Mode::Snapshot { json }, url.as_deref()),
         Some(Command::Check { ref url }) => (Mode::Check, url.as_deref()),
         Some(Command::Demo) => (Mode::Demo, None),
+        Some(Command::Action {
+            ref name,
+            ref url,
+            yes,
+            ref arg,
+            ref client_ids,
+            list,
+        }) => (
+            Mode::Action(ActionRequest {
+                name: name.clone().unwrap_or_default(),
+                yes,
+                arg: arg.clone(),
+                client_ids: client_ids.clone(),
+                list,
+            }),
+            url.as_deref(),
+        ),
     };
+    let runbook = load_runbook(flags.runbook.as_deref(), env)?;
+    let log_path = flags
+        .incident_log
+        .clone()
+        .or_else(|| crate::actions::log::default_path(env));
     let mut warnings = Vec::new();
     let file_url = file.url.as_deref().map(|u| (source.as_str(), u));
     let target = cli::build_target(flags, positional, file_url, env, &mut warnings)?;
@@ -172,8 +214,30 @@ where
         color: !(flags.no_color || no_color_env || file.no_color == Some(true)),
         read_only: flags.read_only,
         askpass: flags.askpass,
+        runbook,
+        log_path,
         warnings,
     })
+}
+
+/// `--runbook FILE`, else `$XDG_CONFIG_HOME/redtriage/runbook.toml` when it exists, else the
+/// shipped runbook. Validated here, before the terminal changes mode.
+fn load_runbook(
+    flag: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<crate::actions::spec::Runbook, ConfigError> {
+    use crate::actions::spec::Runbook;
+    if let Some(p) = flag {
+        return Runbook::load(p).map_err(ConfigError::Runbook);
+    }
+    let dflt = config_dir(env)
+        .map(|d| d.join("runbook.toml"))
+        .filter(|p| p.exists());
+    match dflt {
+        Some(p) => Runbook::load(&p).map_err(ConfigError::Runbook),
+        None => Runbook::parse(crate::actions::spec::DEFAULT_RUNBOOK, "assets/runbook.toml")
+            .map_err(ConfigError::Runbook),
+    }
 }
 
 /// `--askpass`: prompts `Please input password: ` on the terminal and stores the answer.
@@ -187,6 +251,12 @@ pub fn ask_password(settings: &mut Settings) -> std::io::Result<()> {
 
 /// `$XDG_CONFIG_HOME/redtriage/config.toml`, else `~/.config/redtriage/config.toml`, if it exists.
 pub fn default_config_path(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    let path = config_dir(env)?.join("config.toml");
+    path.exists().then_some(path)
+}
+
+/// `$XDG_CONFIG_HOME/redtriage`, else `~/.config/redtriage`.
+pub fn config_dir(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
     let base = env("XDG_CONFIG_HOME")
         .filter(|d| Path::new(d).is_absolute())
         .map(PathBuf::from)
@@ -195,8 +265,7 @@ pub fn default_config_path(env: &dyn Fn(&str) -> Option<String>) -> Option<PathB
                 .filter(|h| !h.is_empty())
                 .map(|h| Path::new(&h).join(".config"))
         })?;
-    let path = base.join("redtriage").join("config.toml");
-    path.exists().then_some(path)
+    Some(base.join("redtriage"))
 }
 
 /// Reads and parses a config file (unknown keys are errors).
@@ -504,6 +573,7 @@ mod tests {
     #[test_case(&["snapshot"], Mode::Snapshot { json: false }; "snapshot text")]
     #[test_case(&["check", "redis://h"], Mode::Check; "check")]
     #[test_case(&["demo"], Mode::Demo; "demo")]
+    #[allow(clippy::needless_pass_by_value)]
     fn modes(args: &[&str], mode: Mode) {
         assert_eq!(settings(args).unwrap().mode, mode);
     }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use color_eyre::eyre::{WrapErr, eyre};
 use tokio::process::{Child, Command};
 
-use crate::target::{Address, PollSettings, Target, Thresholds};
+use crate::target::{Address, Target};
 
 /// Temp dir to remove if the process exits abnormally (panic hook).
 static CLEANUP: Mutex<Option<PathBuf>> = Mutex::new(None);
@@ -132,11 +132,7 @@ fn die_with_parent(cmd: &mut Command) {
 fn die_with_parent(_cmd: &mut Command) {}
 
 /// Runs the demo: server, traffic, TUI.
-pub async fn run(
-    poll: PollSettings,
-    thresholds: Thresholds,
-    color: bool,
-) -> color_eyre::Result<ExitCode> {
+pub async fn run(opts: crate::app::TuiOptions) -> color_eyre::Result<ExitCode> {
     let server = ThrowawayRedis::start(&[
         "--maxmemory",
         "64mb",
@@ -152,7 +148,7 @@ pub async fn run(
         *g = Some(server.dir.path().to_path_buf());
     }
     let traffic = tokio::spawn(crate::demo_traffic::drive(server.target()));
-    let result = crate::app::run_tui(vec![server.target()], poll, thresholds, color).await;
+    let result = crate::app::run_tui(vec![server.target()], opts).await;
     traffic.abort();
     server.stop().await;
     if let Ok(mut g) = CLEANUP.lock() {

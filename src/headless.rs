@@ -23,7 +23,11 @@ fn drain(rx: &mut mpsc::Receiver<crate::msg::Msg>, state: &mut State) {
 /// Takes two samples `poll.interval` apart and returns the view.
 pub async fn collect(target: &Target, poll: &PollSettings, thresholds: &Thresholds) -> Snapshot {
     let (tx, mut rx) = mpsc::channel(64);
-    let mut state = State::new(vec![target.display()], thresholds.clone(), Instant::now());
+    let mut state = State::new(
+        std::slice::from_ref(target),
+        thresholds.clone(),
+        Instant::now(),
+    );
     let mut poller = Poller::new(0, target.clone(), poll.clone(), tx);
     poller.tick().await;
     drain(&mut rx, &mut state);
@@ -37,7 +41,11 @@ pub async fn collect(target: &Target, poll: &PollSettings, thresholds: &Threshol
 }
 
 fn unreachable_view(target: &Target, thresholds: &Thresholds) -> Snapshot {
-    let state = State::new(vec![target.display()], thresholds.clone(), Instant::now());
+    let state = State::new(
+        std::slice::from_ref(target),
+        thresholds.clone(),
+        Instant::now(),
+    );
     state.instances[0].snapshot(
         Instant::now(),
         crate::model::derive::ViewOptions {

@@ -1,5 +1,6 @@
 //! redtriage: a terminal dashboard for live Redis triage.
 
+pub mod actions;
 pub mod app;
 pub mod cli;
 pub mod collect;
@@ -8,6 +9,7 @@ pub mod demo;
 pub mod demo_traffic;
 pub mod escape;
 pub mod headless;
+pub mod headless_action;
 pub mod model;
 pub mod msg;
 pub mod run;

@@ -22,6 +22,29 @@ pub enum LinkEvent {
     Failed(CollectError),
 }
 
+/// How an action ended.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Outcome {
+    pub ok: bool,
+    pub exit_code: Option<i32>,
+    /// Escaped one-line summary.
+    pub summary: String,
+    #[serde(serialize_with = "ser_ms")]
+    pub duration: std::time::Duration,
+}
+
+fn ser_ms<S: serde::Serializer>(d: &std::time::Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_u64(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+/// Progress of a running action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionEvent {
+    /// One escaped line of output.
+    Output(String),
+    Done(Outcome),
+}
+
 /// Something that happened, with the time it happened (the model never reads the clock).
 #[derive(Debug, Clone)]
 pub enum Msg {
@@ -38,4 +61,12 @@ pub enum Msg {
     Resize,
     /// The 1 s clock, so since-timers move without data.
     Tick(Instant),
+    /// A running action printed a line or finished.
+    Action {
+        run: u64,
+        at: Instant,
+        event: ActionEvent,
+    },
+    /// Writing the incident log failed (disk full, unwritable dir): shown in the header.
+    LogFailed(String),
 }

@@ -1,6 +1,8 @@
 //! The model: state, history, derived figures. Pure: no I/O, no clock reads (time comes in
 //! the messages).
 
+pub mod action_flow;
+pub mod actions;
 pub mod clients;
 pub mod counters;
 pub mod derive;
@@ -9,6 +11,8 @@ pub mod fixtures;
 pub mod health;
 pub mod instance;
 pub mod ring;
+pub mod select;
 pub mod state;
 pub mod ui_state;
 pub mod view;
+pub mod watch;

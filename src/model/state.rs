@@ -4,12 +4,20 @@ use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use super::actions::ActionsState;
 use super::derive::ViewOptions;
 use super::instance::Instance;
 use super::ui_state::{PaneId, UiState};
 use super::view::Snapshot;
+use crate::actions::spec::Runbook;
 use crate::msg::{Msg, TargetId};
-use crate::target::Thresholds;
+use crate::target::{Target, Thresholds};
+
+/// Keys the dashboard itself uses; a runbook action may not take them.
+pub const RESERVED_KEYS: &[char] = &[
+    'q', '?', 'h', 'j', 'k', 'l', 'p', 'a', 'w', 't', 'c', 'r', 'F', 'x', '1', '2', '3', '4', '5',
+    '6', ' ',
+];
 
 /// What the user asked for (a key maps to one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,14 +34,39 @@ pub enum Command {
     TogglePause,
     Jump(PaneId),
     Close,
+    /// `a`: the action palette.
+    Palette,
+    /// `w`: start (or restart) the stability watch.
+    Watch,
+    /// `o`: show/hide the action output panel.
+    ToggleOutput,
+    /// `t`: show/hide the timeline panel.
+    ToggleTimeline,
+    /// `c`: in the zoomed clients pane, list single clients instead of groups.
+    ToggleClientRows,
+    /// `PageUp` / `PageDown`: scroll the output panel.
+    ScrollOutput(i32),
+    /// A runbook action's direct key.
+    Action(char),
 }
 
 /// What `update` asks the app to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Quit,
     /// The screen must be redrawn.
     Redraw,
+    /// Run a confirmed action in its own task.
+    RunAction {
+        run: u64,
+        prepared: Box<crate::actions::prepare::Prepared>,
+    },
+    /// Run the validation probe for the stability watch (result as `Msg::Action`).
+    Probe {
+        run: u64,
+    },
+    /// Append to the incident log (the app stamps the time).
+    Log(Box<crate::actions::log::LogEvent>),
 }
 
 /// Everything the app knows.
@@ -47,6 +80,13 @@ pub struct State {
     pub now: Instant,
     /// The view frozen by `p`.
     pub frozen: Option<Box<Snapshot>>,
+    /// The targets (for actions: placeholders and the connection).
+    pub targets: Vec<Target>,
+    pub actions: ActionsState,
+    /// This machine's RAM (maxmemory above it is refused).
+    pub machine_ram: Option<u64>,
+    /// Who runs the actions (`$USER`), for the incident log.
+    pub user: Option<String>,
 }
 
 /// Maps a key press to a command. Only `Press` events count.
@@ -67,11 +107,19 @@ pub fn command_for(key: KeyEvent) -> Option<Command> {
         KeyCode::Down | KeyCode::Char('j') => Command::FocusDown,
         KeyCode::Enter => Command::ToggleZoom,
         KeyCode::Char('p') => Command::TogglePause,
+        KeyCode::Char('a') => Command::Palette,
+        KeyCode::Char('w') => Command::Watch,
+        KeyCode::Char('o') => Command::ToggleOutput,
+        KeyCode::Char('t') => Command::ToggleTimeline,
+        KeyCode::Char('c') => Command::ToggleClientRows,
+        KeyCode::PageUp => Command::ScrollOutput(10),
+        KeyCode::PageDown => Command::ScrollOutput(-10),
         KeyCode::Esc => Command::Close,
         KeyCode::Char(c @ '1'..='6') => {
             let i = (c as usize) - ('1' as usize);
             Command::Jump(PaneId::ALL[i])
         }
+        KeyCode::Char(c) if !ctrl && !RESERVED_KEYS.contains(&c) => Command::Action(c),
         _ => return None,
     })
 }
@@ -87,12 +135,16 @@ fn at_grid(row: usize, col: usize) -> PaneId {
 }
 
 impl State {
-    pub fn new(displays: Vec<String>, thresholds: Thresholds, now: Instant) -> Self {
+    pub fn new(targets: &[Target], thresholds: Thresholds, now: Instant) -> Self {
         Self {
-            instances: displays
-                .into_iter()
-                .map(|d| Instance::new(d, now))
+            instances: targets
+                .iter()
+                .map(|t| Instance::new(t.display(), now))
                 .collect(),
+            targets: targets.to_vec(),
+            actions: ActionsState::new(Runbook::default_runbook(), false),
+            machine_ram: None,
+            user: None,
             selected: 0,
             ui: UiState::default(),
             thresholds,
@@ -124,18 +176,27 @@ impl State {
             ui.help = false;
             return vec![Effect::Redraw];
         }
+        let selecting = ui.zoomed && ui.focus == PaneId::Clients;
         let (row, col) = grid(ui.focus);
         match cmd {
             Command::Quit => return vec![Effect::Quit],
             Command::ToggleHelp => ui.help = true,
             Command::FocusNext => ui.focus = ui.focus.next(),
             Command::FocusPrev => ui.focus = ui.focus.prev(),
+            Command::FocusUp if selecting => self.move_client_sel(-1),
+            Command::FocusDown if selecting => self.move_client_sel(1),
             Command::FocusLeft => ui.focus = at_grid(row, col.saturating_sub(1)),
             Command::FocusRight => ui.focus = at_grid(row, col + 1),
             Command::FocusUp => ui.focus = at_grid(row.saturating_sub(1), col),
             Command::FocusDown => ui.focus = at_grid(row + 1, col),
             Command::ToggleZoom => ui.zoomed = !ui.zoomed,
-            Command::Close => ui.zoomed = false,
+            Command::Close => {
+                if self.actions.panel == super::actions::Panel::None {
+                    ui.zoomed = false;
+                } else {
+                    self.actions.panel = super::actions::Panel::None;
+                }
+            }
             Command::Jump(p) => ui.focus = p,
             Command::TogglePause => {
                 ui.paused = !ui.paused;
@@ -145,6 +206,52 @@ impl State {
                     None
                 };
             }
+            other => return self.apply_action_command(other),
+        }
+        vec![Effect::Redraw]
+    }
+
+    fn apply_action_command(&mut self, cmd: Command) -> Vec<Effect> {
+        use super::actions::Panel;
+        let a = &mut self.actions;
+        match cmd {
+            Command::Palette => self.open_palette(),
+            Command::Watch => self.start_watch(self.now),
+            Command::ToggleOutput => {
+                a.panel = if a.panel == Panel::Output {
+                    Panel::None
+                } else {
+                    Panel::Output
+                }
+            }
+            Command::ToggleTimeline => {
+                a.panel = if a.panel == Panel::Timeline {
+                    Panel::None
+                } else {
+                    Panel::Timeline
+                };
+            }
+            Command::ToggleClientRows => {
+                self.ui.client_rows = !self.ui.client_rows;
+                self.ui.client_sel = None;
+            }
+            Command::ScrollOutput(d) => {
+                let max = a.output.len();
+                a.output_scroll = a.output_scroll.saturating_add_signed(d as isize).min(max);
+            }
+            Command::Action(c) => {
+                let name = a
+                    .runbook
+                    .actions
+                    .iter()
+                    .find(|s| s.key == Some(c))
+                    .map(|s| s.name.clone());
+                if let Some(name) = name {
+                    return self.open_action(&name);
+                }
+                return Vec::new();
+            }
+            _ => {}
         }
         vec![Effect::Redraw]
     }
@@ -153,10 +260,21 @@ impl State {
 /// The one update function: no I/O, no clock reads.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
+        Msg::Key(key) if key.kind != KeyEventKind::Press => Vec::new(),
+        Msg::Key(key) if state.actions.dialog.is_some() => state.dialog_key(key),
+        Msg::Key(key) if state.actions.palette.is_some() => state.palette_key(key),
         Msg::Key(key) => match command_for(key) {
             Some(cmd) => state.apply(cmd),
             None => Vec::new(),
         },
+        Msg::Action { run, at, event } => {
+            state.now = state.now.max(at);
+            state.on_action(run, at, event)
+        }
+        Msg::LogFailed(e) => {
+            state.actions.log_error = Some(e);
+            vec![Effect::Redraw]
+        }
         Msg::Resize => vec![Effect::Redraw],
         Msg::Tick(now) => {
             state.now = state.now.max(now);
@@ -167,14 +285,19 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             if let Some(inst) = state.instances.get_mut(target) {
                 inst.on_link(at, event);
             }
-            vec![Effect::Redraw]
+            let mut effects = state.after_sample(at);
+            effects.push(Effect::Redraw);
+            effects
         }
         Msg::Sample { target, sample } => {
-            state.now = state.now.max(sample.at);
+            let at = sample.at;
+            state.now = state.now.max(at);
             if let Some(inst) = state.instances.get_mut(target) {
                 inst.on_sample(*sample);
             }
-            vec![Effect::Redraw]
+            let mut effects = state.after_sample(at);
+            effects.push(Effect::Redraw);
+            effects
         }
     }
 }

@@ -55,6 +55,7 @@ impl PaneId {
 
 /// Screen state that is not data.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[allow(clippy::struct_excessive_bools)]
 pub struct UiState {
     pub focus: PaneId,
     /// Focused pane shown full-screen.
@@ -63,4 +64,8 @@ pub struct UiState {
     pub help: bool,
     /// Display frozen (collection continues, the view is not rebuilt).
     pub paused: bool,
+    /// Selected client or group in the zoomed clients pane (by identity).
+    pub client_sel: Option<super::select::ClientSel>,
+    /// The zoomed clients pane lists single clients instead of groups.
+    pub client_rows: bool,
 }

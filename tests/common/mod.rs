@@ -151,7 +151,7 @@ impl Driver {
     pub fn start(target: Target, poll: PollSettings) -> Self {
         let (tx, rx) = mpsc::channel(1024);
         let state = State::new(
-            vec![target.display()],
+            std::slice::from_ref(&target),
             Thresholds::default(),
             Instant::now(),
         );

@@ -1,0 +1,133 @@
+//! `{placeholder}` substitution, per argument, from the config and the target only — never from
+//! data read out of Redis. A filled argument stays one argument whatever it contains (`$(…)`,
+//! `;`, quotes, spaces): commands run without a shell.
+
+use std::collections::BTreeMap;
+
+/// Placeholders redtriage fills itself.
+pub const BUILTIN: &[&str] = &[
+    "host",
+    "port",
+    "db",
+    "dir",
+    "dbfilename",
+    "rdb_path",
+    "appenddirname",
+    "appendfilename",
+    "aof_manifest_or_file",
+    "config_file",
+    "target",
+];
+
+/// The names used in `arg`; `{{` and `}}` are literal braces.
+pub fn names(arg: &str) -> Result<Vec<&str>, String> {
+    let mut out = Vec::new();
+    let mut rest = arg;
+    while let Some(i) = rest.find(['{', '}']) {
+        let after = &rest[i + 1..];
+        if rest[i..].starts_with("{{") || rest[i..].starts_with("}}") {
+            rest = &after[1..];
+            continue;
+        }
+        if rest.as_bytes()[i] == b'}' {
+            return Err(format!("unmatched '}}' in {arg:?}"));
+        }
+        let end = after
+            .find('}')
+            .ok_or_else(|| format!("unclosed '{{' in {arg:?}"))?;
+        let name = &after[..end];
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(format!("bad placeholder {{{name}}} in {arg:?}"));
+        }
+        out.push(name);
+        rest = &after[end + 1..];
+    }
+    Ok(out)
+}
+
+/// Checks that every placeholder of `arg` is a known name (builtin or in `vars`).
+pub fn check_names(arg: &str, vars: &BTreeMap<String, String>) -> Result<(), String> {
+    for n in names(arg)? {
+        if !BUILTIN.contains(&n) && !vars.contains_key(n) {
+            return Err(format!(
+                "unknown placeholder {{{n}}} in {arg:?} (known: {}, or define it in [settings.vars])",
+                BUILTIN.join(", ")
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Fills `arg` from `vars`; a placeholder without a value is an error naming it.
+pub fn fill(arg: &str, vars: &BTreeMap<String, String>) -> Result<String, String> {
+    let mut out = String::with_capacity(arg.len());
+    let mut rest = arg;
+    while let Some(i) = rest.find(['{', '}']) {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        if rest[i..].starts_with("{{") || rest[i..].starts_with("}}") {
+            out.push(rest.as_bytes()[i] as char);
+            rest = &after[1..];
+            continue;
+        }
+        let end = after
+            .find('}')
+            .ok_or_else(|| format!("unclosed '{{' in {arg:?}"))?;
+        let name = &after[..end];
+        let value = vars.get(name).ok_or_else(|| {
+            format!("no value for {{{name}}}: CONFIG did not give it; set it in [settings.vars]")
+        })?;
+        out.push_str(value);
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+/// Fills every argument of `argv`.
+pub fn fill_argv(argv: &[String], vars: &BTreeMap<String, String>) -> Result<Vec<String>, String> {
+    argv.iter().map(|a| fill(a, vars)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn fills_per_argument_and_keeps_hostile_values_whole() {
+        let v = vars(&[
+            ("dir", "/tmp/x; rm -rf / $(reboot) 'a b'"),
+            ("port", "6379"),
+        ]);
+        let argv = vec![
+            "ls".to_string(),
+            "{dir}/dump.rdb".to_string(),
+            "-p{port}".to_string(),
+        ];
+        let out = fill_argv(&argv, &v).expect("fill");
+        assert_eq!(out.len(), 3);
+        assert_eq!(out[1], "/tmp/x; rm -rf / $(reboot) 'a b'/dump.rdb");
+        assert_eq!(out[2], "-p6379");
+    }
+
+    #[test]
+    fn literal_braces_and_errors() {
+        assert_eq!(fill("{{x}}", &BTreeMap::new()).expect("ok"), "{x}");
+        assert!(
+            fill("{dir}", &BTreeMap::new())
+                .unwrap_err()
+                .contains("{dir}")
+        );
+        assert!(names("{a").is_err());
+        assert!(names("{a-b}").is_err());
+        assert!(check_names("{nope}", &BTreeMap::new()).is_err());
+        assert!(check_names("{port}", &BTreeMap::new()).is_ok());
+    }
+}

@@ -1,0 +1,356 @@
+//! Turning a runbook action into exactly what will run, before the confirmation: the command
+//! lines, the values it changes from → to, and what stands in the way (blockers).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use super::placeholders;
+use super::size::parse_size;
+use super::spec::{ActionKind, ActionSpec, Precondition, RedisOp};
+use crate::collect::types::{ConfigValues, Info};
+use crate::target::{Address, Target};
+
+/// The policies `maxmemory-policy` accepts.
+pub const POLICIES: [&str; 8] = [
+    "noeviction",
+    "allkeys-lru",
+    "allkeys-lfu",
+    "allkeys-random",
+    "volatile-lru",
+    "volatile-lfu",
+    "volatile-random",
+    "volatile-ttl",
+];
+
+/// What the action will run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    Redis {
+        op: RedisOp,
+        args: Vec<String>,
+    },
+    External {
+        commands: Vec<Vec<String>>,
+        stdin: Option<String>,
+    },
+    Http {
+        url: String,
+    },
+}
+
+/// A client picked in the clients pane: identity, never a row index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientRef {
+    pub id: u64,
+    /// Escaped `ip:port`.
+    pub addr: String,
+    /// Escaped name.
+    pub name: String,
+}
+
+/// What the server looked like when the dialog opened.
+#[derive(Debug, Clone, Default)]
+pub struct Context<'a> {
+    pub target: Option<&'a Target>,
+    pub up: bool,
+    pub info: Option<&'a Info>,
+    pub config: Option<&'a ConfigValues>,
+    /// CONFIG failed (renamed, NOPERM).
+    pub config_unavailable: bool,
+    /// Commands the server said are unknown (upper case).
+    pub unknown_commands: Vec<String>,
+    pub read_only: bool,
+    /// `[settings.vars]` of the runbook.
+    pub vars: BTreeMap<String, String>,
+    /// Clients selected in the clients pane.
+    pub clients: Vec<ClientRef>,
+    pub machine_ram: Option<u64>,
+}
+
+/// An action ready to be confirmed and run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prepared {
+    pub name: String,
+    pub title: String,
+    pub step: Step,
+    pub timeout: Duration,
+    pub destructive: bool,
+    pub mitigation: bool,
+    pub confirm_twice: bool,
+    /// The exact commands, one per line (escaped where they hold server data).
+    pub display: Vec<String>,
+    /// `maxmemory: 100mb → 2gb`.
+    pub changes: Vec<String>,
+    /// A fork in progress, last fork time, last COW size…
+    pub blockers: Vec<String>,
+}
+
+impl Context<'_> {
+    /// The `{placeholders}` values: target first, then CONFIG, then the runbook's vars (which
+    /// win, so a file can fix what CONFIG cannot tell).
+    pub fn vars(&self) -> BTreeMap<String, String> {
+        let mut v = BTreeMap::new();
+        if let Some(t) = self.target {
+            v.insert("target".into(), t.display());
+            v.insert("db".into(), t.db.to_string());
+            match &t.address {
+                Address::Tcp { host, port } => {
+                    v.insert("host".into(), host.clone());
+                    v.insert("port".into(), port.to_string());
+                }
+                Address::Unix { path } => {
+                    v.insert("host".into(), path.display().to_string());
+                }
+            }
+        }
+        if let Some(c) = self.config {
+            for key in ["dir", "dbfilename", "appenddirname", "appendfilename"] {
+                if let Some(val) = c.get(key).filter(|s| !s.is_empty()) {
+                    v.insert(key.into(), val.to_string());
+                }
+            }
+        }
+        if let Some(f) = self
+            .info
+            .and_then(|i| i.config_file.clone())
+            .filter(|s| !s.is_empty())
+        {
+            v.insert("config_file".into(), f);
+        }
+        for (k, val) in &self.vars {
+            v.insert(k.clone(), val.clone());
+        }
+        derive_paths(&mut v);
+        v
+    }
+
+    /// Why `spec` cannot run now, if it cannot (shown greyed in the palette).
+    pub fn unavailable(&self, spec: &ActionSpec) -> Option<String> {
+        if self.read_only && spec.mutating() {
+            return Some("read only (--read-only)".into());
+        }
+        if let ActionKind::Redis { op } = &spec.kind {
+            let name = op.command_name();
+            if self.unknown_commands.iter().any(|c| c == name)
+                || (name == "CONFIG" && self.config_unavailable)
+            {
+                return Some(format!("{name} unavailable on this server"));
+            }
+        }
+        spec.preconditions.iter().find_map(|p| self.failed(*p))
+    }
+
+    fn failed(&self, p: Precondition) -> Option<String> {
+        let info = self.info;
+        let fork = info.is_some_and(|i| {
+            i.rdb_bgsave_in_progress == Some(true) || i.aof_rewrite_in_progress == Some(true)
+        });
+        match p {
+            Precondition::Up if !self.up => Some("Redis is not up".into()),
+            Precondition::AofEnabled if info.and_then(|i| i.aof_enabled) != Some(true) => {
+                Some("AOF is off".into())
+            }
+            Precondition::NoForkInProgress if fork => {
+                Some("a fork (BGSAVE/rewrite) is running".into())
+            }
+            Precondition::ConfigAvailable if self.config_unavailable => {
+                Some("CONFIG unavailable".into())
+            }
+            Precondition::ClientSelected if self.clients.is_empty() => {
+                Some("select a client or group in the clients pane".into())
+            }
+            _ => None,
+        }
+    }
+
+    fn blockers(&self) -> Vec<String> {
+        let Some(i) = self.info else {
+            return Vec::new();
+        };
+        let mut b = Vec::new();
+        if i.rdb_bgsave_in_progress == Some(true) {
+            b.push("BGSAVE in progress".to_string());
+        }
+        if i.aof_rewrite_in_progress == Some(true) {
+            b.push("AOF rewrite in progress".to_string());
+        }
+        if let Some(us) = i.latest_fork_usec.filter(|u| *u > 0) {
+            b.push(format!(
+                "last fork took {:.1} ms (the server stalls while forking)",
+                us as f64 / 1000.0
+            ));
+        }
+        if let Some(cow) = i.rdb_last_cow_size.filter(|c| *c > 0) {
+            b.push(format!("last copy-on-write size {cow} bytes"));
+        }
+        b
+    }
+}
+
+/// `rdb_path` and `aof_manifest_or_file` from dir/dbfilename/appenddirname/appendfilename.
+fn derive_paths(v: &mut BTreeMap<String, String>) {
+    if let (Some(dir), Some(file)) = (v.get("dir"), v.get("dbfilename")) {
+        let p = format!("{dir}/{file}");
+        v.entry("rdb_path".into()).or_insert(p);
+    }
+    let dir = v.get("dir").cloned();
+    let file = v
+        .get("appendfilename")
+        .cloned()
+        .unwrap_or_else(|| "appendonly.aof".into());
+    let aof = match (dir, v.get("appenddirname")) {
+        // 7.0+: multi-part AOF, redis-check-aof takes the manifest.
+        (Some(dir), Some(sub)) => Some(format!("{dir}/{sub}/{file}.manifest")),
+        (Some(dir), None) => Some(format!("{dir}/{file}")),
+        _ => None,
+    };
+    if let Some(a) = aof {
+        v.entry("aof_manifest_or_file".into()).or_insert(a);
+    }
+}
+
+/// Prepares `spec`; `input` is what the user typed or picked (maxmemory value, policy).
+pub fn prepare(
+    spec: &ActionSpec,
+    ctx: &Context<'_>,
+    input: Option<&str>,
+) -> Result<Prepared, String> {
+    if let Some(why) = ctx.unavailable(spec) {
+        return Err(why);
+    }
+    let mut changes = Vec::new();
+    let (step, display) = match &spec.kind {
+        ActionKind::Redis { op } => redis_step(*op, ctx, input, &mut changes)?,
+        ActionKind::External { commands, stdin } => {
+            let vars = ctx.vars();
+            let filled = commands
+                .iter()
+                .map(|argv| placeholders::fill_argv(argv, &vars))
+                .collect::<Result<Vec<_>, _>>()?;
+            let display = filled.iter().map(|a| shell_words(a)).collect();
+            (
+                Step::External {
+                    commands: filled,
+                    stdin: stdin.clone(),
+                },
+                display,
+            )
+        }
+        ActionKind::Http { url } => {
+            let url = placeholders::fill(url, &ctx.vars())?;
+            (Step::Http { url: url.clone() }, vec![format!("GET {url}")])
+        }
+    };
+    Ok(Prepared {
+        name: spec.name.clone(),
+        title: spec.title.clone(),
+        step,
+        timeout: spec.timeout(),
+        destructive: spec.destructive,
+        mitigation: spec.mitigation,
+        confirm_twice: spec.confirm_twice,
+        display,
+        changes,
+        blockers: ctx.blockers(),
+    })
+}
+
+fn redis_step(
+    op: RedisOp,
+    ctx: &Context<'_>,
+    input: Option<&str>,
+    changes: &mut Vec<String>,
+) -> Result<(Step, Vec<String>), String> {
+    let config = |k: &str| ctx.config.and_then(|c| c.get(k)).map(str::to_string);
+    let args: Vec<String> = match op {
+        RedisOp::SetMaxmemory => {
+            let raw = input.ok_or("type a value such as 2gb or 512mb")?;
+            let bytes = parse_size(raw)?;
+            if let Some(ram) = ctx.machine_ram.filter(|r| bytes > *r) {
+                return Err(format!(
+                    "{raw} is more than this machine's RAM ({ram} bytes)"
+                ));
+            }
+            let from = config("maxmemory")
+                .or_else(|| ctx.info.and_then(|i| i.maxmemory).map(|m| m.to_string()));
+            changes.push(format!(
+                "maxmemory: {} → {bytes}",
+                from.unwrap_or_else(|| "?".into())
+            ));
+            vec![bytes.to_string()]
+        }
+        RedisOp::SetMaxmemoryPolicy => {
+            let p = input.ok_or("pick a policy")?;
+            if !POLICIES.contains(&p) {
+                return Err(format!(
+                    "{p:?} is not a maxmemory policy ({})",
+                    POLICIES.join(", ")
+                ));
+            }
+            let from = config("maxmemory-policy")
+                .or_else(|| ctx.info.and_then(|i| i.maxmemory_policy.clone()));
+            changes.push(format!(
+                "maxmemory-policy: {} → {p}",
+                from.unwrap_or_else(|| "?".into())
+            ));
+            vec![p.to_string()]
+        }
+        RedisOp::ClientKill => {
+            for c in &ctx.clients {
+                changes.push(format!(
+                    "kill client id={} addr={} name={}",
+                    c.id, c.addr, c.name
+                ));
+            }
+            ctx.clients.iter().map(|c| c.id.to_string()).collect()
+        }
+        _ => Vec::new(),
+    };
+    let display = redis_display(op, &args);
+    Ok((Step::Redis { op, args }, display))
+}
+
+/// The Redis commands as they will be sent.
+pub fn redis_display(op: RedisOp, args: &[String]) -> Vec<String> {
+    let one = |s: &str| vec![s.to_string()];
+    match op {
+        RedisOp::Ping => one("PING"),
+        RedisOp::Probe => vec![
+            "SET redtriage:probe:<random> <value> PX 30000".into(),
+            "GET redtriage:probe:<random>".into(),
+            "DEL redtriage:probe:<random>".into(),
+        ],
+        RedisOp::Bgsave => one("BGSAVE"),
+        RedisOp::Bgrewriteaof => one("BGREWRITEAOF"),
+        RedisOp::SetMaxmemory => vec![format!("CONFIG SET maxmemory {}", args.join(" "))],
+        RedisOp::SetMaxmemoryPolicy => {
+            vec![format!("CONFIG SET maxmemory-policy {}", args.join(" "))]
+        }
+        RedisOp::ConfigRewrite => one("CONFIG REWRITE"),
+        RedisOp::ClientKill => args
+            .iter()
+            .map(|id| format!("CLIENT KILL ID {id}"))
+            .collect(),
+        RedisOp::SlowlogReset => one("SLOWLOG RESET"),
+        RedisOp::MemoryPurge => one("MEMORY PURGE"),
+        RedisOp::LatencyReset => one("LATENCY RESET"),
+    }
+}
+
+/// An argv shown as a shell would need it typed (for the dialog only; nothing is run by a
+/// shell). Escaped, so a value cannot write control bytes to the terminal.
+pub fn shell_words(argv: &[String]) -> String {
+    argv.iter()
+        .map(|a| {
+            let clean = !a.is_empty()
+                && a.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_./:=@,+%".contains(&b));
+            if clean {
+                a.clone()
+            } else {
+                crate::escape::quoted(a.as_bytes())
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}

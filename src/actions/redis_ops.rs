@@ -1,0 +1,191 @@
+//! Redis actions, on a connection of their own (never the poller's).
+
+use std::time::{Duration, Instant};
+
+use redis::aio::MultiplexedConnection;
+
+use super::runner::Sink;
+use super::spec::RedisOp;
+use crate::collect::connect::{self, query};
+use crate::collect::types::CollectError;
+use crate::escape;
+use crate::target::Target;
+
+type OpResult = Result<(Option<i32>, String), String>;
+
+fn reply_text(v: &redis::Value) -> String {
+    match v {
+        redis::Value::Okay => "OK".into(),
+        redis::Value::SimpleString(s) => escape::plain_str(s),
+        redis::Value::BulkString(b) => escape::plain(b),
+        redis::Value::Int(i) => i.to_string(),
+        redis::Value::Nil => "(nil)".into(),
+        other => escape::plain_str(&format!("{other:?}")),
+    }
+}
+
+async fn send(
+    conn: &mut MultiplexedConnection,
+    cmd: &redis::Cmd,
+    limit: Duration,
+) -> Result<(String, Duration), String> {
+    let t0 = Instant::now();
+    let v = query(conn, cmd, limit).await.map_err(|e| match e {
+        CollectError::Timeout => format!("no reply within {}s", limit.as_secs_f64()),
+        other => other.to_string(),
+    })?;
+    Ok((reply_text(&v), t0.elapsed()))
+}
+
+fn micros(d: Duration) -> String {
+    format!("{} µs", d.as_micros())
+}
+
+/// Runs one Redis action and returns (exit code, summary).
+pub async fn run(
+    op: RedisOp,
+    args: &[String],
+    target: &Target,
+    conn_timeout: Duration,
+    limit: Duration,
+    sink: &Sink,
+) -> OpResult {
+    let mut conn = connect::connect(target, conn_timeout)
+        .await
+        .map_err(|e| format!("cannot connect: {e:?}"))?;
+    match op {
+        RedisOp::Probe => probe(&mut conn, limit, sink).await,
+        RedisOp::ClientKill => client_kill(&mut conn, args, limit, sink).await,
+        _ => {
+            let cmd = simple_cmd(op, args);
+            let (reply, took) = send(&mut conn, &cmd, limit).await?;
+            let line = format!(
+                "{} → {reply} ({})",
+                super::prepare::redis_display(op, args).join("; "),
+                micros(took)
+            );
+            sink.line(line.clone()).await;
+            if op == RedisOp::SetMaxmemory {
+                sink.line("not persisted yet: run config-rewrite to write it to redis.conf")
+                    .await;
+            }
+            Ok((Some(0), line))
+        }
+    }
+}
+
+fn simple_cmd(op: RedisOp, args: &[String]) -> redis::Cmd {
+    let mut c = match op {
+        RedisOp::Ping => redis::cmd("PING"),
+        RedisOp::Bgsave => redis::cmd("BGSAVE"),
+        RedisOp::Bgrewriteaof => redis::cmd("BGREWRITEAOF"),
+        RedisOp::SetMaxmemory => {
+            let mut c = redis::cmd("CONFIG");
+            c.arg("SET").arg("maxmemory");
+            c
+        }
+        RedisOp::SetMaxmemoryPolicy => {
+            let mut c = redis::cmd("CONFIG");
+            c.arg("SET").arg("maxmemory-policy");
+            c
+        }
+        RedisOp::ConfigRewrite => {
+            let mut c = redis::cmd("CONFIG");
+            c.arg("REWRITE");
+            c
+        }
+        RedisOp::SlowlogReset => {
+            let mut c = redis::cmd("SLOWLOG");
+            c.arg("RESET");
+            c
+        }
+        RedisOp::MemoryPurge => {
+            let mut c = redis::cmd("MEMORY");
+            c.arg("PURGE");
+            c
+        }
+        RedisOp::LatencyReset => {
+            let mut c = redis::cmd("LATENCY");
+            c.arg("RESET");
+            c
+        }
+        // Not simple commands: run by their own functions.
+        RedisOp::Probe | RedisOp::ClientKill => redis::cmd("ECHO"),
+    };
+    for a in args {
+        c.arg(a);
+    }
+    c
+}
+
+/// The validation probe: SET, GET, DEL of a unique key with a 30 s TTL, each step timed.
+async fn probe(conn: &mut MultiplexedConnection, limit: Duration, sink: &Sink) -> OpResult {
+    let key = format!("redtriage:probe:{:016x}", rand::random::<u64>());
+    let value = format!("{:016x}", rand::random::<u64>());
+    let (r, t_set) = send(
+        conn,
+        redis::cmd("SET")
+            .arg(&key)
+            .arg(&value)
+            .arg("PX")
+            .arg(30_000),
+        limit,
+    )
+    .await?;
+    sink.line(format!("SET {key} → {r} ({})", micros(t_set)))
+        .await;
+    let (got, t_get) = send(conn, redis::cmd("GET").arg(&key), limit).await?;
+    let matches = got == value;
+    sink.line(format!(
+        "GET {key} → {} ({})",
+        if matches {
+            "value matches"
+        } else {
+            "WRONG VALUE"
+        },
+        micros(t_get)
+    ))
+    .await;
+    let (d, t_del) = send(conn, redis::cmd("DEL").arg(&key), limit).await?;
+    sink.line(format!("DEL {key} → {d} ({})", micros(t_del)))
+        .await;
+    let summary = format!(
+        "probe {}: SET {} GET {} DEL {}",
+        if matches { "ok" } else { "FAILED" },
+        micros(t_set),
+        micros(t_get),
+        micros(t_del)
+    );
+    Ok((Some(i32::from(!matches)), summary))
+}
+
+/// `CLIENT KILL ID` for each id; a client that is already gone is reported, not an error.
+async fn client_kill(
+    conn: &mut MultiplexedConnection,
+    ids: &[String],
+    limit: Duration,
+    sink: &Sink,
+) -> OpResult {
+    let mut killed = 0;
+    for id in ids {
+        match send(
+            conn,
+            redis::cmd("CLIENT").arg("KILL").arg("ID").arg(id),
+            limit,
+        )
+        .await
+        {
+            Ok((n, _)) if n == "1" => {
+                killed += 1;
+                sink.line(format!("CLIENT KILL ID {id} → killed")).await;
+            }
+            Ok((n, _)) => {
+                sink.line(format!("CLIENT KILL ID {id} → {n} (already gone)"))
+                    .await;
+            }
+            Err(e) => sink.line(format!("CLIENT KILL ID {id} → {e}")).await,
+        }
+    }
+    let summary = format!("killed {killed} of {} clients", ids.len());
+    Ok((Some(i32::from(killed == 0 && !ids.is_empty())), summary))
+}

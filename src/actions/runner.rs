@@ -1,0 +1,107 @@
+//! Runs a [`Prepared`] action in its own task: Redis commands on a connection of its own,
+//! external commands in their own process group (killed with their children on timeout or on
+//! quit), HTTP checks with reqwest. Output streams back as escaped lines.
+
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc;
+
+use super::prepare::{Prepared, Step};
+use crate::msg::{ActionEvent, Msg, Outcome};
+use crate::target::Target;
+
+/// Sends action events for one run.
+#[derive(Clone)]
+pub struct Sink {
+    pub run: u64,
+    pub tx: mpsc::Sender<Msg>,
+}
+
+impl Sink {
+    pub async fn line(&self, text: impl Into<String>) {
+        let _ = self
+            .tx
+            .send(Msg::Action {
+                run: self.run,
+                at: Instant::now(),
+                event: ActionEvent::Output(text.into()),
+            })
+            .await;
+    }
+
+    async fn done(&self, outcome: Outcome) {
+        let _ = self
+            .tx
+            .send(Msg::Action {
+                run: self.run,
+                at: Instant::now(),
+                event: ActionEvent::Done(outcome),
+            })
+            .await;
+    }
+}
+
+/// Runs the action to the end (or its timeout) and reports `Done`.
+pub async fn run(p: Prepared, target: Target, conn_timeout: Duration, sink: Sink) -> Outcome {
+    let started = Instant::now();
+    let result = match &p.step {
+        Step::Redis { op, args } => {
+            super::redis_ops::run(
+                *op,
+                args,
+                &target,
+                conn_timeout.max(Duration::from_secs(1)),
+                p.timeout,
+                &sink,
+            )
+            .await
+        }
+        Step::External { commands, stdin } => {
+            super::external::run_all(commands, stdin.as_deref(), p.timeout, &sink).await
+        }
+        Step::Http { url } => http_check(url, p.timeout, &sink).await,
+    };
+    let (ok, exit_code, summary) = match result {
+        Ok((code, summary)) => (code.is_none_or(|c| c == 0), code, summary),
+        Err(e) => (false, None, e),
+    };
+    let outcome = Outcome {
+        ok,
+        exit_code,
+        summary: crate::escape::plain_str(&summary),
+        duration: started.elapsed(),
+    };
+    sink.done(outcome.clone()).await;
+    outcome
+}
+
+/// `GET url`: status and latency.
+async fn http_check(
+    url: &str,
+    limit: Duration,
+    sink: &Sink,
+) -> Result<(Option<i32>, String), String> {
+    let client = reqwest::Client::builder()
+        .timeout(limit)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let t0 = Instant::now();
+    let resp = client
+        .get(url)
+        .send()
+        .await
+        .map_err(|e| format!("GET {url}: {e}"))?;
+    let took = t0.elapsed();
+    let status = resp.status();
+    let line = format!(
+        "GET {url} → {status} in {:.1} ms",
+        took.as_secs_f64() * 1000.0
+    );
+    sink.line(crate::escape::plain_str(&line)).await;
+    let code = if status.is_success() {
+        0
+    } else {
+        i32::from(status.as_u16())
+    };
+    Ok((Some(code), line))
+}

@@ -1,0 +1,429 @@
+//! Actions as data: the runbook file (`assets/runbook.toml` by default) declares every action.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+/// The runbook shipped with redtriage.
+pub const DEFAULT_RUNBOOK: &str = include_str!("../../assets/runbook.toml");
+
+/// A Redis command run over the connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RedisOp {
+    Ping,
+    /// SET/GET/DEL of a unique `redtriage:probe:<random>` key with a short TTL.
+    Probe,
+    Bgsave,
+    Bgrewriteaof,
+    /// `CONFIG SET maxmemory <value>`; the value is typed by the user (`2gb`, `512mb`).
+    SetMaxmemory,
+    /// `CONFIG SET maxmemory-policy <policy>`, picked from a list.
+    SetMaxmemoryPolicy,
+    /// `CONFIG REWRITE`.
+    ConfigRewrite,
+    /// `CLIENT KILL ID …` of the selected client or of every client of the selected group.
+    ClientKill,
+    SlowlogReset,
+    MemoryPurge,
+    LatencyReset,
+}
+
+impl RedisOp {
+    /// Does it change the server?
+    pub fn mutating(self) -> bool {
+        !matches!(self, RedisOp::Ping | RedisOp::Probe)
+    }
+
+    /// The command name that must exist on the server (for greying out).
+    pub fn command_name(self) -> &'static str {
+        match self {
+            RedisOp::Ping => "PING",
+            RedisOp::Probe => "SET",
+            RedisOp::Bgsave => "BGSAVE",
+            RedisOp::Bgrewriteaof => "BGREWRITEAOF",
+            RedisOp::SetMaxmemory | RedisOp::SetMaxmemoryPolicy | RedisOp::ConfigRewrite => {
+                "CONFIG"
+            }
+            RedisOp::ClientKill => "CLIENT",
+            RedisOp::SlowlogReset => "SLOWLOG",
+            RedisOp::MemoryPurge => "MEMORY",
+            RedisOp::LatencyReset => "LATENCY",
+        }
+    }
+}
+
+/// What an action runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActionKind {
+    Redis {
+        op: RedisOp,
+    },
+    /// Argv lists run one after the other without a shell; `{placeholders}` are filled per
+    /// argument from the config and the target only.
+    External {
+        commands: Vec<Vec<String>>,
+        /// Fed on the child's stdin (e.g. `"y\n"` for `redis-check-aof --fix`).
+        stdin: Option<String>,
+    },
+    /// `GET url` (a placeholder such as `{app_health_url}`), status and latency shown.
+    Http {
+        url: String,
+    },
+}
+
+/// A condition checked before an action may run (it is greyed with the reason otherwise).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Precondition {
+    /// Redis answers.
+    Up,
+    /// AOF is enabled.
+    AofEnabled,
+    /// No BGSAVE / AOF rewrite is running.
+    NoForkInProgress,
+    /// CONFIG is available on this server.
+    ConfigAvailable,
+    /// A client or client group is selected in the clients pane.
+    ClientSelected,
+}
+
+/// One runbook action.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "RawAction")]
+pub struct ActionSpec {
+    /// Unique name, used by `redtriage action <name>`.
+    pub name: String,
+    /// Direct key in the TUI (one character), optional.
+    #[serde(default)]
+    pub key: Option<char>,
+    pub title: String,
+    pub kind: ActionKind,
+    /// Needs the target name typed to confirm.
+    pub destructive: bool,
+    /// Starts the stability watch when it finishes successfully.
+    pub mitigation: bool,
+    /// Needs a second confirmation (e.g. `redis-check-aof --fix`).
+    pub confirm_twice: bool,
+    pub preconditions: Vec<Precondition>,
+    /// Timeout as `30s`, `2m`; default 30 s.
+    pub timeout: Option<String>,
+    /// Runbook section this action belongs to (shown in the palette).
+    pub section: Option<String>,
+}
+
+/// The file form of an action: flat, every key known (typos are errors).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAction {
+    name: String,
+    #[serde(default)]
+    key: Option<char>,
+    title: String,
+    kind: String,
+    #[serde(default)]
+    op: Option<RedisOp>,
+    #[serde(default)]
+    commands: Option<Vec<Vec<String>>>,
+    #[serde(default)]
+    stdin: Option<String>,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    destructive: bool,
+    #[serde(default)]
+    mitigation: bool,
+    #[serde(default)]
+    confirm_twice: bool,
+    #[serde(default)]
+    preconditions: Vec<Precondition>,
+    #[serde(default)]
+    timeout: Option<String>,
+    #[serde(default)]
+    section: Option<String>,
+}
+
+impl TryFrom<RawAction> for ActionSpec {
+    type Error = String;
+
+    fn try_from(r: RawAction) -> Result<Self, String> {
+        let n = &r.name;
+        let extra = |what: &str, present: bool| {
+            if present {
+                Err(format!(
+                    "action {n:?}: {what} does not belong to kind {:?}",
+                    r.kind
+                ))
+            } else {
+                Ok(())
+            }
+        };
+        let kind = match r.kind.as_str() {
+            "redis" => {
+                extra(
+                    "commands/stdin/url",
+                    r.commands.is_some() || r.stdin.is_some() || r.url.is_some(),
+                )?;
+                ActionKind::Redis {
+                    op: r
+                        .op
+                        .ok_or_else(|| format!("action {n:?}: kind redis needs op"))?,
+                }
+            }
+            "external" => {
+                extra("op/url", r.op.is_some() || r.url.is_some())?;
+                let commands = r
+                    .commands
+                    .ok_or_else(|| format!("action {n:?}: kind external needs commands"))?;
+                ActionKind::External {
+                    commands,
+                    stdin: r.stdin,
+                }
+            }
+            "http" => {
+                extra(
+                    "op/commands/stdin",
+                    r.op.is_some() || r.commands.is_some() || r.stdin.is_some(),
+                )?;
+                ActionKind::Http {
+                    url: r
+                        .url
+                        .ok_or_else(|| format!("action {n:?}: kind http needs url"))?,
+                }
+            }
+            other => {
+                return Err(format!(
+                    "action {n:?}: unknown kind {other:?} (redis, external, http)"
+                ));
+            }
+        };
+        Ok(Self {
+            name: r.name,
+            key: r.key,
+            title: r.title,
+            kind,
+            destructive: r.destructive,
+            mitigation: r.mitigation,
+            confirm_twice: r.confirm_twice,
+            preconditions: r.preconditions,
+            timeout: r.timeout,
+            section: r.section,
+        })
+    }
+}
+
+impl ActionSpec {
+    /// Mutating actions are disabled by `--read-only`.
+    pub fn mutating(&self) -> bool {
+        match &self.kind {
+            ActionKind::Redis { op } => op.mutating(),
+            ActionKind::External { .. } => true,
+            ActionKind::Http { .. } => false,
+        }
+    }
+
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+            .as_deref()
+            .and_then(crate::cli::parse_duration)
+            .unwrap_or(Duration::from_secs(30))
+    }
+}
+
+/// Settings of the runbook file.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RunbookSettings {
+    /// Stability watch window (`5m`).
+    #[serde(default)]
+    pub watch_window: Option<String>,
+    /// Probe period during the watch (`10s`).
+    #[serde(default)]
+    pub probe_every: Option<String>,
+    /// Extra `{placeholders}`: name → value (e.g. `app_health_url`, `compose_file`,
+    /// `aof_path` when CONFIG is not available).
+    #[serde(default)]
+    pub vars: BTreeMap<String, String>,
+}
+
+/// A parsed runbook file.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Runbook {
+    #[serde(default)]
+    pub settings: RunbookSettings,
+    #[serde(rename = "action")]
+    pub actions: Vec<ActionSpec>,
+}
+
+impl Runbook {
+    /// Parses and validates a runbook; `source` names it in errors.
+    pub fn parse(text: &str, source: &str) -> Result<Self, String> {
+        let rb: Runbook = toml::from_str(text).map_err(|e| {
+            let line = e
+                .span()
+                .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+            match line {
+                Some(l) => format!("runbook {source} line {l}: {}", e.message()),
+                None => format!("runbook {source}: {}", e.message()),
+            }
+        })?;
+        rb.validate(source)?;
+        Ok(rb)
+    }
+
+    /// Reads a runbook file.
+    pub fn load(path: &Path) -> Result<Self, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("runbook {}: {e}", path.display()))?;
+        Self::parse(&text, &path.display().to_string())
+    }
+
+    /// The shipped default.
+    pub fn default_runbook() -> Self {
+        Self::parse(DEFAULT_RUNBOOK, "assets/runbook.toml").unwrap_or(Self {
+            settings: RunbookSettings::default(),
+            actions: Vec::new(),
+        })
+    }
+
+    fn validate(&self, source: &str) -> Result<(), String> {
+        let mut names = HashSet::new();
+        let mut keys = HashSet::new();
+        for a in &self.actions {
+            if !names.insert(a.name.as_str()) {
+                return Err(format!(
+                    "runbook {source}: action name {:?} is used twice",
+                    a.name
+                ));
+            }
+            if let Some(k) = a.key {
+                if crate::model::state::RESERVED_KEYS.contains(&k) {
+                    return Err(format!(
+                        "runbook {source}: action {:?} key {k:?} is already bound to a dashboard key",
+                        a.name
+                    ));
+                }
+                if !keys.insert(k) {
+                    return Err(format!(
+                        "runbook {source}: key {k:?} is bound twice (action {:?})",
+                        a.name
+                    ));
+                }
+            }
+            if let ActionKind::External { commands, .. } = &a.kind
+                && (commands.is_empty() || commands.iter().any(Vec::is_empty))
+            {
+                return Err(format!(
+                    "runbook {source}: action {:?} has an empty command",
+                    a.name
+                ));
+            }
+            if a.timeout.is_some()
+                && crate::cli::parse_duration(a.timeout.as_deref().unwrap_or("")).is_none()
+            {
+                return Err(format!(
+                    "runbook {source}: action {:?} timeout {:?} is not a duration like 30s",
+                    a.name,
+                    a.timeout.as_deref().unwrap_or("")
+                ));
+            }
+            for argv in external_argvs(a) {
+                for arg in argv {
+                    super::placeholders::check_names(arg, &self.settings.vars)
+                        .map_err(|e| format!("runbook {source}: action {:?}: {e}", a.name))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn find(&self, name: &str) -> Option<&ActionSpec> {
+        self.actions.iter().find(|a| a.name == name)
+    }
+}
+
+fn external_argvs(a: &ActionSpec) -> Vec<&Vec<String>> {
+    match &a.kind {
+        ActionKind::External { commands, .. } => commands.iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_runbook_parses_and_covers_the_runbook() {
+        let rb = Runbook::parse(DEFAULT_RUNBOOK, "default").expect("default runbook");
+        for name in [
+            "ping",
+            "probe",
+            "bgsave",
+            "bgrewriteaof",
+            "maxmemory",
+            "maxmemory-policy",
+            "client-kill",
+            "slowlog-reset",
+            "memory-purge",
+            "latency-reset",
+            "check-aof",
+            "fix-aof",
+            "check-rdb",
+            "app-health",
+        ] {
+            assert!(rb.find(name).is_some(), "{name} missing");
+        }
+        assert!(
+            rb.find("fix-aof")
+                .is_some_and(|a| a.confirm_twice && a.destructive)
+        );
+    }
+
+    #[test]
+    fn duplicate_keys_and_unknown_placeholders_rejected() {
+        let dup = r#"
+[[action]]
+name = "a"
+key = "B"
+title = "a"
+kind = "redis"
+op = "ping"
+[[action]]
+name = "b"
+key = "B"
+title = "b"
+kind = "redis"
+op = "ping"
+"#;
+        assert!(
+            Runbook::parse(dup, "t")
+                .unwrap_err()
+                .contains("bound twice")
+        );
+        let bad = r#"
+[[action]]
+name = "a"
+title = "a"
+kind = "external"
+commands = [["echo", "{nope}"]]
+"#;
+        assert!(Runbook::parse(bad, "t").unwrap_err().contains("nope"));
+        let reserved = r#"
+[[action]]
+name = "a"
+key = "q"
+title = "a"
+kind = "redis"
+op = "ping"
+"#;
+        assert!(
+            Runbook::parse(reserved, "t")
+                .unwrap_err()
+                .contains("already bound")
+        );
+    }
+}

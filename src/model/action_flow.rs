@@ -1,0 +1,520 @@
+//! The action flow on the state: open (palette or direct key) → input/choice → confirmation
+//! (default No; typed target name for destructive ones; a second confirmation when asked)
+//! → run effect → output and timeline → stability watch for mitigations.
+
+use std::time::Instant;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::actions::{Dialog, Palette, Panel, Running, log_event};
+use super::select;
+use super::state::{Effect, State};
+use super::watch::{self, Watch};
+use crate::actions::prepare::{self, Context, POLICIES, Prepared};
+use crate::actions::spec::{ActionKind, RedisOp};
+use crate::collect::types::CollectError;
+use crate::msg::{ActionEvent, Outcome};
+
+fn is_unknown(e: Option<&CollectError>) -> bool {
+    matches!(e, Some(CollectError::UnknownCommand | CollectError::NoPerm))
+}
+
+impl State {
+    /// The context actions are prepared in: the selected target as last seen.
+    pub fn action_context(&self) -> Context<'_> {
+        let inst = self.instances.get(self.selected);
+        let mut unknown = Vec::new();
+        if let Some(i) = inst {
+            for (name, err) in [
+                ("SLOWLOG", i.slowlog_error.as_ref()),
+                ("LATENCY", i.latency.error.as_ref()),
+                ("CLIENT", i.clients.error.as_ref()),
+            ] {
+                if is_unknown(err) {
+                    unknown.push(name.to_string());
+                }
+            }
+        }
+        let clients = match (&self.ui.client_sel, inst) {
+            (Some(sel), Some(i)) => select::resolve(sel, i.clients.value.as_ref()),
+            _ => Vec::new(),
+        };
+        Context {
+            target: self.targets.get(self.selected),
+            up: inst.is_some_and(|i| i.link == super::instance::Link::Up),
+            info: inst.and_then(|i| i.info.as_ref()),
+            config: inst.and_then(|i| i.config.value.as_ref()),
+            config_unavailable: inst
+                .is_some_and(|i| i.config.error.is_some() && i.config.value.is_none()),
+            unknown_commands: unknown,
+            read_only: self.actions.read_only,
+            vars: self.actions.runbook.settings.vars.clone(),
+            clients,
+            machine_ram: self.machine_ram,
+        }
+    }
+
+    /// Opens the action `name`: input or choice first when it needs a value, else the
+    /// confirmation, or a message saying why it cannot run.
+    pub fn open_action(&mut self, name: &str) -> Vec<Effect> {
+        let Some(spec) = self.actions.runbook.find(name).cloned() else {
+            return Vec::new();
+        };
+        self.actions.palette = None;
+        let ctx = self.action_context();
+        if let Some(why) = ctx.unavailable(&spec) {
+            self.actions.dialog = Some(Dialog::Message {
+                title: spec.title.clone(),
+                text: why,
+            });
+            return vec![Effect::Redraw];
+        }
+        self.actions.dialog = Some(match spec.kind {
+            ActionKind::Redis {
+                op: RedisOp::SetMaxmemory,
+            } => Dialog::Input {
+                action: spec.name.clone(),
+                prompt: "new maxmemory (2gb, 512mb, bytes):".into(),
+                text: String::new(),
+                error: None,
+            },
+            ActionKind::Redis {
+                op: RedisOp::SetMaxmemoryPolicy,
+            } => Dialog::Choose {
+                action: spec.name.clone(),
+                options: POLICIES.iter().map(|s| (*s).to_string()).collect(),
+                cursor: 0,
+            },
+            _ => return self.open_confirm(&spec.name, None),
+        });
+        vec![Effect::Redraw]
+    }
+
+    fn open_confirm(&mut self, name: &str, input: Option<String>) -> Vec<Effect> {
+        let Some(spec) = self.actions.runbook.find(name).cloned() else {
+            return Vec::new();
+        };
+        let ctx = self.action_context();
+        let target = ctx
+            .target
+            .map(crate::target::Target::display)
+            .unwrap_or_default();
+        let role = ctx
+            .info
+            .and_then(|i| i.role.clone())
+            .unwrap_or_else(|| "unknown role".into());
+        self.actions.dialog = Some(match prepare::prepare(&spec, &ctx, input.as_deref()) {
+            Ok(p) => Dialog::Confirm {
+                prepared: Box::new(p),
+                input,
+                typed: String::new(),
+                stage: 1,
+                target,
+                role,
+            },
+            Err(text) => match &self.actions.dialog {
+                Some(Dialog::Input {
+                    action,
+                    prompt,
+                    text: t,
+                    ..
+                }) => Dialog::Input {
+                    action: action.clone(),
+                    prompt: prompt.clone(),
+                    text: t.clone(),
+                    error: Some(text),
+                },
+                _ => Dialog::Message {
+                    title: spec.title.clone(),
+                    text,
+                },
+            },
+        });
+        vec![Effect::Redraw]
+    }
+
+    /// Keys while the palette is open.
+    pub fn palette_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let list = self.actions.filtered();
+        let Some(p) = self.actions.palette.as_mut() else {
+            return Vec::new();
+        };
+        match key.code {
+            KeyCode::Esc => self.actions.palette = None,
+            KeyCode::Up => p.cursor = p.cursor.saturating_sub(1),
+            KeyCode::Down | KeyCode::Tab => {
+                p.cursor = (p.cursor + 1).min(list.len().saturating_sub(1));
+            }
+            KeyCode::Backspace => {
+                p.filter.pop();
+                p.cursor = 0;
+            }
+            KeyCode::Enter => {
+                let name = list
+                    .get(p.cursor)
+                    .and_then(|i| self.actions.runbook.actions.get(*i))
+                    .map(|a| a.name.clone());
+                if let Some(name) = name {
+                    return self.open_action(&name);
+                }
+            }
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                p.filter.push(c);
+                p.cursor = 0;
+            }
+            _ => {}
+        }
+        vec![Effect::Redraw]
+    }
+
+    /// Keys while a dialog is open: it swallows all of them.
+    pub fn dialog_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(dialog) = self.actions.dialog.take() else {
+            return Vec::new();
+        };
+        match dialog {
+            Dialog::Message { .. } => {}
+            Dialog::Input {
+                action,
+                prompt,
+                mut text,
+                error,
+            } => match key.code {
+                KeyCode::Esc => {}
+                KeyCode::Enter => return self.open_confirm(&action, Some(text)),
+                KeyCode::Backspace => {
+                    text.pop();
+                    self.actions.dialog = Some(Dialog::Input {
+                        action,
+                        prompt,
+                        text,
+                        error,
+                    });
+                }
+                KeyCode::Char(c) => {
+                    text.push(c);
+                    self.actions.dialog = Some(Dialog::Input {
+                        action,
+                        prompt,
+                        text,
+                        error: None,
+                    });
+                }
+                _ => {
+                    self.actions.dialog = Some(Dialog::Input {
+                        action,
+                        prompt,
+                        text,
+                        error,
+                    });
+                }
+            },
+            Dialog::Choose {
+                action,
+                options,
+                mut cursor,
+            } => match key.code {
+                KeyCode::Esc => {}
+                KeyCode::Enter => {
+                    let pick = options.get(cursor).cloned();
+                    return self.open_confirm(&action, pick);
+                }
+                KeyCode::Up | KeyCode::Char('k') => {
+                    cursor = cursor.saturating_sub(1);
+                    self.actions.dialog = Some(Dialog::Choose {
+                        action,
+                        options,
+                        cursor,
+                    });
+                }
+                KeyCode::Down | KeyCode::Char('j') => {
+                    cursor = (cursor + 1).min(options.len().saturating_sub(1));
+                    self.actions.dialog = Some(Dialog::Choose {
+                        action,
+                        options,
+                        cursor,
+                    });
+                }
+                _ => {
+                    self.actions.dialog = Some(Dialog::Choose {
+                        action,
+                        options,
+                        cursor,
+                    });
+                }
+            },
+            Dialog::Confirm {
+                prepared,
+                input,
+                typed,
+                stage,
+                target,
+                role,
+            } => {
+                return self.confirm_key(key, prepared, input, typed, stage, target, role);
+            }
+        }
+        vec![Effect::Redraw]
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn confirm_key(
+        &mut self,
+        key: KeyEvent,
+        prepared: Box<Prepared>,
+        input: Option<String>,
+        mut typed: String,
+        stage: u8,
+        target: String,
+        role: String,
+    ) -> Vec<Effect> {
+        let typed_mode = prepared.destructive && stage == 1;
+        let yes = if typed_mode {
+            match key.code {
+                KeyCode::Enter => typed == target,
+                KeyCode::Esc => false,
+                KeyCode::Backspace => {
+                    typed.pop();
+                    self.actions.dialog = Some(Dialog::Confirm {
+                        prepared,
+                        input,
+                        typed,
+                        stage,
+                        target,
+                        role,
+                    });
+                    return vec![Effect::Redraw];
+                }
+                KeyCode::Char(c) => {
+                    typed.push(c);
+                    self.actions.dialog = Some(Dialog::Confirm {
+                        prepared,
+                        input,
+                        typed,
+                        stage,
+                        target,
+                        role,
+                    });
+                    return vec![Effect::Redraw];
+                }
+                _ => {
+                    self.actions.dialog = Some(Dialog::Confirm {
+                        prepared,
+                        input,
+                        typed,
+                        stage,
+                        target,
+                        role,
+                    });
+                    return vec![Effect::Redraw];
+                }
+            }
+        } else {
+            // Default No: only `y` confirms; Enter, Esc and every other key cancel.
+            key.code == KeyCode::Char('y')
+        };
+        if !yes {
+            return vec![Effect::Redraw];
+        }
+        if prepared.confirm_twice && stage == 1 {
+            self.actions.dialog = Some(Dialog::Confirm {
+                prepared,
+                input,
+                typed: String::new(),
+                stage: 2,
+                target,
+                role,
+            });
+            return vec![Effect::Redraw];
+        }
+        self.start_run(*prepared)
+    }
+
+    /// Starts a confirmed action (also used headless).
+    pub fn start_run(&mut self, prepared: Prepared) -> Vec<Effect> {
+        let run = self.actions.next_run;
+        self.actions.next_run += 1;
+        let now = self.now;
+        let target = self.display();
+        self.actions.running = Some(Running {
+            run,
+            name: prepared.name.clone(),
+            started: now,
+            mitigation: prepared.mitigation,
+        });
+        self.actions.output.clear();
+        self.actions.output_scroll = 0;
+        self.actions.panel = Panel::Output;
+        self.actions.marks.push(now);
+        self.actions.push_timeline(
+            now,
+            format!("▶ {}: {}", prepared.name, prepared.display.join("; ")),
+        );
+        let mut ev = log_event(&target, "action_start", prepared.display.join("; "));
+        ev.action = Some(prepared.name.clone());
+        ev.user.clone_from(&self.user);
+        if !prepared.changes.is_empty() {
+            ev.detail = format!("{} ({})", ev.detail, prepared.changes.join(", "));
+        }
+        vec![
+            Effect::Log(Box::new(ev)),
+            Effect::RunAction {
+                run,
+                prepared: Box::new(prepared),
+            },
+            Effect::Redraw,
+        ]
+    }
+
+    /// Output or end of a run.
+    pub fn on_action(&mut self, run: u64, at: Instant, event: ActionEvent) -> Vec<Effect> {
+        let current = self.actions.running.as_ref().is_some_and(|r| r.run == run);
+        match event {
+            ActionEvent::Output(line) if current => self.actions.push_output(line),
+            ActionEvent::Output(_) => {}
+            ActionEvent::Done(outcome) if current => return self.finish(at, &outcome),
+            ActionEvent::Done(outcome) => {
+                // A watch probe.
+                let word = if outcome.ok { "ok" } else { "FAILED" };
+                self.actions
+                    .push_timeline(at, format!("probe {word}: {}", outcome.summary));
+            }
+        }
+        vec![Effect::Redraw]
+    }
+
+    fn finish(&mut self, at: Instant, outcome: &Outcome) -> Vec<Effect> {
+        let Some(r) = self.actions.running.take() else {
+            return Vec::new();
+        };
+        let word = if outcome.ok { "✓" } else { "✗" };
+        self.actions
+            .push_timeline(at, format!("{word} {}: {}", r.name, outcome.summary));
+        let mut ev = log_event(&self.display(), "action_end", outcome.summary.clone());
+        ev.action = Some(r.name.clone());
+        ev.user.clone_from(&self.user);
+        ev.exit_code = outcome.exit_code;
+        ev.duration_ms = Some(u64::try_from(outcome.duration.as_millis()).unwrap_or(u64::MAX));
+        ev.output = self.actions.output.iter().take(20).cloned().collect();
+        if r.mitigation && outcome.ok {
+            self.start_watch(at);
+        }
+        vec![Effect::Log(Box::new(ev)), Effect::Redraw]
+    }
+
+    /// `w`, or after a mitigation: (re)starts the stability watch.
+    pub fn start_watch(&mut self, at: Instant) {
+        self.actions.watch = Some(Watch::new(at, self.actions.watch_window));
+        self.actions.push_timeline(
+            at,
+            format!(
+                "watch started ({}s window)",
+                self.actions.watch_window.as_secs()
+            ),
+        );
+    }
+
+    /// After each sample: log state and health changes, feed the watch, ask for probes.
+    pub fn after_sample(&mut self, at: Instant) -> Vec<Effect> {
+        let Some(snap) = self.view(0) else {
+            return Vec::new();
+        };
+        let mut effects = self.log_changes(at, &snap);
+        let up = snap.header.connection == super::view::ConnState::Up;
+        let problem = watch::problem(up, &snap.header.health);
+        let every = self.actions.probe_every;
+        let Some(w) = self.actions.watch.as_mut() else {
+            return effects;
+        };
+        let completed = w.observe(at, problem).then_some(w.window.as_secs());
+        let probe = up && w.probe_due(at, every);
+        if probe {
+            w.last_probe = Some(at);
+        }
+        if let Some(secs) = completed {
+            let text = format!("STABLE for {secs}s: watch window completed");
+            self.actions.push_timeline(at, text.clone());
+            effects.push(Effect::Log(Box::new(log_event(
+                &snap.header.target,
+                "watch",
+                text,
+            ))));
+        }
+        if probe {
+            let run = self.actions.next_run;
+            self.actions.next_run += 1;
+            effects.push(Effect::Probe { run });
+        }
+        effects
+    }
+
+    fn log_changes(&mut self, at: Instant, snap: &super::view::Snapshot) -> Vec<Effect> {
+        let mut out = Vec::new();
+        let state = state_word(&snap.header.connection);
+        if self.actions.last_state.as_deref() != Some(state.as_str()) {
+            let before = self
+                .actions
+                .last_state
+                .replace(state.clone())
+                .unwrap_or_else(|| "START".into());
+            let text = format!("{before} → {}", snap.header.connection_label);
+            self.actions.push_timeline(at, text.clone());
+            out.push(Effect::Log(Box::new(log_event(
+                &snap.header.target,
+                "state",
+                text,
+            ))));
+        }
+        let health = snap.header.health.overall.word().to_string();
+        if self.actions.last_health.as_deref() != Some(health.as_str()) {
+            let before = self.actions.last_health.replace(health.clone());
+            if let Some(before) = before {
+                let bad = snap
+                    .header
+                    .health
+                    .items
+                    .iter()
+                    .filter(|i| i.verdict != super::view::Verdict::Ok)
+                    .map(|i| format!("{} {}", i.name, i.value))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let text = format!(
+                    "health {before} → {health}{}",
+                    if bad.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({bad})")
+                    }
+                );
+                self.actions.push_timeline(at, text.clone());
+                out.push(Effect::Log(Box::new(log_event(
+                    &snap.header.target,
+                    "health",
+                    text,
+                ))));
+            }
+        }
+        out
+    }
+
+    /// Opens the palette.
+    pub fn open_palette(&mut self) {
+        self.actions.palette = Some(Palette::default());
+    }
+
+    fn display(&self) -> String {
+        self.instances
+            .get(self.selected)
+            .map(|i| i.display.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// The connection state without its timers (`UNRESPONSIVE`, `DOWN (refused)`).
+fn state_word(c: &super::view::ConnState) -> String {
+    match c {
+        super::view::ConnState::Unresponsive { .. } => "UNRESPONSIVE".into(),
+        super::view::ConnState::Loading { .. } => "LOADING".into(),
+        other => other.label(),
+    }
+}

@@ -1,0 +1,196 @@
+//! Actions in the model: the palette, the dialogs (input, choice, confirmation), the running
+//! action's output, the timeline and the stability watch. Pure: the runner and the log file
+//! are effects.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use crate::actions::log::LogEvent;
+use crate::actions::prepare::Prepared;
+use crate::actions::spec::Runbook;
+use crate::model::watch::Watch;
+
+/// Output lines kept for the output panel.
+pub const OUTPUT_KEEP: usize = 2000;
+/// Timeline entries kept.
+pub const TIMELINE_KEEP: usize = 500;
+
+/// The action palette (`a`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Palette {
+    pub filter: String,
+    /// Index into the filtered list.
+    pub cursor: usize,
+}
+
+/// A modal dialog; it swallows every key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dialog {
+    /// Free text (the maxmemory value).
+    Input {
+        action: String,
+        prompt: String,
+        text: String,
+        error: Option<String>,
+    },
+    /// Pick one (the eviction policy).
+    Choose {
+        action: String,
+        options: Vec<String>,
+        cursor: usize,
+    },
+    /// The confirmation; `stage` 2 is the second confirmation of `confirm_twice` actions.
+    Confirm {
+        prepared: Box<Prepared>,
+        input: Option<String>,
+        typed: String,
+        stage: u8,
+        target: String,
+        role: String,
+    },
+    /// Something could not be prepared.
+    Message { title: String, text: String },
+}
+
+/// The action running now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Running {
+    pub run: u64,
+    pub name: String,
+    pub started: Instant,
+    pub mitigation: bool,
+}
+
+/// Which bottom panel is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Panel {
+    #[default]
+    None,
+    Output,
+    Timeline,
+}
+
+/// One line of the timeline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimelineEntry {
+    pub at: Instant,
+    pub text: String,
+}
+
+/// Everything action-related in the state.
+#[derive(Debug, Clone)]
+pub struct ActionsState {
+    pub runbook: Runbook,
+    pub read_only: bool,
+    pub palette: Option<Palette>,
+    pub dialog: Option<Dialog>,
+    pub running: Option<Running>,
+    pub output: VecDeque<String>,
+    /// Lines scrolled up from the bottom of the output.
+    pub output_scroll: usize,
+    pub panel: Panel,
+    pub next_run: u64,
+    pub timeline: VecDeque<TimelineEntry>,
+    /// When actions ran (sparkline markers).
+    pub marks: Vec<Instant>,
+    pub watch: Option<Watch>,
+    pub watch_window: Duration,
+    pub probe_every: Duration,
+    /// The incident log could not be written: shown in the header.
+    pub log_error: Option<String>,
+    /// Last connection label and health word seen, to log changes.
+    pub last_state: Option<String>,
+    pub last_health: Option<String>,
+    /// Path of the incident log (shown in help).
+    pub log_path: Option<String>,
+}
+
+impl ActionsState {
+    pub fn new(runbook: Runbook, read_only: bool) -> Self {
+        let dur = |s: Option<&str>, d: u64| {
+            s.and_then(crate::cli::parse_duration)
+                .unwrap_or(Duration::from_secs(d))
+        };
+        let watch_window = dur(runbook.settings.watch_window.as_deref(), 300);
+        let probe_every = dur(runbook.settings.probe_every.as_deref(), 10);
+        Self {
+            runbook,
+            read_only,
+            palette: None,
+            dialog: None,
+            running: None,
+            output: VecDeque::new(),
+            output_scroll: 0,
+            panel: Panel::None,
+            next_run: 1,
+            timeline: VecDeque::new(),
+            marks: Vec::new(),
+            watch: None,
+            watch_window,
+            probe_every,
+            log_error: None,
+            last_state: None,
+            last_health: None,
+            log_path: None,
+        }
+    }
+
+    pub fn push_output(&mut self, line: String) {
+        self.output.push_back(line);
+        while self.output.len() > OUTPUT_KEEP {
+            self.output.pop_front();
+        }
+    }
+
+    pub fn push_timeline(&mut self, at: Instant, text: String) {
+        self.timeline.push_back(TimelineEntry { at, text });
+        while self.timeline.len() > TIMELINE_KEEP {
+            self.timeline.pop_front();
+        }
+    }
+
+    /// Is any modal thing open (palette or dialog)?
+    pub fn modal(&self) -> bool {
+        self.palette.is_some() || self.dialog.is_some()
+    }
+
+    /// The runbook's actions matching the palette filter (subsequence match, case-insensitive).
+    pub fn filtered(&self) -> Vec<usize> {
+        let f = self
+            .palette
+            .as_ref()
+            .map(|p| p.filter.to_lowercase())
+            .unwrap_or_default();
+        self.runbook
+            .actions
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| fuzzy(&f, &format!("{} {}", a.name, a.title).to_lowercase()))
+            .map(|(i, _)| i)
+            .collect()
+    }
+}
+
+/// Every char of `needle` appears in `hay` in order.
+pub fn fuzzy(needle: &str, hay: &str) -> bool {
+    let mut it = hay.chars();
+    needle.chars().all(|c| it.any(|h| h == c))
+}
+
+/// A log event for the app to stamp with the time and write.
+pub fn log_event(target: &str, kind: &'static str, detail: String) -> LogEvent {
+    LogEvent::new(std::time::UNIX_EPOCH, target, kind, detail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fuzzy_matches_subsequences() {
+        assert!(fuzzy("bgs", "bgsave write an rdb"));
+        assert!(fuzzy("mxm", "maxmemory"));
+        assert!(!fuzzy("zz", "maxmemory"));
+        assert!(fuzzy("", "anything"));
+    }
+}
