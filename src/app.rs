@@ -240,8 +240,13 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
     loop {
         if dirty {
             let width = terminal.size().map_or(200, |s| s.width as usize);
+            let rows = terminal.size().map_or(10, |s| usize::from(s.height / 3));
+            let actions = state.actions_view(state.now, rows);
             if let Some(snap) = state.view(width) {
-                terminal.draw(|f| ui::draw(f, &snap, &state.ui, &theme))?;
+                terminal.draw(|f| {
+                    ui::draw(f, &snap, &state.ui, &theme);
+                    ui::actions::render(f, &actions, theme);
+                })?;
             }
             dirty = false;
         }

@@ -102,6 +102,8 @@ impl Instance {
                 .at
                 .map(|t| now.saturating_duration_since(t).as_secs()),
             groups,
+            selected: None,
+            rows: None,
             spark: self.clients_hist.tail(opts.spark_len),
         }
     }

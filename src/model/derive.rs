@@ -125,6 +125,7 @@ impl Instance {
             clients,
             hit_rate,
             errors,
+            marks_ago: Vec::new(),
         }
     }
 
@@ -167,6 +168,9 @@ impl Instance {
             paused: opts.paused,
             health,
             notices: self.notices(now),
+            watch: None,
+            log_error: None,
+            running_action: None,
         }
     }
 

@@ -20,6 +20,7 @@ pub fn snapshot_ok() -> Snapshot {
         persistence: persistence(),
         hit_rate: hit_rate(),
         errors: errors(),
+        marks_ago: Vec::new(),
     }
 }
 
@@ -77,6 +78,9 @@ pub fn snapshot_empty() -> Snapshot {
             paused: false,
             health: Health::default(),
             notices: Vec::new(),
+            watch: None,
+            log_error: None,
+            running_action: None,
         },
         memory: MemoryPane::default(),
         clients: ClientsPane::default(),
@@ -87,6 +91,7 @@ pub fn snapshot_empty() -> Snapshot {
             ..HitRatePane::default()
         },
         errors: ErrorsPane::default(),
+        marks_ago: Vec::new(),
     }
 }
 
@@ -200,6 +205,9 @@ fn header_ok() -> Header {
             ],
         },
         notices: Vec::new(),
+        watch: None,
+        log_error: None,
+        running_action: None,
     }
 }
 
@@ -255,6 +263,8 @@ fn clients() -> ClientsPane {
             group("name", "sidekiq-worker", 18, 0, 340),
             group("cmd", "blpop", 3, 0, 58),
         ],
+        selected: None,
+        rows: None,
         spark: ramp(120, 380, 412),
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod action_flow;
 pub mod actions;
+pub mod actions_view;
 pub mod clients;
 pub mod counters;
 pub mod derive;

@@ -159,14 +159,46 @@ impl State {
             return Some((**f).clone());
         }
         let inst = self.instances.get(self.selected)?;
-        Some(inst.snapshot(
+        let mut snap = inst.snapshot(
             self.now,
             ViewOptions {
                 thresholds: &self.thresholds,
                 spark_len,
                 paused: self.ui.paused,
             },
-        ))
+        );
+        self.decorate(inst, &mut snap);
+        Some(snap)
+    }
+
+    /// Adds what the model knows beyond the instance: watch, log error, running action,
+    /// action markers, the clients-pane selection.
+    fn decorate(&self, inst: &Instance, snap: &mut Snapshot) {
+        let a = &self.actions;
+        snap.header.watch = a.watch.as_ref().map(|w| w.view(self.now));
+        snap.header.log_error.clone_from(&a.log_error);
+        snap.header.running_action = a
+            .running
+            .as_ref()
+            .map(|r| (r.name.clone(), self.now.saturating_duration_since(r.started).as_secs()));
+        snap.marks_ago = a
+            .marks
+            .iter()
+            .rev()
+            .map(|m| inst.sample_at.iter().rev().take_while(|t| *t > m).count())
+            .filter(|n| *n < inst.sample_at.len())
+            .collect();
+        snap.clients.selected = self.ui.client_sel.as_ref().map(|s| match s {
+            super::select::ClientSel::Group { by, key } => format!("group:{by}:{key}"),
+            super::select::ClientSel::Client { id } => format!("client:{id}"),
+        });
+        if self.ui.client_rows
+            && let Some(crate::collect::types::ClientListResult::Listed { clients }) = &inst.clients.value
+        {
+            let mut rows = clients.clone();
+            rows.sort_unstable_by_key(|c| c.id);
+            snap.clients.rows = Some(rows);
+        }
     }
 
     fn apply(&mut self, cmd: Command) -> Vec<Effect> {

@@ -156,6 +156,12 @@ pub struct Header {
     pub health: Health,
     /// Notices worth a line: counter resets, CONFIG unavailable, sampling skipped…
     pub notices: Vec<String>,
+    /// The stability watch, while one runs (`STABLE 3m12s / 5m00s`, `UNSTABLE: …`).
+    pub watch: Option<crate::model::watch::WatchView>,
+    /// The incident log could not be written (disk full, unwritable): shown loudly.
+    pub log_error: Option<String>,
+    /// The action running now and for how long (seconds).
+    pub running_action: Option<(String, u64)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -209,6 +215,12 @@ pub struct ClientsPane {
     pub list_age_secs: Option<u64>,
     /// Top groups, most clients first: by addr, then name, user, cmd.
     pub groups: Vec<ClientGroup>,
+    /// Selection in the zoomed pane: `group:<by>:<key>` or `client:<id>`.
+    #[serde(skip)]
+    pub selected: Option<String>,
+    /// Single clients (when the zoomed pane lists clients rather than groups), by id.
+    #[serde(skip)]
+    pub rows: Option<Vec<crate::collect::types::ClientInfo>>,
     /// `connected_clients` history, oldest first.
     pub spark: Vec<u64>,
 }
@@ -318,4 +330,7 @@ pub struct Snapshot {
     pub persistence: PersistencePane,
     pub hit_rate: HitRatePane,
     pub errors: ErrorsPane,
+    /// Samples ago of each action run (sparkline markers), newest first.
+    #[serde(skip)]
+    pub marks_ago: Vec<usize>,
 }

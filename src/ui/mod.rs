@@ -2,6 +2,7 @@
 //!
 //! Pure functions of the snapshot, the UI state and the theme: no I/O, no clock.
 
+pub mod actions;
 mod clients;
 mod common;
 mod compact;
