@@ -356,25 +356,13 @@ async fn unix_socket_target() {
     drop(redis);
 }
 
-/// Opens a connection named `name` and keeps it open.
-fn named_conn(port: u16, name: &str) -> std::net::TcpStream {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    let cmd = format!(
-        "*3\r\n$6\r\nCLIENT\r\n$7\r\nSETNAME\r\n${}\r\n{name}\r\n",
-        name.len()
-    );
-    s.write_all(cmd.as_bytes()).expect("write");
-    let mut buf = [0u8; 5];
-    s.read_exact(&mut buf).expect("+OK");
-    s
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn client_groups_match_client_list() {
     let redis = Redis::start(&[]);
-    let _held: Vec<_> = (0..3).map(|_| named_conn(redis.port, "worker")).collect();
-    let _other = named_conn(redis.port, "billing");
+    let _held: Vec<_> = (0..3)
+        .map(|_| common::named_conn(redis.port, "worker"))
+        .collect();
+    let _other = common::named_conn(redis.port, "billing");
     let mut d = Driver::start(redis.target(), fast_poll());
     let snap = d
         .wait_for(Duration::from_secs(10), "client groups", |s| {

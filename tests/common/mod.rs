@@ -23,6 +23,8 @@ pub struct Redis {
     pub port: u16,
     pub dir: tempfile::TempDir,
     pub args: Vec<String>,
+    /// A redis.conf in `dir` (for CONFIG REWRITE tests).
+    pub conf: Option<std::path::PathBuf>,
     child: Option<Child>,
 }
 
@@ -34,14 +36,40 @@ impl Redis {
             port: free_port(),
             dir,
             args: extra.iter().map(|s| (*s).to_string()).collect(),
+            conf: None,
             child: None,
         };
         r.spawn();
         r
     }
 
+    /// Starts a server from a redis.conf file written into its dir (plus `extra`).
+    pub fn start_with_conf(conf_text: &str, extra: &[&str]) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let conf = dir.path().join("redis.conf");
+        std::fs::write(&conf, conf_text).expect("write redis.conf");
+        let mut r = Self {
+            port: free_port(),
+            dir,
+            args: extra.iter().map(|s| (*s).to_string()).collect(),
+            conf: Some(conf),
+            child: None,
+        };
+        r.spawn();
+        r
+    }
+
+    /// The URL of a target with its own dir, for runbook placeholders.
+    pub fn dir_str(&self) -> String {
+        self.dir.path().display().to_string()
+    }
+
     fn spawn(&mut self) {
-        let child = Command::new("redis-server")
+        let mut cmd = Command::new("redis-server");
+        if let Some(conf) = &self.conf {
+            cmd.arg(conf);
+        }
+        let child = cmd
             .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
             .arg("--dir")
@@ -107,6 +135,11 @@ impl Redis {
         }
     }
 
+    /// Starts again after `kill` (same port, dir and arguments).
+    pub fn start_again(&mut self) {
+        self.spawn();
+    }
+
     /// Kills and starts again on the same port.
     pub fn restart(&mut self) {
         self.kill();
@@ -143,7 +176,12 @@ pub fn fast_poll() -> PollSettings {
 /// Runs the real poller in a task and applies its messages to a real `State`.
 pub struct Driver {
     pub state: State,
+    /// Incident-log events the model asked to write.
+    pub logs: Vec<redtriage::actions::log::LogEvent>,
+    /// Other effects (RunAction, Probe) for the test to carry out.
+    pub effects: Vec<redtriage::model::state::Effect>,
     rx: mpsc::Receiver<Msg>,
+    tx: mpsc::Sender<Msg>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -155,8 +193,15 @@ impl Driver {
             Thresholds::default(),
             Instant::now(),
         );
-        let task = tokio::spawn(Poller::new(0, target, poll, tx).run());
-        Self { state, rx, task }
+        let task = tokio::spawn(Poller::new(0, target, poll, tx.clone()).run());
+        Self {
+            state,
+            logs: Vec::new(),
+            effects: Vec::new(),
+            rx,
+            tx,
+            task,
+        }
     }
 
     /// The current view.
@@ -186,9 +231,31 @@ impl Driver {
             if let Ok(Some(m)) =
                 tokio::time::timeout(left.min(Duration::from_millis(100)), self.rx.recv()).await
             {
-                update(&mut self.state, m);
+                self.apply(m);
             }
         }
+    }
+
+    /// Applies one message and keeps the effects worth checking.
+    pub fn apply(&mut self, m: Msg) {
+        for e in update(&mut self.state, m) {
+            self.keep(e);
+        }
+    }
+
+    /// Keeps an effect (log events apart).
+    pub fn keep(&mut self, e: redtriage::model::state::Effect) {
+        use redtriage::model::state::Effect;
+        match e {
+            Effect::Log(ev) => self.logs.push(*ev),
+            Effect::Redraw => {}
+            other => self.effects.push(other),
+        }
+    }
+
+    /// The sender side, for running actions into the same channel.
+    pub fn sender(&self) -> mpsc::Sender<Msg> {
+        self.tx.clone()
     }
 
     /// Waits for `n` more samples to be applied.
@@ -203,7 +270,7 @@ impl Driver {
                 if matches!(m, Msg::Sample { .. }) {
                     seen += 1;
                 }
-                update(&mut self.state, m);
+                self.apply(m);
             }
         }
     }
@@ -213,4 +280,18 @@ impl Drop for Driver {
     fn drop(&mut self) {
         self.task.abort();
     }
+}
+
+/// Opens a connection named `name` (CLIENT SETNAME) and keeps it open.
+pub fn named_conn(port: u16, name: &str) -> std::net::TcpStream {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let cmd = format!(
+        "*3\r\n$6\r\nCLIENT\r\n$7\r\nSETNAME\r\n${}\r\n{name}\r\n",
+        name.len()
+    );
+    s.write_all(cmd.as_bytes()).expect("write");
+    let mut buf = [0u8; 5];
+    s.read_exact(&mut buf).expect("+OK");
+    s
 }

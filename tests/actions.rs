@@ -1,0 +1,352 @@
+//! Runbook actions against a real redis-server, through `redtriage action` (the same
+//! preparation, runner and log as the TUI).
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use common::Redis;
+
+fn redtriage(log: &Path) -> Command {
+    let mut c = Command::cargo_bin("redtriage").expect("binary");
+    c.arg("--incident-log").arg(log).env_remove("REDISCLI_AUTH");
+    c
+}
+
+fn info_u64(redis: &Redis, section: &str, key: &str) -> u64 {
+    redis
+        .cli(&["INFO", section])
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}:")))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{key} missing"))
+}
+
+fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !f() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn runbook(dir: &Path, text: &str) -> PathBuf {
+    let p = dir.join("runbook.toml");
+    std::fs::write(&p, text).expect("write runbook");
+    p
+}
+
+#[test]
+fn bgsave_moves_the_last_save_time_and_is_logged() {
+    let redis = Redis::start(&[]);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let log = tmp.path().join("log.jsonl");
+    redis.cli(&["SET", "a", "1"]);
+    let before = info_u64(&redis, "persistence", "rdb_last_save_time");
+    std::thread::sleep(Duration::from_millis(1100));
+    // Without --yes: the plan, exit 2, nothing run.
+    redtriage(&log)
+        .args(["action", "bgsave", &redis.url()])
+        .assert()
+        .code(2)
+        .stdout(predicates::str::contains("BGSAVE"))
+        .stdout(predicates::str::contains("add --yes"));
+    assert_eq!(
+        info_u64(&redis, "persistence", "rdb_last_save_time"),
+        before
+    );
+    redtriage(&log)
+        .args(["action", "bgsave", &redis.url(), "--yes"])
+        .assert()
+        .success();
+    wait_until("bgsave done", Duration::from_secs(10), || {
+        info_u64(&redis, "persistence", "rdb_last_save_time") > before
+    });
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert!(
+        text.contains("\"kind\":\"action_start\"") && text.contains("\"kind\":\"action_end\""),
+        "{text}"
+    );
+    assert!(text.contains("\"action\":\"bgsave\""));
+}
+
+#[test]
+fn bgrewriteaof_with_aof_on() {
+    let redis = Redis::start(&["--appendonly", "yes"]);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let log = tmp.path().join("log.jsonl");
+    redis.cli(&["SET", "a", "1"]);
+    let before = info_u64(&redis, "persistence", "aof_rewrites");
+    redtriage(&log)
+        .args(["action", "bgrewriteaof", &redis.url(), "--yes"])
+        .assert()
+        .success();
+    wait_until("rewrite done", Duration::from_secs(10), || {
+        info_u64(&redis, "persistence", "aof_rewrites") > before
+            && info_u64(&redis, "persistence", "aof_rewrite_in_progress") == 0
+    });
+    // With AOF off the precondition greys it out: exit 2 and the reason.
+    let off = Redis::start(&[]);
+    redtriage(&log)
+        .args(["action", "bgrewriteaof", &off.url(), "--yes"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("AOF is off"));
+}
+
+#[test]
+fn maxmemory_set_and_rewritten_to_the_config_file() {
+    let redis = Redis::start_with_conf("maxmemory 32mb\n", &[]);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let log = tmp.path().join("log.jsonl");
+    redtriage(&log)
+        .args([
+            "action",
+            "maxmemory",
+            &redis.url(),
+            "--arg",
+            "64mb",
+            "--yes",
+        ])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("maxmemory: 33554432 → 67108864"));
+    assert!(
+        redis
+            .cli(&["CONFIG", "GET", "maxmemory"])
+            .contains("67108864")
+    );
+    redtriage(&log)
+        .args(["action", "config-rewrite", &redis.url(), "--yes"])
+        .assert()
+        .success();
+    let conf = std::fs::read_to_string(redis.conf.as_ref().expect("conf")).expect("read conf");
+    assert!(conf.contains("maxmemory 64mb"), "{conf}");
+    // A value above the machine's RAM is refused before anything runs.
+    redtriage(&log)
+        .args([
+            "action",
+            "maxmemory",
+            &redis.url(),
+            "--arg",
+            "100000gb",
+            "--yes",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("RAM"));
+    redtriage(&log)
+        .args([
+            "action",
+            "maxmemory",
+            &redis.url(),
+            "--arg",
+            "lots",
+            "--yes",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("\"lots\""));
+}
+
+#[test]
+fn client_kill_of_one_client() {
+    let redis = Redis::start(&[]);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let log = tmp.path().join("log.jsonl");
+    let _conn = common::named_conn(redis.port, "victim");
+    let list = redis.cli(&["CLIENT", "LIST"]);
+    let id = list
+        .lines()
+        .find(|l| l.contains(" name=victim "))
+        .and_then(|l| l.split(' ').find_map(|f| f.strip_prefix("id=")))
+        .expect("victim id")
+        .to_string();
+    redtriage(&log)
+        .args([
+            "action",
+            "client-kill",
+            &redis.url(),
+            "--client-id",
+            &id,
+            "--yes",
+        ])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("killed 1 of 1"));
+    assert!(!redis.cli(&["CLIENT", "LIST"]).contains("name=victim"));
+}
+
+#[test]
+fn slowlog_reset_and_probe() {
+    let redis = Redis::start(&["--slowlog-log-slower-than", "0"]);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let log = tmp.path().join("log.jsonl");
+    for _ in 0..5 {
+        redis.cli(&["PING"]);
+    }
+    redtriage(&log)
+        .args(["action", "slowlog-reset", &redis.url(), "--yes"])
+        .assert()
+        .success();
+    let len: u64 = redis.cli(&["SLOWLOG", "LEN"]).trim().parse().expect("len");
+    assert!(len <= 2, "slowlog not reset: {len}");
+    redtriage(&log)
+        .args(["action", "probe", &redis.url(), "--yes"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("value matches"))
+        .stdout(predicates::str::contains("probe ok"));
+    assert!(
+        !redis.cli(&["KEYS", "redtriage:probe:*"]).contains("probe"),
+        "probe key left behind"
+    );
+}
+
+#[test]
+fn read_only_refuses_mutating_actions_but_allows_the_probe() {
+    let redis = Redis::start(&[]);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let log = tmp.path().join("log.jsonl");
+    redtriage(&log)
+        .args(["action", "bgsave", &redis.url(), "--yes", "--read-only"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("read only"));
+    redtriage(&log)
+        .args(["action", "probe", &redis.url(), "--yes", "--read-only"])
+        .assert()
+        .success();
+}
+
+#[test]
+fn external_command_hang_is_killed_with_its_children() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let log = tmp.path().join("log.jsonl");
+    let marker = format!("{}", 300 + std::process::id() % 600);
+    let rb = runbook(
+        tmp.path(),
+        &format!(
+            "[[action]]\nname = \"hang\"\ntitle = \"hang\"\nkind = \"external\"\ntimeout = \"1s\"\n\
+             commands = [[\"sh\", \"-c\", \"trap '' TERM; sleep {marker} & sleep {marker}\"]]\n"
+        ),
+    );
+    let port = common::free_port();
+    redtriage(&log)
+        .args([
+            "action",
+            "hang",
+            &format!("redis://127.0.0.1:{port}"),
+            "--yes",
+            "--runbook",
+        ])
+        .arg(&rb)
+        .timeout(Duration::from_secs(30))
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("timed out"));
+    let left = std::process::Command::new("pgrep")
+        .args(["-f", &format!("sleep {marker}")])
+        .output()
+        .expect("pgrep");
+    assert!(
+        left.stdout.is_empty(),
+        "children left: {}",
+        String::from_utf8_lossy(&left.stdout)
+    );
+}
+
+#[test]
+fn output_escape_bytes_are_shown_escaped() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let log = tmp.path().join("log.jsonl");
+    let rb = runbook(
+        tmp.path(),
+        "[[action]]\nname = \"evil\"\ntitle = \"evil\"\nkind = \"external\"\n\
+         commands = [[\"printf\", \"\\\\033]0;PWNED\\\\007\\\\033[2J\\\\n\"]]\n",
+    );
+    let port = common::free_port();
+    let out = redtriage(&log)
+        .args([
+            "action",
+            "evil",
+            &format!("redis://127.0.0.1:{port}"),
+            "--yes",
+            "--runbook",
+        ])
+        .arg(&rb)
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    assert!(
+        !out.stdout.contains(&0x1b) && !out.stdout.contains(&0x07),
+        "raw control bytes: {stdout}"
+    );
+    assert!(stdout.contains(r"\x1b]0;PWNED\a\x1b[2J"), "{stdout}");
+    let logged = std::fs::read(&log).expect("log");
+    assert!(!logged.contains(&0x1b), "raw ESC in the incident log");
+}
+
+#[test]
+fn placeholder_values_stay_one_argument_and_run_nothing() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let log = tmp.path().join("log.jsonl");
+    let pwned = tmp.path().join("pwned");
+    let evil = format!(
+        "$(touch {0}); touch {0}; `touch {0}` 'q' \"d\" a b",
+        pwned.display()
+    );
+    let rb = runbook(
+        tmp.path(),
+        &format!(
+            "[settings.vars]\nevil = {}\n\n[[action]]\nname = \"show\"\ntitle = \"show\"\nkind = \"external\"\n\
+             commands = [[\"printf\", \"<%s>\\\\n\", \"{{evil}}\"]]\n",
+            toml_string(&evil)
+        ),
+    );
+    let port = common::free_port();
+    let out = redtriage(&log)
+        .args([
+            "action",
+            "show",
+            &format!("redis://127.0.0.1:{port}"),
+            "--yes",
+            "--runbook",
+        ])
+        .arg(&rb)
+        .output()
+        .expect("run");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{stdout}");
+    // printf printed exactly one <…>: the value arrived as one argument.
+    let shown: Vec<&str> = stdout.lines().filter(|l| l.starts_with('<')).collect();
+    assert_eq!(shown.len(), 1, "{stdout}");
+    assert!(
+        shown[0].contains("$(touch") && shown[0].contains("a b>"),
+        "{stdout}"
+    );
+    assert!(!pwned.exists(), "a shell ran the value");
+}
+
+fn toml_string(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+#[test]
+fn bad_runbook_fails_before_anything_quoting_the_problem() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let log = tmp.path().join("log.jsonl");
+    let rb = runbook(
+        tmp.path(),
+        "[[action]]\nname = \"x\"\ntitle = \"x\"\nkind = \"redis\"\nop = \"ping\"\ncolour = 1\n",
+    );
+    redtriage(&log)
+        .args(["action", "x", "--yes", "--runbook"])
+        .arg(&rb)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("colour"));
+}
