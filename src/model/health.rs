@@ -11,6 +11,10 @@
 use super::view::{HealthItem, Verdict};
 use crate::target::Thresholds;
 
+/// The memory value when no limit is set: a configuration warning, not a live figure (the
+/// stability watch does not wait for it to change).
+pub const NO_MAXMEMORY: &str = "no maxmemory set";
+
 /// Memory verdict from used bytes and maxmemory (0 = no limit).
 pub fn memory(used: Option<u64>, max: Option<u64>, th: &Thresholds) -> HealthItem {
     let target = format!(
@@ -18,7 +22,7 @@ pub fn memory(used: Option<u64>, max: Option<u64>, th: &Thresholds) -> HealthIte
         th.memory_warn_percent, th.memory_crit_percent
     );
     let (verdict, value) = match (used, max) {
-        (Some(_), Some(0)) => (Verdict::Warn, "no maxmemory set".to_string()),
+        (Some(_), Some(0)) => (Verdict::Warn, NO_MAXMEMORY.to_string()),
         (Some(u), Some(m)) => {
             let pct = u as f64 * 100.0 / m as f64;
             (

@@ -39,8 +39,9 @@ fn fmt(d: u64) -> String {
     }
 }
 
-/// The first health problem that breaks stability. Uptime is left out: a restart is usually
-/// the mitigation being watched.
+/// The first health problem that breaks stability. Uptime is left out (a restart is usually
+/// the mitigation being watched), and so is "no maxmemory set" (configuration, not a figure
+/// that recovers).
 pub fn problem(connected: bool, health: &Health) -> Option<String> {
     if !connected {
         return Some("Redis not reachable".into());
@@ -48,7 +49,7 @@ pub fn problem(connected: bool, health: &Health) -> Option<String> {
     health
         .items
         .iter()
-        .filter(|i| i.name != "uptime")
+        .filter(|i| i.name != "uptime" && i.value != super::health::NO_MAXMEMORY)
         .find(|i| matches!(i.verdict, Verdict::Warn | Verdict::Crit))
         .map(|i| format!("{} {} ({})", i.name, i.value, i.target))
 }
