@@ -3,6 +3,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use redtriage::model::actions_view::ActionsView;
 use redtriage::model::fixtures::snapshot_ok;
 use redtriage::model::ui_state::UiState;
 use redtriage::ui::{Theme, draw};
@@ -10,6 +11,7 @@ use redtriage::ui::{Theme, draw};
 fn render(c: &mut Criterion) {
     let snap = snapshot_ok();
     let ui = UiState::default();
+    let actions = ActionsView::default();
     let theme = Theme::new(true);
     for (w, h) in [(80, 24), (200, 50), (300, 100)] {
         let Ok(mut terminal) = Terminal::new(TestBackend::new(w, h));
@@ -17,7 +19,8 @@ fn render(c: &mut Criterion) {
             b.iter(|| {
                 // Clear so every iteration diffs and flushes a whole frame, as on a resize.
                 let Ok(()) = terminal.clear();
-                let Ok(_) = terminal.draw(|f| draw(f, std::hint::black_box(&snap), &ui, &theme));
+                let Ok(_) =
+                    terminal.draw(|f| draw(f, std::hint::black_box(&snap), &ui, &actions, &theme));
             });
         });
     }

@@ -243,10 +243,7 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
             let rows = terminal.size().map_or(10, |s| usize::from(s.height / 3));
             let actions = state.actions_view(state.now, rows);
             if let Some(snap) = state.view(width) {
-                terminal.draw(|f| {
-                    ui::draw(f, &snap, &state.ui, &theme);
-                    ui::actions::render(f, &actions, theme);
-                })?;
+                terminal.draw(|f| ui::draw(f, &snap, &state.ui, &actions, &theme))?;
             }
             dirty = false;
         }

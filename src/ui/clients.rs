@@ -5,26 +5,32 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Row, Wrap};
+use ratatui::widgets::{Paragraph, Row, Table, TableState, Wrap};
 
-use super::common::{self, PaneFrame, Rows, Scale, Trend, kv};
+use super::common::{self, PaneFrame, PaneOpts, Rows, Scale, Trend, kv};
 use super::format::{self, opt};
 use super::theme::Theme;
+use crate::collect::types::ClientInfo;
 use crate::model::ui_state::PaneId;
 use crate::model::view::{ClientGroup, ClientsPane, PaneStatus, Verdict};
 
 /// Draws the clients pane in `area`.
-pub fn render(frame: &mut Frame, area: Rect, pane: &ClientsPane, focused: bool, theme: Theme) {
+pub fn render(frame: &mut Frame, area: Rect, pane: &ClientsPane, opts: &PaneOpts, theme: Theme) {
     let pf = PaneFrame {
         id: PaneId::Clients,
         status: &pane.status,
         verdict: Some(pane.verdict),
-        focused,
+        focused: opts.focused,
     };
     let Some(inner) = common::frame_pane(frame, area, &pf, theme) else {
         return;
     };
     let mut rows = Rows::new(inner);
+    if opts.zoomed
+        && let Some(r) = rows.take_bottom(1)
+    {
+        frame.render_widget(Paragraph::new(hint_line(opts.kill_key, theme)), r);
+    }
     if let Some(r) = rows.take(1) {
         usage_row(frame, r, pane, theme);
     }
@@ -36,7 +42,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &ClientsPane, focused: bool, 
     // The table first; the trend only in the rows the table leaves.
     let list_rows = list_rows(pane, rows.rest().width);
     if let Some(r) = rows.take(list_rows) {
-        list(frame, r, pane, theme);
+        list(frame, r, pane, opts.zoomed, theme);
     }
     rows.take(1);
     let t = Trend {
@@ -45,8 +51,30 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &ClientsPane, focused: bool, 
         label: "connected",
         fmt: format::count,
         style: theme.chart(),
+        marks: opts.marks,
     };
     common::trend(frame, &mut rows, &t, theme);
+}
+
+/// `j/k select  c groups/clients  K kill selected  a actions`, at the bottom of the zoomed pane.
+fn hint_line(kill_key: Option<char>, theme: Theme) -> Line<'static> {
+    let mut keys = vec![
+        ("j/k".to_string(), "select"),
+        ("c".to_string(), "groups/clients"),
+    ];
+    if let Some(k) = kill_key {
+        keys.push((k.to_string(), "kill selected"));
+    }
+    keys.push(("a".to_string(), "actions"));
+    let mut spans = Vec::new();
+    for (i, (k, what)) in keys.into_iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::raw("  "));
+        }
+        spans.push(Span::styled(k, theme.key()));
+        spans.push(Span::styled(format!(" {what}"), theme.label()));
+    }
+    Line::from(spans)
 }
 
 /// `412 / 10000 4.1% OK ██░░░░`.
@@ -71,20 +99,80 @@ fn list_rows(pane: &ClientsPane, width: u16) -> u16 {
             let w = usize::from(width.max(1));
             u16::try_from(format::width(&note).div_ceil(w)).map_or(3, |n| n.min(3))
         }
-        None => u16::try_from(pane.groups.len())
+        None => u16::try_from(pane.rows.as_ref().map_or(pane.groups.len(), Vec::len))
             .unwrap_or(u16::MAX)
             .saturating_add(1),
     }
 }
 
-fn list(frame: &mut Frame, area: Rect, pane: &ClientsPane, theme: Theme) {
+fn list(frame: &mut Frame, area: Rect, pane: &ClientsPane, zoomed: bool, theme: Theme) {
     if let Some(note) = list_note(pane) {
         let style = theme.verdict(Verdict::Warn).remove_modifier(Modifier::BOLD);
         let p = Paragraph::new(Span::styled(note, style)).wrap(Wrap { trim: true });
         frame.render_widget(p, area);
         return;
     }
-    frame.render_widget(groups_table(&pane.groups, area.width, theme), area);
+    let selected = pane.selected.as_deref();
+    // The zoomed pane keeps a column for the selection marker.
+    let width = if zoomed {
+        area.width.saturating_sub(1)
+    } else {
+        area.width
+    };
+    let (table, at) = match &pane.rows {
+        Some(clients) => (
+            clients_table(clients, width, theme),
+            clients
+                .iter()
+                .position(|c| selected == Some(format!("client:{}", c.id).as_str())),
+        ),
+        None => (
+            groups_table(&pane.groups, width, theme),
+            pane.groups
+                .iter()
+                .position(|g| selected == Some(format!("group:{}:{}", g.by, g.key).as_str())),
+        ),
+    };
+    let table = table.row_highlight_style(theme.cursor());
+    let table = if zoomed {
+        table.highlight_symbol(SELECTED)
+    } else {
+        table
+    };
+    let mut state = TableState::default().with_selected(at);
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// Before the selected row of the zoomed pane (the row is also reversed).
+const SELECTED: &str = "▶";
+
+/// Single clients (`c` in the zoomed pane), by id.
+fn clients_table(clients: &[ClientInfo], width: u16, theme: Theme) -> Table<'static> {
+    let fixed = [6, 21, 8, 10, 6, 8];
+    let name_w = common::flex_width(width, &fixed).min(32);
+    let rows: Vec<Row<'static>> = clients
+        .iter()
+        .map(|c| {
+            Row::new(vec![
+                c.id.to_string(),
+                format::truncate(&c.addr, 21),
+                format::truncate(&c.name, usize::from(name_w)),
+                format::truncate(&c.user, 8),
+                format::truncate(&c.cmd, 10),
+                format::age(c.idle_secs),
+                format::bytes(c.omem),
+            ])
+        })
+        .collect();
+    let widths = [6, 21, name_w, 8, 10, 6, 8]
+        .map(Constraint::Length)
+        .to_vec();
+    common::table(
+        vec!["id", "addr", "name", "user", "cmd", "idle", "omem"],
+        rows,
+        widths,
+        theme,
+    )
 }
 
 /// Why the group table is not shown, if it is not.
@@ -102,11 +190,7 @@ fn list_note(pane: &ClientsPane) -> Option<String> {
     }
 }
 
-fn groups_table(
-    groups: &[ClientGroup],
-    width: u16,
-    theme: Theme,
-) -> ratatui::widgets::Table<'static> {
+fn groups_table(groups: &[ClientGroup], width: u16, theme: Theme) -> Table<'static> {
     let wide = width >= 60;
     let mut fixed = vec![4, 5, 8, 6];
     if wide {

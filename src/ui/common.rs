@@ -27,6 +27,18 @@ pub struct PaneFrame<'a> {
     pub focused: bool,
 }
 
+/// How a pane is drawn besides its data: focus, zoom, action marks, the kill key.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PaneOpts<'a> {
+    pub focused: bool,
+    /// The pane fills the grid (the clients pane then shows its selection and hints).
+    pub zoomed: bool,
+    /// Samples ago of each action run, newest first: a marker on every sparkline.
+    pub marks: &'a [usize],
+    /// The runbook key that kills the selected client or group, for the clients hint.
+    pub kill_key: Option<char>,
+}
+
 /// Draws the pane's block and status; returns the area left for figures, or `None` when the
 /// pane is pending (nothing to show but the waiting text).
 ///
@@ -250,6 +262,8 @@ pub struct Trend<'a> {
     /// Formats a data point for the caption (`format::bytes`).
     pub fmt: fn(u64) -> String,
     pub style: Style,
+    /// Samples ago of each action run: a marker at that column when it is on screen.
+    pub marks: &'a [usize],
 }
 
 /// Draws a trend in what is left of `rows`: a caption
@@ -276,10 +290,10 @@ pub fn trend(frame: &mut Frame, rows: &mut Rows, t: &Trend, theme: Theme) {
         ]);
         frame.render_widget(Paragraph::new(line), r);
     }
-    spark(frame, rows.rest(), t, (min, max));
+    spark(frame, rows.rest(), t, (min, max), theme);
 }
 
-fn spark(frame: &mut Frame, area: Rect, t: &Trend, (min, max): (u64, u64)) {
+fn spark(frame: &mut Frame, area: Rect, t: &Trend, (min, max): (u64, u64), theme: Theme) {
     let height = area.height.min(SPARK_MAX_ROWS.max(area.height / 2));
     let shown = &t.data[t.data.len().saturating_sub(usize::from(area.width))..];
     let width = u16::try_from(shown.len())
@@ -303,6 +317,35 @@ fn spark(frame: &mut Frame, area: Rect, t: &Trend, (min, max): (u64, u64)) {
         }
     };
     frame.render_widget(Sparkline::default().data(points).max(top).style(t.style), r);
+    marks(frame, r, t.marks, theme);
+}
+
+/// Marker drawn on a sparkline at the moment of an action.
+pub const MARK: &str = "▼";
+
+/// For each mark on screen, the sparkline column `ago` columns from the right edge (the
+/// newest point) in the mark style, with a [`MARK`] in its top row.
+fn marks(frame: &mut Frame, r: Rect, marks: &[usize], theme: Theme) {
+    if r.width == 0 || r.height == 0 {
+        return;
+    }
+    let buf = frame.buffer_mut();
+    for ago in marks {
+        let Ok(ago) = u16::try_from(*ago) else {
+            continue;
+        };
+        if ago < r.width {
+            let x = r.x + r.width - 1 - ago;
+            for y in r.y..r.y + r.height {
+                if let Some(cell) = buf.cell_mut((x, y)) {
+                    cell.set_style(theme.mark());
+                    if y == r.y {
+                        cell.set_symbol(MARK);
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// A table with a bold header row, one space between columns.

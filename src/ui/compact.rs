@@ -6,14 +6,22 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::common::{FOCUS_MARKER, Rows, verdict_word};
+use super::common::{FOCUS_MARKER, PaneOpts, Rows, verdict_word};
 use super::theme::Theme;
 use super::{clients, errors, format, header, hitrate, memory, persistence, slowlog};
+use crate::model::actions_view::ActionsView;
 use crate::model::ui_state::{PaneId, UiState};
 use crate::model::view::{PaneStatus, Snapshot, Verdict};
 
 /// Draws the compact layout in `area`.
-pub fn render(frame: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState, theme: Theme) {
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    snap: &Snapshot,
+    ui: &UiState,
+    view: &ActionsView,
+    theme: Theme,
+) {
     let mut rows = Rows::new(area);
     if let Some(r) = rows.take(1) {
         frame.render_widget(
@@ -21,9 +29,16 @@ pub fn render(frame: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState, them
             r,
         );
     }
+    // The incident log error, the watch and the running action: one line, right below.
+    if let Some(line) = header::actions_line(&snap.header, theme)
+        && let Some(r) = rows.take(1)
+    {
+        frame.render_widget(Paragraph::new(line), r);
+    }
     let roomy = area.height >= 10;
     if roomy && let Some(r) = rows.take_bottom(1) {
-        frame.render_widget(Paragraph::new(super::footer_line(ui, theme)), r);
+        let footer = super::footer_line(ui, view, r.width, theme);
+        frame.render_widget(Paragraph::new(footer), r);
     }
     let lines: Vec<Line<'static>> = PaneId::ALL
         .iter()
@@ -33,7 +48,13 @@ pub fn render(frame: &mut Frame, area: Rect, snap: &Snapshot, ui: &UiState, them
         frame.render_widget(Paragraph::new(lines), r);
     }
     if rows.left() >= 4 {
-        super::render_pane(frame, rows.rest(), snap, ui.focus, true, theme);
+        let opts = PaneOpts {
+            focused: true,
+            zoomed: ui.zoomed,
+            marks: &snap.marks_ago,
+            kill_key: super::kill_key(view),
+        };
+        super::render_pane(frame, rows.rest(), snap, ui.focus, &opts, theme);
     }
 }
 

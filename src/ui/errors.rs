@@ -7,7 +7,7 @@ use ratatui::style::Modifier;
 use ratatui::text::Span;
 use ratatui::widgets::{Paragraph, Row};
 
-use super::common::{self, PaneFrame, Rows, Scale, Trend, kv, kv_styled};
+use super::common::{self, PaneFrame, PaneOpts, Rows, Scale, Trend, kv, kv_styled};
 use super::format::{self, opt};
 use super::theme::Theme;
 use crate::model::ui_state::PaneId;
@@ -17,12 +17,12 @@ use crate::model::view::{ErrorsPane, PaneStatus, Verdict};
 pub const MONITOR_OFF_HINT: &str = "latency monitor off: CONFIG SET latency-monitor-threshold 100";
 
 /// Draws the errors/latency pane in `area`.
-pub fn render(frame: &mut Frame, area: Rect, pane: &ErrorsPane, focused: bool, theme: Theme) {
+pub fn render(frame: &mut Frame, area: Rect, pane: &ErrorsPane, opts: &PaneOpts, theme: Theme) {
     let pf = PaneFrame {
         id: PaneId::Errors,
         status: &pane.status,
         verdict: Some(pane.latency_verdict),
-        focused,
+        focused: opts.focused,
     };
     let Some(inner) = common::frame_pane(frame, area, &pf, theme) else {
         return;
@@ -46,6 +46,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &ErrorsPane, focused: bool, t
         label: "ping",
         fmt: format::micros,
         style,
+        marks: opts.marks,
     };
     common::trend(frame, &mut rows, &t, theme);
 }

@@ -145,9 +145,112 @@ pub fn truncate(s: &str, max: usize) -> String {
     out
 }
 
+/// Cuts `s` to at most `max` cells from the left, starting with `…` when something was cut
+/// (paths: the end says most).
+pub fn truncate_left(s: &str, max: usize) -> String {
+    if width(s) <= max {
+        return s.to_string();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let mut kept: Vec<char> = Vec::new();
+    let mut used = 0;
+    let mut buf = [0u8; 4];
+    for ch in s.chars().rev() {
+        let w = width(ch.encode_utf8(&mut buf));
+        if used + w > max - 1 {
+            break;
+        }
+        kept.push(ch);
+        used += w;
+    }
+    std::iter::once('…').chain(kept.into_iter().rev()).collect()
+}
+
+/// Splits `s` into pieces of at most `max` cells (hard wrap, nothing dropped): commands in a
+/// confirmation are shown whole, never cut.
+pub fn wrap(s: &str, max: usize) -> Vec<String> {
+    let max = max.max(1);
+    let mut out = Vec::new();
+    let mut line = String::new();
+    let mut used = 0;
+    let mut buf = [0u8; 4];
+    for ch in s.chars() {
+        let w = width(ch.encode_utf8(&mut buf));
+        if used + w > max && !line.is_empty() {
+            out.push(std::mem::take(&mut line));
+            used = 0;
+        }
+        line.push(ch);
+        used += w;
+    }
+    if !line.is_empty() || out.is_empty() {
+        out.push(line);
+    }
+    out
+}
+
+/// Splits prose into lines of at most `max` cells at spaces; a word longer than a line is
+/// hard-wrapped ([`wrap`]).
+pub fn wrap_words(s: &str, max: usize) -> Vec<String> {
+    let max = max.max(1);
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in s.split(' ') {
+        let need = width(&line) + usize::from(!line.is_empty()) + width(word);
+        if need <= max {
+            if !line.is_empty() {
+                line.push(' ');
+            }
+            line.push_str(word);
+            continue;
+        }
+        if !line.is_empty() {
+            out.push(std::mem::take(&mut line));
+        }
+        let mut pieces = wrap(word, max);
+        line = pieces.pop().unwrap_or_default();
+        out.extend(pieces);
+    }
+    out.push(line);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrap_words_breaks_at_spaces() {
+        assert_eq!(
+            wrap_words("pick a row with j/k", 10),
+            vec!["pick a row", "with j/k"]
+        );
+        assert_eq!(
+            wrap_words("abcdefghij kl", 4),
+            vec!["abcd", "efgh", "ij", "kl"]
+        );
+        assert_eq!(wrap_words("", 4), vec![""]);
+    }
+
+    #[test]
+    fn wrap_keeps_everything() {
+        assert_eq!(wrap("abcdefg", 3), vec!["abc", "def", "g"]);
+        assert_eq!(wrap("", 3), vec![""]);
+        assert_eq!(wrap("ab", 0), vec!["a", "b"]);
+        assert_eq!(wrap("abcdefg", 3).concat(), "abcdefg");
+    }
+
+    #[test]
+    fn truncate_left_keeps_the_end() {
+        assert_eq!(
+            truncate_left("/var/lib/redtriage/log.jsonl", 10),
+            "…log.jsonl"
+        );
+        assert_eq!(truncate_left("short", 10), "short");
+        assert_eq!(truncate_left("abc", 0), "");
+    }
 
     #[test]
     fn bytes_use_binary_multiples() {

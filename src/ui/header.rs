@@ -1,33 +1,100 @@
 //! The header: connection state and target on the first line, health and rates on the
-//! second, the last error and notices on a third line when there are any.
+//! second; below them, when there are any, up to two lines of: the incident log error, the
+//! stability watch, the running action, the last error and the notices.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::common::verdict_word;
+use super::common::{self, Item, verdict_word};
 use super::format;
 use super::theme::Theme;
 use crate::model::view::{ConnState, Header, HealthItem, Verdict};
 
-/// Rows the header needs: 2, or 3 when there is an error or a notice to show.
-pub fn height(h: &Header) -> u16 {
-    if third_line_text(h).is_some() { 3 } else { 2 }
+/// Extra lines below the first two, at most.
+const EXTRA_LINES: usize = 2;
+
+/// Rows the header needs at `width`: 2, plus up to 2 for the incident log error, the watch,
+/// the running action, the last error and the notices.
+pub fn height(h: &Header, width: u16) -> u16 {
+    let extra = extra_lines(h, width, Theme::new(false)).len();
+    2 + u16::try_from(extra).unwrap_or(0)
 }
 
 /// Draws the header in `area` (as many of its lines as fit); `paused` shows the badge.
 pub fn render(frame: &mut Frame, area: Rect, h: &Header, paused: bool, theme: Theme) {
     let mut lines = vec![identity_line(h, paused, theme), health_line(h, theme)];
-    if let Some(text) = third_line_text(h) {
-        let style = if show_error(h) {
+    lines.extend(extra_lines(h, area.width, theme));
+    frame.render_widget(Paragraph::new(lines), area);
+}
+
+/// The incident log error, the watch and the running action: the loud things an action
+/// brings, each a badge (also the compact layout's second line).
+fn action_items(h: &Header, theme: Theme) -> Vec<Item> {
+    let mut items = Vec::new();
+    if let Some(e) = &h.log_error {
+        items.push(vec![Span::styled(
+            format!(" INCIDENT LOG NOT WRITTEN: {e} "),
+            theme.alarm(),
+        )]);
+    }
+    if let Some(w) = &h.watch {
+        let style = if w.stable {
+            theme
+                .verdict(Verdict::Ok)
+                .add_modifier(Modifier::BOLD | Modifier::REVERSED)
+        } else if w.text.starts_with("UNSTABLE") {
             theme.verdict(Verdict::Crit)
         } else {
             theme.verdict(Verdict::Warn)
         };
-        lines.push(Line::from(Span::styled(text, style)));
+        items.push(vec![Span::styled(format!(" {} ", w.text), style)]);
     }
-    frame.render_widget(Paragraph::new(lines), area);
+    if let Some((name, secs)) = &h.running_action {
+        items.push(vec![
+            Span::styled("running ", theme.label()),
+            Span::styled(format!("{name} {}", format::age(*secs)), theme.key()),
+        ]);
+    }
+    items
+}
+
+/// One line of [`action_items`], or `None` when there is nothing to say.
+pub fn actions_line(h: &Header, theme: Theme) -> Option<Line<'static>> {
+    let items = action_items(h, theme);
+    if items.is_empty() {
+        return None;
+    }
+    let mut spans = Vec::new();
+    for item in items {
+        if !spans.is_empty() {
+            spans.push(Span::raw(" "));
+        }
+        spans.extend(item);
+    }
+    Some(Line::from(spans))
+}
+
+/// The lines below the health line: action badges, then the last error and the notices,
+/// flowed to `width`, at most [`EXTRA_LINES`].
+fn extra_lines(h: &Header, width: u16, theme: Theme) -> Vec<Line<'static>> {
+    let mut items = action_items(h, theme);
+    if show_error(h)
+        && let Some(e) = &h.last_error
+    {
+        items.push(vec![Span::styled(
+            format!("error: {e}"),
+            theme.verdict(Verdict::Crit),
+        )]);
+    }
+    for n in &h.notices {
+        items.push(vec![Span::styled(n.clone(), theme.verdict(Verdict::Warn))]);
+    }
+    let mut lines = common::flow(items, width.max(1));
+    lines.truncate(EXTRA_LINES);
+    lines
 }
 
 /// `DOWN (refused) for 12s`.
@@ -128,19 +195,4 @@ fn short_value(i: &HealthItem) -> String {
 
 fn show_error(h: &Header) -> bool {
     h.connection != ConnState::Up && h.last_error.is_some()
-}
-
-fn third_line_text(h: &Header) -> Option<String> {
-    let mut parts = Vec::new();
-    if show_error(h)
-        && let Some(e) = &h.last_error
-    {
-        parts.push(format!("error: {e}"));
-    }
-    parts.extend(h.notices.iter().cloned());
-    if parts.is_empty() {
-        None
-    } else {
-        Some(parts.join(" · "))
-    }
 }

@@ -1,4 +1,5 @@
-//! The help overlay: every key, then a legend of connection states and verdict words.
+//! The help overlay: every key (the dashboard's, the actions', the runbook's direct keys),
+//! where the incident log goes, then a legend of connection states and verdict words.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
@@ -6,7 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::common::{self, Item};
+use super::format;
 use super::theme::Theme;
+use crate::model::actions_view::ActionsView;
 use crate::model::view::Verdict;
 
 /// Keys and what they do, in the order shown.
@@ -16,9 +19,20 @@ pub const KEYS: [(&str, &str); 8] = [
     ("tab  shift+tab", "next / previous pane"),
     ("arrows  h j k l", "move focus"),
     ("enter", "zoom the focused pane"),
-    ("p", "pause / resume the display"),
+    ("p", "pause / resume display"),
     ("1 – 6", "jump to pane"),
     ("esc", "close overlay / unzoom"),
+];
+
+/// Action keys and what they do.
+pub const ACTION_KEYS: [(&str, &str); 7] = [
+    ("a", "actions palette"),
+    ("w", "start the stability watch"),
+    ("o", "action output panel"),
+    ("t", "timeline panel"),
+    ("PgUp  PgDn", "scroll the output"),
+    ("c", "clients/groups (zoomed)"),
+    ("j k  ↑ ↓", "select client (zoomed)"),
 ];
 
 /// Connection states and their meaning.
@@ -31,11 +45,11 @@ const STATES: [(&str, &str); 6] = [
     ("AUTH FAILED", "password or ACL rejected"),
 ];
 
-/// Draws the overlay centred over `area`.
-pub fn render(frame: &mut Frame, area: Rect, theme: Theme) {
-    let width = area.width.min(64);
+/// Draws the overlay centred over `area`, with the runbook's keys and the log path of `view`.
+pub fn render(frame: &mut Frame, area: Rect, view: &ActionsView, theme: Theme) {
+    let width = area.width.min(80);
     let inner_w = width.saturating_sub(2);
-    let lines = lines(inner_w, theme);
+    let lines = lines(view, inner_w, theme);
     let height = (u16::try_from(lines.len())
         .unwrap_or(u16::MAX)
         .saturating_add(2))
@@ -49,35 +63,99 @@ pub fn render(frame: &mut Frame, area: Rect, theme: Theme) {
     frame.render_widget(Clear, rect);
     let block = Block::bordered()
         .title_top(Line::from(Span::styled(" help ", theme.title(true))))
-        .title_bottom(Line::from(" esc or ? to close ").right_aligned())
+        .title_bottom(Line::from(" any key closes ").right_aligned())
         .border_style(theme.border(true));
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
 
-fn lines(width: u16, theme: Theme) -> Vec<Line<'static>> {
-    let mut out: Vec<Line<'static>> = KEYS
+/// ` key             what`, the key column `key_w` wide, the whole cut to `width`.
+fn key_cell(k: &str, what: &str, key_w: usize, width: usize, theme: Theme) -> Vec<Span<'static>> {
+    let what_w = width.saturating_sub(key_w + 1);
+    vec![
+        Span::styled(format!(" {k:<key_w$}"), theme.key()),
+        Span::raw(format!("{:<what_w$}", format::truncate(what, what_w))),
+    ]
+}
+
+/// Width of the key column for `keys`: the longest key and a space.
+fn key_width(keys: &[(&str, &str)]) -> usize {
+    keys.iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0)
+        + 1
+}
+
+/// The dashboard keys and the action keys: side by side when there is room, else one list.
+fn key_lines(width: u16, theme: Theme) -> Vec<Line<'static>> {
+    let width = usize::from(width);
+    let (kw, aw) = (key_width(&KEYS), key_width(&ACTION_KEYS));
+    let left_w = 1 + kw + 23;
+    if width < left_w + 1 + aw + 24 {
+        let all = KEYS.iter().chain(ACTION_KEYS.iter());
+        return all
+            .map(|(k, what)| Line::from(key_cell(k, what, kw, width, theme)))
+            .collect();
+    }
+    let rows = KEYS.len().max(ACTION_KEYS.len());
+    (0..rows)
+        .map(|i| {
+            let mut spans = match KEYS.get(i) {
+                Some((k, what)) => key_cell(k, what, kw, left_w, theme),
+                None => vec![Span::raw(" ".repeat(left_w))],
+            };
+            if let Some((k, what)) = ACTION_KEYS.get(i) {
+                spans.extend(key_cell(k, what, aw, width - left_w, theme));
+            }
+            Line::from(spans)
+        })
+        .collect()
+}
+
+/// A flowed paragraph that starts with a heading: ` connection  UP connected …`.
+fn section(heading: &str, items: Vec<Item>, width: u16, theme: Theme) -> Vec<Line<'static>> {
+    let mut all = vec![vec![Span::styled(
+        heading.to_string(),
+        theme.table_header(),
+    )]];
+    all.extend(items);
+    indent(common::flow(all, width.saturating_sub(1))).collect()
+}
+
+fn lines(view: &ActionsView, width: u16, theme: Theme) -> Vec<Line<'static>> {
+    let mut out = key_lines(width, theme);
+    let runbook: Vec<Item> = view
+        .keys
         .iter()
-        .map(|(k, what)| {
-            Line::from(vec![
-                Span::styled(format!(" {k:<16}"), theme.key()),
-                Span::raw(*what),
-            ])
+        .map(|(k, title)| {
+            vec![
+                Span::styled(k.to_string(), theme.key()),
+                Span::raw(format!(" {}", super::actions::short_title(title))),
+            ]
         })
         .collect();
-    out.push(Line::from(Span::styled(
-        " connection",
-        theme.table_header(),
-    )));
+    if !runbook.is_empty() {
+        out.extend(section("runbook keys", runbook, width, theme));
+    }
+    let log = view.log_path.as_deref().map_or_else(
+        || "not written (no data dir)".to_string(),
+        |p| format::truncate_left(p, usize::from(width.saturating_sub(15))),
+    );
+    out.push(Line::from(vec![
+        Span::styled(" incident log ", theme.table_header()),
+        Span::raw(log),
+    ]));
     let states: Vec<Item> = STATES
         .iter()
         .map(|(s, what)| vec![Span::styled(*s, theme.key()), Span::raw(format!(" {what}"))])
         .collect();
-    out.extend(indent(common::flow(states, width.saturating_sub(1))));
-    out.push(Line::from(Span::styled(
-        " verdicts and freshness",
-        theme.table_header(),
-    )));
-    let verdicts: Vec<Item> = [
+    out.extend(section("connection", states, width, theme));
+    out.extend(section("verdicts", verdict_items(theme), width, theme));
+    out
+}
+
+fn verdict_items(theme: Theme) -> Vec<Item> {
+    [
         (Verdict::Ok, "within target"),
         (Verdict::Warn, "needs a look"),
         (Verdict::Crit, "act now"),
@@ -97,9 +175,7 @@ fn lines(width: u16, theme: Theme) -> Vec<Line<'static>> {
         ],
         vec![Span::styled("—", theme.key()), Span::raw(" not known")],
     ])
-    .collect();
-    out.extend(indent(common::flow(verdicts, width.saturating_sub(1))));
-    out
+    .collect()
 }
 
 fn indent(lines: Vec<Line<'static>>) -> impl Iterator<Item = Line<'static>> {

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::Span;
 
-use super::common::{self, PaneFrame, Rows, Scale, Trend, kv, kv_styled};
+use super::common::{self, PaneFrame, PaneOpts, Rows, Scale, Trend, kv, kv_styled};
 use super::format::{self, opt};
 use super::theme::Theme;
 use crate::model::ui_state::PaneId;
@@ -16,12 +16,12 @@ use crate::model::view::HitRatePane;
 const SPARK_MAX: u64 = 10_000;
 
 /// Draws the hit-rate pane in `area`.
-pub fn render(frame: &mut Frame, area: Rect, pane: &HitRatePane, focused: bool, theme: Theme) {
+pub fn render(frame: &mut Frame, area: Rect, pane: &HitRatePane, opts: &PaneOpts, theme: Theme) {
     let pf = PaneFrame {
         id: PaneId::HitRate,
         status: &pane.status,
         verdict: Some(pane.verdict),
-        focused,
+        focused: opts.focused,
     };
     let Some(inner) = common::frame_pane(frame, area, &pf, theme) else {
         return;
@@ -56,6 +56,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &HitRatePane, focused: bool, 
         label: "hit rate",
         fmt: spark_pct,
         style,
+        marks: opts.marks,
     };
     common::trend(frame, &mut rows, &t, theme);
 }

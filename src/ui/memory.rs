@@ -6,19 +6,19 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::common::{self, Item, PaneFrame, Rows, Scale, Trend, kv};
+use super::common::{self, Item, PaneFrame, PaneOpts, Rows, Scale, Trend, kv};
 use super::format::{self, opt};
 use super::theme::Theme;
 use crate::model::ui_state::PaneId;
 use crate::model::view::{MemoryPane, Verdict};
 
 /// Draws the memory pane in `area`.
-pub fn render(frame: &mut Frame, area: Rect, pane: &MemoryPane, focused: bool, theme: Theme) {
+pub fn render(frame: &mut Frame, area: Rect, pane: &MemoryPane, opts: &PaneOpts, theme: Theme) {
     let pf = PaneFrame {
         id: PaneId::Memory,
         status: &pane.status,
         verdict: Some(pane.verdict),
-        focused,
+        focused: opts.focused,
     };
     let Some(inner) = common::frame_pane(frame, area, &pf, theme) else {
         return;
@@ -37,6 +37,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &MemoryPane, focused: bool, t
         label: "used",
         fmt: format::bytes,
         style,
+        marks: opts.marks,
     };
     common::trend(frame, &mut rows, &t, theme);
 }

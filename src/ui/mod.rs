@@ -6,6 +6,7 @@ pub mod actions;
 mod clients;
 mod common;
 mod compact;
+mod dialog;
 mod errors;
 pub mod format;
 mod header;
@@ -18,6 +19,8 @@ pub mod theme;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_actions;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -26,8 +29,11 @@ use ratatui::widgets::Paragraph;
 
 pub use theme::Theme;
 
+use crate::model::actions::Panel;
+use crate::model::actions_view::ActionsView;
 use crate::model::ui_state::{PaneId, UiState};
 use crate::model::view::Snapshot;
+use common::PaneOpts;
 
 /// Smallest terminal that gets the 3×2 grid; smaller ones get the compact summary.
 pub const GRID_MIN: (u16, u16) = (60, 18);
@@ -37,7 +43,8 @@ pub const GRID_MIN: (u16, u16) = (60, 18);
 /// ```text
 /// ┌──────────────────────────────────────────────────────────────┐
 /// │ [PAUSED] UP for 2h05m  target  role version  up 3d 04:12:09  │ header: 2 lines,
-/// │ health: WARN (memory 83.1%)  ops 12k/s  p50 210µs  stale 12s │ 3 with error/notices
+/// │ health: WARN (memory 83.1%)  ops 12k/s  p50 210µs  stale 12s │ up to 4 with the watch,
+/// │ UNSTABLE: hit_rate 62% …  running bgsave 3s  error: …         │ action, errors, notices
 /// ├──────────────────────────────┬───────────────────────────────┤
 /// │ ▶ 1 Memory             WARN  │ 2 Clients                  OK │
 /// ├──────────────────────────────┼───────────────────────────────┤
@@ -45,44 +52,72 @@ pub const GRID_MIN: (u16, u16) = (60, 18);
 /// ├──────────────────────────────┼───────────────────────────────┤
 /// │ 5 Hit rate               OK  │ 6 Errors/latency           OK │
 /// ├──────────────────────────────┴───────────────────────────────┤
-/// │ q quit  ? help  tab focus  enter zoom  p pause  1-6 pane     │ footer: 1 line
+/// │ q quit  ? help  tab focus  enter zoom  p pause  a actions    │ footer: 1 line
 /// └──────────────────────────────────────────────────────────────┘
 /// ```
 ///
-/// Zoomed: the focused pane takes the whole grid area. Help: an overlay centred on top.
-/// Below [`GRID_MIN`]: the connection line, one summary line per pane, the focused pane
-/// below them when it fits, the footer when the terminal has 10 rows.
-pub fn draw(frame: &mut Frame, snap: &Snapshot, ui: &UiState, theme: &Theme) {
+/// Zoomed: the focused pane takes the whole grid area. Below [`GRID_MIN`]: the connection
+/// line, one summary line per pane, the focused pane below them when it fits, the footer when
+/// the terminal has 10 rows. Then, on top: the action panel (output or timeline) over the
+/// bottom third, the palette or a dialog (see [`actions::render`]), and the help overlay.
+pub fn draw(frame: &mut Frame, snap: &Snapshot, ui: &UiState, view: &ActionsView, theme: &Theme) {
     let theme = *theme;
     let area = frame.area();
     if area.width < GRID_MIN.0 || area.height < GRID_MIN.1 {
-        compact::render(frame, area, snap, ui, theme);
+        compact::render(frame, area, snap, ui, view, theme);
     } else {
+        let opts = PaneOpts {
+            focused: true,
+            zoomed: ui.zoomed,
+            marks: &snap.marks_ago,
+            kill_key: kill_key(view),
+        };
         let [top, body, bottom] = Layout::vertical([
-            Constraint::Length(header::height(&snap.header)),
+            Constraint::Length(header::height(&snap.header, area.width)),
             Constraint::Fill(1),
             Constraint::Length(1),
         ])
         .areas(area);
         header::render(frame, top, &snap.header, ui.paused, theme);
         if ui.zoomed {
-            render_pane(frame, body, snap, ui.focus, true, theme);
+            render_pane(frame, body, snap, ui.focus, &opts, theme);
         } else {
-            grid(frame, body, snap, ui.focus, theme);
+            grid(frame, body, snap, ui.focus, &opts, theme);
         }
-        frame.render_widget(Paragraph::new(footer_line(ui, theme)), bottom);
+        let footer = footer_line(ui, view, bottom.width, theme);
+        frame.render_widget(Paragraph::new(footer), bottom);
     }
+    actions::render(frame, view, theme);
     if ui.help {
-        help::render(frame, area, theme);
+        help::render(frame, area, view, theme);
     }
 }
 
-fn grid(frame: &mut Frame, area: Rect, snap: &Snapshot, focus: PaneId, theme: Theme) {
+/// The runbook key whose action kills clients (for the zoomed clients pane's hint).
+fn kill_key(view: &ActionsView) -> Option<char> {
+    view.keys
+        .iter()
+        .find(|(_, title)| title.to_lowercase().contains("kill"))
+        .map(|(k, _)| *k)
+}
+
+fn grid(
+    frame: &mut Frame,
+    area: Rect,
+    snap: &Snapshot,
+    focus: PaneId,
+    opts: &PaneOpts,
+    theme: Theme,
+) {
     let rows = Layout::vertical([Constraint::Fill(1); 3]).split(area);
     for (r, pair) in rows.iter().zip(PaneId::ALL.chunks(2)) {
         let cols = Layout::horizontal([Constraint::Fill(1); 2]).split(*r);
         for (c, id) in cols.iter().zip(pair) {
-            render_pane(frame, *c, snap, *id, *id == focus, theme);
+            let opts = PaneOpts {
+                focused: *id == focus,
+                ..*opts
+            };
+            render_pane(frame, *c, snap, *id, &opts, theme);
         }
     }
 }
@@ -93,39 +128,79 @@ fn render_pane(
     area: Rect,
     snap: &Snapshot,
     id: PaneId,
-    focused: bool,
+    opts: &PaneOpts,
     theme: Theme,
 ) {
     match id {
-        PaneId::Memory => memory::render(frame, area, &snap.memory, focused, theme),
-        PaneId::Clients => clients::render(frame, area, &snap.clients, focused, theme),
-        PaneId::Slowlog => slowlog::render(frame, area, &snap.slowlog, focused, theme),
-        PaneId::Persistence => persistence::render(frame, area, &snap.persistence, focused, theme),
-        PaneId::HitRate => hitrate::render(frame, area, &snap.hit_rate, focused, theme),
-        PaneId::Errors => errors::render(frame, area, &snap.errors, focused, theme),
+        PaneId::Memory => memory::render(frame, area, &snap.memory, opts, theme),
+        PaneId::Clients => clients::render(frame, area, &snap.clients, opts, theme),
+        PaneId::Slowlog => slowlog::render(frame, area, &snap.slowlog, opts, theme),
+        PaneId::Persistence => persistence::render(frame, area, &snap.persistence, opts, theme),
+        PaneId::HitRate => hitrate::render(frame, area, &snap.hit_rate, opts, theme),
+        PaneId::Errors => errors::render(frame, area, &snap.errors, opts, theme),
     }
 }
 
-/// `q quit  ? help  tab focus  enter zoom  p pause  1-6 pane` (`esc unzoom` when zoomed).
-fn footer_line(ui: &UiState, theme: Theme) -> Line<'static> {
-    let mut keys = vec![
-        ("q", "quit"),
-        ("?", "help"),
-        ("tab", "focus"),
-        ("enter", "zoom"),
-        ("p", if ui.paused { "resume" } else { "pause" }),
-        ("1-6", "pane"),
-    ];
-    if ui.zoomed || ui.help {
-        keys.insert(0, ("esc", if ui.help { "close" } else { "unzoom" }));
+/// `q quit  ? help  tab focus  enter zoom  p pause  1-6 pane  a actions  o output  t timeline`
+/// then the runbook's direct keys, as many as fit in `width` (the least needed go first);
+/// `esc close`/`esc unzoom` in front when there is something to close.
+fn footer_line(ui: &UiState, view: &ActionsView, width: u16, theme: Theme) -> Line<'static> {
+    // (key, what, priority: lower stays longer)
+    let mut keys: Vec<(String, String, u8)> = Vec::new();
+    let esc = if ui.help {
+        Some("close")
+    } else if view.panel != Panel::None {
+        Some("close panel")
+    } else if ui.zoomed {
+        Some("unzoom")
+    } else {
+        None
+    };
+    if let Some(what) = esc {
+        keys.push(("esc".into(), what.into(), 0));
     }
+    let pause = if ui.paused { "resume" } else { "pause" };
+    for (k, what, prio) in [
+        ("q", "quit", 0),
+        ("?", "help", 0),
+        ("tab", "focus", 2),
+        ("enter", "zoom", 2),
+        ("p", pause, 1),
+        ("1-6", "pane", 3),
+        ("a", "actions", 1),
+        ("o", "output", 4),
+        ("t", "timeline", 4),
+    ] {
+        keys.push((k.into(), what.into(), prio));
+    }
+    for (k, title) in &view.keys {
+        keys.push((k.to_string(), actions::short_title(title), 5));
+    }
+    let keep = fit(&keys, usize::from(width));
     let mut spans = Vec::new();
-    for (i, (k, what)) in keys.into_iter().enumerate() {
-        if i > 0 {
+    for ((k, what, _), _) in keys.into_iter().zip(keep).filter(|(_, keep)| *keep) {
+        if !spans.is_empty() {
             spans.push(Span::raw("  "));
         }
         spans.push(Span::styled(k, theme.key()));
         spans.push(Span::raw(format!(" {what}")));
     }
     Line::from(spans)
+}
+
+/// Which footer entries fit in `width`, taken by priority then in order.
+fn fit(keys: &[(String, String, u8)], width: usize) -> Vec<bool> {
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_by_key(|i| keys[*i].2);
+    let mut keep = vec![false; keys.len()];
+    let mut used = 0;
+    for i in order {
+        let (k, what, _) = &keys[i];
+        let w = format::width(k) + 1 + format::width(what) + if used > 0 { 2 } else { 0 };
+        if used + w <= width {
+            keep[i] = true;
+            used += w;
+        }
+    }
+    keep
 }

@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::common::{self, Item, PaneFrame, Rows, kv, kv_styled};
+use super::common::{self, Item, PaneFrame, PaneOpts, Rows, kv, kv_styled};
 use super::format::{self, opt};
 use super::theme::Theme;
 use crate::model::ui_state::PaneId;
@@ -21,12 +21,18 @@ const MISCONF: [&str; 3] = [
 ];
 
 /// Draws the persistence pane in `area`.
-pub fn render(frame: &mut Frame, area: Rect, pane: &PersistencePane, focused: bool, theme: Theme) {
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    pane: &PersistencePane,
+    opts: &PaneOpts,
+    theme: Theme,
+) {
     let pf = PaneFrame {
         id: PaneId::Persistence,
         status: &pane.status,
         verdict: Some(pane.verdict),
-        focused,
+        focused: opts.focused,
     };
     let Some(inner) = common::frame_pane(frame, area, &pf, theme) else {
         return;

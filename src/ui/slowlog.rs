@@ -6,20 +6,20 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::{Paragraph, Row, Table};
 
-use super::common::{self, PaneFrame, Rows, kv};
+use super::common::{self, PaneFrame, PaneOpts, Rows, kv};
 use super::format::{self, opt};
 use super::theme::Theme;
 use crate::model::ui_state::PaneId;
 use crate::model::view::{SlowlogPane, SlowlogRow};
 
 /// Draws the slowlog pane in `area`.
-pub fn render(frame: &mut Frame, area: Rect, pane: &SlowlogPane, focused: bool, theme: Theme) {
+pub fn render(frame: &mut Frame, area: Rect, pane: &SlowlogPane, opts: &PaneOpts, theme: Theme) {
     // The slowlog has no verdict of its own: it is evidence, not a health target.
     let pf = PaneFrame {
         id: PaneId::Slowlog,
         status: &pane.status,
         verdict: None,
-        focused,
+        focused: opts.focused,
     };
     let Some(inner) = common::frame_pane(frame, area, &pf, theme) else {
         return;

@@ -6,18 +6,20 @@ use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 
 use super::{Theme, draw};
+use crate::model::actions_view::ActionsView;
 use crate::model::fixtures;
 use crate::model::ui_state::{PaneId, UiState};
 use crate::model::view::{ConnState, Snapshot};
 
 fn render(snap: &Snapshot, ui: &UiState, theme: Theme, w: u16, h: u16) -> Buffer {
     let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
-    terminal.draw(|f| draw(f, snap, ui, &theme)).unwrap();
+    let view = ActionsView::default();
+    terminal.draw(|f| draw(f, snap, ui, &view, &theme)).unwrap();
     terminal.backend().buffer().clone()
 }
 
 /// The buffer as plain text, one line per row, trailing spaces kept.
-fn text(buf: &Buffer) -> String {
+pub(super) fn text(buf: &Buffer) -> String {
     let mut out = String::new();
     for y in 0..buf.area.height {
         let mut skip = 0;

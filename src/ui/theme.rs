@@ -97,6 +97,22 @@ impl Theme {
         self.fg(Color::Blue)
     }
 
+    /// Action markers on sparklines: bold magenta (bold alone without colour; the `▼` itself
+    /// is the signal).
+    pub fn mark(self) -> Style {
+        self.fg(Color::Magenta).add_modifier(Modifier::BOLD)
+    }
+
+    /// A palette entry that cannot run now (its reason is written next to it).
+    pub fn disabled(self) -> Style {
+        self.fg(Color::DarkGray)
+    }
+
+    /// The cursor row of a list: reversed, so it shows without colour.
+    pub fn cursor(self) -> Style {
+        Style::new().add_modifier(Modifier::REVERSED | Modifier::BOLD)
+    }
+
     /// The `PAUSED` badge.
     pub fn paused(self) -> Style {
         self.fg(Color::Magenta)

@@ -1,0 +1,508 @@
+//! Screen snapshots of the action overlays, the header's watch/log/running badges, the
+//! sparkline markers and the zoomed clients pane's selection, with hand-built views.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+
+use super::tests::text;
+use super::{Theme, draw};
+use crate::collect::types::ClientInfo;
+use crate::model::actions::Panel;
+use crate::model::actions_view::{ActionsView, ConfirmView, DialogView, PaletteRow, PaletteView};
+use crate::model::fixtures;
+use crate::model::ui_state::{PaneId, UiState};
+use crate::model::view::Snapshot;
+use crate::model::watch::WatchView;
+
+fn render(snap: &Snapshot, ui: &UiState, view: &ActionsView, w: u16, h: u16) -> Buffer {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    let theme = Theme::new(true);
+    terminal.draw(|f| draw(f, snap, ui, view, &theme)).unwrap();
+    terminal.backend().buffer().clone()
+}
+
+fn screen(snap: &Snapshot, ui: &UiState, view: &ActionsView, w: u16, h: u16) -> String {
+    text(&render(snap, ui, view, w, h))
+}
+
+fn with_view(view: &ActionsView) -> String {
+    screen(&fixtures::snapshot_ok(), &UiState::default(), view, 80, 24)
+}
+
+fn keys() -> Vec<(char, String)> {
+    [
+        ('P', "PING the server"),
+        ('V', "Validation probe: SET/GET/DEL of a temporary key"),
+        ('S', "BGSAVE: write an RDB snapshot now"),
+        ('M', "Raise (or lower) maxmemory"),
+        ('K', "Kill the selected client or client group"),
+    ]
+    .into_iter()
+    .map(|(k, t)| (k, t.to_string()))
+    .collect()
+}
+
+fn row(key: Option<char>, name: &str, title: &str, section: &str, why: Option<&str>) -> PaletteRow {
+    PaletteRow {
+        key,
+        name: name.into(),
+        title: title.into(),
+        section: Some(section.into()),
+        unavailable: why.map(Into::into),
+    }
+}
+
+fn palette_rows() -> Vec<PaletteRow> {
+    vec![
+        row(Some('P'), "ping", "PING the server", "immediate", None),
+        row(
+            Some('S'),
+            "bgsave",
+            "BGSAVE: write an RDB snapshot now",
+            "resolution",
+            None,
+        ),
+        row(
+            Some('R'),
+            "bgrewriteaof",
+            "BGREWRITEAOF: rewrite the AOF",
+            "resolution",
+            Some("AOF is off"),
+        ),
+        row(
+            Some('K'),
+            "client-kill",
+            "Kill the selected client or client group",
+            "resolution",
+            Some("select a client or group in the clients pane"),
+        ),
+        row(
+            None,
+            "restart-systemd",
+            "Restart Redis: systemctl restart redis-server",
+            "immediate",
+            None,
+        ),
+        row(
+            None,
+            "slowlog-reset",
+            "SLOWLOG RESET",
+            "post-incident",
+            None,
+        ),
+    ]
+}
+
+fn confirm(destructive: bool, typed: &str, stage: u8) -> ActionsView {
+    let c = ConfirmView {
+        title: "Restart Redis: systemctl restart redis-server".into(),
+        commands: vec!["systemctl restart redis-server".into()],
+        target: "redis://10.0.0.5:6379".into(),
+        role: "master".into(),
+        changes: vec!["uptime: 3d 04:12:09 → 0 (every client reconnects)".into()],
+        blockers: vec!["a BGSAVE is running (latest_fork_usec 1840)".into()],
+        type_target: destructive && stage == 1,
+        typed: typed.into(),
+        stage,
+    };
+    ActionsView {
+        dialog: Some(DialogView::Confirm(c)),
+        keys: keys(),
+        ..ActionsView::default()
+    }
+}
+
+#[test]
+fn palette_80x24() {
+    let view = ActionsView {
+        palette: Some(PaletteView {
+            filter: "e".into(),
+            rows: palette_rows(),
+            cursor: 1,
+        }),
+        keys: keys(),
+        ..ActionsView::default()
+    };
+    let s = with_view(&view);
+    assert!(s.contains("> e▏"), "{s}");
+    assert!(s.contains("— select a client"), "{s}");
+    assert!(s.contains("[S] bgsave"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn confirm_plain_80x24() {
+    let c = ConfirmView {
+        title: "BGSAVE: write an RDB snapshot now".into(),
+        commands: vec!["BGSAVE".into()],
+        target: "redis://10.0.0.5:6379".into(),
+        role: "master".into(),
+        changes: vec!["rdb_last_save_time: 250s ago → now".into()],
+        blockers: vec![],
+        type_target: false,
+        typed: String::new(),
+        stage: 1,
+    };
+    let view = ActionsView {
+        dialog: Some(DialogView::Confirm(c)),
+        ..ActionsView::default()
+    };
+    let s = with_view(&view);
+    assert!(s.contains("(default: No)"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn confirm_destructive_typing_80x24() {
+    let s = with_view(&confirm(true, "redis://10.0", 1));
+    assert!(
+        s.contains("type the target to confirm: redis://10.0▏"),
+        "{s}"
+    );
+    assert!(s.contains("Enter = run if it matches, Esc = cancel"), "{s}");
+    assert!(s.contains("target: redis://10.0.0.5:6379 (master)"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn confirm_stage2_80x24() {
+    let s = with_view(&confirm(true, "", 2));
+    assert!(
+        s.contains("SECOND CONFIRMATION — y = run, any other key = cancel"),
+        "{s}"
+    );
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn input_with_error_80x24() {
+    let view = ActionsView {
+        dialog: Some(DialogView::Input {
+            title: "Raise (or lower) maxmemory".into(),
+            prompt: "new maxmemory (like redis.conf: 2gb, 512mb; now 100mb)".into(),
+            text: "64gb".into(),
+            error: Some("64gb is above this machine's RAM (31.3 GB)".into()),
+        }),
+        ..ActionsView::default()
+    };
+    insta::assert_snapshot!(with_view(&view));
+}
+
+#[test]
+fn choose_80x24() {
+    let options = [
+        "noeviction",
+        "allkeys-lru",
+        "allkeys-lfu",
+        "volatile-lru",
+        "volatile-ttl",
+    ];
+    let view = ActionsView {
+        dialog: Some(DialogView::Choose {
+            title: "Change the eviction policy (maxmemory-policy)".into(),
+            options: options.iter().map(ToString::to_string).collect(),
+            cursor: 1,
+        }),
+        ..ActionsView::default()
+    };
+    insta::assert_snapshot!(with_view(&view));
+}
+
+#[test]
+fn message_80x24() {
+    let view = ActionsView {
+        dialog: Some(DialogView::Message {
+            title: "client-kill".into(),
+            text: "nothing selected: zoom the clients pane (2, enter) and pick a row with j/k"
+                .into(),
+        }),
+        ..ActionsView::default()
+    };
+    let s = with_view(&view);
+    assert!(s.contains("any key closes"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn output_panel_80x24() {
+    let output: Vec<String> = (1..=12)
+        .map(|i| {
+            format!(
+                "[offset {i}] AOF analyzed: filename=appendonly.aof.1.incr.aof, size={}",
+                i * 4096
+            )
+        })
+        .chain([r"hostile: \x1b]0;PWNED\x07 stays escaped".to_string()])
+        .collect();
+    let view = ActionsView {
+        panel: Panel::Output,
+        output,
+        running: Some(("check-aof".into(), 12)),
+        keys: keys(),
+        ..ActionsView::default()
+    };
+    let s = with_view(&view);
+    assert!(s.contains("Output: check-aof (running 12s)"), "{s}");
+    assert!(s.contains("PgUp/PgDn"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn timeline_panel_80x24() {
+    let timeline = vec![
+        (900, "UP → DOWN (refused)".to_string()),
+        (870, "DOWN → UP".to_string()),
+        (600, "health WARN → CRIT (memory 97.0%)".to_string()),
+        (
+            312,
+            "ops: maxmemory 100mb → 2gb by alice: exit 0 in 0.0s".to_string(),
+        ),
+        (300, "watch started (5m00s)".to_string()),
+        (12, "health CRIT → OK".to_string()),
+    ];
+    let view = ActionsView {
+        panel: Panel::Timeline,
+        timeline,
+        ..ActionsView::default()
+    };
+    let s = with_view(&view);
+    assert!(s.contains("12s ago  health CRIT → OK"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+fn watch(stable: bool, text: &str) -> WatchView {
+    WatchView {
+        stable,
+        stable_secs: 192,
+        window_secs: 300,
+        text: text.into(),
+    }
+}
+
+#[test]
+fn header_stable_running_80x24() {
+    let mut snap = fixtures::snapshot_ok();
+    snap.header.watch = Some(watch(true, "STABLE 3m12s / 5m00s"));
+    snap.header.running_action = Some(("bgsave".into(), 3));
+    let s = screen(&snap, &UiState::default(), &ActionsView::default(), 80, 24);
+    let third = s.lines().nth(2).unwrap_or_default();
+    assert!(third.contains("STABLE 3m12s / 5m00s"), "{s}");
+    assert!(third.contains("running bgsave 3s"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn header_unstable_log_error_80x24() {
+    let mut snap = fixtures::snapshot_crit();
+    snap.header.watch = Some(watch(false, "UNSTABLE: hit_rate 62.0% over 1m (warn <70%)"));
+    snap.header.log_error = Some("No space left on device (os error 28)".into());
+    let s = screen(&snap, &UiState::default(), &ActionsView::default(), 80, 24);
+    assert!(s.contains("INCIDENT LOG NOT WRITTEN: No space left"), "{s}");
+    assert!(s.contains("UNSTABLE: hit_rate 62.0%"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn header_badges_in_compact_50x16() {
+    let mut snap = fixtures::snapshot_ok();
+    snap.header.watch = Some(watch(false, "UNSTABLE: hit_rate 62.0% over 1m (warn <70%)"));
+    snap.header.log_error = Some("disk full".into());
+    let s = screen(&snap, &UiState::default(), &ActionsView::default(), 50, 16);
+    assert!(
+        s.lines()
+            .nth(1)
+            .unwrap_or_default()
+            .contains("INCIDENT LOG NOT WRITTEN"),
+        "{s}"
+    );
+    insta::assert_snapshot!(s);
+}
+
+fn client(id: u64, addr: &str, name: &str, cmd: &str, idle: u64) -> ClientInfo {
+    ClientInfo {
+        id,
+        addr: addr.into(),
+        name: name.into(),
+        user: "default".into(),
+        cmd: cmd.into(),
+        age_secs: 600,
+        idle_secs: idle,
+        db: 0,
+        flags: "N".into(),
+        omem: if id == 9 { 512 * 1024 } else { 0 },
+        qbuf: 0,
+        tot_mem: 22 * 1024,
+    }
+}
+
+fn zoomed_clients() -> UiState {
+    UiState {
+        focus: PaneId::Clients,
+        zoomed: true,
+        ..UiState::default()
+    }
+}
+
+#[test]
+fn zoomed_clients_group_selected_80x24() {
+    let mut snap = fixtures::snapshot_ok();
+    snap.clients.selected = Some("group:addr:10.0.3.18".into());
+    let view = ActionsView {
+        keys: keys(),
+        ..ActionsView::default()
+    };
+    let s = screen(&snap, &zoomed_clients(), &view, 80, 24);
+    assert!(s.contains("▶addr 10.0.3.18"), "{s}");
+    assert!(
+        s.contains("j/k select  c groups/clients  K kill selected  a actions"),
+        "{s}"
+    );
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn zoomed_clients_rows_80x24() {
+    let mut snap = fixtures::snapshot_ok();
+    snap.clients.rows = Some(vec![
+        client(3, "10.0.3.17:51234", "web", "get", 0),
+        client(7, "10.0.3.17:51240", "cron", "zunionstore", 12),
+        client(9, "10.0.3.18:40022", "api", "hgetall", 3),
+        client(12, "10.0.4.2:33011", "", "blpop", 58),
+        client(
+            15,
+            "[fe80::1%eth0]:6380",
+            r"\x1b[31mevil",
+            "client|list",
+            340,
+        ),
+    ]);
+    snap.clients.selected = Some("client:9".into());
+    let view = ActionsView {
+        keys: keys(),
+        ..ActionsView::default()
+    };
+    let s = screen(&snap, &zoomed_clients(), &view, 80, 24);
+    assert!(s.contains("▶9"), "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn marks_on_sparklines_80x24() {
+    let mut snap = fixtures::snapshot_ok();
+    snap.marks_ago = vec![3, 20];
+    let s = screen(&snap, &UiState::default(), &ActionsView::default(), 80, 24);
+    // Memory, hit rate and errors each show both marks (the clients table leaves no room for
+    // its sparkline at this size).
+    assert_eq!(s.matches(super::common::MARK).count(), 6, "{s}");
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn help_with_runbook_keys_80x24() {
+    let view = ActionsView {
+        keys: keys(),
+        log_path: Some("/home/oncall/.local/share/redtriage/incidents.jsonl".into()),
+        ..ActionsView::default()
+    };
+    let ui = UiState {
+        help: true,
+        ..UiState::default()
+    };
+    let s = screen(&fixtures::snapshot_ok(), &ui, &view, 80, 24);
+    for want in [
+        "a actions",
+        "S BGSAVE",
+        "incidents.jsonl",
+        "w",
+        "PgUp  PgDn",
+    ] {
+        assert!(s.contains(want), "{want} missing:\n{s}");
+    }
+    insta::assert_snapshot!(s);
+}
+
+#[test]
+fn footer_shows_action_keys_when_wide() {
+    let view = ActionsView {
+        keys: keys(),
+        ..ActionsView::default()
+    };
+    let s = screen(
+        &fixtures::snapshot_ok(),
+        &UiState::default(),
+        &view,
+        160,
+        48,
+    );
+    let footer = s.lines().last().unwrap_or_default();
+    for want in [
+        "a actions",
+        "o output",
+        "t timeline",
+        "P PING the server",
+        "S BGSAVE",
+    ] {
+        assert!(footer.contains(want), "{want} missing: {footer}");
+    }
+    let s = with_view(&view);
+    assert!(
+        s.lines().last().unwrap_or_default().contains("a actions"),
+        "{s}"
+    );
+}
+
+/// Every overlay at every small size, and hostile bytes in runbook strings.
+#[test]
+fn overlays_never_panic_nor_leak_escapes() {
+    let mut palette = palette_rows();
+    palette[0].title = "evil\x1b]0;PWNED\x07".into();
+    let views = [
+        ActionsView {
+            palette: Some(PaletteView {
+                filter: "\x1b[2J".into(),
+                rows: palette,
+                cursor: 99,
+            }),
+            ..ActionsView::default()
+        },
+        confirm(true, "redis://10.0.0.5:6379", 1),
+        confirm(false, "", 1),
+        confirm(true, "", 2),
+        ActionsView {
+            panel: Panel::Output,
+            output: vec!["x".repeat(500); 40],
+            output_scroll: 7,
+            ..ActionsView::default()
+        },
+        ActionsView {
+            panel: Panel::Timeline,
+            timeline: vec![(1, "t".into()); 40],
+            dialog: Some(DialogView::Message {
+                title: "m".into(),
+                text: "y\n".repeat(60),
+            }),
+            ..ActionsView::default()
+        },
+    ];
+    let mut snap = fixtures::snapshot_ok();
+    snap.marks_ago = vec![0, 1, 500, usize::MAX];
+    snap.header.watch = Some(watch(true, "STABLE for 5m00s ✓"));
+    let uis = [
+        UiState::default(),
+        zoomed_clients(),
+        UiState {
+            help: true,
+            ..UiState::default()
+        },
+    ];
+    let sizes = (1..=30).flat_map(|w| (1..=12).map(move |h| (w, h)));
+    for (w, h) in sizes.chain([(59, 17), (60, 18), (80, 24), (0, 0)]) {
+        for view in &views {
+            for ui in &uis {
+                let buf = render(&snap, ui, view, w, h);
+                assert!(buf.content.iter().all(|c| !c.symbol().contains('\x1b')));
+            }
+        }
+    }
+}
