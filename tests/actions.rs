@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use common::Redis;
+use predicates::prelude::*;
 
 fn redtriage(log: &Path) -> Command {
     let mut c = Command::cargo_bin("redtriage").expect("binary");
@@ -349,4 +350,89 @@ fn bad_runbook_fails_before_anything_quoting_the_problem() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("colour"));
+}
+
+#[test]
+fn lowering_maxmemory_is_destructive_raising_is_not() {
+    let redis = Redis::start(&["--maxmemory", "64mb"]);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let log = tmp.path().join("log.jsonl");
+    redtriage(&log)
+        .args(["action", "maxmemory", &redis.url(), "--arg", "32mb"])
+        .assert()
+        .code(2)
+        .stdout(predicates::str::contains(
+            "(lower: keys may be evicted or writes refused)",
+        ));
+    redtriage(&log)
+        .args(["action", "maxmemory", &redis.url(), "--arg", "128mb"])
+        .assert()
+        .code(2)
+        .stdout(
+            predicates::str::contains("67108864 → 134217728")
+                .and(predicates::str::contains("(lower:").not()),
+        );
+}
+
+/// A real HTTP server (python3's http.server) as the application.
+struct HttpServer(std::process::Child, u16);
+
+impl HttpServer {
+    fn start(dir: &Path) -> Self {
+        let port = common::free_port();
+        let child = std::process::Command::new("python3")
+            .args([
+                "-m",
+                "http.server",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+            ])
+            .current_dir(dir)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("python3");
+        wait_until("http server", Duration::from_secs(10), || {
+            std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+        });
+        Self(child, port)
+    }
+}
+
+impl Drop for HttpServer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn app_health_check_reports_status_and_latency() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let log = tmp.path().join("log.jsonl");
+    std::fs::write(tmp.path().join("ready"), "ok").expect("write");
+    let http = HttpServer::start(tmp.path());
+    let rb_for = |url: &str| {
+        runbook(
+            tmp.path(),
+            &format!(
+                "[settings.vars]\napp_health_url = \"{url}\"\n\n[[action]]\nname = \"app-health\"\ntitle = \"app\"\nkind = \"http\"\nurl = \"{{app_health_url}}\"\ntimeout = \"5s\"\n"
+            ),
+        )
+    };
+    let rb = rb_for(&format!("http://127.0.0.1:{}/ready", http.1));
+    redtriage(&log)
+        .args(["action", "app-health", "--yes", "--runbook"])
+        .arg(&rb)
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("200 OK in"));
+    let rb = rb_for(&format!("http://127.0.0.1:{}/missing", http.1));
+    redtriage(&log)
+        .args(["action", "app-health", "--yes", "--runbook"])
+        .arg(&rb)
+        .assert()
+        .code(1)
+        .stdout(predicates::str::contains("404"));
 }

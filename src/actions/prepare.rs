@@ -22,6 +22,9 @@ pub const POLICIES: [&str; 8] = [
     "volatile-ttl",
 ];
 
+/// Said of a maxmemory change that lowers the limit (which makes the action destructive).
+const LOWER_NOTE: &str = " (lower: keys may be evicted or writes refused)";
+
 /// What the action will run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
@@ -241,12 +244,14 @@ pub fn prepare(
             (Step::Http { url: url.clone() }, vec![format!("GET {url}")])
         }
     };
+    // Lowering maxmemory is destructive even though raising it is not.
+    let lowering = changes.iter().any(|c| c.ends_with(LOWER_NOTE));
     Ok(Prepared {
         name: spec.name.clone(),
         title: spec.title.clone(),
         step,
         timeout: spec.timeout(),
-        destructive: spec.destructive,
+        destructive: spec.destructive || lowering,
         mitigation: spec.mitigation,
         confirm_twice: spec.confirm_twice,
         display,
@@ -273,8 +278,15 @@ fn redis_step(
             }
             let from = config("maxmemory")
                 .or_else(|| ctx.info.and_then(|i| i.maxmemory).map(|m| m.to_string()));
+            let lowering = match from.as_deref().and_then(|f| f.parse::<u64>().ok()) {
+                // 0 is "no limit": any limit is lower.
+                Some(0) => bytes != 0,
+                Some(cur) => bytes != 0 && bytes < cur,
+                None => false,
+            };
+            let note = if lowering { LOWER_NOTE } else { "" };
             changes.push(format!(
-                "maxmemory: {} → {bytes}",
+                "maxmemory: {} → {bytes}{note}",
                 from.unwrap_or_else(|| "?".into())
             ));
             vec![bytes.to_string()]

@@ -399,7 +399,34 @@ impl State {
         if r.mitigation && outcome.ok {
             self.start_watch(at);
         }
-        vec![Effect::Log(Box::new(ev)), Effect::Redraw]
+        let mut effects = vec![Effect::Log(Box::new(ev)), Effect::Redraw];
+        if outcome.ok && self.changed_config(&r.name) {
+            // Offer to persist a CONFIG SET (the dialog defaults to No).
+            let rewrite = self.actions.runbook.actions.iter().find(|s| {
+                matches!(
+                    s.kind,
+                    ActionKind::Redis {
+                        op: RedisOp::ConfigRewrite
+                    }
+                )
+            });
+            if let Some(name) = rewrite.map(|s| s.name.clone()) {
+                effects.extend(self.open_action(&name));
+            }
+        }
+        effects
+    }
+
+    /// Did the action `name` change the running config (CONFIG SET)?
+    fn changed_config(&self, name: &str) -> bool {
+        self.actions.runbook.find(name).is_some_and(|s| {
+            matches!(
+                s.kind,
+                ActionKind::Redis {
+                    op: RedisOp::SetMaxmemory | RedisOp::SetMaxmemoryPolicy
+                }
+            )
+        })
     }
 
     /// `w`, or after a mitigation: (re)starts the stability watch.
