@@ -21,6 +21,8 @@ pub mod theme;
 mod tests;
 #[cfg(test)]
 mod tests_actions;
+#[cfg(test)]
+mod tests_dashboard;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
