@@ -68,7 +68,8 @@ pub async fn run(p: Prepared, target: Target, conn_timeout: Duration, sink: Sink
     let outcome = Outcome {
         ok,
         exit_code,
-        summary: crate::escape::plain_str(&summary),
+        // Already escaped where it holds outside text (replies, program names, output).
+        summary,
         duration: started.elapsed(),
     };
     sink.done(outcome.clone()).await;
