@@ -182,7 +182,13 @@ fn timeline_lines(timeline: &[(u64, String)], rows: usize, theme: Theme) -> Vec<
 /// The palette, centred: the filter line, then the matching actions around the cursor.
 fn palette(frame: &mut Frame, area: Rect, p: &PaletteView, theme: Theme) {
     let list = u16::try_from(p.rows.len().max(1)).unwrap_or(u16::MAX);
-    let rect = centered(area, PALETTE_W, list.saturating_add(3));
+    // Leave the header's first line (UP/DOWN) and the footer visible when the screen allows.
+    let room = if area.height >= 12 {
+        area.height - 2
+    } else {
+        area.height
+    };
+    let rect = centered(area, PALETTE_W, list.saturating_add(3).min(room));
     frame.render_widget(Clear, rect);
     let count = if p.rows.is_empty() {
         " 0/0 ".to_string()
@@ -204,6 +210,12 @@ fn palette(frame: &mut Frame, area: Rect, p: &PaletteView, theme: Theme) {
         ]);
         frame.render_widget(Paragraph::new(filter), r);
     }
+    palette_rows(frame, &mut rows, p, theme);
+}
+
+/// The palette's rows that fit, scrolled so the cursor row shows; greyed rows in the disabled
+/// style, the cursor row reversed.
+fn palette_rows(frame: &mut Frame, rows: &mut Rows, p: &PaletteView, theme: Theme) {
     if p.rows.is_empty() {
         if let Some(r) = rows.take(1) {
             let none = Span::styled("no action matches", theme.label());

@@ -324,3 +324,59 @@ fn overlays_never_panic_nor_leak_escapes() {
         }
     }
 }
+
+/// A palette longer than the screen keeps the status line and the footer visible and
+/// scrolls to the cursor.
+#[test]
+fn long_palette_scrolls_to_cursor() {
+    let rows: Vec<PaletteRow> = (0..30)
+        .map(|i| {
+            row(
+                None,
+                &format!("action-{i:02}"),
+                "Something",
+                "resolution",
+                None,
+            )
+        })
+        .collect();
+    let view = ActionsView {
+        palette: Some(PaletteView {
+            filter: String::new(),
+            rows,
+            cursor: 25,
+        }),
+        ..ActionsView::default()
+    };
+    let s = with_view(&view);
+    let lines: Vec<&str> = s.lines().collect();
+    assert!(lines[0].contains("UP for"), "{s}");
+    assert!(lines[23].contains("q quit"), "{s}");
+    assert!(s.contains("action-25") && !s.contains("action-05"), "{s}");
+    assert!(s.contains("26/30"), "{s}");
+}
+
+/// Without colour the overlays carry no colour at all (words, reverse and bold only).
+#[test]
+fn overlays_without_colour() {
+    let mut view = confirm(true, "redis://x", 1);
+    view.panel = Panel::Output;
+    view.output = vec!["line".into()];
+    view.palette = Some(PaletteView {
+        filter: String::new(),
+        rows: palette_rows(),
+        cursor: 3,
+    });
+    let mut snap = fixtures::snapshot_ok();
+    snap.marks_ago = vec![2];
+    snap.header.watch = Some(watch(false, "UNSTABLE: x"));
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    let theme = Theme::new(false);
+    terminal
+        .draw(|f| draw(f, &snap, &zoomed_clients(), &view, &theme))
+        .unwrap();
+    for cell in &terminal.backend().buffer().content {
+        assert_eq!(cell.fg, ratatui::style::Color::Reset, "cell {cell:?}");
+        assert_eq!(cell.bg, ratatui::style::Color::Reset, "cell {cell:?}");
+    }
+}
