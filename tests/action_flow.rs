@@ -240,3 +240,32 @@ async fn restart_through_an_external_command_shows_down_then_up() {
         "the watch asks for probes"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_maxmemory_value_keeps_the_input_with_the_error() {
+    let redis = Redis::start(&["--maxmemory", "64mb"]);
+    let mut d = up(&redis).await;
+    d.apply(key(KeyCode::Char('M')));
+    type_text(&mut d, "99tb");
+    d.apply(key(KeyCode::Enter));
+    match &d.state.actions.dialog {
+        Some(Dialog::Input {
+            text,
+            error: Some(e),
+            ..
+        }) => {
+            assert_eq!(text, "99tb");
+            assert!(e.contains("unknown unit"), "{e}");
+        }
+        other => panic!("expected the input with an error, got {other:?}"),
+    }
+    for _ in 0..4 {
+        d.apply(key(KeyCode::Backspace));
+    }
+    type_text(&mut d, "128mb");
+    d.apply(key(KeyCode::Enter));
+    assert!(matches!(
+        d.state.actions.dialog,
+        Some(Dialog::Confirm { .. })
+    ));
+}

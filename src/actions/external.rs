@@ -133,8 +133,9 @@ async fn run_one(
             limit.as_secs()
         ));
     };
-    // Grandchildren may hold the pipes open; end the group before draining.
-    signal_group(pgid, libc::SIGKILL);
+    // The group is left alone after a normal exit: a daemon the command started (a restart's
+    // `redis-server --daemonize yes`) may not have left it yet. Grandchildren holding the
+    // pipes open only delay the drain below, which is bounded.
     register(pgid, false);
     for h in [out, err].into_iter().flatten() {
         let _ = tokio::time::timeout(Duration::from_secs(2), h).await;

@@ -181,7 +181,16 @@ impl State {
                 error,
             } => match key.code {
                 KeyCode::Esc => {}
-                KeyCode::Enter => return self.open_confirm(&action, Some(text)),
+                KeyCode::Enter => {
+                    // Put the input back first: a bad value reopens it with the error.
+                    self.actions.dialog = Some(Dialog::Input {
+                        action: action.clone(),
+                        prompt,
+                        text: text.clone(),
+                        error,
+                    });
+                    return self.open_confirm(&action, Some(text));
+                }
                 KeyCode::Backspace => {
                     text.pop();
                     self.actions.dialog = Some(Dialog::Input {

@@ -26,10 +26,22 @@ pub struct PaletteView {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DialogView {
-    Input { title: String, prompt: String, text: String, error: Option<String> },
-    Choose { title: String, options: Vec<String>, cursor: usize },
+    Input {
+        title: String,
+        prompt: String,
+        text: String,
+        error: Option<String>,
+    },
+    Choose {
+        title: String,
+        options: Vec<String>,
+        cursor: usize,
+    },
     Confirm(ConfirmView),
-    Message { title: String, text: String },
+    Message {
+        title: String,
+        text: String,
+    },
 }
 
 /// The confirmation dialog.
@@ -72,18 +84,34 @@ pub struct ActionsView {
 
 fn dialog_view(d: &Dialog, title_of: impl Fn(&str) -> String) -> DialogView {
     match d {
-        Dialog::Input { action, prompt, text, error } => DialogView::Input {
+        Dialog::Input {
+            action,
+            prompt,
+            text,
+            error,
+        } => DialogView::Input {
             title: title_of(action),
             prompt: prompt.clone(),
             text: crate::escape::plain_str(text),
             error: error.clone(),
         },
-        Dialog::Choose { action, options, cursor } => DialogView::Choose {
+        Dialog::Choose {
+            action,
+            options,
+            cursor,
+        } => DialogView::Choose {
             title: title_of(action),
             options: options.clone(),
             cursor: *cursor,
         },
-        Dialog::Confirm { prepared, typed, stage, target, role, .. } => DialogView::Confirm(ConfirmView {
+        Dialog::Confirm {
+            prepared,
+            typed,
+            stage,
+            target,
+            role,
+            ..
+        } => DialogView::Confirm(ConfirmView {
             title: prepared.title.clone(),
             commands: prepared.display.clone(),
             target: target.clone(),
@@ -94,7 +122,10 @@ fn dialog_view(d: &Dialog, title_of: impl Fn(&str) -> String) -> DialogView {
             typed: crate::escape::plain_str(typed),
             stage: *stage,
         }),
-        Dialog::Message { title, text } => DialogView::Message { title: title.clone(), text: text.clone() },
+        Dialog::Message { title, text } => DialogView::Message {
+            title: title.clone(),
+            text: text.clone(),
+        },
     }
 }
 
@@ -119,23 +150,49 @@ impl State {
                 .collect(),
             cursor: p.cursor,
         });
-        let title_of = |name: &str| a.runbook.find(name).map(|s| s.title.clone()).unwrap_or_default();
+        let title_of = |name: &str| {
+            a.runbook
+                .find(name)
+                .map(|s| s.title.clone())
+                .unwrap_or_default()
+        };
         let end = a.output.len().saturating_sub(a.output_scroll);
         let start = end.saturating_sub(rows);
         ActionsView {
             palette,
             dialog: a.dialog.as_ref().map(|d| dialog_view(d, title_of)),
             panel: a.panel,
-            output: a.output.iter().skip(start).take(end - start).cloned().collect(),
+            output: a
+                .output
+                .iter()
+                .skip(start)
+                .take(end - start)
+                .cloned()
+                .collect(),
             output_scroll: a.output_scroll,
-            running: a.running.as_ref().map(|r| (r.name.clone(), now.saturating_duration_since(r.started).as_secs())),
+            running: a.running.as_ref().map(|r| {
+                (
+                    r.name.clone(),
+                    now.saturating_duration_since(r.started).as_secs(),
+                )
+            }),
             timeline: a
                 .timeline
                 .iter()
-                .map(|e| (now.saturating_duration_since(e.at).as_secs(), e.text.clone()))
+                .map(|e| {
+                    (
+                        now.saturating_duration_since(e.at).as_secs(),
+                        e.text.clone(),
+                    )
+                })
                 .collect(),
             log_path: a.log_path.clone(),
-            keys: a.runbook.actions.iter().filter_map(|s| s.key.map(|k| (k, s.title.clone()))).collect(),
+            keys: a
+                .runbook
+                .actions
+                .iter()
+                .filter_map(|s| s.key.map(|k| (k, s.title.clone())))
+                .collect(),
         }
     }
 }

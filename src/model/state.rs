@@ -15,8 +15,8 @@ use crate::target::{Target, Thresholds};
 
 /// Keys the dashboard itself uses; a runbook action may not take them.
 pub const RESERVED_KEYS: &[char] = &[
-    'q', '?', 'h', 'j', 'k', 'l', 'p', 'a', 'w', 't', 'c', 'r', 'F', 'x', '1', '2', '3', '4', '5',
-    '6', ' ',
+    'q', '?', 'h', 'j', 'k', 'l', 'p', 'a', 'w', 't', 'o', 'c', 'r', 'F', 'x', '1', '2', '3', '4',
+    '5', '6', ' ',
 ];
 
 /// What the user asked for (a key maps to one).
@@ -177,10 +177,12 @@ impl State {
         let a = &self.actions;
         snap.header.watch = a.watch.as_ref().map(|w| w.view(self.now));
         snap.header.log_error.clone_from(&a.log_error);
-        snap.header.running_action = a
-            .running
-            .as_ref()
-            .map(|r| (r.name.clone(), self.now.saturating_duration_since(r.started).as_secs()));
+        snap.header.running_action = a.running.as_ref().map(|r| {
+            (
+                r.name.clone(),
+                self.now.saturating_duration_since(r.started).as_secs(),
+            )
+        });
         snap.marks_ago = a
             .marks
             .iter()
@@ -193,7 +195,8 @@ impl State {
             super::select::ClientSel::Client { id } => format!("client:{id}"),
         });
         if self.ui.client_rows
-            && let Some(crate::collect::types::ClientListResult::Listed { clients }) = &inst.clients.value
+            && let Some(crate::collect::types::ClientListResult::Listed { clients }) =
+                &inst.clients.value
         {
             let mut rows = clients.clone();
             rows.sort_unstable_by_key(|c| c.id);

@@ -178,7 +178,7 @@ pub struct Driver {
     pub state: State,
     /// Incident-log events the model asked to write.
     pub logs: Vec<redtriage::actions::log::LogEvent>,
-    /// Other effects (RunAction, Probe) for the test to carry out.
+    /// Other effects (`RunAction`, `Probe`) for the test to carry out.
     pub effects: Vec<redtriage::model::state::Effect>,
     rx: mpsc::Receiver<Msg>,
     tx: mpsc::Sender<Msg>,
