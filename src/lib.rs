@@ -10,6 +10,7 @@ pub mod escape;
 pub mod headless;
 pub mod model;
 pub mod msg;
+pub mod prom;
 pub mod run;
 pub mod target;
 pub mod ui;

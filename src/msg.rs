@@ -38,4 +38,6 @@ pub enum Msg {
     Resize,
     /// The 1 s clock, so since-timers move without data.
     Tick(Instant),
+    /// Something the Prometheus poller learned.
+    Prom(Box<crate::prom::types::PromMsg>),
 }

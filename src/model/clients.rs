@@ -103,6 +103,7 @@ impl Instance {
                 .map(|t| now.saturating_duration_since(t).as_secs()),
             groups,
             spark: self.clients_hist.tail(opts.spark_len),
+            spark_backfilled: self.clients_hist.backfilled_in_tail(opts.spark_len),
         }
     }
 

@@ -125,6 +125,7 @@ impl Instance {
             clients,
             hit_rate,
             errors,
+            prometheus: None,
         }
     }
 
@@ -256,6 +257,7 @@ impl Instance {
             policy,
             verdict: health::memory(used, max, opts.thresholds).verdict,
             spark: self.mem_hist.tail(opts.spark_len),
+            spark_backfilled: self.mem_hist.backfilled_in_tail(opts.spark_len),
         }
     }
 
@@ -272,6 +274,7 @@ impl Instance {
             target_percent: th.hit_rate_target_percent,
             verdict: health::hit_rate(m1.map(|r| r.0), Some(0.0), th).verdict,
             spark: self.hit_hist.tail(opts.spark_len),
+            spark_backfilled: self.hit_hist.backfilled_in_tail(opts.spark_len),
         }
     }
 

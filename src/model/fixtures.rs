@@ -20,6 +20,7 @@ pub fn snapshot_ok() -> Snapshot {
         persistence: persistence(),
         hit_rate: hit_rate(),
         errors: errors(),
+        prometheus: None,
     }
 }
 
@@ -87,6 +88,7 @@ pub fn snapshot_empty() -> Snapshot {
             ..HitRatePane::default()
         },
         errors: ErrorsPane::default(),
+        prometheus: None,
     }
 }
 
@@ -223,6 +225,7 @@ fn memory() -> MemoryPane {
         policy: Some("allkeys-lru".into()),
         verdict: Verdict::Warn,
         spark: ramp(120, 70 * MB, 83 * MB),
+        spark_backfilled: 0,
     }
 }
 
@@ -256,6 +259,7 @@ fn clients() -> ClientsPane {
             group("cmd", "blpop", 3, 0, 58),
         ],
         spark: ramp(120, 380, 412),
+        spark_backfilled: 0,
     }
 }
 
@@ -347,6 +351,7 @@ fn hit_rate() -> HitRatePane {
         target_percent: 80.0,
         verdict: Verdict::Ok,
         spark: ramp(120, 9_000, 9_500),
+        spark_backfilled: 0,
     }
 }
 

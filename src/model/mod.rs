@@ -8,6 +8,8 @@ pub mod derive;
 pub mod fixtures;
 pub mod health;
 pub mod instance;
+pub mod prom;
+pub mod prom_view;
 pub mod ring;
 pub mod state;
 pub mod ui_state;

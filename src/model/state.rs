@@ -47,6 +47,8 @@ pub struct State {
     pub now: Instant,
     /// The view frozen by `p`.
     pub frozen: Option<Box<Snapshot>>,
+    /// Prometheus figures, alerts and fleet, when `--prometheus` is given.
+    pub prom: Option<super::prom::PromState>,
 }
 
 /// Maps a key press to a command. Only `Press` events count.
@@ -98,6 +100,7 @@ impl State {
             thresholds,
             now,
             frozen: None,
+            prom: None,
         }
     }
 
@@ -107,14 +110,25 @@ impl State {
             return Some((**f).clone());
         }
         let inst = self.instances.get(self.selected)?;
-        Some(inst.snapshot(
+        let mut snap = inst.snapshot(
             self.now,
             ViewOptions {
                 thresholds: &self.thresholds,
                 spark_len,
                 paused: self.ui.paused,
             },
-        ))
+        );
+        snap.prometheus = self.prom_view(Some(&snap.header));
+        Some(snap)
+    }
+
+    /// The Prometheus part of the view, beside the direct header when there is one.
+    pub fn prom_view(
+        &self,
+        header: Option<&super::view::Header>,
+    ) -> Option<super::prom_view::PromView> {
+        let p = self.prom.as_ref()?;
+        Some(p.view(self.now, header, &self.thresholds))
     }
 
     fn apply(&mut self, cmd: Command) -> Vec<Effect> {
@@ -153,6 +167,7 @@ impl State {
 /// The one update function: no I/O, no clock reads.
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
+        Msg::Key(key) if let Some(effects) = super::prom::on_key(state, key) => effects,
         Msg::Key(key) => match command_for(key) {
             Some(cmd) => state.apply(cmd),
             None => Vec::new(),
@@ -169,6 +184,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             vec![Effect::Redraw]
         }
+        Msg::Prom(m) => super::prom::on_msg(state, *m),
         Msg::Sample { target, sample } => {
             state.now = state.now.max(sample.at);
             if let Some(inst) = state.instances.get_mut(target) {

@@ -174,6 +174,8 @@ pub struct MemoryPane {
     pub verdict: Verdict,
     /// `used_memory` history, bytes, oldest first (as many points as the pane can show).
     pub spark: Vec<u64>,
+    /// How many of the oldest `spark` points came from the Prometheus backfill (the seam).
+    pub spark_backfilled: usize,
 }
 
 /// Clients grouped by one key of CLIENT LIST.
@@ -211,6 +213,8 @@ pub struct ClientsPane {
     pub groups: Vec<ClientGroup>,
     /// `connected_clients` history, oldest first.
     pub spark: Vec<u64>,
+    /// How many of the oldest `spark` points came from the Prometheus backfill (the seam).
+    pub spark_backfilled: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -275,6 +279,8 @@ pub struct HitRatePane {
     pub verdict: Verdict,
     /// Per-tick hit rate, percent ×100 (0..=10000), oldest first.
     pub spark: Vec<u64>,
+    /// How many of the oldest `spark` points came from the Prometheus backfill (the seam).
+    pub spark_backfilled: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -318,4 +324,7 @@ pub struct Snapshot {
     pub persistence: PersistencePane,
     pub hit_rate: HitRatePane,
     pub errors: ErrorsPane,
+    /// The Prometheus figures, when `--prometheus` is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prometheus: Option<crate::model::prom_view::PromView>,
 }
