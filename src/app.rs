@@ -38,12 +38,20 @@ fn install_panic_hook() {
     }));
 }
 
-/// Starts one poller per target.
-pub fn spawn_pollers(targets: &[Target], poll: &PollSettings, tx: &mpsc::Sender<Msg>) {
-    for (id, t) in targets.iter().enumerate() {
-        let poller = Poller::new(id, t.clone(), poll.clone(), tx.clone());
-        tokio::spawn(poller.run());
-    }
+/// Starts one poller per target; the handles stop them (attaching elsewhere from the fleet).
+pub fn spawn_pollers(
+    targets: &[Target],
+    poll: &PollSettings,
+    tx: &mpsc::Sender<Msg>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    targets
+        .iter()
+        .enumerate()
+        .map(|(id, t)| {
+            let poller = Poller::new(id, t.clone(), poll.clone(), tx.clone());
+            tokio::spawn(poller.run())
+        })
+        .collect()
 }
 
 fn spawn_input(tx: mpsc::Sender<Msg>) {
@@ -105,6 +113,18 @@ pub async fn run_tui(
     thresholds: Thresholds,
     color: bool,
 ) -> color_eyre::Result<ExitCode> {
+    run_tui_with(targets, poll, thresholds, color, None).await
+}
+
+/// Runs the dashboard, with Prometheus when `prom` is given (`fleet_only`: no target, the
+/// fleet table first).
+pub async fn run_tui_with(
+    targets: Vec<Target>,
+    poll: PollSettings,
+    thresholds: Thresholds,
+    color: bool,
+    prom: Option<crate::prom::runtime::PromLaunch>,
+) -> color_eyre::Result<ExitCode> {
     use std::io::IsTerminal as _;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         eprintln!(
@@ -123,7 +143,20 @@ pub async fn run_tui(
     let mut terminal = ratatui::init();
     let _guard = TerminalGuard;
     install_panic_hook();
-    spawn_pollers(&targets, &poll, &tx);
+    let tasks = spawn_pollers(&targets, &poll, &tx);
+    let mut prom_rt = match &prom {
+        Some(launch) => {
+            let rt = crate::prom::runtime::PromRuntime::start(
+                launch,
+                poll.clone(),
+                tasks,
+                &tx,
+                &mut state,
+            );
+            Some(rt.map_err(|e| color_eyre::eyre::eyre!("--prometheus: {e}"))?)
+        }
+        None => None,
+    };
     spawn_input(tx.clone());
     spawn_clock(tx.clone());
     spawn_signals(tx.clone());
@@ -134,6 +167,8 @@ pub async fn run_tui(
             let width = terminal.size().map_or(200, |s| s.width as usize);
             if let Some(snap) = state.view(width) {
                 terminal.draw(|f| ui::draw(f, &snap, &state.ui, &theme))?;
+            } else if let Some(pv) = state.prom_view(None) {
+                terminal.draw(|f| ui::fleet::draw_alone(f, &pv, &state.ui, &theme))?;
             }
             dirty = false;
         }
@@ -151,6 +186,9 @@ pub async fn run_tui(
                 }
             }
             next = rx.try_recv().ok();
+        }
+        if let Some(rt) = prom_rt.as_mut() {
+            rt.sync(&mut state);
         }
         if quit {
             break;

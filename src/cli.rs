@@ -57,6 +57,8 @@ pub enum Command {
     },
     /// Throwaway redis-server with synthetic traffic, TUI attached.
     Demo,
+    /// Every Redis instance Prometheus knows (`redis_up`), worst first; enter attaches.
+    Fleet,
 }
 
 /// Global flags, named like redis-cli's where redis-cli has them.
@@ -163,6 +165,9 @@ pub struct Flags {
     /// Never run an action against the server.
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Prometheus: `--prometheus`, `--prom-*`.
+    #[command(flatten)]
+    pub prom: crate::prom::settings::PromFlags,
 }
 
 /// The warning redis-cli prints for a password on the command line.

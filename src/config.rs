@@ -32,6 +32,8 @@ pub enum Mode {
     Check,
     /// Throwaway redis-server with synthetic traffic.
     Demo,
+    /// The fleet table from Prometheus (needs `--prometheus`).
+    Fleet,
 }
 
 /// Everything `run` needs, validated. `Debug` never shows the password.
@@ -53,6 +55,8 @@ pub struct Settings {
     pub askpass: bool,
     /// Printed to stderr by `main` before anything else (password warning, clamped values).
     pub warnings: Vec<String>,
+    /// `--prometheus` and friends, or the config's `[prometheus]`.
+    pub prometheus: Option<crate::prom::settings::PromSettings>,
 }
 
 /// A bad flag, URL or config file. Every message quotes the bad value (passwords masked).
@@ -124,6 +128,8 @@ pub struct FileConfig {
     pub no_color: Option<bool>,
     /// Health thresholds; missing keys keep their defaults.
     pub thresholds: Option<Thresholds>,
+    /// `[prometheus]`: URL, selector, auth, query overrides.
+    pub prometheus: Option<crate::prom::settings::PromFile>,
 }
 
 /// Parses the command line (`args` includes the program name) and the config file into
@@ -156,6 +162,7 @@ where
         Some(Command::Snapshot { ref url, json }) => (Mode::Snapshot { json }, url.as_deref()),
         Some(Command::Check { ref url }) => (Mode::Check, url.as_deref()),
         Some(Command::Demo) => (Mode::Demo, None),
+        Some(Command::Fleet) => (Mode::Fleet, None),
     };
     let mut warnings = Vec::new();
     let file_url = file.url.as_deref().map(|u| (source.as_str(), u));
@@ -163,6 +170,13 @@ where
     let poll = build_poll(flags, &file, &source, &mut warnings)?;
     let thresholds = file.thresholds.clone().unwrap_or_default();
     validate_thresholds(&thresholds, &source)?;
+    let prometheus =
+        crate::prom::settings::build(&flags.prom, file.prometheus.as_ref(), &source, &target, env)?;
+    if mode == Mode::Fleet && prometheus.is_none() {
+        return Err(ConfigError::Conflict(
+            "fleet needs --prometheus URL (or [prometheus] url in the config)".into(),
+        ));
+    }
     let no_color_env = env("NO_COLOR").is_some_and(|v| !v.is_empty());
     Ok(Settings {
         mode,
@@ -173,6 +187,7 @@ where
         read_only: flags.read_only,
         askpass: flags.askpass,
         warnings,
+        prometheus,
     })
 }
 

@@ -17,10 +17,31 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
             poll,
             thresholds,
             color,
+            prometheus,
             ..
         } = settings;
+        let launch = |fleet_only| {
+            prometheus
+                .clone()
+                .map(|settings| crate::prom::runtime::PromLaunch {
+                    settings,
+                    fleet_only,
+                    base: target.clone(),
+                })
+        };
         match mode {
-            Mode::Tui => crate::app::run_tui(vec![target], poll, thresholds, color).await,
+            Mode::Tui => {
+                let prom = launch(false);
+                crate::app::run_tui_with(vec![target], poll, thresholds, color, prom).await
+            }
+            Mode::Fleet => {
+                let prom = launch(true);
+                crate::app::run_tui_with(Vec::new(), poll, thresholds, color, prom).await
+            }
+            Mode::Snapshot { json } if prometheus.is_some() => {
+                let prom = prometheus.as_ref();
+                crate::prom::headless::snapshot(&target, &poll, &thresholds, prom, json).await
+            }
             Mode::Snapshot { json } => {
                 crate::headless::snapshot(&target, &poll, &thresholds, json).await
             }

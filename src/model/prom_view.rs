@@ -48,6 +48,9 @@ pub struct PromView {
     /// Present while the fleet view is open (and always in `fleet`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub fleet: Option<FleetView>,
+    /// The Alerts pane is zoomed (`a`); screen state, not in the JSON.
+    #[serde(skip)]
+    pub alerts_zoomed: bool,
 }
 
 /// One alert of this instance.
@@ -187,6 +190,7 @@ impl PromState {
                 rows: fleet_rows(self, th),
                 cursor: self.ui.cursor.clone(),
             }),
+            alerts_zoomed: self.ui.alerts_zoomed,
         }
     }
 

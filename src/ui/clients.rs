@@ -45,6 +45,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &ClientsPane, focused: bool, 
         label: "connected",
         fmt: format::count,
         style: theme.chart(),
+        seam: pane.spark_backfilled,
     };
     common::trend(frame, &mut rows, &t, theme);
 }

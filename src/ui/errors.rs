@@ -46,6 +46,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &ErrorsPane, focused: bool, t
         label: "ping",
         fmt: format::micros,
         style,
+        seam: 0,
     };
     common::trend(frame, &mut rows, &t, theme);
 }

@@ -56,6 +56,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &HitRatePane, focused: bool, 
         label: "hit rate",
         fmt: spark_pct,
         style,
+        seam: pane.spark_backfilled,
     };
     common::trend(frame, &mut rows, &t, theme);
 }

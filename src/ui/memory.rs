@@ -37,6 +37,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &MemoryPane, focused: bool, t
         label: "used",
         fmt: format::bytes,
         style,
+        seam: pane.spark_backfilled,
     };
     common::trend(frame, &mut rows, &t, theme);
 }

@@ -6,12 +6,14 @@ mod clients;
 mod common;
 mod compact;
 mod errors;
+pub mod fleet;
 pub mod format;
 mod header;
 mod help;
 mod hitrate;
 mod memory;
 mod persistence;
+pub mod prom;
 mod slowlog;
 pub mod theme;
 
@@ -54,7 +56,17 @@ pub const GRID_MIN: (u16, u16) = (60, 18);
 pub fn draw(frame: &mut Frame, snap: &Snapshot, ui: &UiState, theme: &Theme) {
     let theme = *theme;
     let area = frame.area();
-    if area.width < GRID_MIN.0 || area.height < GRID_MIN.1 {
+    let prom = snap.prometheus.as_ref();
+    if let Some(p) = prom
+        && p.fleet.is_some()
+    {
+        fleet::render(frame, area, p, theme);
+    } else if let Some(p) = prom
+        && area.width >= GRID_MIN.0
+        && area.height >= GRID_MIN.1
+    {
+        with_prometheus(frame, area, snap, p, ui, theme);
+    } else if area.width < GRID_MIN.0 || area.height < GRID_MIN.1 {
         compact::render(frame, area, snap, ui, theme);
     } else {
         let [top, body, bottom] = Layout::vertical([
@@ -74,6 +86,45 @@ pub fn draw(frame: &mut Frame, snap: &Snapshot, ui: &UiState, theme: &Theme) {
     if ui.help {
         help::render(frame, area, theme);
     }
+}
+
+/// The dashboard with Prometheus: its line under the header, the Alerts strip under the grid
+/// on tall terminals (`a` zooms it at any size), `F fleet  a alerts` in the footer.
+fn with_prometheus(
+    frame: &mut Frame,
+    area: Rect,
+    snap: &Snapshot,
+    p: &crate::model::prom_view::PromView,
+    ui: &UiState,
+    theme: Theme,
+) {
+    let [top, line, body, strip, bottom] = Layout::vertical([
+        Constraint::Length(header::height(&snap.header)),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(prom::strip_height(p, area.height)),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    header::render(frame, top, &snap.header, ui.paused, theme);
+    prom::render_line(frame, line, p, theme);
+    if p.alerts_zoomed {
+        prom::render_alerts(frame, body, p, theme);
+    } else if ui.zoomed {
+        render_pane(frame, body, snap, ui.focus, true, theme);
+    } else {
+        grid(frame, body, snap, ui.focus, theme);
+    }
+    if strip.height > 0 && !p.alerts_zoomed {
+        prom::render_alerts(frame, strip, p, theme);
+    }
+    let mut footer = footer_line(ui, theme);
+    for (k, what) in [("F", "fleet"), ("a", "alerts")] {
+        footer.push_span(Span::raw("  "));
+        footer.push_span(Span::styled(k, theme.key()));
+        footer.push_span(Span::raw(format!(" {what}")));
+    }
+    frame.render_widget(Paragraph::new(footer), bottom);
 }
 
 fn grid(frame: &mut Frame, area: Rect, snap: &Snapshot, focus: PaneId, theme: Theme) {
