@@ -71,6 +71,9 @@ pub struct PromState {
     pub backfill: BackfillState,
     /// Wall clock of the last message, with its instant (for alert ages).
     pub wall: Option<(Instant, SystemTime)>,
+    /// Wall clock of the first message for this instance: about when live samples began, so
+    /// the backfill keeps only the points before it.
+    pub first_wall: Option<SystemTime>,
     pub ui: PromUi,
     /// An instance label the user chose in the fleet view; the app attaches to it.
     pub attach: Option<String>,
@@ -88,6 +91,7 @@ impl PromState {
             fleet: Fed::default(),
             backfill: BackfillState::Pending,
             wall: None,
+            first_wall: None,
             ui: PromUi::default(),
             attach: None,
         }
@@ -100,6 +104,7 @@ impl PromState {
         self.figures = Fed::default();
         self.alerts = Fed::default();
         self.backfill = BackfillState::Pending;
+        self.first_wall = None;
     }
 
     /// Fleet rows in screen order (worst first).
@@ -119,6 +124,7 @@ pub fn on_msg(state: &mut State, m: PromMsg) -> Vec<Effect> {
         return Vec::new();
     };
     p.wall = Some((m.at, m.wall));
+    let first_wall = *p.first_wall.get_or_insert(m.wall);
     let ours = m.selector == p.selector;
     match m.event {
         PromEvent::Fleet(r) => p.fleet.apply(m.at, r),
@@ -128,7 +134,10 @@ pub fn on_msg(state: &mut State, m: PromMsg) -> Vec<Effect> {
         PromEvent::Backfill(Err(e)) => p.backfill = BackfillState::Failed(e.to_string()),
         PromEvent::Backfill(Ok(b)) => {
             if let Some(inst) = state.instances.get_mut(selected) {
-                p.backfill = apply_backfill(inst, &b);
+                let cut = first_wall
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0.0, |d| d.as_secs_f64());
+                p.backfill = apply_backfill(inst, &b, cut);
             }
         }
     }
@@ -136,19 +145,17 @@ pub fn on_msg(state: &mut State, m: PromMsg) -> Vec<Effect> {
 }
 
 /// Puts the backfill before the live samples in the sparkline rings.
-fn apply_backfill(inst: &mut super::instance::Instance, b: &Backfill) -> BackfillState {
+/// Only points older than `cut` (unix seconds, when live samples began) are kept.
+fn apply_backfill(inst: &mut super::instance::Instance, b: &Backfill, cut: f64) -> BackfillState {
     let as_u64 = |pts: &[(f64, f64)], scale: f64| -> Vec<u64> {
         pts.iter()
-            .filter(|p| p.1.is_finite() && p.1 >= 0.0)
+            .filter(|p| p.0 < cut && p.1.is_finite() && p.1 >= 0.0)
             .map(|p| (p.1 * scale).round() as u64)
             .collect()
     };
-    // The backfill ends now; the live samples already cover its newest points (one per
-    // step, assuming the step is about the refresh interval), so those are dropped.
-    let live = |n: usize, pts: &[(f64, f64)]| pts.len().saturating_sub(n);
-    let mem = as_u64(&b.memory[..live(inst.mem_hist.len(), &b.memory)], 1.0);
-    let clients = as_u64(&b.clients[..live(inst.clients_hist.len(), &b.clients)], 1.0);
-    let hit = as_u64(&b.hit_rate[..live(inst.hit_hist.len(), &b.hit_rate)], 100.0);
+    let mem = as_u64(&b.memory, 1.0);
+    let clients = as_u64(&b.clients, 1.0);
+    let hit = as_u64(&b.hit_rate, 100.0);
     inst.mem_hist.prepend(&mem);
     inst.clients_hist.prepend(&clients);
     inst.hit_hist.prepend(&hit);
@@ -194,7 +201,8 @@ fn fleet_key(
     match code {
         KeyCode::Char('q') => return None,
         KeyCode::Down | KeyCode::Char('j') => {
-            p.ui.cursor = pick(pos.map_or(0, |i| i + 1));
+            // No cursor yet means the first row is shown as selected.
+            p.ui.cursor = pick(pos.map_or(1, |i| i + 1));
         }
         KeyCode::Up | KeyCode::Char('k') => {
             p.ui.cursor = pick(pos.map_or(0, |i| i.saturating_sub(1)));

@@ -42,6 +42,12 @@ pub fn line(p: &PromView, theme: Theme) -> Line<'static> {
     if let PaneStatus::Error { message } = &p.status {
         spans.push(Span::raw("  "));
         spans.push(Span::styled(message.clone(), theme.verdict(Verdict::Warn)));
+    } else if let Some(e) = p.query_errors.first() {
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(
+            format!("query {e}"),
+            theme.verdict(Verdict::Warn),
+        ));
     } else if let Some(r) = &p.exporter_reason {
         spans.push(Span::raw(format!(" ({r})")));
     }
