@@ -21,7 +21,7 @@ fn selector(redis: &Redis) -> String {
 }
 
 /// 3 hits and 1 miss per round (75 %), until the flag drops.
-fn workload(url: String, stop: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+fn workload(url: String, stop: &std::sync::atomic::AtomicBool) {
     let client = redis::Client::open(url).expect("client");
     let mut con = client.get_connection().expect("connection");
     let _: () = redis::cmd("SET")
@@ -50,7 +50,7 @@ async fn hit_rate_agrees_backfill_draws_history_and_exporter_down_is_seen() {
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let load = {
         let (url, stop) = (redis.url(), stop.clone());
-        std::thread::spawn(move || workload(url, stop))
+        std::thread::spawn(move || workload(url, &stop))
     };
     // History that exists before redtriage starts: a few scrapes with traffic.
     let sel = selector(&redis);
@@ -114,8 +114,8 @@ async fn hit_rate_agrees_backfill_draws_history_and_exporter_down_is_seen() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_down_is_down_in_both_views_and_the_alert_fires() {
     let mut redis = Redis::start(&[]);
-    let _exporter = Exporter::start(redis.port);
-    let prom = Prometheus::start(&[(_exporter.port, redis.port)]);
+    let exporter = Exporter::start(redis.port);
+    let prom = Prometheus::start(&[(exporter.port, redis.port)]);
     let sel = selector(&redis);
     prom.wait_series(&format!("redis_up{{{sel}}} == 1"), 1, LIMIT);
     let mut d = ProDriver::start(

@@ -248,8 +248,8 @@ pub fn fleet_rows(p: &PromState, th: &Thresholds) -> Vec<FleetRow> {
 
 fn fleet_row(f: &Figures, th: &Thresholds) -> FleetRow {
     let up = match (f.scrape_up, f.redis_up) {
-        (Some(s), _) if s == 0.0 => "NO SCRAPE",
-        (_, Some(u)) if u == 1.0 => "UP",
+        (Some(0.0), _) => "NO SCRAPE",
+        (_, Some(1.0)) => "UP",
         _ => "DOWN",
     };
     let mut items: Vec<(&str, Verdict, String)> = Vec::new();

@@ -294,6 +294,7 @@ pub fn parse_alerts(data: &Value) -> Result<Vec<Alert>, PromError> {
 }
 
 /// `2024-05-01T12:34:56.789Z` (or with `+02:00`) → unix seconds.
+#[allow(clippy::many_single_char_names)] // y, d, h… read as the date they are
 pub fn rfc3339_secs(s: &str) -> Option<u64> {
     let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
     let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);

@@ -1,5 +1,5 @@
-//! The PromQL the Prometheus poller runs: defaults written for the redis exporter's metric
-//! names (oliver006/redis_exporter), each overridable in the config file's
+//! The `PromQL` the Prometheus poller runs: defaults written for the redis exporter's metric
+//! names (`oliver006/redis_exporter`), each overridable in the config file's
 //! `[prometheus.queries]`. `$SELECTOR` is replaced by the label selector of the instance
 //! (`instance="redis:9121"`), or by `instance=~".+"` for the fleet view.
 //!
@@ -90,7 +90,7 @@ impl Default for Queries {
 }
 
 impl Queries {
-    /// Defaults with `overrides` (name → PromQL); an unknown name is an error naming it.
+    /// Defaults with `overrides` (name → `PromQL`); an unknown name is an error naming it.
     pub fn with_overrides(overrides: &BTreeMap<String, String>) -> Result<Self, String> {
         let mut q = Self::default();
         for (name, text) in overrides {

@@ -118,13 +118,13 @@ pub struct PromFlags {
         allow_hyphen_values = true
     )]
     pub prom_timeout: Option<String>,
-    /// Basic-auth user for Prometheus (password from REDTRIAGE_PROM_PASSWORD or --prom-password-file).
+    /// Basic-auth user for Prometheus (password from `REDTRIAGE_PROM_PASSWORD` or `--prom-password-file`).
     #[arg(long, value_name = "USER", global = true)]
     pub prom_user: Option<String>,
     /// File holding the basic-auth password for Prometheus.
     #[arg(long, value_name = "FILE", global = true)]
     pub prom_password_file: Option<PathBuf>,
-    /// File holding a bearer token for Prometheus (or REDTRIAGE_PROM_TOKEN).
+    /// File holding a bearer token for Prometheus (or `REDTRIAGE_PROM_TOKEN`).
     #[arg(long, value_name = "FILE", global = true)]
     pub prom_token_file: Option<PathBuf>,
     /// CA certificate (PEM) to verify an https:// Prometheus with.
@@ -144,7 +144,7 @@ pub struct PromFile {
     pub password_file: Option<PathBuf>,
     pub token_file: Option<PathBuf>,
     pub cacert: Option<PathBuf>,
-    /// Query name → PromQL with `$SELECTOR` (see `crate::prom::queries`).
+    /// Query name → `PromQL` with `$SELECTOR` (see `crate::prom::queries`).
     #[serde(default)]
     pub queries: BTreeMap<String, String>,
 }
@@ -187,16 +187,20 @@ pub fn build(
         }
     }
     s.interval = duration(
-        &flags.prom_interval,
+        flags.prom_interval.as_ref(),
         "--prom-interval",
         file.interval.as_ref(),
     )
-    .map_err(|e| e.unwrap_or_else(|| file_err("interval", file_str(&file.interval), HINT)))?
+    .map_err(|e| e.unwrap_or_else(|| file_err("interval", file_str(file.interval.as_ref()), HINT)))?
     .unwrap_or(DEFAULT_INTERVAL)
     .max(Duration::from_millis(500));
-    s.timeout = duration(&flags.prom_timeout, "--prom-timeout", file.timeout.as_ref())
-        .map_err(|e| e.unwrap_or_else(|| file_err("timeout", file_str(&file.timeout), HINT)))?
-        .unwrap_or(DEFAULT_TIMEOUT);
+    s.timeout = duration(
+        flags.prom_timeout.as_ref(),
+        "--prom-timeout",
+        file.timeout.as_ref(),
+    )
+    .map_err(|e| e.unwrap_or_else(|| file_err("timeout", file_str(file.timeout.as_ref()), HINT)))?
+    .unwrap_or(DEFAULT_TIMEOUT);
     s.auth = auth(flags, file, env)?;
     if let Some(path) = flags.prom_cacert.as_ref().or(file.cacert.as_ref()) {
         let pem = read_file("--prom-cacert", path)?;
@@ -218,8 +222,8 @@ pub fn build(
 
 const HINT: &str = "expected a duration like 1s, 500ms, 2m";
 
-fn file_str(v: &Option<String>) -> &str {
-    v.as_deref().unwrap_or("")
+fn file_str(v: Option<&String>) -> &str {
+    v.map_or("", String::as_str)
 }
 
 fn mask(url: &str) -> String {
@@ -228,7 +232,7 @@ fn mask(url: &str) -> String {
 
 /// Flag, else file; `Err(None)` means the file's value is bad (the caller names it).
 fn duration(
-    flag: &Option<String>,
+    flag: Option<&String>,
     name: &'static str,
     file: Option<&String>,
 ) -> Result<Option<Duration>, Option<ConfigError>> {
@@ -263,7 +267,7 @@ fn check_selector(sel: &str) -> Result<String, String> {
         .trim();
     let ok = !inner.is_empty()
         && inner.contains(['=', '~'])
-        && inner.matches('"').count() % 2 == 0
+        && inner.matches('"').count().is_multiple_of(2)
         && !inner.contains(['{', '}']);
     if ok {
         Ok(inner.to_string())

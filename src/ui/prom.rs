@@ -132,7 +132,7 @@ fn figures_lines(p: &PromView, width: u16, theme: Theme) -> Vec<Line<'static>> {
         (_, Some(f)) => {
             let pct = |v: Option<f64>| opt(v, format::pct);
             let mem = match (f.memory_percent, f.memory_max_bytes) {
-                (None, Some(m)) if m == 0.0 => "no max".to_string(),
+                (None, Some(0.0)) => "no max".to_string(),
                 (v, _) => pct(v),
             };
             let items = vec![

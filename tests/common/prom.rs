@@ -3,6 +3,7 @@
 //! a hand-written HTTP stub for the failure modes only; a driver running the real Redis and
 //! Prometheus pollers (and the fleet runtime) into one real `State`.
 
+use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
@@ -91,9 +92,10 @@ impl Prometheus {
             "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: [rules.yml]\nscrape_configs:\n  - job_name: redis\n    static_configs:\n",
         );
         for (exporter, redis) in targets {
-            cfg.push_str(&format!(
-                "      - targets: [\"127.0.0.1:{exporter}\"]\n        labels: {{instance: \"127.0.0.1:{redis}\"}}\n"
-            ));
+            let _ = writeln!(
+                cfg,
+                "      - targets: [\"127.0.0.1:{exporter}\"]\n        labels: {{instance: \"127.0.0.1:{redis}\"}}"
+            );
         }
         std::fs::write(dir.path().join("prometheus.yml"), cfg).expect("config");
         std::fs::write(dir.path().join("rules.yml"), RULES).expect("rules");
