@@ -153,10 +153,11 @@ fn classify(e: reqwest::Error, timeout: &str) -> PromError {
     }
     let decode = e.is_decode() || e.is_body();
     let e = e.without_url();
+    // The innermost cause reads best in a narrow pane: `Connection refused (os error 111)`.
     let mut text = e.to_string();
     let mut source = std::error::Error::source(&e);
     while let Some(s) = source {
-        text = format!("{text}: {s}");
+        text = s.to_string();
         source = s.source();
     }
     if decode {
