@@ -44,12 +44,20 @@ fn install_panic_hook() {
     }));
 }
 
-/// Starts one poller per target.
-pub fn spawn_pollers(targets: &[Target], poll: &PollSettings, tx: &mpsc::Sender<Msg>) {
-    for (id, t) in targets.iter().enumerate() {
-        let poller = Poller::new(id, t.clone(), poll.clone(), tx.clone());
-        tokio::spawn(poller.run());
-    }
+/// Starts one poller per target; the handles stop them (attaching elsewhere from the fleet).
+pub fn spawn_pollers(
+    targets: &[Target],
+    poll: &PollSettings,
+    tx: &mpsc::Sender<Msg>,
+) -> Vec<tokio::task::JoinHandle<()>> {
+    targets
+        .iter()
+        .enumerate()
+        .map(|(id, t)| {
+            let poller = Poller::new(id, t.clone(), poll.clone(), tx.clone());
+            tokio::spawn(poller.run())
+        })
+        .collect()
 }
 
 fn spawn_input(tx: mpsc::Sender<Msg>) {
@@ -113,6 +121,8 @@ pub struct TuiOptions {
     pub runbook: Runbook,
     pub read_only: bool,
     pub log_path: Option<PathBuf>,
+    /// Prometheus, when `--prometheus` is given (`fleet_only`: start on the fleet table).
+    pub prom: Option<crate::prom::runtime::PromLaunch>,
 }
 
 impl TuiOptions {
@@ -125,6 +135,7 @@ impl TuiOptions {
             runbook: Runbook::default_runbook(),
             read_only: false,
             log_path: None,
+            prom: None,
         }
     }
 }
@@ -205,6 +216,8 @@ struct EffectCtx {
 /// Runs the dashboard until the user quits.
 pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Result<ExitCode> {
     use std::io::IsTerminal as _;
+    let prom = opts.prom.clone();
+    let poll = opts.poll.clone();
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         eprintln!(
             "redtriage: the dashboard needs a terminal; for scripts use `redtriage snapshot --json` or `redtriage check`"
@@ -231,7 +244,20 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
     let mut terminal = ratatui::init();
     let _guard = TerminalGuard;
     install_panic_hook();
-    spawn_pollers(&targets, &opts.poll, &tx);
+    let tasks = spawn_pollers(&targets, &poll, &tx);
+    let mut prom_rt = match &prom {
+        Some(launch) => {
+            let rt = crate::prom::runtime::PromRuntime::start(
+                launch,
+                poll.clone(),
+                tasks,
+                &tx,
+                &mut state,
+            );
+            Some(rt.map_err(|e| color_eyre::eyre::eyre!("--prometheus: {e}"))?)
+        }
+        None => None,
+    };
     spawn_input(tx.clone());
     spawn_clock(tx.clone());
     spawn_signals(tx.clone());
@@ -244,6 +270,8 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
             let actions = state.actions_view(state.now, rows);
             if let Some(snap) = state.view(width) {
                 terminal.draw(|f| ui::draw(f, &snap, &state.ui, &actions, &theme))?;
+            } else if let Some(pv) = state.prom_view(None) {
+                terminal.draw(|f| ui::fleet::draw_alone(f, &pv, &state.ui, &theme))?;
             }
             dirty = false;
         }
@@ -256,6 +284,9 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
         while let Some(m) = next {
             quit |= run_effects(update(&mut state, m), &ctx, &mut dirty);
             next = rx.try_recv().ok();
+        }
+        if let Some(rt) = prom_rt.as_mut() {
+            rt.sync(&mut state);
         }
         if quit {
             break;

@@ -78,6 +78,8 @@ pub enum Command {
         #[arg(long)]
         list: bool,
     },
+    /// Every Redis instance Prometheus knows (`redis_up`), worst first; enter attaches.
+    Fleet,
 }
 
 /// Global flags, named like redis-cli's where redis-cli has them.
@@ -191,6 +193,9 @@ pub struct Flags {
     /// Incident log (JSONL) [default: $XDG_DATA_HOME/redtriage/incident-log.jsonl].
     #[arg(long, value_name = "FILE", global = true)]
     pub incident_log: Option<PathBuf>,
+    /// Prometheus: `--prometheus`, `--prom-*`.
+    #[command(flatten)]
+    pub prom: crate::prom::settings::PromFlags,
 }
 
 /// The warning redis-cli prints for a password on the command line.

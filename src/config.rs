@@ -32,6 +32,8 @@ pub enum Mode {
     Check,
     /// Throwaway redis-server with synthetic traffic.
     Demo,
+    /// The fleet table from Prometheus (needs `--prometheus`).
+    Fleet,
     /// One runbook action, headless.
     Action(ActionRequest),
 }
@@ -70,6 +72,8 @@ pub struct Settings {
     pub runbook: crate::actions::spec::Runbook,
     /// Where the incident log goes; None when no home/data dir is known.
     pub log_path: Option<PathBuf>,
+    /// `--prometheus` and friends, or the config's `[prometheus]`.
+    pub prometheus: Option<crate::prom::settings::PromSettings>,
 }
 
 /// A bad flag, URL or config file. Every message quotes the bad value (passwords masked).
@@ -144,6 +148,8 @@ pub struct FileConfig {
     pub no_color: Option<bool>,
     /// Health thresholds; missing keys keep their defaults.
     pub thresholds: Option<Thresholds>,
+    /// `[prometheus]`: URL, selector, auth, query overrides.
+    pub prometheus: Option<crate::prom::settings::PromFile>,
 }
 
 /// Parses the command line (`args` includes the program name) and the config file into
@@ -193,6 +199,7 @@ where
             }),
             url.as_deref(),
         ),
+        Some(Command::Fleet) => (Mode::Fleet, None),
     };
     let runbook = load_runbook(flags.runbook.as_deref(), env)?;
     let log_path = flags
@@ -205,6 +212,13 @@ where
     let poll = build_poll(flags, &file, &source, &mut warnings)?;
     let thresholds = file.thresholds.clone().unwrap_or_default();
     validate_thresholds(&thresholds, &source)?;
+    let prometheus =
+        crate::prom::settings::build(&flags.prom, file.prometheus.as_ref(), &source, &target, env)?;
+    if mode == Mode::Fleet && prometheus.is_none() {
+        return Err(ConfigError::Conflict(
+            "fleet needs --prometheus URL (or [prometheus] url in the config)".into(),
+        ));
+    }
     let no_color_env = env("NO_COLOR").is_some_and(|v| !v.is_empty());
     Ok(Settings {
         mode,
@@ -217,6 +231,7 @@ where
         runbook,
         log_path,
         warnings,
+        prometheus,
     })
 }
 

@@ -12,6 +12,7 @@ pub mod headless;
 pub mod headless_action;
 pub mod model;
 pub mod msg;
+pub mod prom;
 pub mod run;
 pub mod target;
 pub mod ui;

@@ -69,4 +69,6 @@ pub enum Msg {
     },
     /// Writing the incident log failed (disk full, unwritable dir): shown in the header.
     LogFailed(String),
+    /// Something the Prometheus poller learned.
+    Prom(Box<crate::prom::types::PromMsg>),
 }

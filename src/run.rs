@@ -21,24 +21,40 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
             read_only,
             runbook,
             log_path,
+            prometheus,
             ..
         } = settings;
-        let opts = TuiOptions {
+        let launch = |fleet_only| {
+            prometheus
+                .clone()
+                .map(|settings| crate::prom::runtime::PromLaunch {
+                    settings,
+                    fleet_only,
+                    base: target.clone(),
+                })
+        };
+        let opts = |fleet_only| TuiOptions {
             poll: poll.clone(),
             thresholds: thresholds.clone(),
             color,
-            runbook,
+            runbook: runbook.clone(),
             read_only,
-            log_path,
+            log_path: log_path.clone(),
+            prom: launch(fleet_only),
         };
         match mode {
-            Mode::Tui => crate::app::run_tui(vec![target], opts).await,
+            Mode::Tui => crate::app::run_tui(vec![target.clone()], opts(false)).await,
+            Mode::Fleet => crate::app::run_tui(Vec::new(), opts(true)).await,
+            Mode::Snapshot { json } if prometheus.is_some() => {
+                let prom = prometheus.as_ref();
+                crate::prom::headless::snapshot(&target, &poll, &thresholds, prom, json).await
+            }
             Mode::Snapshot { json } => {
                 crate::headless::snapshot(&target, &poll, &thresholds, json).await
             }
             Mode::Check => crate::headless::check(&target, &poll, &thresholds).await,
-            Mode::Demo => crate::demo::run(opts).await,
-            Mode::Action(req) => crate::headless_action::run(&target, &opts, &req).await,
+            Mode::Demo => crate::demo::run(opts(false)).await,
+            Mode::Action(req) => crate::headless_action::run(&target, &opts(false), &req).await,
         }
     })
 }

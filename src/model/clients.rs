@@ -105,6 +105,7 @@ impl Instance {
             selected: None,
             rows: None,
             spark: self.clients_hist.tail(opts.spark_len),
+            spark_backfilled: self.clients_hist.backfilled_in_tail(opts.spark_len),
         }
     }
 

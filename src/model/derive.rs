@@ -126,6 +126,7 @@ impl Instance {
             hit_rate,
             errors,
             marks_ago: Vec::new(),
+            prometheus: None,
         }
     }
 
@@ -260,6 +261,7 @@ impl Instance {
             policy,
             verdict: health::memory(used, max, opts.thresholds).verdict,
             spark: self.mem_hist.tail(opts.spark_len),
+            spark_backfilled: self.mem_hist.backfilled_in_tail(opts.spark_len),
         }
     }
 
@@ -276,6 +278,7 @@ impl Instance {
             target_percent: th.hit_rate_target_percent,
             verdict: health::hit_rate(m1.map(|r| r.0), Some(0.0), th).verdict,
             spark: self.hit_hist.tail(opts.spark_len),
+            spark_backfilled: self.hit_hist.backfilled_in_tail(opts.spark_len),
         }
     }
 

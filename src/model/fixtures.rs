@@ -21,6 +21,7 @@ pub fn snapshot_ok() -> Snapshot {
         hit_rate: hit_rate(),
         errors: errors(),
         marks_ago: Vec::new(),
+        prometheus: None,
     }
 }
 
@@ -92,6 +93,7 @@ pub fn snapshot_empty() -> Snapshot {
         },
         errors: ErrorsPane::default(),
         marks_ago: Vec::new(),
+        prometheus: None,
     }
 }
 
@@ -231,6 +233,7 @@ fn memory() -> MemoryPane {
         policy: Some("allkeys-lru".into()),
         verdict: Verdict::Warn,
         spark: ramp(120, 70 * MB, 83 * MB),
+        spark_backfilled: 0,
     }
 }
 
@@ -266,6 +269,7 @@ fn clients() -> ClientsPane {
         selected: None,
         rows: None,
         spark: ramp(120, 380, 412),
+        spark_backfilled: 0,
     }
 }
 
@@ -357,6 +361,7 @@ fn hit_rate() -> HitRatePane {
         target_percent: 80.0,
         verdict: Verdict::Ok,
         spark: ramp(120, 9_000, 9_500),
+        spark_backfilled: 0,
     }
 }
 

@@ -11,6 +11,8 @@ pub mod derive;
 pub mod fixtures;
 pub mod health;
 pub mod instance;
+pub mod prom;
+pub mod prom_view;
 pub mod ring;
 pub mod select;
 pub mod state;

@@ -10,6 +10,8 @@ pub struct Ring<T: Copy> {
     cap: usize,
     /// Index of the oldest element once full.
     head: usize,
+    /// How many of the oldest elements came from a backfill (Prometheus), not live samples.
+    backfilled: usize,
 }
 
 impl<T: Copy> Ring<T> {
@@ -19,6 +21,7 @@ impl<T: Copy> Ring<T> {
             buf: Vec::with_capacity(cap),
             cap,
             head: 0,
+            backfilled: 0,
         }
     }
 
@@ -28,6 +31,7 @@ impl<T: Copy> Ring<T> {
         } else {
             self.buf[self.head] = v;
             self.head = (self.head + 1) % self.cap;
+            self.backfilled = self.backfilled.saturating_sub(1);
         }
     }
 
@@ -46,6 +50,26 @@ impl<T: Copy> Ring<T> {
     pub fn clear(&mut self) {
         self.buf.clear();
         self.head = 0;
+        self.backfilled = 0;
+    }
+
+    /// Puts `older` (oldest first) before the current contents, keeping the newest `cap`
+    /// values, and remembers how many of them are backfilled (see [`Ring::backfilled_in_tail`]).
+    pub fn prepend(&mut self, older: &[T]) {
+        let live: Vec<T> = self.iter().copied().collect();
+        let keep_live = live.len().min(self.cap);
+        let keep_old = older.len().min(self.cap - keep_live);
+        self.buf.clear();
+        self.head = 0;
+        self.buf.extend_from_slice(&older[older.len() - keep_old..]);
+        self.buf.extend_from_slice(&live[live.len() - keep_live..]);
+        self.backfilled = keep_old;
+    }
+
+    /// How many of the oldest of [`Ring::tail`]`(n)` are backfilled.
+    pub fn backfilled_in_tail(&self, n: usize) -> usize {
+        let skip = self.len().saturating_sub(n);
+        self.backfilled.saturating_sub(skip)
     }
 
     /// Oldest to newest.
@@ -91,6 +115,20 @@ mod tests {
         assert_eq!(r.last(), Some(&5));
         assert_eq!(r.tail(2), vec![4, 5]);
         assert_eq!(r.len(), 3);
+    }
+
+    #[test]
+    fn prepend_marks_the_seam_and_it_moves_out() {
+        let mut r = Ring::new(4);
+        r.push(10);
+        r.prepend(&[1, 2, 3, 4, 5]);
+        assert_eq!(r.iter().copied().collect::<Vec<_>>(), vec![3, 4, 5, 10]);
+        assert_eq!((r.backfilled_in_tail(4), r.backfilled_in_tail(2)), (3, 1));
+        r.push(11);
+        assert_eq!(r.tail(4), vec![4, 5, 10, 11]);
+        assert_eq!(r.backfilled_in_tail(4), 2);
+        r.clear();
+        assert_eq!(r.backfilled_in_tail(4), 0);
     }
 
     #[test]

@@ -15,8 +15,8 @@ use crate::target::{Target, Thresholds};
 
 /// Keys the dashboard itself uses; a runbook action may not take them.
 pub const RESERVED_KEYS: &[char] = &[
-    'q', '?', 'h', 'j', 'k', 'l', 'p', 'a', 'w', 't', 'o', 'c', 'r', 'F', 'x', '1', '2', '3', '4',
-    '5', '6', ' ',
+    'q', '?', 'h', 'j', 'k', 'l', 'p', 'a', 'w', 't', 'o', 'c', 'r', 'F', 'A', 'x', '1', '2', '3',
+    '4', '5', '6', ' ',
 ];
 
 /// What the user asked for (a key maps to one).
@@ -87,6 +87,8 @@ pub struct State {
     pub machine_ram: Option<u64>,
     /// Who runs the actions (`$USER`), for the incident log.
     pub user: Option<String>,
+    /// Prometheus figures, alerts and fleet, when `--prometheus` is given.
+    pub prom: Option<super::prom::PromState>,
 }
 
 /// Maps a key press to a command. Only `Press` events count.
@@ -150,6 +152,7 @@ impl State {
             thresholds,
             now,
             frozen: None,
+            prom: None,
         }
     }
 
@@ -168,7 +171,17 @@ impl State {
             },
         );
         self.decorate(inst, &mut snap);
+        snap.prometheus = self.prom_view(Some(&snap.header));
         Some(snap)
+    }
+
+    /// The Prometheus part of the view, beside the direct header when there is one.
+    pub fn prom_view(
+        &self,
+        header: Option<&super::view::Header>,
+    ) -> Option<super::prom_view::PromView> {
+        let p = self.prom.as_ref()?;
+        Some(p.view(self.now, header, &self.thresholds))
     }
 
     /// Adds what the model knows beyond the instance: watch, log error, running action,
@@ -298,6 +311,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Key(key) if key.kind != KeyEventKind::Press => Vec::new(),
         Msg::Key(key) if state.actions.dialog.is_some() => state.dialog_key(key),
         Msg::Key(key) if state.actions.palette.is_some() => state.palette_key(key),
+        Msg::Key(key) if let Some(effects) = super::prom::on_key(state, key) => effects,
         Msg::Key(key) => match command_for(key) {
             Some(cmd) => state.apply(cmd),
             None => Vec::new(),
@@ -324,6 +338,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             effects.push(Effect::Redraw);
             effects
         }
+        Msg::Prom(m) => super::prom::on_msg(state, *m),
         Msg::Sample { target, sample } => {
             let at = sample.at;
             state.now = state.now.max(at);

@@ -180,6 +180,8 @@ pub struct MemoryPane {
     pub verdict: Verdict,
     /// `used_memory` history, bytes, oldest first (as many points as the pane can show).
     pub spark: Vec<u64>,
+    /// How many of the oldest `spark` points came from the Prometheus backfill (the seam).
+    pub spark_backfilled: usize,
 }
 
 /// Clients grouped by one key of CLIENT LIST.
@@ -223,6 +225,8 @@ pub struct ClientsPane {
     pub rows: Option<Vec<crate::collect::types::ClientInfo>>,
     /// `connected_clients` history, oldest first.
     pub spark: Vec<u64>,
+    /// How many of the oldest `spark` points came from the Prometheus backfill (the seam).
+    pub spark_backfilled: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -287,6 +291,8 @@ pub struct HitRatePane {
     pub verdict: Verdict,
     /// Per-tick hit rate, percent ×100 (0..=10000), oldest first.
     pub spark: Vec<u64>,
+    /// How many of the oldest `spark` points came from the Prometheus backfill (the seam).
+    pub spark_backfilled: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -333,4 +339,7 @@ pub struct Snapshot {
     /// Samples ago of each action run (sparkline markers), newest first.
     #[serde(skip)]
     pub marks_ago: Vec<usize>,
+    /// The Prometheus figures, when `--prometheus` is given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prometheus: Option<crate::model::prom_view::PromView>,
 }

@@ -52,6 +52,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &ClientsPane, opts: &PaneOpts
         fmt: format::count,
         style: theme.chart(),
         marks: opts.marks,
+        seam: pane.spark_backfilled,
     };
     common::trend(frame, &mut rows, &t, theme);
 }

@@ -264,7 +264,13 @@ pub struct Trend<'a> {
     pub style: Style,
     /// Samples ago of each action run: a marker at that column when it is on screen.
     pub marks: &'a [usize],
+    /// How many of the oldest points came from the Prometheus backfill; the seam between
+    /// them and the live points is marked `┆`.
+    pub seam: usize,
 }
+
+/// Marks where backfilled history ends and live samples begin.
+pub const SEAM_MARK: &str = "┆";
 
 /// Draws a trend in what is left of `rows`: a caption
 /// (`used: min 70.0 MB  max 83.0 MB  last 120 samples`) when at least 4 rows are left, then the
@@ -288,6 +294,16 @@ pub fn trend(frame: &mut Frame, rows: &mut Rows, t: &Trend, theme: Theme) {
             Span::raw((t.fmt)(max)),
             Span::styled(format!("  last {} samples", t.data.len()), theme.label()),
         ]);
+        let line = if t.seam > 0 {
+            let mut line = line;
+            line.push_span(Span::styled(
+                format!("  {SEAM_MARK} live after"),
+                theme.label(),
+            ));
+            line
+        } else {
+            line
+        };
         frame.render_widget(Paragraph::new(line), r);
     }
     spark(frame, rows.rest(), t, (min, max), theme);
@@ -317,6 +333,18 @@ fn spark(frame: &mut Frame, area: Rect, t: &Trend, (min, max): (u64, u64), theme
         }
     };
     frame.render_widget(Sparkline::default().data(points).max(top).style(t.style), r);
+    // The seam: the first live point's column, marked on the top row.
+    let hidden = t.data.len() - shown.len();
+    let seam = t.seam.saturating_sub(hidden);
+    if seam > 0 && seam < shown.len() && r.height > 0 {
+        let cell = Rect {
+            x: r.x + u16::try_from(seam).unwrap_or(0),
+            width: 1,
+            height: 1,
+            ..r
+        };
+        frame.render_widget(Paragraph::new(SEAM_MARK).style(t.style), cell);
+    }
     marks(frame, r, t.marks, theme);
 }
 

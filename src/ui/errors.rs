@@ -47,6 +47,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &ErrorsPane, opts: &PaneOpts,
         fmt: format::micros,
         style,
         marks: opts.marks,
+        seam: 0,
     };
     common::trend(frame, &mut rows, &t, theme);
 }

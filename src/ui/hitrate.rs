@@ -57,6 +57,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &HitRatePane, opts: &PaneOpts
         fmt: spark_pct,
         style,
         marks: opts.marks,
+        seam: pane.spark_backfilled,
     };
     common::trend(frame, &mut rows, &t, theme);
 }

@@ -38,6 +38,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &MemoryPane, opts: &PaneOpts,
         fmt: format::bytes,
         style,
         marks: opts.marks,
+        seam: pane.spark_backfilled,
     };
     common::trend(frame, &mut rows, &t, theme);
 }

@@ -8,12 +8,14 @@ mod common;
 mod compact;
 mod dialog;
 mod errors;
+pub mod fleet;
 pub mod format;
 mod header;
 mod help;
 mod hitrate;
 mod memory;
 mod persistence;
+pub mod prom;
 mod slowlog;
 pub mod theme;
 
@@ -65,7 +67,12 @@ pub const GRID_MIN: (u16, u16) = (60, 18);
 pub fn draw(frame: &mut Frame, snap: &Snapshot, ui: &UiState, view: &ActionsView, theme: &Theme) {
     let theme = *theme;
     let area = frame.area();
-    if area.width < GRID_MIN.0 || area.height < GRID_MIN.1 {
+    let prom = snap.prometheus.as_ref();
+    if let Some(p) = prom
+        && p.fleet.is_some()
+    {
+        fleet::render(frame, area, p, theme);
+    } else if area.width < GRID_MIN.0 || area.height < GRID_MIN.1 {
         compact::render(frame, area, snap, ui, view, theme);
     } else {
         let opts = PaneOpts {
@@ -74,25 +81,61 @@ pub fn draw(frame: &mut Frame, snap: &Snapshot, ui: &UiState, view: &ActionsView
             marks: &snap.marks_ago,
             kill_key: kill_key(view),
         };
-        let [top, body, bottom] = Layout::vertical([
-            Constraint::Length(header::height(&snap.header, area.width)),
-            Constraint::Fill(1),
-            Constraint::Length(1),
-        ])
-        .areas(area);
-        header::render(frame, top, &snap.header, ui.paused, theme);
-        if ui.zoomed {
-            render_pane(frame, body, snap, ui.focus, &opts, theme);
-        } else {
-            grid(frame, body, snap, ui.focus, &opts, theme);
-        }
-        let footer = footer_line(ui, view, bottom.width, theme);
-        frame.render_widget(Paragraph::new(footer), bottom);
+        dashboard(frame, area, snap, ui, view, &opts, theme);
     }
     actions::render(frame, view, theme);
     if ui.help {
         help::render(frame, area, view, theme);
     }
+}
+
+/// The dashboard: header, (with Prometheus: its line under the header and the Alerts strip
+/// under the grid on tall terminals, `A` zooms it), the grid or the zoomed pane, the footer.
+fn dashboard(
+    frame: &mut Frame,
+    area: Rect,
+    snap: &Snapshot,
+    ui: &UiState,
+    view: &ActionsView,
+    opts: &PaneOpts,
+    theme: Theme,
+) {
+    let prom = snap.prometheus.as_ref();
+    let strip_h = prom.map_or(0, |p| prom::strip_height(p, area.height));
+    let [top, line, body, strip, bottom] = Layout::vertical([
+        Constraint::Length(header::height(&snap.header, area.width)),
+        Constraint::Length(u16::from(prom.is_some())),
+        Constraint::Fill(1),
+        Constraint::Length(strip_h),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    header::render(frame, top, &snap.header, ui.paused, theme);
+    let alerts_zoomed = prom.is_some_and(|p| p.alerts_zoomed);
+    if let Some(p) = prom {
+        prom::render_line(frame, line, p, theme);
+        if alerts_zoomed {
+            prom::render_alerts(frame, body, p, theme);
+        } else if strip.height > 0 {
+            prom::render_alerts(frame, strip, p, theme);
+        }
+    }
+    if !alerts_zoomed {
+        if ui.zoomed {
+            render_pane(frame, body, snap, ui.focus, opts, theme);
+        } else {
+            grid(frame, body, snap, ui.focus, opts, theme);
+        }
+    }
+    let mut footer = footer_line(ui, view, bottom.width, theme);
+    if prom.is_some() {
+        for (k, what) in [("F", "fleet"), ("A", "alerts")] {
+            footer.push_span(Span::raw("  "));
+            footer.push_span(Span::styled(k, theme.key()));
+            footer.push_span(Span::raw(format!(" {what}")));
+        }
+    }
+    frame.render_widget(Paragraph::new(footer), bottom);
 }
 
 /// The runbook key whose action kills clients (for the zoomed clients pane's hint).

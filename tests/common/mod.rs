@@ -12,6 +12,8 @@ use redtriage::msg::Msg;
 use redtriage::target::{Address, PollSettings, Target, Thresholds};
 use tokio::sync::mpsc;
 
+pub mod prom;
+
 /// A free loopback port.
 pub fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");

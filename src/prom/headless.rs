@@ -1,0 +1,83 @@
+//! `snapshot` with `--prometheus`: the same two Redis samples as without, plus one round of
+//! Prometheus queries (figures and alerts, no backfill) run alongside, so the JSON carries
+//! the `prometheus` figures the TUI shows.
+
+use std::process::ExitCode;
+use std::time::Instant;
+
+use tokio::sync::{mpsc, watch};
+
+use super::poller::{PromControl, PromPoller};
+use super::settings::PromSettings;
+use crate::collect::poller::Poller;
+use crate::model::prom::PromState;
+use crate::model::state::{State, update};
+use crate::model::view::Snapshot;
+use crate::target::{PollSettings, Target, Thresholds};
+
+/// Sparkline points included in `--json` (as without Prometheus).
+const JSON_SPARK: usize = 60;
+
+fn drain(rx: &mut mpsc::Receiver<crate::msg::Msg>, state: &mut State) {
+    while let Ok(m) = rx.try_recv() {
+        update(state, m);
+    }
+}
+
+/// Two Redis samples `poll.interval` apart and one Prometheus round, then the view.
+pub async fn collect(
+    target: &Target,
+    poll: &PollSettings,
+    thresholds: &Thresholds,
+    prom: &PromSettings,
+) -> color_eyre::Result<Snapshot> {
+    let (tx, mut rx) = mpsc::channel(64);
+    let mut state = State::new(
+        std::slice::from_ref(target),
+        thresholds.clone(),
+        Instant::now(),
+    );
+    state.prom = Some(PromState::new(prom));
+    let (_control, crx) = watch::channel(PromControl {
+        selector: Some(prom.selector.clone()),
+        fleet: false,
+        backfill: false,
+    });
+    let mut prom_poller =
+        PromPoller::new(prom.clone(), tx.clone(), crx).map_err(color_eyre::eyre::Report::msg)?;
+    let prom_task = tokio::spawn(async move { prom_poller.tick().await });
+    let mut poller = Poller::new(0, target.clone(), poll.clone(), tx);
+    poller.tick().await;
+    drain(&mut rx, &mut state);
+    tokio::time::sleep(poll.interval).await;
+    poller.tick().await;
+    let _ = prom_task.await;
+    drain(&mut rx, &mut state);
+    state.now = state.now.max(Instant::now());
+    state
+        .view(JSON_SPARK)
+        .ok_or_else(|| color_eyre::eyre::eyre!("no instance"))
+}
+
+/// `redtriage snapshot --prometheus URL [--json]`.
+pub async fn snapshot(
+    target: &Target,
+    poll: &PollSettings,
+    thresholds: &Thresholds,
+    prom: Option<&PromSettings>,
+    json: bool,
+) -> color_eyre::Result<ExitCode> {
+    let Some(prom) = prom else {
+        return crate::headless::snapshot(target, poll, thresholds, json).await;
+    };
+    let snap = collect(target, poll, thresholds, prom).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&snap)?);
+    } else {
+        print!("{}", crate::headless::check_text(&snap));
+        if let Some(p) = &snap.prometheus {
+            println!("{}", crate::ui::prom::status_text(p));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
