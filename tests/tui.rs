@@ -70,6 +70,7 @@ impl Tmux {
     fn alive(&self) -> bool {
         Command::new("tmux")
             .args(["has-session", "-t", &self.session])
+            .stderr(std::process::Stdio::null())
             .status()
             .is_ok_and(|s| s.success())
     }
@@ -118,4 +119,56 @@ fn hostile_slowlog_key_is_escaped_on_screen() {
     tui.keys("Enter");
     let screen = tui.wait_for("PWNED", Duration::from_secs(10));
     assert!(screen.contains(r#""k\x1b]0;PWNED\a\x1b[2J""#), "{screen}");
+}
+
+#[test]
+fn actions_palette_confirm_default_no_then_run_with_output() {
+    let redis = Redis::start(&[]);
+    let url = redis.url();
+    let tmp = tempfile::tempdir().expect("tmp");
+    let log = tmp.path().join("log.jsonl");
+    let log_s = log.display().to_string();
+    let tui = Tmux::start(
+        &[&url, "--interval", "200ms", "--incident-log", &log_s],
+        80,
+        24,
+    );
+    tui.wait_for("UP", Duration::from_secs(10));
+    tui.keys("a");
+    tui.wait_for("enter choose", Duration::from_secs(2));
+    tui.keys("bgs");
+    tui.keys("Enter");
+    tui.wait_for("y = run", Duration::from_secs(2));
+    tui.keys("Enter"); // the default is No
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(!tui.capture().contains("y = run"), "Enter did not cancel");
+    assert!(
+        !tui.capture().contains("Background saving"),
+        "Enter ran the action"
+    );
+    tui.keys("S");
+    tui.wait_for("y = run", Duration::from_secs(2));
+    tui.keys("y");
+    tui.wait_for("Background saving started", Duration::from_secs(10));
+    // The dashboard keeps refreshing under the panel; the log has the run.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !std::fs::read_to_string(&log).is_ok_and(|t| t.contains("action_end")) {
+        assert!(Instant::now() < deadline, "action_end not logged");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // A destructive action asks for the target: typing a wrong one and Enter runs nothing.
+    tui.keys("Escape");
+    std::thread::sleep(Duration::from_millis(100));
+    tui.keys("a");
+    tui.keys("slowlog-reset");
+    tui.keys("Enter");
+    tui.wait_for("type the target", Duration::from_secs(2));
+    tui.keys("nope");
+    tui.keys("Enter");
+    std::thread::sleep(Duration::from_millis(300));
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert!(
+        !text.contains("slowlog-reset"),
+        "a wrong target ran it: {text}"
+    );
 }

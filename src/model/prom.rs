@@ -1,5 +1,5 @@
 //! Prometheus in the model: what the Prometheus poller reported, the fleet view's cursor, and
-//! the keys that belong to the Prometheus views (`F` fleet, `a` alerts). Pure, like `update`:
+//! the keys that belong to the Prometheus views (`F` fleet, `A` alerts). Pure, like `update`:
 //! time arrives in the messages.
 
 use std::time::{Instant, SystemTime};
