@@ -436,3 +436,43 @@ fn app_health_check_reports_status_and_latency() {
         .code(1)
         .stdout(predicates::str::contains("404"));
 }
+
+#[test]
+fn eviction_policy_is_picked_from_the_list() {
+    let redis = Redis::start(&[]);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let log = tmp.path().join("log.jsonl");
+    redtriage(&log)
+        .args([
+            "action",
+            "maxmemory-policy",
+            &redis.url(),
+            "--arg",
+            "allkeys-lru",
+            "--yes",
+        ])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains(
+            "maxmemory-policy: noeviction → allkeys-lru",
+        ));
+    assert!(
+        redis
+            .cli(&["CONFIG", "GET", "maxmemory-policy"])
+            .contains("allkeys-lru")
+    );
+    redtriage(&log)
+        .args([
+            "action",
+            "maxmemory-policy",
+            &redis.url(),
+            "--arg",
+            "random-ish",
+            "--yes",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "\"random-ish\" is not a maxmemory policy",
+        ));
+}
