@@ -164,17 +164,20 @@ fn run_effects(effects: Vec<Effect>, ctx: &EffectCtx, dirty: &mut bool) -> bool 
                     run,
                     tx: ctx.tx.clone(),
                 };
-                let target = ctx.target.clone();
+                let target = prepared
+                    .target
+                    .clone()
+                    .unwrap_or_else(|| ctx.target.clone());
                 let timeout = ctx.timeout;
                 tokio::spawn(async move { runner::run(*prepared, target, timeout, sink).await });
             }
-            Effect::Probe { run } => {
+            Effect::Probe { run, target } => {
                 let spec = ctx.probe.clone();
                 let sink = Sink {
                     run,
                     tx: ctx.tx.clone(),
                 };
-                let target = ctx.target.clone();
+                let target = target.unwrap_or_else(|| ctx.target.clone());
                 let timeout = ctx.timeout;
                 if let Ok(p) = crate::actions::prepare::prepare(
                     &spec,

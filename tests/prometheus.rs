@@ -217,6 +217,12 @@ async fn fleet_puts_the_sick_instance_first_and_attaches() {
     let p = snap.prometheus.as_ref().expect("prometheus");
     assert_eq!(p.selector, format!("instance=\"{chosen}\""));
     assert!(p.fleet.is_none(), "fleet closed after attaching");
+    // Actions act on the attached instance, not the one redtriage started with.
+    let ctx = d.state.action_context();
+    assert_eq!(
+        ctx.target.map(redtriage::target::Target::display),
+        Some(format!("redis://{chosen}"))
+    );
 }
 
 /// Each way Prometheus can fail: the message in the Prometheus-fed places, Redis still live.

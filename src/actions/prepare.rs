@@ -73,6 +73,9 @@ pub struct Context<'a> {
 /// An action ready to be confirmed and run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prepared {
+    /// The target it was prepared (and is confirmed) for: the action runs against this one,
+    /// whatever the dashboard shows by the time it starts.
+    pub target: Option<Target>,
     pub name: String,
     pub title: String,
     pub step: Step,
@@ -247,6 +250,7 @@ pub fn prepare(
     // Lowering maxmemory is destructive even though raising it is not.
     let lowering = changes.iter().any(|c| c.ends_with(LOWER_NOTE));
     Ok(Prepared {
+        target: ctx.target.cloned(),
         name: spec.name.clone(),
         title: spec.title.clone(),
         step,

@@ -479,7 +479,10 @@ impl State {
         if probe {
             let run = self.actions.next_run;
             self.actions.next_run += 1;
-            effects.push(Effect::Probe { run });
+            effects.push(Effect::Probe {
+                run,
+                target: self.targets.get(self.selected).cloned(),
+            });
         }
         effects
     }

@@ -64,6 +64,8 @@ pub enum Effect {
     /// Run the validation probe for the stability watch (result as `Msg::Action`).
     Probe {
         run: u64,
+        /// The target being watched.
+        target: Option<Target>,
     },
     /// Append to the incident log (the app stamps the time).
     Log(Box<crate::actions::log::LogEvent>),

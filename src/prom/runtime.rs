@@ -112,6 +112,12 @@ impl PromRuntime {
         state
             .instances
             .push(Instance::new(target.display(), Instant::now()));
+        // Actions act on `targets[selected]`: keep it in step with the attached instance.
+        state.targets.truncate(id);
+        while state.targets.len() < id {
+            state.targets.push(target.clone());
+        }
+        state.targets.push(target.clone());
         state.selected = id;
         state.frozen = None;
         let poller = Poller::new(id, target, self.poll.clone(), self.tx.clone());
