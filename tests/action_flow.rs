@@ -269,3 +269,42 @@ async fn a_bad_maxmemory_value_keeps_the_input_with_the_error() {
         Some(Dialog::Confirm { .. })
     ));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attach_with_a_refused_password_asks_for_one_and_never_shows_it() {
+    use redtriage::model::prom::PromState;
+    use redtriage::msg::LinkEvent;
+    use redtriage::prom::settings::PromSettings;
+    let redis = Redis::start(&[]);
+    let mut d = up(&redis).await;
+    let settings = PromSettings::new("http://127.0.0.1:1", "instance=\"x\"");
+    let mut prom = PromState::new(&settings);
+    prom.attached = Some(("10.0.0.9:6379".into(), false));
+    d.state.prom = Some(prom);
+    d.state
+        .update_link_for_test(LinkEvent::AuthFailed("WRONGPASS".into()));
+    assert!(matches!(
+        d.state.actions.dialog,
+        Some(Dialog::Password { .. })
+    ));
+    type_text(&mut d, "s3cret");
+    let view = d.state.actions_view(d.state.now, 5);
+    let shown = format!("{:?}", view.dialog);
+    assert!(
+        !shown.contains("s3cret") && shown.contains("******"),
+        "{shown}"
+    );
+    d.apply(key(KeyCode::Enter));
+    let p = d.state.prom.as_ref().expect("prom");
+    assert_eq!(p.attach.as_deref(), Some("10.0.0.9:6379"));
+    assert_eq!(
+        p.attach_password
+            .as_ref()
+            .map(redtriage::target::Secret::expose),
+        Some("s3cret")
+    );
+    // Asked once per attach: another failure does not reopen it.
+    d.state
+        .update_link_for_test(LinkEvent::AuthFailed("WRONGPASS".into()));
+    assert!(d.state.actions.dialog.is_none());
+}

@@ -174,6 +174,24 @@ impl State {
         };
         match dialog {
             Dialog::Message { .. } => {}
+            Dialog::Password { instance, mut text } => match key.code {
+                KeyCode::Esc => {}
+                KeyCode::Enter => {
+                    if let Some(p) = self.prom.as_mut() {
+                        p.attach_password = Some(crate::target::Secret::new(text));
+                        p.attach = Some(instance);
+                    }
+                }
+                KeyCode::Backspace => {
+                    text.pop();
+                    self.actions.dialog = Some(Dialog::Password { instance, text });
+                }
+                KeyCode::Char(c) => {
+                    text.push(c);
+                    self.actions.dialog = Some(Dialog::Password { instance, text });
+                }
+                _ => self.actions.dialog = Some(Dialog::Password { instance, text }),
+            },
             Dialog::Input {
                 action,
                 prompt,
@@ -534,6 +552,40 @@ impl State {
             }
         }
         out
+    }
+
+    /// An instance attached from the fleet refused our credentials: ask for a password, once
+    /// per attach (Esc keeps the failing credentials).
+    pub fn ask_attach_password(&mut self) {
+        let failed = self
+            .instances
+            .get(self.selected)
+            .is_some_and(|i| matches!(i.link, super::instance::Link::AuthFailed { .. }));
+        let Some(p) = self.prom.as_mut() else { return };
+        let Some((instance, asked)) = p.attached.as_mut() else {
+            return;
+        };
+        if failed && !*asked && self.actions.dialog.is_none() {
+            *asked = true;
+            self.actions.dialog = Some(Dialog::Password {
+                instance: instance.clone(),
+                text: String::new(),
+            });
+        }
+    }
+
+    /// Applies a link event to the selected target as the poller would (tests).
+    #[doc(hidden)]
+    pub fn update_link_for_test(&mut self, event: crate::msg::LinkEvent) {
+        let at = self.now;
+        super::state::update(
+            self,
+            crate::msg::Msg::Link {
+                target: self.selected,
+                at,
+                event,
+            },
+        );
     }
 
     /// Opens the palette.

@@ -50,6 +50,8 @@ pub enum Dialog {
     },
     /// Something could not be prepared.
     Message { title: String, text: String },
+    /// The password for an instance attached from the fleet (AUTH failed); never shown.
+    Password { instance: String, text: String },
 }
 
 /// The action running now.

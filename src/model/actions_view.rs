@@ -122,6 +122,13 @@ fn dialog_view(d: &Dialog, title_of: impl Fn(&str) -> String) -> DialogView {
             typed: crate::escape::plain_str(typed),
             stage: *stage,
         }),
+        Dialog::Password { instance, text } => DialogView::Input {
+            title: format!("AUTH failed on {}", crate::escape::plain_str(instance)),
+            prompt: "password (Enter to retry, Esc to keep the failing one):".into(),
+            // Never the password itself: one star per character.
+            text: "*".repeat(text.chars().count()),
+            error: None,
+        },
         Dialog::Message { title, text } => DialogView::Message {
             title: title.clone(),
             text: text.clone(),

@@ -77,6 +77,10 @@ pub struct PromState {
     pub ui: PromUi,
     /// An instance label the user chose in the fleet view; the app attaches to it.
     pub attach: Option<String>,
+    /// A password typed for the instance being attached (AUTH failed with the ones given).
+    pub attach_password: Option<crate::target::Secret>,
+    /// The instance attached from the fleet, and whether its password was already asked for.
+    pub attached: Option<(String, bool)>,
 }
 
 impl PromState {
@@ -94,6 +98,8 @@ impl PromState {
             first_wall: None,
             ui: PromUi::default(),
             attach: None,
+            attach_password: None,
+            attached: None,
         }
     }
 

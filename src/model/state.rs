@@ -336,6 +336,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             if let Some(inst) = state.instances.get_mut(target) {
                 inst.on_link(at, event);
             }
+            state.ask_attach_password();
             let mut effects = state.after_sample(at);
             effects.push(Effect::Redraw);
             effects

@@ -105,6 +105,14 @@ impl PromRuntime {
         target.user.clone_from(&self.base.user);
         target.password.clone_from(&self.base.password);
         target.tls.clone_from(&self.base.tls);
+        if let Some(p) = state.prom.as_mut() {
+            if let Some(typed) = p.attach_password.take() {
+                target.password = Some(typed);
+                p.attached = Some((instance.to_string(), true));
+            } else {
+                p.attached = Some((instance.to_string(), false));
+            }
+        }
         for t in self.redis_tasks.drain(..) {
             t.abort();
         }
