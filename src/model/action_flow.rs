@@ -174,24 +174,7 @@ impl State {
         };
         match dialog {
             Dialog::Message { .. } => {}
-            Dialog::Password { instance, mut text } => match key.code {
-                KeyCode::Esc => {}
-                KeyCode::Enter => {
-                    if let Some(p) = self.prom.as_mut() {
-                        p.attach_password = Some(crate::target::Secret::new(text));
-                        p.attach = Some(instance);
-                    }
-                }
-                KeyCode::Backspace => {
-                    text.pop();
-                    self.actions.dialog = Some(Dialog::Password { instance, text });
-                }
-                KeyCode::Char(c) => {
-                    text.push(c);
-                    self.actions.dialog = Some(Dialog::Password { instance, text });
-                }
-                _ => self.actions.dialog = Some(Dialog::Password { instance, text }),
-            },
+            Dialog::Password { instance, text } => self.password_key(key, instance, text),
             Dialog::Input {
                 action,
                 prompt,
@@ -552,6 +535,28 @@ impl State {
             }
         }
         out
+    }
+
+    /// Keys in the password dialog of a fleet attach.
+    fn password_key(&mut self, key: KeyEvent, instance: String, mut text: String) {
+        match key.code {
+            KeyCode::Esc => {}
+            KeyCode::Enter => {
+                if let Some(p) = self.prom.as_mut() {
+                    p.attach_password = Some(crate::target::Secret::new(text));
+                    p.attach = Some(instance);
+                }
+            }
+            KeyCode::Backspace => {
+                text.pop();
+                self.actions.dialog = Some(Dialog::Password { instance, text });
+            }
+            KeyCode::Char(c) => {
+                text.push(c);
+                self.actions.dialog = Some(Dialog::Password { instance, text });
+            }
+            _ => self.actions.dialog = Some(Dialog::Password { instance, text }),
+        }
     }
 
     /// An instance attached from the fleet refused our credentials: ask for a password, once
