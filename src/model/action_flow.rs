@@ -355,7 +355,11 @@ impl State {
         self.actions.output.clear();
         self.actions.output_scroll = 0;
         self.actions.panel = Panel::Output;
-        self.actions.marks.push(now);
+        let samples = self
+            .instances
+            .get(self.selected)
+            .map_or(0, |i| i.samples_total);
+        self.actions.marks.push((self.selected, samples));
         self.actions.push_timeline(
             now,
             format!("▶ {}: {}", prepared.name, prepared.display.join("; ")),

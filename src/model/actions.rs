@@ -94,7 +94,8 @@ pub struct ActionsState {
     pub next_run: u64,
     pub timeline: VecDeque<TimelineEntry>,
     /// When actions ran (sparkline markers).
-    pub marks: Vec<Instant>,
+    /// (target, sample count of that target when the action started).
+    pub marks: Vec<(usize, u64)>,
     pub watch: Option<Watch>,
     pub watch_window: Duration,
     pub probe_every: Duration,

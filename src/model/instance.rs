@@ -99,8 +99,8 @@ pub struct Instance {
     pub hit_hist: Ring<u64>,
     /// PING round trip, µs.
     pub ping_hist: Ring<u64>,
-    /// When each sample arrived (to place action markers on the sparklines).
-    pub sample_at: Ring<Instant>,
+    /// Samples received so far (action markers are placed by sample count, no ring needed).
+    pub samples_total: u64,
     pub restarts: u32,
     pub last_restart: Option<Instant>,
     /// (when, text) newest last.
@@ -132,7 +132,7 @@ impl Instance {
             clients_hist: Ring::new(HOUR_AT_1S),
             hit_hist: Ring::new(HOUR_AT_1S),
             ping_hist: Ring::new(HOUR_AT_1S),
-            sample_at: Ring::new(HOUR_AT_1S),
+            samples_total: 0,
             restarts: 0,
             last_restart: None,
             notices: VecDeque::new(),
@@ -191,7 +191,7 @@ impl Instance {
         self.last_error = None;
         self.last_sample_at = Some(at);
         self.last_sample_wall = Some(s.wall);
-        self.sample_at.push(at);
+        self.samples_total += 1;
         let counters = Counters::from_info(at, &s.info);
         self.track_counters(counters);
         self.push_history(&s);

@@ -202,8 +202,10 @@ impl State {
             .marks
             .iter()
             .rev()
-            .map(|m| inst.sample_at.iter().rev().take_while(|t| *t > m).count())
-            .filter(|n| *n < inst.sample_at.len())
+            .filter(|(t, _)| *t == self.selected)
+            .map(|(_, at)| {
+                usize::try_from(inst.samples_total.saturating_sub(*at)).unwrap_or(usize::MAX)
+            })
             .collect();
         snap.clients.selected = self.ui.client_sel.as_ref().map(|s| match s {
             super::select::ClientSel::Group { by, key } => format!("group:{by}:{key}"),
