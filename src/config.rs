@@ -28,6 +28,8 @@ pub enum Mode {
         /// JSON instead of text.
         json: bool,
     },
+    /// The collector and model without a screen for `run_for`, then the own cost as JSON.
+    Collect { run_for: Duration },
     /// Health targets → exit code.
     Check,
     /// Throwaway redis-server with synthetic traffic.
@@ -156,13 +158,25 @@ where
         Some(Command::Snapshot { ref url, json }) => (Mode::Snapshot { json }, url.as_deref()),
         Some(Command::Check { ref url }) => (Mode::Check, url.as_deref()),
         Some(Command::Demo) => (Mode::Demo, None),
+        Some(Command::Collect {
+            ref url,
+            ref run_for,
+        }) => (
+            Mode::Collect {
+                run_for: cli::parse_duration(run_for)
+                    .ok_or_else(|| flag_error("--for", run_for, DURATION_HINT))?,
+            },
+            url.as_deref(),
+        ),
     };
     let mut warnings = Vec::new();
     let file_url = file.url.as_deref().map(|u| (source.as_str(), u));
     let target = cli::build_target(flags, positional, file_url, env, &mut warnings)?;
-    let poll = build_poll(flags, &file, &source, &mut warnings)?;
+    let mut poll = build_poll(flags, &file, &source, &mut warnings)?;
     let thresholds = file.thresholds.clone().unwrap_or_default();
     validate_thresholds(&thresholds, &source)?;
+    poll.latency_target = Duration::try_from_secs_f64(thresholds.latency_warn_ms / 1000.0)
+        .unwrap_or(poll.latency_target);
     let no_color_env = env("NO_COLOR").is_some_and(|v| !v.is_empty());
     Ok(Settings {
         mode,

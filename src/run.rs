@@ -26,6 +26,9 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
             }
             Mode::Check => crate::headless::check(&target, &poll, &thresholds).await,
             Mode::Demo => crate::demo::run(poll, thresholds, color).await,
+            Mode::Collect { run_for } => {
+                crate::collect_mode::run(target, poll, thresholds, run_for).await
+            }
         }
     })
 }

@@ -125,6 +125,7 @@ impl Instance {
             clients,
             hit_rate,
             errors,
+            cost: self.cost.clone(),
         }
     }
 
@@ -177,6 +178,14 @@ impl Instance {
             .rev()
             .map(|(t, text)| format!("{text}, {}s ago", secs(now.saturating_duration_since(*t))))
             .collect();
+        if let Some(c) = &self.cost {
+            if let Some(why) = &c.backoff {
+                out.push(format!(
+                    "redtriage backing off: slow checks every {}s ({why})",
+                    c.slow_interval_secs
+                ));
+            }
+        }
         if let Some(e) = &self.config.error {
             out.push(format!(
                 "CONFIG GET unavailable ({e}): limits and policy from INFO"

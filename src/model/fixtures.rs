@@ -20,6 +20,7 @@ pub fn snapshot_ok() -> Snapshot {
         persistence: persistence(),
         hit_rate: hit_rate(),
         errors: errors(),
+        cost: None,
     }
 }
 
@@ -87,6 +88,7 @@ pub fn snapshot_empty() -> Snapshot {
             ..HitRatePane::default()
         },
         errors: ErrorsPane::default(),
+        cost: None,
     }
 }
 

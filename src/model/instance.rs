@@ -103,6 +103,8 @@ pub struct Instance {
     pub last_restart: Option<Instant>,
     /// (when, text) newest last.
     pub notices: VecDeque<(Instant, String)>,
+    /// redtriage's own cost on this server and the governor's back-off state.
+    pub cost: Option<crate::collect::governor::SelfCost>,
 }
 
 impl Instance {
@@ -133,6 +135,7 @@ impl Instance {
             restarts: 0,
             last_restart: None,
             notices: VecDeque::new(),
+            cost: None,
         }
     }
 
@@ -196,6 +199,9 @@ impl Instance {
         self.commandstats.apply(at, s.commandstats);
         self.config.apply(at, s.config);
         self.clients.apply(at, s.clients);
+        if s.cost.is_some() {
+            self.cost = s.cost;
+        }
         self.info = Some(s.info);
     }
 

@@ -318,4 +318,6 @@ pub struct Snapshot {
     pub persistence: PersistencePane,
     pub hit_rate: HitRatePane,
     pub errors: ErrorsPane,
+    /// redtriage's own cost per refresh and back-off state (help overlay); null until known.
+    pub cost: Option<crate::collect::governor::SelfCost>,
 }

@@ -7,6 +7,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::common::{self, Item};
 use super::theme::Theme;
+use crate::collect::governor::SelfCost;
 use crate::model::view::Verdict;
 
 /// Keys and what they do, in the order shown.
@@ -31,11 +32,12 @@ const STATES: [(&str, &str); 6] = [
     ("AUTH FAILED", "password or ACL rejected"),
 ];
 
-/// Draws the overlay centred over `area`.
-pub fn render(frame: &mut Frame, area: Rect, theme: Theme) {
+/// Draws the overlay centred over `area`, with redtriage's own cost at the bottom.
+pub fn render(frame: &mut Frame, area: Rect, cost: Option<&SelfCost>, theme: Theme) {
     let width = area.width.min(64);
     let inner_w = width.saturating_sub(2);
-    let lines = lines(inner_w, theme);
+    let mut lines = lines(inner_w, theme);
+    lines.extend(super::cost::lines(cost, theme));
     let height = (u16::try_from(lines.len())
         .unwrap_or(u16::MAX)
         .saturating_add(2))

@@ -5,6 +5,7 @@
 mod clients;
 mod common;
 mod compact;
+mod cost;
 mod errors;
 pub mod format;
 mod header;
@@ -72,7 +73,7 @@ pub fn draw(frame: &mut Frame, snap: &Snapshot, ui: &UiState, theme: &Theme) {
         frame.render_widget(Paragraph::new(footer_line(ui, theme)), bottom);
     }
     if ui.help {
-        help::render(frame, area, theme);
+        help::render(frame, area, snap.cost.as_ref(), theme);
     }
 }
 
