@@ -199,12 +199,12 @@ impl Governor {
     /// How to feed the clients pane, given `connected` clients from INFO.
     pub fn client_list_mode(&self, connected: u64) -> ClientListMode {
         let limit = self.client_limit;
-        if let Some(why) = self.struggling() {
-            if connected > limit.min(100) {
-                return ClientListMode::InfoOnly {
-                    reason: format!("server slow: {why}"),
-                };
-            }
+        if let Some(why) = self.struggling()
+            && connected > limit.min(100)
+        {
+            return ClientListMode::InfoOnly {
+                reason: format!("server slow: {why}"),
+            };
         }
         if connected <= limit {
             return ClientListMode::Full;
@@ -248,7 +248,14 @@ impl Governor {
             .as_ref()
             .map(|prev| own_usec(&self.calls, prev, stats));
         self.learn_list_cost(stats);
-        let n = self.refreshes.max(1) as f64;
+        if self.prev_stats.is_none() || self.refreshes == 0 {
+            // First reply of a connection: only the starting point of the window.
+            self.prev_stats = Some(stats.clone());
+            self.window_start = Some(now);
+            self.clear_counts();
+            return;
+        }
+        let n = self.refreshes as f64;
         let calls: u64 = self.calls.values().sum();
         self.cost.window_secs = self
             .window_start

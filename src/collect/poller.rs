@@ -30,6 +30,9 @@ const TIMEOUTS_BEFORE_RECONNECT: u32 = 2;
 const REFUSED_RETRY: Duration = Duration::from_secs(60);
 /// Slowlog entries fetched at most in one go.
 const SLOWLOG_MAX: u64 = 128;
+/// `INFO commandstats` (only the governor uses it) and `CONFIG GET` (limits rarely change;
+/// maxmemory, policy and maxclients also come in INFO) run every this many slow ticks.
+const RARE_EVERY: u32 = 6;
 
 /// Capped exponential backoff with ±20 % jitter.
 #[derive(Debug, Clone)]
@@ -84,6 +87,8 @@ pub struct Poller {
     latency_monitor_on: Option<bool>,
     /// Reply bytes since the slow tick began (for the reply budget).
     slow_bytes: Option<u64>,
+    /// Slow ticks since the connection was made.
+    slow_ticks: u32,
 }
 
 impl Poller {
@@ -95,11 +100,16 @@ impl Poller {
     ) -> Self {
         let now = Instant::now();
         let cap = settings.timeout.max(Duration::from_secs(10));
+        let gov = Governor::new(
+            settings.slow_interval,
+            settings.client_list_max_clients,
+            settings.latency_target,
+        );
         Self {
             id,
             target,
             backoff: Backoff::new(settings.interval.min(Duration::from_secs(1)), cap),
-            settings: settings.clone(),
+            settings,
             tx,
             conn: None,
             next_attempt: now,
@@ -109,14 +119,11 @@ impl Poller {
             newest_slowlog_id: None,
             refused_until: HashMap::new(),
             config_multi_arg: true,
-            gov: Governor::new(
-                settings.slow_interval,
-                settings.client_list_max_clients,
-                settings.latency_target,
-            ),
+            gov,
             plan: info_plan::InfoPlan::default(),
             latency_monitor_on: None,
             slow_bytes: None,
+            slow_ticks: 0,
         }
     }
 
@@ -168,6 +175,7 @@ impl Poller {
                 self.timeouts_in_row = 0;
                 self.last_reply = Some(Instant::now());
                 self.slow_due = Instant::now();
+                self.slow_ticks = 0;
                 self.plan = info_plan::InfoPlan::default();
                 self.gov.reset_window();
                 self.link(LinkEvent::Connected).await;
@@ -263,13 +271,21 @@ impl Poller {
         let ping_rtt = at.elapsed();
         let _ = ping; // LOADING and NOPERM still prove the server answers.
         let slow = Instant::now() >= self.slow_due;
-        let Some(info) = self.run_cmd(&self.plan.command(slow)).await else {
+        let rare = slow && self.slow_ticks.is_multiple_of(RARE_EVERY);
+        let merged = rare && self.plan.multi();
+        let Some(info) = self.run_cmd(&self.plan.command(slow, merged)).await else {
             return;
         };
+        let mut stats = None;
         let info = match info.and_then(|v| bulk_bytes(&v)) {
             Ok(bytes) => {
                 let mut info = parse::parse_info(&bytes);
                 self.plan.absorb(at, &mut info);
+                if merged {
+                    let s = std::mem::take(&mut info.commandstats);
+                    self.gov.on_commandstats(Instant::now(), &s);
+                    stats = Some(Ok(s));
+                }
                 info
             }
             Err(e) => {
@@ -285,7 +301,7 @@ impl Poller {
             slowlog: None,
             slowlog_len: None,
             latency_latest: None,
-            commandstats: None,
+            commandstats: stats,
             config: None,
             clients: None,
             cost: None,
@@ -293,7 +309,7 @@ impl Poller {
         if self.fast_extras(&mut sample, slow).await.is_none() {
             return;
         }
-        if slow && self.slow_tick(&mut sample).await.is_none() {
+        if slow && self.slow_tick(&mut sample, rare).await.is_none() {
             return;
         }
         self.gov.note_refresh(at, ping_rtt);
@@ -306,9 +322,10 @@ impl Poller {
     }
 
     /// The slow-cadence commands, then the governor's next period and CLIENT LIST mode.
-    async fn slow_tick(&mut self, sample: &mut Sample) -> Option<()> {
+    async fn slow_tick(&mut self, sample: &mut Sample, rare: bool) -> Option<()> {
         self.slow_bytes = Some(0);
-        let done = self.slow_extras(sample).await;
+        self.slow_ticks = self.slow_ticks.wrapping_add(1);
+        let done = self.slow_extras(sample, rare).await;
         self.gov
             .note_slow_tick_bytes(self.slow_bytes.take().unwrap_or(0));
         done?;

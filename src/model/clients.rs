@@ -109,7 +109,7 @@ impl Instance {
                 .at
                 .map(|t| now.saturating_duration_since(t).as_secs()),
             groups,
-            spark: self.clients_hist.tail(opts.spark_len),
+            spark: self.clients_hist.tail_u64(opts.spark_len),
         }
     }
 

@@ -68,18 +68,13 @@ impl Poller {
         Some(())
     }
 
-    /// `INFO commandstats`, `CONFIG GET` of the named keys, `CLIENT LIST`.
-    pub(super) async fn slow_extras(&mut self, sample: &mut Sample) -> Option<()> {
-        let stats = self
-            .run_cmd(redis::cmd("INFO").arg("commandstats"))
-            .await?
-            .and_then(|v| bulk_bytes(&v))
-            .map(|b| parse::parse_info(&b).commandstats);
-        if let Ok(s) = &stats {
-            self.gov.on_commandstats(Instant::now(), s);
+    /// On `rare` slow ticks `INFO commandstats` (unless it came with this tick's INFO) and
+    /// `CONFIG GET` of the named keys; `CLIENT LIST` every slow tick, as the governor allows.
+    pub(super) async fn slow_extras(&mut self, sample: &mut Sample, rare: bool) -> Option<()> {
+        if rare && sample.commandstats.is_none() {
+            self.commandstats(sample).await?;
         }
-        sample.commandstats = Some(stats);
-        if !self.is_refused("CONFIG") {
+        if rare && !self.is_refused("CONFIG") {
             let config = self.fetch_config().await?;
             self.note_refusal("CONFIG", &config);
             if let Ok(c) = &config {
@@ -91,6 +86,20 @@ impl Poller {
             return Some(());
         }
         self.client_list(sample).await
+    }
+
+    /// `INFO commandstats` on its own (servers older than 7.0 take one section per INFO).
+    async fn commandstats(&mut self, sample: &mut Sample) -> Option<()> {
+        let stats = self
+            .run_cmd(redis::cmd("INFO").arg("commandstats"))
+            .await?
+            .and_then(|v| bulk_bytes(&v))
+            .map(|b| parse::parse_info(&b).commandstats);
+        if let Ok(s) = &stats {
+            self.gov.on_commandstats(Instant::now(), s);
+        }
+        sample.commandstats = Some(stats);
+        Some(())
     }
 
     /// `CLIENT LIST` as the governor allows: in full, `TYPE normal` at a stretched period, or not

@@ -40,15 +40,24 @@ pub struct InfoPlan {
 }
 
 impl InfoPlan {
-    /// The command for this tick: `with_server` on slow ticks.
-    pub fn command(&self, with_server: bool) -> redis::Cmd {
+    /// Does the server take several sections in one INFO (7.0+)?
+    pub fn multi(&self) -> bool {
+        self.multi == Some(true)
+    }
+
+    /// The command for this tick: `with_server` on slow ticks, `with_stats` adds
+    /// `commandstats` (7.0+ only: one INFO instead of two, saving the per-call overhead).
+    pub fn command(&self, with_server: bool, with_stats: bool) -> redis::Cmd {
         let mut cmd = redis::cmd("INFO");
-        if self.multi == Some(true) {
+        if self.multi() {
             if with_server || self.server.is_none() {
                 cmd.arg("server");
             }
             for s in TICK_SECTIONS {
                 cmd.arg(s);
+            }
+            if with_stats {
+                cmd.arg("commandstats");
             }
         }
         cmd
@@ -130,11 +139,12 @@ mod tests {
     #[test]
     fn first_info_is_default_then_sections_on_7() {
         let mut p = InfoPlan::default();
-        assert_eq!(args(&p.command(false)), ["INFO"]);
+        assert_eq!(args(&p.command(false, false)), ["INFO"]);
         let t0 = Instant::now();
         p.absorb(t0, &mut server("7.0.15", 100));
-        assert_eq!(args(&p.command(false))[1], "clients");
-        assert_eq!(args(&p.command(true))[1], "server");
+        assert_eq!(args(&p.command(false, false))[1], "clients");
+        assert_eq!(args(&p.command(true, false))[1], "server");
+        assert_eq!(args(&p.command(true, true)).last().unwrap(), "commandstats");
         let mut tick = Info::default();
         p.absorb(t0 + Duration::from_millis(3100), &mut tick);
         assert_eq!(tick.run_id.as_deref(), Some("r1"));
@@ -145,7 +155,7 @@ mod tests {
     fn old_servers_get_default_info() {
         let mut p = InfoPlan::default();
         p.absorb(Instant::now(), &mut server("6.2.14", 5));
-        assert_eq!(args(&p.command(true)), ["INFO"]);
-        assert_eq!(args(&p.command(false)), ["INFO"]);
+        assert_eq!(args(&p.command(true, true)), ["INFO"]);
+        assert_eq!(args(&p.command(false, false)), ["INFO"]);
     }
 }
