@@ -71,7 +71,10 @@ mod tests {
         };
         let t = text(&lines(Some(&cost), theme));
         assert!(t[0].contains("84µs/refresh  3.2 calls"), "{t:?}");
-        assert!(t[1].contains("backing off: slow checks every 20s (PING 7ms"), "{t:?}");
+        assert!(
+            t[1].contains("backing off: slow checks every 20s (PING 7ms"),
+            "{t:?}"
+        );
         assert!(t[2].contains("INFO clients only (6000 clients"), "{t:?}");
     }
 }
