@@ -80,6 +80,17 @@ pub enum Command {
     },
     /// Every Redis instance Prometheus knows (`redis_up`), worst first; enter attaches.
     Fleet,
+    /// Benchmark aid: the TUI's collector and model without a screen for a while, then its
+    /// own cost as JSON (used by scripts/bench-overhead).
+    #[command(hide = true)]
+    Collect {
+        /// Redis to poll (same forms as the top-level URL).
+        #[arg(value_name = "URL")]
+        url: Option<String>,
+        /// How long to run: 30s, 2m.
+        #[arg(long = "for", value_name = "DURATION", default_value = "30s")]
+        run_for: String,
+    },
 }
 
 /// Global flags, named like redis-cli's where redis-cli has them.

@@ -28,6 +28,8 @@ pub enum Mode {
         /// JSON instead of text.
         json: bool,
     },
+    /// The collector and model without a screen for `run_for`, then the own cost as JSON.
+    Collect { run_for: Duration },
     /// Health targets → exit code.
     Check,
     /// Throwaway redis-server with synthetic traffic.
@@ -200,6 +202,16 @@ where
             url.as_deref(),
         ),
         Some(Command::Fleet) => (Mode::Fleet, None),
+        Some(Command::Collect {
+            ref url,
+            ref run_for,
+        }) => (
+            Mode::Collect {
+                run_for: cli::parse_duration(run_for)
+                    .ok_or_else(|| flag_error("--for", run_for, DURATION_HINT))?,
+            },
+            url.as_deref(),
+        ),
     };
     let runbook = load_runbook(flags.runbook.as_deref(), env)?;
     let log_path = flags
@@ -209,7 +221,7 @@ where
     let mut warnings = Vec::new();
     let file_url = file.url.as_deref().map(|u| (source.as_str(), u));
     let target = cli::build_target(flags, positional, file_url, env, &mut warnings)?;
-    let poll = build_poll(flags, &file, &source, &mut warnings)?;
+    let mut poll = build_poll(flags, &file, &source, &mut warnings)?;
     let thresholds = file.thresholds.clone().unwrap_or_default();
     validate_thresholds(&thresholds, &source)?;
     let prometheus =
@@ -219,6 +231,8 @@ where
             "fleet needs --prometheus URL (or [prometheus] url in the config)".into(),
         ));
     }
+    poll.latency_target = Duration::try_from_secs_f64(thresholds.latency_warn_ms / 1000.0)
+        .unwrap_or(poll.latency_target);
     let no_color_env = env("NO_COLOR").is_some_and(|v| !v.is_empty());
     Ok(Settings {
         mode,

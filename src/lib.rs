@@ -4,6 +4,7 @@ pub mod actions;
 pub mod app;
 pub mod cli;
 pub mod collect;
+pub mod collect_mode;
 pub mod config;
 pub mod demo;
 pub mod demo_traffic;

@@ -163,6 +163,8 @@ pub struct PollSettings {
     pub client_list_max_clients: u64,
     /// Name of the CONFIG command (for renamed CONFIG, like the exporter's option).
     pub config_command: String,
+    /// PING round trip above which the slow cadence backs off (the latency warn threshold).
+    pub latency_target: Duration,
 }
 
 impl Default for PollSettings {
@@ -173,6 +175,7 @@ impl Default for PollSettings {
             slow_interval: Duration::from_secs(5),
             client_list_max_clients: 1000,
             config_command: "CONFIG".into(),
+            latency_target: Duration::from_millis(5),
         }
     }
 }

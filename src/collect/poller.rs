@@ -1,9 +1,11 @@
 //! The Redis poller: one task per target, its own connection, one request in flight, a timeout
 //! on every call, `MissedTickBehavior::Skip`, reconnect with capped backoff and jitter.
 //!
-//! Cost per tick: `PING`, `INFO`, `SLOWLOG GET 1` (newest id probe), `LATENCY LATEST`; the full
-//! `SLOWLOG GET`/`SLOWLOG LEN` only when the newest id moved. Slow cadence: `INFO commandstats`,
-//! `CONFIG GET` of the named keys, `CLIENT LIST` (skipped above the client limit). A command the
+//! Cost per tick: `PING`, `INFO` of the sections that move ([`info_plan`]), `SLOWLOG GET 1`
+//! (newest id probe), `LATENCY LATEST` only while `latency-monitor-threshold` is on; the full
+//! `SLOWLOG GET`/`SLOWLOG LEN` only when the newest id moved. Slow cadence (stretched by the
+//! [`Governor`] when the server struggles): `INFO commandstats`, `CONFIG GET` of the named
+//! keys, `SLOWLOG LEN`, `LATENCY LATEST`, `CLIENT LIST` as the governor allows. A command the
 //! server refuses (`NOPERM`, unknown) is not retried for a minute, so redtriage does not fill the
 //! server's errorstats with its own errors.
 
@@ -15,8 +17,9 @@ use tokio::sync::mpsc;
 use tokio::time::MissedTickBehavior;
 
 use super::connect::{self, ConnectFailure, query};
+use super::governor::{self, Governor};
 use super::parse;
-use super::types::{ClientListResult, CollectError, ConfigValues, Info, Sample};
+use super::types::{CollectError, ConfigValues, Sample};
 use crate::msg::{LinkEvent, Msg, TargetId};
 use crate::target::{PollSettings, Target};
 
@@ -27,6 +30,9 @@ const TIMEOUTS_BEFORE_RECONNECT: u32 = 2;
 const REFUSED_RETRY: Duration = Duration::from_secs(60);
 /// Slowlog entries fetched at most in one go.
 const SLOWLOG_MAX: u64 = 128;
+/// `INFO commandstats` (only the governor uses it) and `CONFIG GET` (limits rarely change;
+/// maxmemory, policy and maxclients also come in INFO) run every this many slow ticks.
+const RARE_EVERY: u32 = 6;
 
 /// Capped exponential backoff with ±20 % jitter.
 #[derive(Debug, Clone)]
@@ -74,6 +80,15 @@ pub struct Poller {
     newest_slowlog_id: Option<u64>,
     refused_until: HashMap<&'static str, Instant>,
     config_multi_arg: bool,
+    /// Own cost and back-off decisions.
+    gov: Governor,
+    plan: info_plan::InfoPlan,
+    /// `latency-monitor-threshold` > 0 per the last CONFIG GET (None = unknown: ask).
+    latency_monitor_on: Option<bool>,
+    /// Reply bytes since the slow tick began (for the reply budget).
+    slow_bytes: Option<u64>,
+    /// Slow ticks since the connection was made.
+    slow_ticks: u32,
 }
 
 impl Poller {
@@ -85,6 +100,11 @@ impl Poller {
     ) -> Self {
         let now = Instant::now();
         let cap = settings.timeout.max(Duration::from_secs(10));
+        let gov = Governor::new(
+            settings.slow_interval,
+            settings.client_list_max_clients,
+            settings.latency_target,
+        );
         Self {
             id,
             target,
@@ -99,6 +119,11 @@ impl Poller {
             newest_slowlog_id: None,
             refused_until: HashMap::new(),
             config_multi_arg: true,
+            gov,
+            plan: info_plan::InfoPlan::default(),
+            latency_monitor_on: None,
+            slow_bytes: None,
+            slow_ticks: 0,
         }
     }
 
@@ -150,6 +175,9 @@ impl Poller {
                 self.timeouts_in_row = 0;
                 self.last_reply = Some(Instant::now());
                 self.slow_due = Instant::now();
+                self.slow_ticks = 0;
+                self.plan = info_plan::InfoPlan::default();
+                self.gov.reset_window();
                 self.link(LinkEvent::Connected).await;
             }
             Err(failure) => {
@@ -195,6 +223,13 @@ impl Poller {
     async fn run_cmd(&mut self, cmd: &redis::Cmd) -> Option<Result<redis::Value, CollectError>> {
         let conn = self.conn.as_mut()?;
         let r = query(conn, cmd, self.settings.timeout).await;
+        if let Ok(v) = &r {
+            let bytes = governor::reply_bytes(v);
+            self.gov.note_call(&[governor::stat_name(cmd)], bytes);
+            if let Some(b) = &mut self.slow_bytes {
+                *b += bytes as u64;
+            }
+        }
         match r {
             Err(CollectError::Timeout) => {
                 self.on_timeout().await;
@@ -235,11 +270,24 @@ impl Poller {
         };
         let ping_rtt = at.elapsed();
         let _ = ping; // LOADING and NOPERM still prove the server answers.
-        let Some(info) = self.run_cmd(&redis::cmd("INFO")).await else {
+        let slow = Instant::now() >= self.slow_due;
+        let rare = slow && self.slow_ticks.is_multiple_of(RARE_EVERY);
+        let merged = rare && self.plan.multi();
+        let Some(info) = self.run_cmd(&self.plan.command(slow, merged)).await else {
             return;
         };
+        let mut stats = None;
         let info = match info.and_then(|v| bulk_bytes(&v)) {
-            Ok(bytes) => parse::parse_info(&bytes),
+            Ok(bytes) => {
+                let mut info = parse::parse_info(&bytes);
+                self.plan.absorb(at, &mut info);
+                if merged {
+                    let s = std::mem::take(&mut info.commandstats);
+                    self.gov.on_commandstats(Instant::now(), &s);
+                    stats = Some(Ok(s));
+                }
+                info
+            }
             Err(e) => {
                 self.link(LinkEvent::Failed(e)).await;
                 return;
@@ -253,28 +301,45 @@ impl Poller {
             slowlog: None,
             slowlog_len: None,
             latency_latest: None,
-            commandstats: None,
+            commandstats: stats,
             config: None,
             clients: None,
+            cost: None,
         };
-        if self.fast_extras(&mut sample).await.is_none() {
+        if self.fast_extras(&mut sample, slow).await.is_none() {
             return;
         }
-        if Instant::now() >= self.slow_due {
-            self.slow_due = Instant::now() + self.settings.slow_interval;
-            if self.slow_extras(&mut sample).await.is_none() {
-                return;
-            }
+        if slow && self.slow_tick(&mut sample, rare).await.is_none() {
+            return;
         }
+        self.gov.note_refresh(at, ping_rtt);
+        sample.cost = Some(self.gov.cost.clone());
         self.send(Msg::Sample {
             target: self.id,
             sample: Box::new(sample),
         })
         .await;
     }
+
+    /// The slow-cadence commands, then the governor's next period and CLIENT LIST mode.
+    async fn slow_tick(&mut self, sample: &mut Sample, rare: bool) -> Option<()> {
+        self.slow_bytes = Some(0);
+        self.slow_ticks = self.slow_ticks.wrapping_add(1);
+        let done = self.slow_extras(sample, rare).await;
+        self.gov
+            .note_slow_tick_bytes(self.slow_bytes.take().unwrap_or(0));
+        done?;
+        let (every, why) = self.gov.slow_interval();
+        self.slow_due = Instant::now() + every;
+        let connected = sample.info.connected_clients.unwrap_or(0);
+        let mode = self.gov.client_list_mode(connected);
+        self.gov.note_decision(every, why, mode);
+        Some(())
+    }
 }
 
 mod extras;
+pub mod info_plan;
 
 /// The bytes of a bulk/verbatim/simple string reply.
 pub(crate) fn bulk_bytes(v: &redis::Value) -> Result<Vec<u8>, CollectError> {
@@ -286,16 +351,6 @@ pub(crate) fn bulk_bytes(v: &redis::Value) -> Result<Vec<u8>, CollectError> {
             "expected a string reply, got {}",
             crate::escape::plain_str(&format!("{other:?}"))
         ))),
-    }
-}
-
-/// Is CLIENT LIST affordable right now?
-pub(crate) fn client_list_allowed(info: &Info, limit: u64) -> Result<(), ClientListResult> {
-    let connected = info.connected_clients.unwrap_or(0);
-    if connected > limit {
-        Err(ClientListResult::Skipped { connected, limit })
-    } else {
-        Ok(())
     }
 }
 
@@ -323,20 +378,5 @@ mod tests {
         assert!(b.next_delay() >= Duration::from_secs(8));
         b.reset();
         assert!(b.next_delay() <= Duration::from_millis(600));
-    }
-
-    #[test]
-    fn client_list_skipped_above_limit() {
-        let info = Info {
-            connected_clients: Some(5001),
-            ..Info::default()
-        };
-        assert_eq!(
-            client_list_allowed(&info, 5000),
-            Err(ClientListResult::Skipped {
-                connected: 5001,
-                limit: 5000
-            })
-        );
     }
 }

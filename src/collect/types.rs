@@ -262,4 +262,6 @@ pub struct Sample {
     pub commandstats: Fetched<BTreeMap<String, CommandStat>>,
     pub config: Fetched<ConfigValues>,
     pub clients: Fetched<ClientListResult>,
+    /// redtriage's own cost and back-off state ([`super::governor`]).
+    pub cost: Option<super::governor::SelfCost>,
 }

@@ -6,6 +6,7 @@ use std::time::Instant;
 use super::derive::ViewOptions;
 use super::instance::Instance;
 use super::view::{ClientGroup, ClientsPane, PaneStatus};
+use crate::collect::governor::ClientListMode;
 use crate::collect::types::{ClientInfo, ClientListResult};
 use crate::model::health;
 
@@ -80,6 +81,12 @@ impl Instance {
             ),
             None => (Vec::new(), None),
         };
+        let list_note = match self.cost.as_ref().and_then(|c| c.client_list.as_ref()) {
+            Some(mode @ (ClientListMode::Sampled { .. } | ClientListMode::InfoOnly { .. })) => {
+                Some(mode.describe())
+            }
+            _ => list_note,
+        };
         let list_status = match (&self.clients.error, &self.clients.value) {
             (Some(e), _) => PaneStatus::Error {
                 message: format!("CLIENT LIST: {e}"),
@@ -104,7 +111,7 @@ impl Instance {
             groups,
             selected: None,
             rows: None,
-            spark: self.clients_hist.tail(opts.spark_len),
+            spark: self.clients_hist.tail_u64(opts.spark_len),
             spark_backfilled: self.clients_hist.backfilled_in_tail(opts.spark_len),
         }
     }

@@ -100,7 +100,7 @@ impl Instance {
 
     /// PING p50/p99/max over the latency window, µs.
     fn ping_stats(&self) -> Option<(u64, u64, u64)> {
-        let mut w = self.ping_hist.tail(LATENCY_WINDOW);
+        let mut w = self.ping_hist.tail_u64(LATENCY_WINDOW);
         if w.is_empty() {
             return None;
         }
@@ -127,6 +127,7 @@ impl Instance {
             errors,
             marks_ago: Vec::new(),
             prometheus: None,
+            cost: self.cost.clone(),
         }
     }
 
@@ -182,6 +183,14 @@ impl Instance {
             .rev()
             .map(|(t, text)| format!("{text}, {}s ago", secs(now.saturating_duration_since(*t))))
             .collect();
+        if let Some(c) = &self.cost
+            && let Some(why) = &c.backoff
+        {
+            out.push(format!(
+                "redtriage backing off: slow checks every {}s ({why})",
+                c.slow_interval_secs
+            ));
+        }
         if let Some(e) = &self.config.error {
             out.push(format!(
                 "CONFIG GET unavailable ({e}): limits and policy from INFO"
@@ -260,7 +269,12 @@ impl Instance {
             evictions_per_sec: self.rates.evictions,
             policy,
             verdict: health::memory(used, max, opts.thresholds).verdict,
-            spark: self.mem_hist.tail(opts.spark_len),
+            spark: self
+                .mem_hist
+                .tail_u64(opts.spark_len)
+                .into_iter()
+                .map(|kib| kib * 1024)
+                .collect(),
             spark_backfilled: self.mem_hist.backfilled_in_tail(opts.spark_len),
         }
     }
@@ -277,7 +291,7 @@ impl Instance {
             lookups_per_sec: w(10).map(|r| r.1),
             target_percent: th.hit_rate_target_percent,
             verdict: health::hit_rate(m1.map(|r| r.0), Some(0.0), th).verdict,
-            spark: self.hit_hist.tail(opts.spark_len),
+            spark: self.hit_hist.tail_u64(opts.spark_len),
             spark_backfilled: self.hit_hist.backfilled_in_tail(opts.spark_len),
         }
     }
@@ -316,9 +330,9 @@ impl Instance {
             ping_p50_us: stats.map(|s| s.0),
             ping_p99_us: stats.map(|s| s.1),
             ping_max_us: stats.map(|s| s.2),
-            ping_last_us: self.ping_hist.last().copied(),
+            ping_last_us: self.ping_hist.last().map(|&us| u64::from(us)),
             latency_verdict: health::latency(stats.map(|s| s.0), opts.thresholds).verdict,
-            spark: self.ping_hist.tail(opts.spark_len),
+            spark: self.ping_hist.tail_u64(opts.spark_len),
             latency_events: self.latency.value.clone().unwrap_or_default(),
             latency_status: self.slot_status(now, self.latency.error.as_ref()),
             latency_monitor_threshold_ms: threshold,

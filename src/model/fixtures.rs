@@ -22,6 +22,7 @@ pub fn snapshot_ok() -> Snapshot {
         errors: errors(),
         marks_ago: Vec::new(),
         prometheus: None,
+        cost: None,
     }
 }
 
@@ -94,6 +95,7 @@ pub fn snapshot_empty() -> Snapshot {
         errors: ErrorsPane::default(),
         marks_ago: Vec::new(),
         prometheus: None,
+        cost: None,
     }
 }
 

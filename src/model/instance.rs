@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, VecDeque};
 use std::time::{Duration, Instant, SystemTime};
 
 use super::counters::{Counters, Rates};
-use super::ring::{HOUR_AT_1S, Ring};
+use super::ring::{DAY_AT_1S, HOUR_AT_1S, Ring};
 use crate::collect::types::{
     ClientListResult, CollectError, CommandStat, ConfigValues, Info, LatencyEvent, Sample,
     SlowlogEntry,
@@ -93,18 +93,22 @@ pub struct Instance {
     pub prev: Option<Counters>,
     pub rates: Rates,
     pub hits: Ring<HitPoint>,
-    pub mem_hist: Ring<u64>,
-    pub clients_hist: Ring<u64>,
+    /// `used_memory`, KiB (u32: up to 4 TiB; a sparkline needs no finer step). 24 h at 1 s.
+    pub mem_hist: Ring<u32>,
+    /// `connected_clients`. 24 h at 1 s.
+    pub clients_hist: Ring<u32>,
     /// Hit rate per tick, percent × 100.
-    pub hit_hist: Ring<u64>,
+    pub hit_hist: Ring<u16>,
     /// PING round trip, µs.
-    pub ping_hist: Ring<u64>,
+    pub ping_hist: Ring<u32>,
     /// Samples received so far (action markers are placed by sample count, no ring needed).
     pub samples_total: u64,
     pub restarts: u32,
     pub last_restart: Option<Instant>,
     /// (when, text) newest last.
     pub notices: VecDeque<(Instant, String)>,
+    /// redtriage's own cost on this server and the governor's back-off state.
+    pub cost: Option<crate::collect::governor::SelfCost>,
 }
 
 impl Instance {
@@ -127,15 +131,17 @@ impl Instance {
             slowlog_ids: VecDeque::new(),
             prev: None,
             rates: Rates::default(),
+            // Only the ≤ 5 min hit-rate windows read these: an hour is plenty at any interval.
             hits: Ring::new(HOUR_AT_1S),
-            mem_hist: Ring::new(HOUR_AT_1S),
-            clients_hist: Ring::new(HOUR_AT_1S),
-            hit_hist: Ring::new(HOUR_AT_1S),
-            ping_hist: Ring::new(HOUR_AT_1S),
+            mem_hist: Ring::new(DAY_AT_1S),
+            clients_hist: Ring::new(DAY_AT_1S),
+            hit_hist: Ring::new(DAY_AT_1S),
+            ping_hist: Ring::new(DAY_AT_1S),
             samples_total: 0,
             restarts: 0,
             last_restart: None,
             notices: VecDeque::new(),
+            cost: None,
         }
     }
 
@@ -200,6 +206,9 @@ impl Instance {
         self.commandstats.apply(at, s.commandstats);
         self.config.apply(at, s.config);
         self.clients.apply(at, s.clients);
+        if s.cost.is_some() {
+            self.cost = s.cost;
+        }
         self.info = Some(s.info);
     }
 
@@ -236,15 +245,16 @@ impl Instance {
 
     fn push_history(&mut self, s: &Sample) {
         if let Some(used) = s.info.used_memory {
-            self.mem_hist.push(used);
+            self.mem_hist
+                .push(u32::try_from(used / 1024).unwrap_or(u32::MAX));
         }
         if let Some(c) = s.info.connected_clients {
-            self.clients_hist.push(c);
+            self.clients_hist.push(u32::try_from(c).unwrap_or(u32::MAX));
         }
         self.ping_hist
-            .push(u64::try_from(s.ping_rtt.as_micros()).unwrap_or(u64::MAX));
+            .push(u32::try_from(s.ping_rtt.as_micros()).unwrap_or(u32::MAX));
         if let Some(rate) = self.hit_rate_over(s.at, Duration::from_secs(10)) {
-            self.hit_hist.push((rate.0 * 100.0).round() as u64);
+            self.hit_hist.push((rate.0 * 100.0).round() as u16);
         }
     }
 
@@ -287,10 +297,12 @@ impl Instance {
     /// oldest counter point inside the window. None without two points or without lookups.
     pub fn hit_rate_over(&self, now: Instant, window: Duration) -> Option<(f64, f64)> {
         let newest = *self.hits.last()?;
+        // From the newest back, so the cost is the window's length, not the ring's.
         let oldest = self
             .hits
-            .iter()
-            .find(|p| now.saturating_duration_since(p.at) <= window)?;
+            .iter_rev()
+            .take_while(|p| now.saturating_duration_since(p.at) <= window)
+            .last()?;
         let dt = newest.at.saturating_duration_since(oldest.at).as_secs_f64();
         let hits = newest.hits.checked_sub(oldest.hits)?;
         let misses = newest.misses.checked_sub(oldest.misses)?;

@@ -8,6 +8,8 @@ pub mod clients;
 pub mod counters;
 pub mod derive;
 #[doc(hidden)]
+pub mod fastforward;
+#[doc(hidden)]
 pub mod fixtures;
 pub mod health;
 pub mod instance;

@@ -153,15 +153,25 @@ pub fn on_msg(state: &mut State, m: PromMsg) -> Vec<Effect> {
 /// Puts the backfill before the live samples in the sparkline rings.
 /// Only points older than `cut` (unix seconds, when live samples began) are kept.
 fn apply_backfill(inst: &mut super::instance::Instance, b: &Backfill, cut: f64) -> BackfillState {
-    let as_u64 = |pts: &[(f64, f64)], scale: f64| -> Vec<u64> {
+    // The rings are compact: memory in KiB (u32), clients (u32), hit rate in percent × 100 (u16).
+    let scaled = |pts: &[(f64, f64)], scale: f64, max: f64| -> Vec<f64> {
         pts.iter()
             .filter(|p| p.0 < cut && p.1.is_finite() && p.1 >= 0.0)
-            .map(|p| (p.1 * scale).round() as u64)
+            .map(|p| (p.1 * scale).round().min(max))
             .collect()
     };
-    let mem = as_u64(&b.memory, 1.0);
-    let clients = as_u64(&b.clients, 1.0);
-    let hit = as_u64(&b.hit_rate, 100.0);
+    let mem: Vec<u32> = scaled(&b.memory, 1.0 / 1024.0, f64::from(u32::MAX))
+        .into_iter()
+        .map(|v| v as u32)
+        .collect();
+    let clients: Vec<u32> = scaled(&b.clients, 1.0, f64::from(u32::MAX))
+        .into_iter()
+        .map(|v| v as u32)
+        .collect();
+    let hit: Vec<u16> = scaled(&b.hit_rate, 100.0, 10_000.0)
+        .into_iter()
+        .map(|v| v as u16)
+        .collect();
     inst.mem_hist.prepend(&mem);
     inst.clients_hist.prepend(&clients);
     inst.hit_hist.prepend(&hit);

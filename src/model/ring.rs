@@ -1,7 +1,9 @@
 //! Fixed-capacity history ring: allocated once, no allocation per sample, oldest overwritten.
 
-/// Default capacity: one hour at the default 1 s interval.
+/// One hour at the default 1 s interval.
 pub const HOUR_AT_1S: usize = 3600;
+/// Capacity of the history series: 24 hours at the default 1 s interval.
+pub const DAY_AT_1S: usize = 86_400;
 
 /// A ring of `Copy` values with a fixed capacity.
 #[derive(Debug, Clone)]
@@ -93,6 +95,21 @@ impl<T: Copy> Ring<T> {
     pub fn tail(&self, n: usize) -> Vec<T> {
         let skip = self.len().saturating_sub(n);
         self.iter().skip(skip).copied().collect()
+    }
+
+    /// The newest `n` values, oldest first, widened to `u64` (the compact series store
+    /// `u32`/`u16`; the view speaks `u64`).
+    pub fn tail_u64(&self, n: usize) -> Vec<u64>
+    where
+        T: Into<u64>,
+    {
+        let skip = self.len().saturating_sub(n);
+        self.iter().skip(skip).map(|v| (*v).into()).collect()
+    }
+
+    /// Newest first.
+    pub fn iter_rev(&self) -> impl Iterator<Item = &T> {
+        self.iter().rev()
     }
 
     /// Bytes held by the buffer (for the memory budget).

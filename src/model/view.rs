@@ -342,4 +342,6 @@ pub struct Snapshot {
     /// The Prometheus figures, when `--prometheus` is given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub prometheus: Option<crate::model::prom_view::PromView>,
+    /// redtriage's own cost per refresh and back-off state (help overlay); null until known.
+    pub cost: Option<crate::collect::governor::SelfCost>,
 }

@@ -30,6 +30,7 @@ pub fn draw_alone(frame: &mut Frame, p: &PromView, ui: &UiState, theme: &Theme) 
             frame,
             frame.area(),
             &crate::model::actions_view::ActionsView::default(),
+            None,
             *theme,
         );
     }

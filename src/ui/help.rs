@@ -9,6 +9,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use super::common::{self, Item};
 use super::format;
 use super::theme::Theme;
+use crate::collect::governor::SelfCost;
 use crate::model::actions_view::ActionsView;
 use crate::model::view::Verdict;
 
@@ -45,11 +46,19 @@ const STATES: [(&str, &str); 6] = [
     ("AUTH FAILED", "password or ACL rejected"),
 ];
 
-/// Draws the overlay centred over `area`, with the runbook's keys and the log path of `view`.
-pub fn render(frame: &mut Frame, area: Rect, view: &ActionsView, theme: Theme) {
+/// Draws the overlay centred over `area`, with the runbook's keys and the log path of `view`,
+/// and redtriage's own cost at the bottom.
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    view: &ActionsView,
+    cost: Option<&SelfCost>,
+    theme: Theme,
+) {
     let width = area.width.min(80);
     let inner_w = width.saturating_sub(2);
-    let lines = lines(view, inner_w, theme);
+    let mut lines = lines(view, inner_w, theme);
+    lines.extend(super::cost::lines(cost, theme));
     let height = (u16::try_from(lines.len())
         .unwrap_or(u16::MAX)
         .saturating_add(2))

@@ -6,6 +6,7 @@ pub mod actions;
 mod clients;
 mod common;
 mod compact;
+mod cost;
 mod dialog;
 mod errors;
 pub mod fleet;
@@ -85,7 +86,7 @@ pub fn draw(frame: &mut Frame, snap: &Snapshot, ui: &UiState, view: &ActionsView
     }
     actions::render(frame, view, theme);
     if ui.help {
-        help::render(frame, area, view, theme);
+        help::render(frame, area, view, snap.cost.as_ref(), theme);
     }
 }
 

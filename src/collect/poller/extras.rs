@@ -1,13 +1,19 @@
-//! The optional commands of a tick: slowlog and latency every tick, the rest on the slow cadence.
-//! Each returns `None` when the connection timed out or broke (the tick is then abandoned).
+//! The optional commands of a tick: the slowlog probe (and `LATENCY LATEST` while the latency
+//! monitor is on) every tick, the rest on the slow cadence. Each returns `None` when the
+//! connection timed out or broke (the tick is then abandoned).
 
-use super::{Poller, SLOWLOG_MAX, bulk_bytes, client_list_allowed, config_from_pairs};
+use std::time::Instant;
+
+use super::{Poller, SLOWLOG_MAX, bulk_bytes, config_from_pairs};
+use crate::collect::governor::ClientListMode;
 use crate::collect::parse;
 use crate::collect::types::{ClientListResult, CollectError, ConfigValues, Sample};
 
 impl Poller {
-    /// `SLOWLOG GET 1` as the newest-id probe, the full fetch when it moved, `LATENCY LATEST`.
-    pub(super) async fn fast_extras(&mut self, sample: &mut Sample) -> Option<()> {
+    /// `SLOWLOG GET 1` as the newest-id probe, the full fetch when it moved (`SLOWLOG LEN` then
+    /// and on slow ticks), `LATENCY LATEST` on slow ticks and every tick while the latency
+    /// monitor is on (with it off, Redis records nothing, so asking every second is waste).
+    pub(super) async fn fast_extras(&mut self, sample: &mut Sample, slow: bool) -> Option<()> {
         if !self.is_refused("SLOWLOG") {
             let probe = self
                 .run_cmd(redis::cmd("SLOWLOG").arg("GET").arg(1))
@@ -17,14 +23,14 @@ impl Poller {
             match probe {
                 Ok(newest) => {
                     let newest_id = newest.first().map(|e| e.id);
-                    if newest_id != self.newest_slowlog_id || sample.slowlog_len.is_none() {
+                    if newest_id != self.newest_slowlog_id || slow {
                         self.fetch_slowlog(sample, newest_id).await?;
                     }
                 }
                 Err(e) => sample.slowlog = Some(Err(e)),
             }
         }
-        if !self.is_refused("LATENCY") {
+        if !self.is_refused("LATENCY") && (slow || self.latency_monitor_on != Some(false)) {
             let latest = self
                 .run_cmd(redis::cmd("LATENCY").arg("LATEST"))
                 .await?
@@ -62,35 +68,72 @@ impl Poller {
         Some(())
     }
 
-    /// `INFO commandstats`, `CONFIG GET` of the named keys, `CLIENT LIST`.
-    pub(super) async fn slow_extras(&mut self, sample: &mut Sample) -> Option<()> {
-        let stats = self
-            .run_cmd(redis::cmd("INFO").arg("commandstats"))
-            .await?
-            .and_then(|v| bulk_bytes(&v))
-            .map(|b| parse::parse_info(&b).commandstats);
-        sample.commandstats = Some(stats);
-        if !self.is_refused("CONFIG") {
+    /// On `rare` slow ticks `INFO commandstats` (unless it came with this tick's INFO) and
+    /// `CONFIG GET` of the named keys; `CLIENT LIST` every slow tick, as the governor allows.
+    pub(super) async fn slow_extras(&mut self, sample: &mut Sample, rare: bool) -> Option<()> {
+        if rare && sample.commandstats.is_none() {
+            self.commandstats(sample).await?;
+        }
+        if rare && !self.is_refused("CONFIG") {
             let config = self.fetch_config().await?;
             self.note_refusal("CONFIG", &config);
+            if let Ok(c) = &config {
+                self.latency_monitor_on = c.get_u64("latency-monitor-threshold").map(|ms| ms > 0);
+            }
             sample.config = Some(config);
         }
         if self.is_refused("CLIENT") {
             return Some(());
         }
+        self.client_list(sample).await
+    }
+
+    /// `INFO commandstats` on its own (servers older than 7.0 take one section per INFO).
+    async fn commandstats(&mut self, sample: &mut Sample) -> Option<()> {
+        let stats = self
+            .run_cmd(redis::cmd("INFO").arg("commandstats"))
+            .await?
+            .and_then(|v| bulk_bytes(&v))
+            .map(|b| parse::parse_info(&b).commandstats);
+        if let Ok(s) = &stats {
+            self.gov.on_commandstats(Instant::now(), s);
+        }
+        sample.commandstats = Some(stats);
+        Some(())
+    }
+
+    /// `CLIENT LIST` as the governor allows: in full, `TYPE normal` at a stretched period, or not
+    /// at all (the pane then says why and keeps the last list).
+    async fn client_list(&mut self, sample: &mut Sample) -> Option<()> {
+        let connected = sample.info.connected_clients.unwrap_or(0);
         let limit = self.settings.client_list_max_clients;
-        if let Err(skipped) = client_list_allowed(&sample.info, limit) {
-            sample.clients = Some(Ok(skipped));
-            return Some(());
+        let mut cmd = redis::cmd("CLIENT");
+        cmd.arg("LIST");
+        match self.gov.client_list_mode(connected) {
+            ClientListMode::Full => {}
+            ClientListMode::Sampled { every_secs, .. } => {
+                if !self.gov.sampled_list_due(Instant::now(), every_secs) {
+                    return Some(());
+                }
+                cmd.arg("TYPE").arg("normal");
+            }
+            ClientListMode::InfoOnly { .. } => {
+                sample.clients = Some(Ok(ClientListResult::Skipped { connected, limit }));
+                return Some(());
+            }
         }
         let list = self
-            .run_cmd(redis::cmd("CLIENT").arg("LIST"))
+            .run_cmd(&cmd)
             .await?
             .and_then(|v| bulk_bytes(&v))
             .map(|b| ClientListResult::Listed {
                 clients: parse::parse_client_list(&b),
             });
         self.note_refusal("CLIENT", &list);
+        if let Ok(ClientListResult::Listed { clients }) = &list {
+            self.gov
+                .note_client_list(Instant::now(), clients.len() as u64);
+        }
         sample.clients = Some(list);
         Some(())
     }
