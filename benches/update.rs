@@ -13,7 +13,11 @@ fn bench_update(c: &mut Criterion) {
     let step = Duration::from_secs(1);
     for (label, n) in [("1h", 3_600u64), ("24h", 86_400)] {
         let t0 = Instant::now();
-        let mut state = State::new(&[redtriage::target::Target::local_default()], Thresholds::default(), t0);
+        let mut state = State::new(
+            &[redtriage::target::Target::local_default()],
+            Thresholds::default(),
+            t0,
+        );
         fastforward::feed(&mut state, t0, step, n);
         let wall0 = SystemTime::now();
         let mut i = n;

@@ -157,9 +157,11 @@ pub struct PollSettings {
     pub interval: Duration,
     /// Timeout on every connect and every command.
     pub timeout: Duration,
-    /// Period of the slow cadence (commandstats, CONFIG GET, CLIENT LIST), ≥ 5 s.
+    /// Period of the slow cadence (`INFO server replication`, `SLOWLOG LEN`, `LATENCY LATEST`,
+    /// `CLIENT LIST`; commandstats and `CONFIG GET` every 6th), ≥ 5 s; the governor stretches it.
     pub slow_interval: Duration,
-    /// CLIENT LIST is skipped when INFO says more clients than this.
+    /// Above this many clients CLIENT LIST is sampled (`TYPE normal`, on a cost budget); above
+    /// 5× this it is not run (see [`crate::collect::governor`]).
     pub client_list_max_clients: u64,
     /// Name of the CONFIG command (for renamed CONFIG, like the exporter's option).
     pub config_command: String,

@@ -30,7 +30,7 @@ async fn panes_match_the_server() {
     })
     .await;
     let info = redis.cli(&["INFO"]);
-    d.samples(1).await;
+    d.sample_after(Instant::now()).await;
     let snap = d.view();
     assert_eq!(snap.memory.max_bytes, Some(100 * 1024 * 1024));
     assert_eq!(snap.memory.policy.as_deref(), Some("noeviction"));
@@ -92,7 +92,7 @@ async fn slowlog_matches_the_server() {
         .next()
         .and_then(|l| l.trim().parse().ok())
         .expect("id");
-    d.samples(1).await;
+    d.sample_after(Instant::now()).await;
     let snap = d.view();
     let ours = snap.slowlog.entries[0].id;
     // Our own commands of the next tick are logged too (threshold 0): a few ids later.
@@ -130,7 +130,7 @@ async fn hit_rate_from_known_hits_and_misses() {
     for _ in 0..10 {
         redis.cli(&["GET", "absent"]);
     }
-    d.samples(2).await;
+    d.sample_after(Instant::now()).await;
     let snap = d.view();
     let m1 = snap.hit_rate.m1_percent.expect("1m hit rate");
     assert!((m1 - 75.0).abs() < 0.01, "hit rate {m1}");

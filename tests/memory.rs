@@ -31,7 +31,11 @@ fn ring_bytes(state: &State) -> usize {
 #[test]
 fn day_of_history_fits_the_budget() {
     let t0 = Instant::now();
-    let mut state = State::new(&[redtriage::target::Target::local_default()], Thresholds::default(), t0);
+    let mut state = State::new(
+        &[redtriage::target::Target::local_default()],
+        Thresholds::default(),
+        t0,
+    );
     let computed = ring_bytes(&state);
     // 24 h at 1 s: 86,400 × (4 + 4 + 2 + 4) B for the series + 3,600 × 32 B of hit counters.
     assert_eq!(computed, DAY_AT_1S * 14 + 3600 * 32);

@@ -260,6 +260,24 @@ impl Driver {
         self.tx.clone()
     }
 
+    /// Applies messages until a sample taken after `t` is in (queued older ones are applied
+    /// on the way), so the model has seen everything done before `t`.
+    pub async fn sample_after(&mut self, t: Instant) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            assert!(Instant::now() < deadline, "no sample after the mark");
+            if let Ok(Some(m)) =
+                tokio::time::timeout(Duration::from_millis(500), self.rx.recv()).await
+            {
+                let fresh = matches!(&m, Msg::Sample { sample, .. } if sample.at > t);
+                self.apply(m);
+                if fresh {
+                    return;
+                }
+            }
+        }
+    }
+
     /// Waits for `n` more samples to be applied.
     pub async fn samples(&mut self, n: usize) {
         let mut seen = 0;
