@@ -197,9 +197,13 @@ pub struct Flags {
     /// Never run an action that changes anything (PING and the probe stay).
     #[arg(long, global = true)]
     pub read_only: bool,
-    /// Runbook file [default: $`XDG_CONFIG_HOME/redtriage/runbook.toml` when it exists, else the
-    /// shipped one].
-    #[arg(long, value_name = "FILE", global = true)]
+    /// The runbook file.
+    #[arg(
+        long,
+        value_name = "FILE",
+        global = true,
+        help = "Runbook file [default: $XDG_CONFIG_HOME/redtriage/runbook.toml when it exists, else the shipped one]"
+    )]
     pub runbook: Option<PathBuf>,
     /// Incident log (JSONL) [default: $XDG_DATA_HOME/redtriage/incident-log.jsonl].
     #[arg(long, value_name = "FILE", global = true)]
