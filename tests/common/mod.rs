@@ -45,6 +45,21 @@ impl Redis {
         r
     }
 
+    /// Starts a server whose listener is `port` given by the caller through `extra` (for
+    /// `--port 0 --tls-port PORT`): readiness is checked on that port.
+    pub fn start_on(port: u16, extra: &[&str]) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut r = Self {
+            port,
+            dir,
+            args: extra.iter().map(|s| (*s).to_string()).collect(),
+            conf: None,
+            child: None,
+        };
+        r.spawn();
+        r
+    }
+
     /// Starts a server from a redis.conf file written into its dir (plus `extra`).
     pub fn start_with_conf(conf_text: &str, extra: &[&str]) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
