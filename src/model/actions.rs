@@ -90,6 +90,8 @@ pub struct ActionsState {
     pub output: VecDeque<String>,
     /// Lines scrolled up from the bottom of the output.
     pub output_scroll: usize,
+    /// Timeline entries scrolled up from the newest.
+    pub timeline_scroll: usize,
     pub panel: Panel,
     pub next_run: u64,
     pub timeline: VecDeque<TimelineEntry>,
@@ -124,6 +126,7 @@ impl ActionsState {
             running: None,
             output: VecDeque::new(),
             output_scroll: 0,
+            timeline_scroll: 0,
             panel: Panel::None,
             next_run: 1,
             timeline: VecDeque::new(),

@@ -186,6 +186,7 @@ impl State {
             timeline: a
                 .timeline
                 .iter()
+                .take(a.timeline.len().saturating_sub(a.timeline_scroll))
                 .map(|e| {
                     (
                         now.saturating_duration_since(e.at).as_secs(),
@@ -201,5 +202,36 @@ impl State {
                 .filter_map(|s| s.key.map(|k| (k, s.title.clone())))
                 .collect(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    use crate::model::actions::Panel;
+    use crate::model::state::{State, update};
+    use crate::msg::Msg;
+    use crate::target::{Target, Thresholds};
+
+    #[test]
+    fn page_keys_scroll_the_open_timeline() {
+        let t0 = Instant::now();
+        let mut s = State::new(&[Target::local_default()], Thresholds::default(), t0);
+        for i in 0..5u64 {
+            s.actions
+                .push_timeline(t0 + Duration::from_secs(i), format!("event {i}"));
+        }
+        s.actions.panel = Panel::Timeline;
+        let key = |c| Msg::Key(KeyEvent::new(c, KeyModifiers::NONE));
+        update(&mut s, key(KeyCode::PageUp));
+        let v = s.actions_view(t0, 10);
+        assert_eq!(v.timeline.len(), 1, "scrolled up to the oldest");
+        assert_eq!(v.timeline[0].1, "event 0");
+        assert_eq!(v.output_scroll, 0, "the output panel did not move");
+        update(&mut s, key(KeyCode::PageDown));
+        assert_eq!(s.actions_view(t0, 10).timeline.len(), 5);
     }
 }

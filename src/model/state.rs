@@ -288,8 +288,13 @@ impl State {
                 self.ui.client_sel = None;
             }
             Command::ScrollOutput(d) => {
-                let max = a.output.len();
-                a.output_scroll = a.output_scroll.saturating_add_signed(d as isize).min(max);
+                // PgUp/PgDn scroll whichever panel is open.
+                let (scroll, max) = if a.panel == Panel::Timeline {
+                    (&mut a.timeline_scroll, a.timeline.len().saturating_sub(1))
+                } else {
+                    (&mut a.output_scroll, a.output.len())
+                };
+                *scroll = scroll.saturating_add_signed(d as isize).min(max);
             }
             Command::Action(c) => {
                 let name = a
