@@ -31,7 +31,7 @@ pub const ACTION_KEYS: [(&str, &str); 7] = [
     ("w", "start the stability watch"),
     ("o", "action output panel"),
     ("t", "timeline panel"),
-    ("PgUp  PgDn", "scroll the output"),
+    ("PgUp  PgDn", "scroll output/timeline"),
     ("c", "clients/groups (zoomed)"),
     ("j k  ↑ ↓", "select client (zoomed)"),
 ];
