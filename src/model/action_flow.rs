@@ -167,176 +167,106 @@ impl State {
         vec![Effect::Redraw]
     }
 
-    /// Keys while a dialog is open: it swallows all of them.
+    /// Keys while a dialog is open: it swallows all of them. Esc closes it; a key that edits
+    /// it (typing, moving the cursor) puts it back changed.
     pub fn dialog_key(&mut self, key: KeyEvent) -> Vec<Effect> {
-        let Some(dialog) = self.actions.dialog.take() else {
+        let Some(mut dialog) = self.actions.dialog.take() else {
             return Vec::new();
         };
-        match dialog {
-            Dialog::Message { .. } => {}
-            Dialog::Password { instance, text } => self.password_key(key, instance, text),
+        if matches!(dialog, Dialog::Confirm { .. }) {
+            return self.confirm_key(key, dialog);
+        }
+        let close = vec![Effect::Redraw];
+        match &mut dialog {
+            Dialog::Message { .. } | Dialog::Confirm { .. } => return close,
+            _ if key.code == KeyCode::Esc => return close,
+            Dialog::Password { instance, text } => {
+                if key.code == KeyCode::Enter {
+                    if let Some(p) = self.prom.as_mut() {
+                        p.attach_password = Some(crate::target::Secret::new(std::mem::take(text)));
+                        p.attach = Some(instance.clone());
+                    }
+                    return close;
+                }
+                edit_text(text, key.code);
+            }
             Dialog::Input {
                 action,
-                prompt,
-                mut text,
+                text,
                 error,
-            } => match key.code {
-                KeyCode::Esc => {}
-                KeyCode::Enter => {
-                    // Put the input back first: a bad value reopens it with the error.
-                    self.actions.dialog = Some(Dialog::Input {
-                        action: action.clone(),
-                        prompt,
-                        text: text.clone(),
-                        error,
-                    });
-                    return self.open_confirm(&action, Some(text));
+                ..
+            } => {
+                if key.code == KeyCode::Enter {
+                    // The input stays open under the confirmation attempt: a bad value
+                    // reopens it with the error.
+                    let (action, value) = (action.clone(), text.clone());
+                    self.actions.dialog = Some(dialog);
+                    return self.open_confirm(&action, Some(value));
                 }
-                KeyCode::Backspace => {
-                    text.pop();
-                    self.actions.dialog = Some(Dialog::Input {
-                        action,
-                        prompt,
-                        text,
-                        error,
-                    });
+                if matches!(key.code, KeyCode::Char(_)) {
+                    *error = None;
                 }
-                KeyCode::Char(c) => {
-                    text.push(c);
-                    self.actions.dialog = Some(Dialog::Input {
-                        action,
-                        prompt,
-                        text,
-                        error: None,
-                    });
-                }
-                _ => {
-                    self.actions.dialog = Some(Dialog::Input {
-                        action,
-                        prompt,
-                        text,
-                        error,
-                    });
-                }
-            },
+                edit_text(text, key.code);
+            }
             Dialog::Choose {
                 action,
                 options,
-                mut cursor,
+                cursor,
             } => match key.code {
-                KeyCode::Esc => {}
                 KeyCode::Enter => {
-                    let pick = options.get(cursor).cloned();
+                    let (action, pick) = (action.clone(), options.get(*cursor).cloned());
                     return self.open_confirm(&action, pick);
                 }
-                KeyCode::Up | KeyCode::Char('k') => {
-                    cursor = cursor.saturating_sub(1);
-                    self.actions.dialog = Some(Dialog::Choose {
-                        action,
-                        options,
-                        cursor,
-                    });
-                }
+                KeyCode::Up | KeyCode::Char('k') => *cursor = cursor.saturating_sub(1),
                 KeyCode::Down | KeyCode::Char('j') => {
-                    cursor = (cursor + 1).min(options.len().saturating_sub(1));
-                    self.actions.dialog = Some(Dialog::Choose {
-                        action,
-                        options,
-                        cursor,
-                    });
+                    *cursor = (*cursor + 1).min(options.len().saturating_sub(1));
                 }
-                _ => {
-                    self.actions.dialog = Some(Dialog::Choose {
-                        action,
-                        options,
-                        cursor,
-                    });
-                }
+                _ => {}
             },
-            Dialog::Confirm {
-                prepared,
-                input,
-                typed,
-                stage,
-                target,
-                role,
-            } => {
-                return self.confirm_key(key, prepared, input, typed, stage, target, role);
-            }
         }
+        self.actions.dialog = Some(dialog);
         vec![Effect::Redraw]
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn confirm_key(
-        &mut self,
-        key: KeyEvent,
-        prepared: Box<Prepared>,
-        input: Option<String>,
-        mut typed: String,
-        stage: u8,
-        target: String,
-        role: String,
-    ) -> Vec<Effect> {
-        let typed_mode = prepared.destructive && stage == 1;
-        let yes = if typed_mode {
+    /// Keys in the confirmation. Default No: only `y` confirms, every other key cancels;
+    /// stage 1 of a destructive action takes keys as the typed target and Enter confirms
+    /// only when it matches; a `confirm_twice` action gets a second dialog.
+    fn confirm_key(&mut self, key: KeyEvent, mut dialog: Dialog) -> Vec<Effect> {
+        let Dialog::Confirm {
+            prepared,
+            typed,
+            stage,
+            target,
+            ..
+        } = &mut dialog
+        else {
+            return Vec::new();
+        };
+        let yes = if prepared.destructive && *stage == 1 {
             match key.code {
                 KeyCode::Enter => typed == target,
                 KeyCode::Esc => false,
-                KeyCode::Backspace => {
-                    typed.pop();
-                    self.actions.dialog = Some(Dialog::Confirm {
-                        prepared,
-                        input,
-                        typed,
-                        stage,
-                        target,
-                        role,
-                    });
-                    return vec![Effect::Redraw];
-                }
-                KeyCode::Char(c) => {
-                    typed.push(c);
-                    self.actions.dialog = Some(Dialog::Confirm {
-                        prepared,
-                        input,
-                        typed,
-                        stage,
-                        target,
-                        role,
-                    });
-                    return vec![Effect::Redraw];
-                }
-                _ => {
-                    self.actions.dialog = Some(Dialog::Confirm {
-                        prepared,
-                        input,
-                        typed,
-                        stage,
-                        target,
-                        role,
-                    });
+                code => {
+                    edit_text(typed, code);
+                    self.actions.dialog = Some(dialog);
                     return vec![Effect::Redraw];
                 }
             }
         } else {
-            // Default No: only `y` confirms; Enter, Esc and every other key cancel.
             key.code == KeyCode::Char('y')
         };
         if !yes {
             return vec![Effect::Redraw];
         }
-        if prepared.confirm_twice && stage == 1 {
-            self.actions.dialog = Some(Dialog::Confirm {
-                prepared,
-                input,
-                typed: String::new(),
-                stage: 2,
-                target,
-                role,
-            });
+        if prepared.confirm_twice && *stage == 1 {
+            *stage = 2;
+            typed.clear();
+            self.actions.dialog = Some(dialog);
             return vec![Effect::Redraw];
         }
+        let Dialog::Confirm { prepared, .. } = dialog else {
+            return Vec::new();
+        };
         self.start_run(*prepared)
     }
 
@@ -541,28 +471,6 @@ impl State {
         out
     }
 
-    /// Keys in the password dialog of a fleet attach.
-    fn password_key(&mut self, key: KeyEvent, instance: String, mut text: String) {
-        match key.code {
-            KeyCode::Esc => {}
-            KeyCode::Enter => {
-                if let Some(p) = self.prom.as_mut() {
-                    p.attach_password = Some(crate::target::Secret::new(text));
-                    p.attach = Some(instance);
-                }
-            }
-            KeyCode::Backspace => {
-                text.pop();
-                self.actions.dialog = Some(Dialog::Password { instance, text });
-            }
-            KeyCode::Char(c) => {
-                text.push(c);
-                self.actions.dialog = Some(Dialog::Password { instance, text });
-            }
-            _ => self.actions.dialog = Some(Dialog::Password { instance, text }),
-        }
-    }
-
     /// An instance attached from the fleet refused our credentials: ask for a password, once
     /// per attach (Esc keeps the failing credentials).
     pub fn ask_attach_password(&mut self) {
@@ -607,6 +515,17 @@ impl State {
             .get(self.selected)
             .map(|i| i.display.clone())
             .unwrap_or_default()
+    }
+}
+
+/// Backspace deletes, a character is added; other keys leave the text as it is.
+fn edit_text(text: &mut String, code: KeyCode) {
+    match code {
+        KeyCode::Backspace => {
+            text.pop();
+        }
+        KeyCode::Char(c) => text.push(c),
+        _ => {}
     }
 }
 
