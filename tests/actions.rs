@@ -33,6 +33,15 @@ fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
     }
 }
 
+/// `redtriage action NAME --yes --runbook RB` against a URL where nothing listens: for the
+/// actions of a test runbook that do not need Redis.
+fn custom_action(log: &Path, rb: &Path, name: &str) -> Command {
+    let mut c = redtriage(log);
+    let url = format!("redis://127.0.0.1:{}", common::free_port());
+    c.args(["action", name, &url, "--yes", "--runbook"]).arg(rb);
+    c
+}
+
 fn runbook(dir: &Path, text: &str) -> PathBuf {
     let p = dir.join("runbook.toml");
     std::fs::write(&p, text).expect("write runbook");
@@ -234,16 +243,7 @@ fn external_command_hang_is_killed_with_its_children() {
              commands = [[\"sh\", \"-c\", \"trap '' TERM; sleep {marker} & sleep {marker}\"]]\n"
         ),
     );
-    let port = common::free_port();
-    redtriage(&log)
-        .args([
-            "action",
-            "hang",
-            &format!("redis://127.0.0.1:{port}"),
-            "--yes",
-            "--runbook",
-        ])
-        .arg(&rb)
+    custom_action(&log, &rb, "hang")
         .timeout(Duration::from_secs(30))
         .assert()
         .code(1)
@@ -268,18 +268,7 @@ fn output_escape_bytes_are_shown_escaped() {
         "[[action]]\nname = \"evil\"\ntitle = \"evil\"\nkind = \"external\"\n\
          commands = [[\"printf\", \"\\\\033]0;PWNED\\\\007\\\\033[2J\\\\n\"]]\n",
     );
-    let port = common::free_port();
-    let out = redtriage(&log)
-        .args([
-            "action",
-            "evil",
-            &format!("redis://127.0.0.1:{port}"),
-            "--yes",
-            "--runbook",
-        ])
-        .arg(&rb)
-        .output()
-        .expect("run");
+    let out = custom_action(&log, &rb, "evil").output().expect("run");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     assert!(
@@ -308,18 +297,7 @@ fn placeholder_values_stay_one_argument_and_run_nothing() {
             toml_string(&evil)
         ),
     );
-    let port = common::free_port();
-    let out = redtriage(&log)
-        .args([
-            "action",
-            "show",
-            &format!("redis://127.0.0.1:{port}"),
-            "--yes",
-            "--runbook",
-        ])
-        .arg(&rb)
-        .output()
-        .expect("run");
+    let out = custom_action(&log, &rb, "show").output().expect("run");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{stdout}");
     // printf printed exactly one <…>: the value arrived as one argument.
