@@ -140,8 +140,10 @@ impl State {
     /// The overlays' view; `rows` is how many output lines fit.
     pub fn actions_view(&self, now: Instant, rows: usize) -> ActionsView {
         let a = &self.actions;
-        let ctx = self.action_context();
-        let palette = a.palette.as_ref().map(|p| PaletteView {
+        // The context (which clones the runbook's vars) only while the palette needs it:
+        // this runs on every redraw.
+        let palette = a.palette.as_ref().map(|p| (p, self.action_context()));
+        let palette = palette.map(|(p, ctx)| PaletteView {
             filter: crate::escape::plain_str(&p.filter),
             rows: a
                 .filtered()
