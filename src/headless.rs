@@ -9,12 +9,13 @@ use tokio::sync::mpsc;
 use crate::collect::poller::Poller;
 use crate::model::state::{State, update};
 use crate::model::view::{Snapshot, Verdict};
+use crate::msg::Msg;
 use crate::target::{PollSettings, Target, Thresholds};
 
 /// Sparkline points included in `--json`.
 const JSON_SPARK: usize = 60;
 
-fn drain(rx: &mut mpsc::Receiver<crate::msg::Msg>, state: &mut State) {
+fn drain(rx: &mut mpsc::Receiver<Msg>, state: &mut State) {
     while let Ok(m) = rx.try_recv() {
         update(state, m);
     }
@@ -22,22 +23,38 @@ fn drain(rx: &mut mpsc::Receiver<crate::msg::Msg>, state: &mut State) {
 
 /// Takes two samples `poll.interval` apart and returns the view.
 pub async fn collect(target: &Target, poll: &PollSettings, thresholds: &Thresholds) -> Snapshot {
-    let (tx, mut rx) = mpsc::channel(64);
-    let mut state = State::new(
+    let (tx, rx) = mpsc::channel(64);
+    let state = State::new(
         std::slice::from_ref(target),
         thresholds.clone(),
         Instant::now(),
     );
+    collect_into(state, (tx, rx), target, poll, None).await
+}
+
+/// The two samples into `state`; `side` is another source sending into the same channel (a
+/// Prometheus round), awaited before the last drain so its figures are in the view.
+pub(crate) async fn collect_into(
+    mut state: State,
+    (tx, mut rx): (mpsc::Sender<Msg>, mpsc::Receiver<Msg>),
+    target: &Target,
+    poll: &PollSettings,
+    side: Option<tokio::task::JoinHandle<()>>,
+) -> Snapshot {
     let mut poller = Poller::new(0, target.clone(), poll.clone(), tx);
     poller.tick().await;
     drain(&mut rx, &mut state);
     tokio::time::sleep(poll.interval).await;
     poller.tick().await;
+    if let Some(side) = side {
+        let _ = side.await;
+    }
     drain(&mut rx, &mut state);
     state.now = state.now.max(Instant::now());
+    let thresholds = state.thresholds.clone();
     state
         .view(JSON_SPARK)
-        .unwrap_or_else(|| unreachable_view(target, thresholds))
+        .unwrap_or_else(|| unreachable_view(target, &thresholds))
 }
 
 fn unreachable_view(target: &Target, thresholds: &Thresholds) -> Snapshot {

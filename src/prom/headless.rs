@@ -9,20 +9,10 @@ use tokio::sync::{mpsc, watch};
 
 use super::poller::{PromControl, PromPoller};
 use super::settings::PromSettings;
-use crate::collect::poller::Poller;
 use crate::model::prom::PromState;
-use crate::model::state::{State, update};
+use crate::model::state::State;
 use crate::model::view::Snapshot;
 use crate::target::{PollSettings, Target, Thresholds};
-
-/// Sparkline points included in `--json` (as without Prometheus).
-const JSON_SPARK: usize = 60;
-
-fn drain(rx: &mut mpsc::Receiver<crate::msg::Msg>, state: &mut State) {
-    while let Ok(m) = rx.try_recv() {
-        update(state, m);
-    }
-}
 
 /// Two Redis samples `poll.interval` apart and one Prometheus round, then the view.
 pub async fn collect(
@@ -31,7 +21,7 @@ pub async fn collect(
     thresholds: &Thresholds,
     prom: &PromSettings,
 ) -> color_eyre::Result<Snapshot> {
-    let (tx, mut rx) = mpsc::channel(64);
+    let (tx, rx) = mpsc::channel(64);
     let mut state = State::new(
         std::slice::from_ref(target),
         thresholds.clone(),
@@ -46,17 +36,7 @@ pub async fn collect(
     let mut prom_poller =
         PromPoller::new(prom.clone(), tx.clone(), crx).map_err(color_eyre::eyre::Report::msg)?;
     let prom_task = tokio::spawn(async move { prom_poller.tick().await });
-    let mut poller = Poller::new(0, target.clone(), poll.clone(), tx);
-    poller.tick().await;
-    drain(&mut rx, &mut state);
-    tokio::time::sleep(poll.interval).await;
-    poller.tick().await;
-    let _ = prom_task.await;
-    drain(&mut rx, &mut state);
-    state.now = state.now.max(Instant::now());
-    state
-        .view(JSON_SPARK)
-        .ok_or_else(|| color_eyre::eyre::eyre!("no instance"))
+    Ok(crate::headless::collect_into(state, (tx, rx), target, poll, Some(prom_task)).await)
 }
 
 /// `redtriage snapshot --prometheus URL [--json]`.
