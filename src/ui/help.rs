@@ -25,8 +25,8 @@ pub const KEYS: [(&str, &str); 8] = [
     ("esc", "close overlay / unzoom"),
 ];
 
-/// Action keys and what they do.
-pub const ACTION_KEYS: [(&str, &str); 7] = [
+/// Action keys (and the Prometheus views') and what they do.
+pub const ACTION_KEYS: [(&str, &str); 8] = [
     ("a", "actions palette"),
     ("w", "start the stability watch"),
     ("o", "action output panel"),
@@ -34,6 +34,7 @@ pub const ACTION_KEYS: [(&str, &str); 7] = [
     ("PgUp  PgDn", "scroll output/timeline"),
     ("c", "clients/groups (zoomed)"),
     ("j k  ↑ ↓", "select client (zoomed)"),
+    ("F  A", "fleet / alerts (prom)"),
 ];
 
 /// Connection states and their meaning.
