@@ -443,15 +443,19 @@ impl State {
         if self.actions.last_health.as_deref() != Some(health.as_str()) {
             let before = self.actions.last_health.replace(health.clone());
             if let Some(before) = before {
-                let bad = snap
-                    .header
-                    .health
-                    .items
-                    .iter()
-                    .filter(|i| i.verdict != super::view::Verdict::Ok)
-                    .map(|i| format!("{} {}", i.name, i.value))
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                // As the header says it: an unreachable server has no figures to list.
+                let bad = if snap.header.health.overall == super::view::Verdict::Unknown {
+                    "no fresh data".to_string()
+                } else {
+                    snap.header
+                        .health
+                        .items
+                        .iter()
+                        .filter(|i| i.verdict != super::view::Verdict::Ok)
+                        .map(|i| format!("{} {}", i.name, i.value))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                };
                 let text = format!(
                     "health {before} → {health}{}",
                     if bad.is_empty() {
