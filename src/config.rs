@@ -34,6 +34,13 @@ pub enum Mode {
     Check,
     /// Throwaway redis-server with synthetic traffic.
     Demo,
+    /// `drill list`, or a throwaway redis-server with one cause injected.
+    Drill {
+        /// The list or the scenario.
+        choice: crate::drill::DrillChoice,
+        /// No TUI: a JSON line, then wait for a signal or stdin to close.
+        headless: bool,
+    },
     /// The fleet table from Prometheus (needs `--prometheus`).
     Fleet,
     /// One runbook action, headless.
@@ -184,6 +191,17 @@ where
         Some(Command::Snapshot { ref url, json }) => (Mode::Snapshot { json }, url.as_deref()),
         Some(Command::Check { ref url }) => (Mode::Check, url.as_deref()),
         Some(Command::Demo) => (Mode::Demo, None),
+        Some(Command::Drill {
+            ref scenario,
+            headless,
+        }) => (
+            Mode::Drill {
+                choice: crate::drill::DrillChoice::from_name(scenario)
+                    .ok_or_else(|| flag_error("drill", scenario, "see redtriage drill list"))?,
+                headless,
+            },
+            None,
+        ),
         Some(Command::Action {
             ref name,
             ref url,

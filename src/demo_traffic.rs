@@ -10,7 +10,8 @@ use crate::target::Target;
 
 const KEYS: u64 = 2000;
 
-async fn named(target: &Target, name: &str) -> Option<MultiplexedConnection> {
+/// A connection named `name` (CLIENT SETNAME), or None when the server does not answer.
+pub async fn named(target: &Target, name: &str) -> Option<MultiplexedConnection> {
     let mut c = connect::connect(target, Duration::from_secs(1))
         .await
         .ok()?;

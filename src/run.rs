@@ -54,6 +54,9 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
             }
             Mode::Check => crate::headless::check(&target, &poll, &thresholds).await,
             Mode::Demo => crate::demo::run(opts(false)).await,
+            Mode::Drill { choice, headless } => {
+                crate::drill::run(choice, headless, opts(false)).await
+            }
             Mode::Action(req) => crate::headless_action::run(&target, &opts(false), &req).await,
             Mode::Collect { run_for } => {
                 crate::collect_mode::run(target, poll, thresholds, run_for).await

@@ -1,0 +1,170 @@
+//! `redtriage drill <scenario>`: a throwaway `redis-server` (see [`crate::throwaway`]) with
+//! one of the runbook's causes injected, then the TUI on it, so a team can practise the
+//! runbook. `--headless` prints one JSON line once the fault is in and keeps it going until
+//! SIGTERM/SIGINT or stdin closes (what the tests drive). The server, the traffic and the temp
+//! dir are removed on every exit.
+
+mod faults;
+mod inject;
+mod scenario;
+mod traffic;
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use tokio::signal::unix::{Signal, SignalKind, signal};
+use tokio::task::JoinHandle;
+
+pub use scenario::{CHOICES, Scenario};
+
+use crate::throwaway::ThrowawayRedis;
+
+/// `drill list` or `drill <scenario>`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DrillChoice {
+    /// Print the scenarios.
+    List,
+    /// Run one.
+    Run(Scenario),
+}
+
+impl DrillChoice {
+    /// From the command line (`list` or a scenario name; clap checked it is one of [`CHOICES`]).
+    pub fn from_name(name: &str) -> Option<Self> {
+        if name == "list" {
+            Some(Self::List)
+        } else {
+            Scenario::from_name(name).map(Self::Run)
+        }
+    }
+}
+
+/// The line printed by `--headless` once the fault is injected.
+#[derive(Debug, serde::Serialize)]
+struct Ready<'a> {
+    url: String,
+    server_log: String,
+    scenario: &'a str,
+    injected: bool,
+}
+
+/// Runs `drill list` or one drill (TUI, or headless).
+pub async fn run(
+    choice: DrillChoice,
+    headless: bool,
+    opts: crate::app::TuiOptions,
+) -> color_eyre::Result<ExitCode> {
+    let scenario = match choice {
+        DrillChoice::List => {
+            print!("{}", scenario::list_text());
+            return Ok(ExitCode::SUCCESS);
+        }
+        DrillChoice::Run(s) => s,
+    };
+    let mut stop = Interrupt::new(headless)?;
+    if !headless {
+        eprintln!(
+            "redtriage drill {}: starting a throwaway redis-server and injecting the fault…",
+            scenario.name()
+        );
+    }
+    let prefix = format!("redtriage-drill-{}-", scenario.name());
+    let mut server = ThrowawayRedis::start_with(&prefix, scenario.conf(), &[]).await?;
+    let injected = tokio::select! {
+        r = inject::inject(scenario, &mut server) => r.map(Some),
+        () = stop.recv() => Ok(None),
+    };
+    let result = match injected {
+        Ok(Some(tasks)) => {
+            let r = attend(scenario, &server, headless, &mut stop, opts).await;
+            for t in tasks {
+                t.abort();
+            }
+            r
+        }
+        Ok(None) => Ok(ExitCode::from(130)),
+        Err(e) => Err(e.wrap_err(format!(
+            "drill {}: injecting the fault failed",
+            scenario.name()
+        ))),
+    };
+    server.stop().await;
+    result
+}
+
+/// The fault is in: the TUI on it, or the JSON line and a wait for the end.
+async fn attend(
+    scenario: Scenario,
+    server: &ThrowawayRedis,
+    headless: bool,
+    stop: &mut Interrupt,
+    opts: crate::app::TuiOptions,
+) -> color_eyre::Result<ExitCode> {
+    if !headless {
+        return crate::app::run_tui(vec![server.target()], opts).await;
+    }
+    let ready = Ready {
+        url: server.url(),
+        server_log: server.log_path().display().to_string(),
+        scenario: scenario.name(),
+        injected: true,
+    };
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", serde_json::to_string(&ready)?)?;
+    out.flush()?;
+    drop(out);
+    stop.recv().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// SIGINT, SIGTERM, SIGHUP, and (headless) stdin closing. Installed before anything starts,
+/// so a signal during the injection still cleans up.
+struct Interrupt {
+    int: Signal,
+    term: Signal,
+    hup: Signal,
+    stdin_closed: Option<tokio::sync::oneshot::Receiver<()>>,
+}
+
+impl Interrupt {
+    fn new(watch_stdin: bool) -> color_eyre::Result<Self> {
+        let stdin_closed = watch_stdin.then(|| {
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            // A plain thread: tokio's stdin would keep the runtime from shutting down.
+            std::thread::spawn(move || {
+                let mut buf = [0u8; 512];
+                let mut stdin = std::io::stdin();
+                while matches!(std::io::Read::read(&mut stdin, &mut buf), Ok(n) if n > 0) {}
+                let _ = tx.send(());
+            });
+            rx
+        });
+        Ok(Self {
+            int: signal(SignalKind::interrupt())?,
+            term: signal(SignalKind::terminate())?,
+            hup: signal(SignalKind::hangup())?,
+            stdin_closed,
+        })
+    }
+
+    /// Resolves on the first of them.
+    async fn recv(&mut self) {
+        let stdin = async {
+            match self.stdin_closed.as_mut() {
+                Some(rx) => {
+                    let _ = rx.await;
+                }
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = self.int.recv() => {}
+            _ = self.term.recv() => {}
+            _ = self.hup.recv() => {}
+            () = stdin => {}
+        }
+    }
+}
+
+/// Background tasks keeping a fault going (traffic, held connections).
+pub(crate) type Tasks = Vec<JoinHandle<()>>;
