@@ -123,6 +123,8 @@ pub struct TuiOptions {
     pub log_path: Option<PathBuf>,
     /// Prometheus, when `--prometheus` is given (`fleet_only`: start on the fleet table).
     pub prom: Option<crate::prom::runtime::PromLaunch>,
+    /// The communication templates (shipped, or overridden; loaded before raw mode).
+    pub templates: crate::model::comms::Templates,
 }
 
 impl TuiOptions {
@@ -136,6 +138,7 @@ impl TuiOptions {
             read_only: false,
             log_path: None,
             prom: None,
+            templates: crate::model::comms::Templates::default(),
         }
     }
 }
@@ -146,6 +149,7 @@ fn initial_state(targets: &[Target], opts: &TuiOptions) -> State {
     state.actions = ActionsState::new(opts.runbook.clone(), opts.read_only);
     state.actions.log_path = opts.log_path.as_ref().map(|p| p.display().to_string());
     state.machine_ram = crate::actions::size::machine_ram();
+    state.comms.templates = opts.templates.clone();
     state.user = std::env::var("USER")
         .ok()
         .map(|u| crate::escape::plain_str(&u));
@@ -188,6 +192,11 @@ fn run_effects(effects: Vec<Effect>, ctx: &EffectCtx, dirty: &mut bool) -> bool 
                 }
             }
             Effect::Log(ev) => write_log(ctx, *ev),
+            Effect::Clipboard(text) => crate::comms_io::copy(&text),
+            Effect::SaveText { name, text } => {
+                crate::comms_io::save(ctx.log_path.clone(), name, text, ctx.tx.clone());
+            }
+            Effect::Report => crate::comms_io::report(ctx.log_path.clone(), ctx.tx.clone()),
         }
     }
     quit
@@ -272,7 +281,10 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
             let rows = terminal.size().map_or(10, |s| usize::from(s.height / 3));
             let actions = state.actions_view(state.now, rows);
             if let Some(snap) = state.view(width) {
-                terminal.draw(|f| ui::draw(f, &snap, &state.ui, &actions, &theme))?;
+                terminal.draw(|f| {
+                    ui::draw(f, &snap, &state.ui, &actions, &theme);
+                    ui::comms::render(f, state.comms.overlay.as_ref(), theme);
+                })?;
             } else if let Some(pv) = state.prom_view(None) {
                 terminal.draw(|f| ui::fleet::draw_alone(f, &pv, &state.ui, &theme))?;
             }

@@ -38,6 +38,8 @@ pub enum Mode {
     Fleet,
     /// One runbook action, headless.
     Action(ActionRequest),
+    /// Markdown postmortem from an incident log.
+    Report(crate::report::Request),
 }
 
 /// `redtriage action NAME [URL] [--yes] [--arg V] [--client-id N]…`.
@@ -76,6 +78,8 @@ pub struct Settings {
     pub log_path: Option<PathBuf>,
     /// `--prometheus` and friends, or the config's `[prometheus]`.
     pub prometheus: Option<crate::prom::settings::PromSettings>,
+    /// Communication templates (`--templates DIR`, the config dir's, or the shipped ones).
+    pub templates: crate::model::comms::Templates,
 }
 
 /// A bad flag, URL or config file. Every message quotes the bad value (passwords masked).
@@ -202,6 +206,23 @@ where
             url.as_deref(),
         ),
         Some(Command::Fleet) => (Mode::Fleet, None),
+        Some(Command::Report {
+            ref log,
+            ref output,
+            ref since,
+        }) => (
+            Mode::Report(crate::report::Request {
+                log: log.clone(),
+                output: output.clone(),
+                since: match since {
+                    Some(s) => Some(crate::report::parse::parse_time(s).ok_or_else(|| {
+                        flag_error("--since", s, "expected an RFC 3339 time like 2026-11-25T20:06:18Z")
+                    })?),
+                    None => None,
+                },
+            }),
+            None,
+        ),
         Some(Command::Collect {
             ref url,
             ref run_for,
@@ -214,6 +235,14 @@ where
         ),
     };
     let runbook = load_runbook(flags.runbook.as_deref(), env)?;
+    let templates = match &flags.templates {
+        Some(dir) => crate::model::comms::Templates::load(Some(dir), true),
+        None => crate::model::comms::Templates::load(
+            config_dir(env).map(|d| d.join("templates")).as_deref(),
+            false,
+        ),
+    }
+    .map_err(ConfigError::Conflict)?;
     let log_path = flags
         .incident_log
         .clone()
@@ -246,6 +275,7 @@ where
         log_path,
         warnings,
         prometheus,
+        templates,
     })
 }
 

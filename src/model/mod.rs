@@ -5,6 +5,10 @@ pub mod action_flow;
 pub mod actions;
 pub mod actions_view;
 pub mod clients;
+pub mod comms;
+pub mod comms_editor;
+pub mod comms_facts;
+pub mod comms_flow;
 pub mod counters;
 pub mod derive;
 #[doc(hidden)]

@@ -15,7 +15,7 @@ use crate::target::{Target, Thresholds};
 
 /// Keys the dashboard itself uses; a runbook action may not take them.
 pub const RESERVED_KEYS: &[char] = &[
-    'q', '?', 'h', 'j', 'k', 'l', 'p', 'a', 'w', 't', 'o', 'c', 'r', 'F', 'A', 'x', '1', '2', '3',
+    'q', '?', 'h', 'j', 'k', 'l', 'p', 'a', 'w', 't', 'o', 'c', 'g', 'r', 'F', 'A', 'x', '1', '2', '3',
     '4', '5', '6', ' ',
 ];
 
@@ -42,8 +42,12 @@ pub enum Command {
     ToggleOutput,
     /// `t`: show/hide the timeline panel.
     ToggleTimeline,
-    /// `c`: in the zoomed clients pane, list single clients instead of groups.
+    /// `g`: in the zoomed clients pane, list single clients instead of groups.
     ToggleClientRows,
+    /// `c`: the communication overlay (the runbook's incident messages, filled).
+    Comms,
+    /// `ctrl+r`: write the postmortem report of this session.
+    Report,
     /// `PageUp` / `PageDown`: scroll the output panel.
     ScrollOutput(i32),
     /// A runbook action's direct key.
@@ -69,6 +73,12 @@ pub enum Effect {
     },
     /// Append to the incident log (the app stamps the time).
     Log(Box<crate::actions::log::LogEvent>),
+    /// Copy to the terminal's clipboard with OSC 52.
+    Clipboard(String),
+    /// Save a message to `<incident dir>/comms/<UTC time>-<name>.txt` (answer: `Msg::Written`).
+    SaveText { name: &'static str, text: String },
+    /// Write the postmortem report of this session off the UI thread (`Msg::Written`).
+    Report,
 }
 
 /// Everything the app knows.
@@ -91,6 +101,8 @@ pub struct State {
     pub user: Option<String>,
     /// Prometheus figures, alerts and fleet, when `--prometheus` is given.
     pub prom: Option<super::prom::PromState>,
+    /// The communication templates, the first fault seen, the overlay.
+    pub comms: super::comms::Comms,
 }
 
 /// Maps a key press to a command. Only `Press` events count.
@@ -101,6 +113,7 @@ pub fn command_for(key: KeyEvent) -> Option<Command> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     Some(match key.code {
         KeyCode::Char('c') if ctrl => Command::Quit,
+        KeyCode::Char('r') if ctrl => Command::Report,
         KeyCode::Char('q') => Command::Quit,
         KeyCode::Char('?') => Command::ToggleHelp,
         KeyCode::Tab => Command::FocusNext,
@@ -115,7 +128,8 @@ pub fn command_for(key: KeyEvent) -> Option<Command> {
         KeyCode::Char('w') => Command::Watch,
         KeyCode::Char('o') => Command::ToggleOutput,
         KeyCode::Char('t') => Command::ToggleTimeline,
-        KeyCode::Char('c') => Command::ToggleClientRows,
+        KeyCode::Char('g') => Command::ToggleClientRows,
+        KeyCode::Char('c') => Command::Comms,
         KeyCode::PageUp => Command::ScrollOutput(10),
         KeyCode::PageDown => Command::ScrollOutput(-10),
         KeyCode::Esc => Command::Close,
@@ -155,6 +169,7 @@ impl State {
             now,
             frozen: None,
             prom: None,
+            comms: super::comms::Comms::default(),
         }
     }
 
@@ -269,6 +284,8 @@ impl State {
         match cmd {
             Command::Palette => self.open_palette(),
             Command::Watch => self.start_watch(self.now),
+            Command::Comms => return self.open_comms(),
+            Command::Report => return self.request_report(),
             Command::ToggleOutput => {
                 a.panel = if a.panel == Panel::Output {
                     Panel::None
@@ -320,6 +337,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Key(key) if key.kind != KeyEventKind::Press => Vec::new(),
         Msg::Key(key) if state.actions.dialog.is_some() => state.dialog_key(key),
         Msg::Key(key) if state.actions.palette.is_some() => state.palette_key(key),
+        Msg::Key(key) if state.comms.overlay.is_some() => state.comms_key(key),
         Msg::Key(key) if let Some(effects) = super::prom::on_key(state, key) => effects,
         Msg::Key(key) => match command_for(key) {
             Some(cmd) => state.apply(cmd),
@@ -333,6 +351,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.actions.log_error = Some(e);
             vec![Effect::Redraw]
         }
+        Msg::Written { what, result } => state.on_written(what, result),
         Msg::Resize => vec![Effect::Redraw],
         Msg::Tick(now) => {
             state.now = state.now.max(now);
@@ -345,6 +364,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             state.ask_attach_password();
             let mut effects = state.after_sample(at);
+            let a = &state.actions;
+            (state.comms).observe(at, a.last_state.as_deref(), a.last_health.as_deref());
             effects.push(Effect::Redraw);
             effects
         }
@@ -356,6 +377,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 inst.on_sample(*sample);
             }
             let mut effects = state.after_sample(at);
+            let a = &state.actions;
+            (state.comms).observe(at, a.last_state.as_deref(), a.last_health.as_deref());
             effects.push(Effect::Redraw);
             effects
         }

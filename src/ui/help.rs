@@ -32,7 +32,7 @@ pub const ACTION_KEYS: [(&str, &str); 8] = [
     ("o", "action output panel"),
     ("t", "timeline panel"),
     ("PgUp  PgDn", "scroll output/timeline"),
-    ("c", "clients/groups (zoomed)"),
+    ("g", "clients/groups (zoomed)"),
     ("j k  ↑ ↓", "select client (zoomed)"),
     ("F  A", "fleet / alerts (prom)"),
 ];

@@ -1,0 +1,274 @@
+//! What the report says, worked out from the events: the incident window (first fault to
+//! recovery), the figures before/during/after, the root cause, slow commands and
+//! commandstats changes.
+
+use serde_json::Value;
+
+use super::parse::{Event, text};
+
+/// Good (`Some(true)`), bad (`Some(false)`) or no news (`None`) for the connection and the
+/// health, from one event.
+fn signals(e: &Event) -> (Option<bool>, Option<bool>) {
+    let after = |s: &str| s.rsplit_once("→ ").map(|(_, b)| b.trim().to_string());
+    match e.kind.as_str() {
+        "state" => {
+            let to = after(&e.detail).unwrap_or_default();
+            let conn = if to.starts_with("UP") {
+                Some(true)
+            } else if to.starts_with("CONNECTING") {
+                None
+            } else {
+                Some(false)
+            };
+            (conn, None)
+        }
+        "health" => {
+            let to = after(e.detail.split(" (").next().unwrap_or_default()).unwrap_or_default();
+            (None, health_word(&to))
+        }
+        "figures" => {
+            let d = e.data.as_ref();
+            let conn = d
+                .and_then(|d| d.get("connection"))
+                .and_then(Value::as_str)
+                .map(|c| c.starts_with("UP"));
+            let health = d
+                .and_then(|d| d.get("health"))
+                .and_then(Value::as_str)
+                .and_then(health_word);
+            (conn, health)
+        }
+        _ => (None, None),
+    }
+}
+
+fn health_word(w: &str) -> Option<bool> {
+    match w {
+        "OK" => Some(true),
+        "WARN" | "CRIT" => Some(false),
+        _ => None,
+    }
+}
+
+/// The incident window as event indices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Window {
+    /// First event that showed a fault.
+    pub start: Option<usize>,
+    /// The event after which everything stayed good (None: no fault, or not recovered).
+    pub recovered: Option<usize>,
+}
+
+/// First fault, and the last return to good when the log ends good.
+pub fn window(events: &[Event]) -> Window {
+    let (mut conn, mut health) = (true, true);
+    let mut w = Window::default();
+    let mut last_good_turn = None;
+    for (i, e) in events.iter().enumerate() {
+        let was_bad = !(conn && health);
+        let (c, h) = signals(e);
+        conn = c.unwrap_or(conn);
+        health = h.unwrap_or(health);
+        let bad = !(conn && health);
+        if bad && w.start.is_none() {
+            w.start = Some(i);
+        }
+        if was_bad && !bad {
+            last_good_turn = Some(i);
+        }
+    }
+    if w.start.is_some() && conn && health {
+        w.recovered = last_good_turn;
+    }
+    w
+}
+
+/// Indices of the `figures` events.
+pub fn figures(events: &[Event]) -> Vec<usize> {
+    events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| e.kind == "figures" && e.data.is_some())
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// A number from a figures event.
+pub fn num(e: &Event, key: &str) -> Option<f64> {
+    e.data.as_ref()?.get(key)?.as_f64()
+}
+
+/// A string from a figures event.
+pub fn word(e: &Event, key: &str) -> Option<String> {
+    e.data.as_ref()?.get(key).filter(|v| !v.is_null()).map(text)
+}
+
+/// How a figure gets worse: up (memory, latency) or down (hit rate).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Worse {
+    Higher,
+    Lower,
+}
+
+/// The figures rows of the report: key, label, which way is worse.
+pub const FIGURES: [(&str, &str, Worse); 9] = [
+    ("used_percent", "memory used (% of maxmemory)", Worse::Higher),
+    ("used_memory", "memory used (bytes)", Worse::Higher),
+    ("clients", "connected clients", Worse::Higher),
+    ("hit_rate_percent", "hit rate (%)", Worse::Lower),
+    ("ops_per_sec", "ops/s", Worse::Lower),
+    ("ping_p50_us", "PING p50 (µs)", Worse::Higher),
+    ("evictions_per_sec", "evictions/s", Worse::Higher),
+    ("errors_per_sec", "errors/s", Worse::Higher),
+    ("maxclients", "maxclients", Worse::Higher),
+];
+
+/// The worst value of `key` among `events[idx]`, with its event index.
+pub fn worst(events: &[Event], idx: &[usize], key: &str, way: Worse) -> Option<(f64, usize)> {
+    idx.iter()
+        .filter_map(|i| num(&events[*i], key).map(|v| (v, *i)))
+        .reduce(|a, b| {
+            let b_worse = match way {
+                Worse::Higher => b.0 > a.0,
+                Worse::Lower => b.0 < a.0,
+            };
+            if b_worse { b } else { a }
+        })
+}
+
+/// The figures events before, during and after the incident: the last one before the first
+/// fault, those of the window, the last one after recovery.
+pub fn phases(events: &[Event], w: Window) -> (Option<usize>, Vec<usize>, Option<usize>) {
+    let all = figures(events);
+    let start = w.start.unwrap_or(events.len());
+    let end = w.recovered.unwrap_or(events.len());
+    let before = all.iter().copied().rfind(|i| *i < start);
+    let during = all
+        .iter()
+        .copied()
+        .filter(|i| *i >= start && *i < end)
+        .collect();
+    let after = w
+        .recovered
+        .and_then(|r| all.iter().copied().rfind(|i| *i >= r));
+    (before, during, after)
+}
+
+/// The root cause: the first likely entry of the last `diagnosis` event that had one, as
+/// (title, evidence texts, time).
+pub fn root_cause(events: &[Event]) -> Option<(String, Vec<String>, String)> {
+    events.iter().rev().filter(|e| e.kind == "diagnosis").find_map(|e| {
+        let entry = e
+            .data
+            .as_ref()?
+            .as_array()?
+            .iter()
+            .find(|c| c.get("verdict").and_then(Value::as_str) == Some("likely"))?;
+        let title = entry.get("title").map_or_else(String::new, text);
+        let evidence = evidence(entry);
+        Some((title, evidence, e.time.clone()))
+    })
+}
+
+/// The evidence texts of one diagnosis entry.
+pub fn evidence(entry: &Value) -> Vec<String> {
+    entry
+        .get("evidence")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|ev| ev.get("text").map(text))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// One slow command over the scope: the largest count and duration seen.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Slow {
+    pub command: String,
+    pub count: u64,
+    pub max_us: u64,
+}
+
+/// `slowlog_top` merged over every figures event, slowest first, at most 10.
+pub fn slow_commands(events: &[Event]) -> Vec<Slow> {
+    let mut out: Vec<Slow> = Vec::new();
+    for e in events.iter().filter(|e| e.kind == "figures") {
+        let Some(top) = e
+            .data
+            .as_ref()
+            .and_then(|d| d.get("slowlog_top"))
+            .and_then(Value::as_array)
+        else {
+            continue;
+        };
+        for s in top {
+            let command = s.get("command").map_or_else(String::new, text);
+            let count = s.get("count").and_then(Value::as_u64).unwrap_or(0);
+            let max_us = s.get("max_us").and_then(Value::as_u64).unwrap_or(0);
+            match out.iter_mut().find(|o| o.command == command) {
+                Some(o) => {
+                    o.count = o.count.max(count);
+                    o.max_us = o.max_us.max(max_us);
+                }
+                None => out.push(Slow {
+                    command,
+                    count,
+                    max_us,
+                }),
+            }
+        }
+    }
+    out.sort_by(|a, b| b.max_us.cmp(&a.max_us).then(b.count.cmp(&a.count)));
+    out.truncate(10);
+    out
+}
+
+/// One command's change between the first and the last commandstats.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatChange {
+    pub command: String,
+    pub calls: u64,
+    pub usec: u64,
+    /// The counters went back (restart or CONFIG RESETSTAT): the last values are shown.
+    pub reset: bool,
+}
+
+/// Commandstats changes, first vs last figures that carry them: (changes by usec, top 10;
+/// number of samples). None when fewer than two samples have commandstats.
+pub fn commandstats(events: &[Event]) -> Option<Vec<StatChange>> {
+    let stats: Vec<&serde_json::Map<String, Value>> = events
+        .iter()
+        .filter(|e| e.kind == "figures")
+        .filter_map(|e| e.data.as_ref()?.get("commandstats")?.as_object())
+        .collect();
+    let (first, last) = (stats.first()?, stats.last()?);
+    if stats.len() < 2 {
+        return None;
+    }
+    let field = |m: &serde_json::Map<String, Value>, cmd: &str, f: &str| {
+        m.get(cmd)
+            .and_then(|v| v.get(f))
+            .and_then(Value::as_u64)
+            .unwrap_or(0)
+    };
+    let mut out: Vec<StatChange> = last
+        .keys()
+        .map(|cmd| {
+            let (c0, c1) = (field(first, cmd, "calls"), field(last, cmd, "calls"));
+            let (u0, u1) = (field(first, cmd, "usec"), field(last, cmd, "usec"));
+            let reset = c1 < c0 || u1 < u0;
+            StatChange {
+                command: super::parse::clean(cmd),
+                calls: if reset { c1 } else { c1 - c0 },
+                usec: if reset { u1 } else { u1 - u0 },
+                reset,
+            }
+        })
+        .filter(|s| s.calls > 0 || s.usec > 0)
+        .collect();
+    out.sort_by(|a, b| b.usec.cmp(&a.usec).then(b.calls.cmp(&a.calls)));
+    out.truncate(10);
+    Some(out)
+}
