@@ -159,7 +159,7 @@ fn facts_of_an_incident() {
     assert_eq!(f.root_cause, "unknown yet");
     assert_eq!(f.actions, "restart-plain (ok); bgsave (failed)");
     assert_eq!(f.fix, "restart-plain");
-    assert_eq!(f.target, "redis://app:****@127.0.0.1:6390/0");
+    assert_eq!(f.target, "redis://app:****@127.0.0.1:6390");
     for name in PLACEHOLDERS.map(|(p, _)| p) {
         let v = f.get(name).unwrap();
         assert!(!v.is_empty() && !v.contains("s3cr3t"), "{name}: {v:?}");

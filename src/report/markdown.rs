@@ -30,6 +30,7 @@ pub fn md(s: &str) -> String {
         // `1. text` or `1) text` would start an ordered list.
         if let Some(p) = out.find(['.', ')'])
             && out[..p].bytes().all(|b| b.is_ascii_digit())
+            && out[p + 1..].chars().next().is_none_or(char::is_whitespace)
         {
             out.insert(p, '\\');
         }

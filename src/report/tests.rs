@@ -27,7 +27,7 @@ fn oom_report_has_every_section_filled() {
     assert!(!r.contains("redis://old"));
     assert!(!r.contains("brand_new_kind"));
     let summary = section(&r, "Summary");
-    assert!(summary.contains("| First fault | 2026\\-11\\-25T20:01:00Z |") || summary.contains("| First fault | 2026-11-25T20:01:00Z |"), "{summary}");
+    assert!(summary.contains("| First fault | 2026-11-25T20:01:00Z |"), "{summary}");
     assert!(summary.contains("| Duration | 1m05s (first fault to recovery) |"), "{summary}");
     assert!(summary.contains("| Severity | MEDIUM (runbook) |"));
     assert!(summary.contains("Out of memory (used 97.0% of maxmemory 2.0 MB (≥ 90%))"), "{summary}");
@@ -45,7 +45,7 @@ fn oom_report_has_every_section_filled() {
     assert!(actions.contains("| 0 | 0.0s | ok: OK |"), "{actions}");
     assert!(actions.contains("| 1 | 0.0s | FAILED: ERR The server"), "{actions}");
     assert!(actions.contains("    ERR The server is running without a config file"));
-    assert!(actions.contains("Stability watch, 2026\\-11\\-25T20:07:05Z") || actions.contains("Stability watch, 2026-11-25T20:07:05Z: STABLE for 300s"), "{actions}");
+    assert!(actions.contains("Stability watch, 2026-11-25T20:07:05Z: STABLE for 300s"), "{actions}");
     let slow = section(&r, "Top slow commands");
     let first_row = slow.lines().find(|l| l.starts_with("| KEYS")).unwrap();
     assert_eq!(first_row, "| KEYS \\* | 1 | 30000 |");
@@ -83,7 +83,7 @@ fn crash_report_without_figures_says_not_recorded() {
     assert!(section(&r, "Figures before, during and after").contains("figures not recorded"));
     assert!(section(&r, "Diagnosis").contains("diagnosis not recorded"));
     let actions = section(&r, "Actions and outcomes");
-    assert!(actions.contains("| restart\\-compose | oncall |"), "{actions}");
+    assert!(actions.contains("| restart-compose | oncall |"), "{actions}");
     assert!(actions.contains("    Restarting redis ... done"));
     let items = section(&r, "Action items");
     assert!(items.contains("the connection was lost 1 time(s)"), "{items}");
@@ -116,6 +116,7 @@ fn markdown_escaping() {
     assert_eq!(md("<script>&amp;"), "\\<script\\>\\&amp;");
     assert_eq!(md("- item"), "\\- item");
     assert_eq!(md("12. x"), "12\\. x");
+    assert_eq!(md("12.5"), "12.5");
     assert_eq!(md("[x](javascript:y)"), "\\[x\\](javascript:y)");
     assert_eq!(md("a\nb"), "a b");
     assert_eq!(md("used 97.0% ≥ 90%"), "used 97.0% ≥ 90%");
