@@ -210,19 +210,7 @@ where
             ref log,
             ref output,
             ref since,
-        }) => (
-            Mode::Report(crate::report::Request {
-                log: log.clone(),
-                output: output.clone(),
-                since: match since {
-                    Some(s) => Some(crate::report::parse::parse_time(s).ok_or_else(|| {
-                        flag_error("--since", s, "expected an RFC 3339 time like 2026-11-25T20:06:18Z")
-                    })?),
-                    None => None,
-                },
-            }),
-            None,
-        ),
+        }) => (report_mode(log, output.as_ref(), since.as_deref())?, None),
         Some(Command::Collect {
             ref url,
             ref run_for,
@@ -235,14 +223,7 @@ where
         ),
     };
     let runbook = load_runbook(flags.runbook.as_deref(), env)?;
-    let templates = match &flags.templates {
-        Some(dir) => crate::model::comms::Templates::load(Some(dir), true),
-        None => crate::model::comms::Templates::load(
-            config_dir(env).map(|d| d.join("templates")).as_deref(),
-            false,
-        ),
-    }
-    .map_err(ConfigError::Conflict)?;
+    let templates = load_templates(flags.templates.as_deref(), env)?;
     let log_path = flags
         .incident_log
         .clone()
@@ -297,6 +278,39 @@ fn load_runbook(
         None => Runbook::parse(crate::actions::spec::DEFAULT_RUNBOOK, "assets/runbook.toml")
             .map_err(ConfigError::Runbook),
     }
+}
+
+/// `--templates DIR` (must exist), else `$XDG_CONFIG_HOME/redtriage/templates` when it
+/// exists, else the shipped templates; checked here, before the terminal changes mode.
+fn load_templates(
+    flag: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<crate::model::comms::Templates, ConfigError> {
+    use crate::model::comms::Templates;
+    match flag {
+        Some(dir) => Templates::load(Some(dir), true),
+        None => Templates::load(config_dir(env).map(|d| d.join("templates")).as_deref(), false),
+    }
+    .map_err(ConfigError::Conflict)
+}
+
+/// `report LOG [-o FILE] [--since RFC3339]`.
+fn report_mode(
+    log: &Path,
+    output: Option<&PathBuf>,
+    since: Option<&str>,
+) -> Result<Mode, ConfigError> {
+    let since = match since {
+        Some(s) => Some(crate::report::parse::parse_time(s).ok_or_else(|| {
+            flag_error("--since", s, "expected an RFC 3339 time like 2026-11-25T20:06:18Z")
+        })?),
+        None => None,
+    };
+    Ok(Mode::Report(crate::report::Request {
+        log: log.to_path_buf(),
+        output: output.cloned(),
+        since,
+    }))
 }
 
 /// `--askpass`: prompts `Please input password: ` on the terminal and stores the answer.

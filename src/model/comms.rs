@@ -224,15 +224,12 @@ pub fn fill(template: &str, facts: &Facts) -> String {
         let value = after
             .find('}')
             .and_then(|close| facts.get(&after[..close]).map(|v| (close, v)));
-        match value {
-            Some((close, v)) => {
-                out.push_str(&clean(v).replace('\n', " "));
-                rest = &after[close + 1..];
-            }
-            None => {
-                out.push('{');
-                rest = after;
-            }
+        if let Some((close, v)) = value {
+            out.push_str(&clean(v).replace('\n', " "));
+            rest = &after[close + 1..];
+        } else {
+            out.push('{');
+            rest = after;
         }
     }
     out.push_str(rest);

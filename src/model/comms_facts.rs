@@ -151,8 +151,8 @@ pub fn facts(state: &State) -> Facts {
         .map(|t| state.now.saturating_duration_since(t));
     let eta = match elapsed {
         None => minutes(SLA),
-        Some(e) if e < SLA => format!("{} minutes", (SLA - e).as_secs().div_ceil(60)),
-        Some(e) => format!("overdue by {} (30-minute SLA)", minutes(e - SLA)),
+        Some(e) if e < SLA => format!("{} minutes", SLA.saturating_sub(e).as_secs().div_ceil(60)),
+        Some(e) => format!("overdue by {} (30-minute SLA)", minutes(e.saturating_sub(SLA))),
     };
     let acts = actions(state);
     let word = |ok: Option<bool>| match ok {

@@ -116,7 +116,7 @@ impl State {
     /// The app wrote a file (or could not): said in the overlay and on the timeline, which
     /// opens for a report so its path is seen.
     pub fn on_written(&mut self, what: Written, result: Result<String, String>) -> Vec<Effect> {
-        let text = match (&result, what) {
+        let text = match (result, what) {
             (Ok(p), Written::Message) => format!("message saved to {p}"),
             (Ok(p), Written::Report) => format!("report written to {p}"),
             (Err(e), Written::Message) => format!("message not saved: {e}"),

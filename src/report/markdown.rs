@@ -144,7 +144,7 @@ fn timeline(out: &mut String, events: &[Event]) {
             Some(a) => format!("{} {}", md(&e.kind), md(a)),
             None => md(&e.kind),
         };
-        let detail = if e.kind == "figures" && e.detail.is_empty() {
+        let detail = if e.kind == "figures" {
             figures_line(e)
         } else {
             md(&e.detail)

@@ -3,6 +3,8 @@
 //! Every string is cleaned again (control and bidi characters escaped) in case the file was
 //! written by something else.
 
+use std::fmt::Write as _;
+
 use serde::Deserialize;
 
 /// Kinds the report knows; others are ignored.
@@ -88,7 +90,7 @@ pub fn clean(s: &str) -> String {
         if crate::model::comms::allowed(c) {
             out.push(c);
         } else {
-            out.push_str(&format!("\\u{{{:x}}}", u32::from(c)));
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
         }
     }
     out
@@ -104,6 +106,7 @@ pub fn text(v: &serde_json::Value) -> String {
 
 /// `2026-11-25T20:06:18Z`, with optional fraction and `±HH:MM` offset → seconds since the
 /// epoch (UTC).
+#[allow(clippy::many_single_char_names)]
 pub fn parse_time(s: &str) -> Option<i64> {
     let b = s.as_bytes();
     if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
@@ -162,7 +165,7 @@ pub fn scope(events: &[Event], since: Option<i64>) -> Vec<Event> {
     let start = events
         .iter()
         .rposition(|e| {
-            e.kind == "session" && e.detail.starts_with("redtriage") && e.detail.contains("attached")
+            e.kind == "session" && e.detail.starts_with("redtriage") && e.detail.contains(" attached")
         })
         .unwrap_or(0);
     events[start..].to_vec()
