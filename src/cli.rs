@@ -208,6 +208,10 @@ pub struct Flags {
     /// Incident log (JSONL) [default: $XDG_DATA_HOME/redtriage/incident-log.jsonl].
     #[arg(long, value_name = "FILE", global = true)]
     pub incident_log: Option<PathBuf>,
+    /// The Redis server's log file, read while the server is down so the diagnosis can say
+    /// why it does not start [default: CONFIG GET logfile, for a server on this machine].
+    #[arg(long, value_name = "FILE", global = true)]
+    pub server_log: Option<PathBuf>,
     /// Prometheus: `--prometheus`, `--prom-*`.
     #[command(flatten)]
     pub prom: crate::prom::settings::PromFlags,

@@ -7,11 +7,13 @@ pub mod actions_view;
 pub mod clients;
 pub mod counters;
 pub mod derive;
+pub mod diagnosis;
 #[doc(hidden)]
 pub mod fastforward;
 #[doc(hidden)]
 pub mod fixtures;
 pub mod health;
+pub mod incident;
 pub mod instance;
 pub mod prom;
 pub mod prom_view;
