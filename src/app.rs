@@ -274,6 +274,8 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
     spawn_clock(tx.clone());
     spawn_signals(tx.clone());
     drop(tx);
+    let shown = targets.first().map_or_else(String::new, Target::display);
+    write_log(&ctx, session_event(&shown, "attached to"));
     let mut dirty = true;
     loop {
         if dirty {
@@ -308,7 +310,19 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
         }
     }
     crate::actions::external::kill_all();
+    if let Some(path) = &ctx.log_path {
+        // Written here, not in a task: the process ends right after.
+        let mut ev = session_event(&shown, "detached from");
+        ev.time = crate::actions::log::rfc3339(std::time::SystemTime::now());
+        let _ = crate::actions::log::append(path, &ev);
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `redtriage 0.1.0 attached to redis://…` (the postmortem report cuts sessions on these).
+fn session_event(target: &str, what: &str) -> LogEvent {
+    let detail = format!("redtriage {} {what} {target}", env!("CARGO_PKG_VERSION"));
+    crate::model::actions::log_event(target, "session", detail)
 }
 
 /// The probe action used by the stability watch.

@@ -228,6 +228,10 @@ pub struct Flags {
         help = "Message templates dir [default: $XDG_CONFIG_HOME/redtriage/templates when it exists, else the shipped ones]"
     )]
     pub templates: Option<PathBuf>,
+    /// The Redis server's log file, read while the server is down so the diagnosis can say
+    /// why it does not start [default: CONFIG GET logfile, for a server on this machine].
+    #[arg(long, value_name = "FILE", global = true)]
+    pub server_log: Option<PathBuf>,
     /// Prometheus: `--prometheus`, `--prom-*`.
     #[command(flatten)]
     pub prom: crate::prom::settings::PromFlags,

@@ -150,6 +150,8 @@ pub struct FileConfig {
     pub client_list_max_clients: Option<u64>,
     /// Renamed CONFIG command.
     pub config_command: Option<String>,
+    /// The Redis log file (see `--server-log`).
+    pub server_log: Option<std::path::PathBuf>,
     /// Disable colors.
     pub no_color: Option<bool>,
     /// Health thresholds; missing keys keep their defaults.
@@ -394,6 +396,7 @@ fn build_poll(
         poll.config_command =
             command_name(name).map_err(|r| value_error(source, "config_command", &v, &r))?;
     }
+    poll.server_log = flags.server_log.clone().or_else(|| file.server_log.clone());
     Ok(poll)
 }
 

@@ -20,6 +20,8 @@ pub enum LinkEvent {
     AuthFailed(String),
     /// The handshake or a poll failed otherwise (TLS, protocol, INFO refused…).
     Failed(CollectError),
+    /// While the server is down: what its log file says (latest start attempt only).
+    ServerLog(Vec<crate::collect::serverlog::LogFinding>),
 }
 
 /// How an action ended.

@@ -203,7 +203,7 @@ pub struct ConfigValues {
 
 impl ConfigValues {
     /// The config keys redtriage asks for, one `CONFIG GET` each slow tick.
-    pub const KEYS: [&'static str; 10] = [
+    pub const KEYS: [&'static str; 11] = [
         "maxmemory",
         "maxmemory-policy",
         "maxclients",
@@ -214,6 +214,7 @@ impl ConfigValues {
         "appenddirname",
         "slowlog-log-slower-than",
         "latency-monitor-threshold",
+        "logfile",
     ];
 
     pub fn get(&self, key: &str) -> Option<&str> {

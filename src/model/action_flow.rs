@@ -390,7 +390,13 @@ impl State {
         let Some(snap) = self.view(0) else {
             return Vec::new();
         };
+        if self.frozen.is_none() {
+            self.track_diagnosis(self.selected, &snap, at);
+        }
+        let before = self.actions.last_state.clone();
         let mut effects = self.log_changes(at, &snap);
+        let changed = self.actions.last_state != before;
+        effects.extend(self.log_incident(at, &snap, changed));
         let up = snap.header.connection == super::view::ConnState::Up;
         let problem = watch::problem(up, &snap.header.health);
         let every = self.actions.probe_every;

@@ -106,6 +106,10 @@ pub struct ActionsState {
     /// Last connection label and health word seen, to log changes.
     pub last_state: Option<String>,
     pub last_health: Option<String>,
+    /// The likely causes last logged (`A,B`), to log diagnosis changes.
+    pub last_likely: Option<String>,
+    /// When figures were last logged.
+    pub last_figures: Option<std::time::Instant>,
     /// Path of the incident log (shown in help).
     pub log_path: Option<String>,
 }
@@ -137,6 +141,8 @@ impl ActionsState {
             log_error: None,
             last_state: None,
             last_health: None,
+            last_likely: None,
+            last_figures: None,
             log_path: None,
         }
     }

@@ -128,6 +128,8 @@ impl Instance {
             marks_ago: Vec::new(),
             prometheus: None,
             cost: self.cost.clone(),
+            diagnosis: Vec::new(),
+            diag_fired: Vec::new(),
         }
     }
 

@@ -23,6 +23,8 @@ pub fn snapshot_ok() -> Snapshot {
         marks_ago: Vec::new(),
         prometheus: None,
         cost: None,
+        diagnosis: Vec::new(),
+        diag_fired: Vec::new(),
     }
 }
 
@@ -96,6 +98,8 @@ pub fn snapshot_empty() -> Snapshot {
         marks_ago: Vec::new(),
         prometheus: None,
         cost: None,
+        diagnosis: Vec::new(),
+        diag_fired: Vec::new(),
     }
 }
 

@@ -11,11 +11,13 @@ pub mod comms_facts;
 pub mod comms_flow;
 pub mod counters;
 pub mod derive;
+pub mod diagnosis;
 #[doc(hidden)]
 pub mod fastforward;
 #[doc(hidden)]
 pub mod fixtures;
 pub mod health;
+pub mod incident;
 pub mod instance;
 pub mod prom;
 pub mod prom_view;

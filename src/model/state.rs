@@ -189,6 +189,7 @@ impl State {
         );
         self.decorate(inst, &mut snap);
         snap.prometheus = self.prom_view(Some(&snap.header));
+        self.diagnose(inst, &mut snap);
         Some(snap)
     }
 
@@ -199,6 +200,27 @@ impl State {
     ) -> Option<super::prom_view::PromView> {
         let p = self.prom.as_ref()?;
         Some(p.view(self.now, header, &self.thresholds))
+    }
+
+    /// Ranks the runbook's causes on the evidence of `snap` (and the instance's history).
+    fn diagnose(&self, inst: &Instance, snap: &mut Snapshot) {
+        let rb = &self.actions.runbook;
+        let facts = super::diagnosis::facts::facts(snap, inst);
+        let d =
+            super::diagnosis::diagnose(&rb.causes, &rb.rules, &facts, &inst.diag_since, self.now);
+        snap.diagnosis = d.causes;
+        snap.diag_fired = d.fired;
+    }
+
+    /// Keeps since when each rule holds, from the view just built for `target`.
+    pub fn track_diagnosis(&mut self, target: TargetId, snap: &Snapshot, at: Instant) {
+        let Some(inst) = self.instances.get_mut(target) else {
+            return;
+        };
+        inst.diag_since.retain(|i, _| snap.diag_fired.contains(i));
+        for &i in &snap.diag_fired {
+            inst.diag_since.entry(i).or_insert(at);
+        }
     }
 
     /// Adds what the model knows beyond the instance: watch, log error, running action,
