@@ -24,10 +24,7 @@ pub fn copy(text: &str) {
 
 /// `<incident dir>/comms/<UTC time>-<name>.txt`, not overwriting an earlier one.
 pub fn save_path(log: &Path, name: &str, at: SystemTime) -> PathBuf {
-    let dir = log
-        .parent()
-        .unwrap_or_else(|| Path::new("."))
-        .join("comms");
+    let dir = log.parent().unwrap_or_else(|| Path::new(".")).join("comms");
     let stamp = crate::report::file_stamp(at);
     let mut path = dir.join(format!("{stamp}-{name}.txt"));
     let mut n = 2;

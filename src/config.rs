@@ -291,7 +291,10 @@ fn load_templates(
     use crate::model::comms::Templates;
     match flag {
         Some(dir) => Templates::load(Some(dir), true),
-        None => Templates::load(config_dir(env).map(|d| d.join("templates")).as_deref(), false),
+        None => Templates::load(
+            config_dir(env).map(|d| d.join("templates")).as_deref(),
+            false,
+        ),
     }
     .map_err(ConfigError::Conflict)
 }
@@ -304,7 +307,11 @@ fn report_mode(
 ) -> Result<Mode, ConfigError> {
     let since = match since {
         Some(s) => Some(crate::report::parse::parse_time(s).ok_or_else(|| {
-            flag_error("--since", s, "expected an RFC 3339 time like 2026-11-25T20:06:18Z")
+            flag_error(
+                "--since",
+                s,
+                "expected an RFC 3339 time like 2026-11-25T20:06:18Z",
+            )
         })?),
         None => None,
     };

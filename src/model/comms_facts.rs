@@ -19,8 +19,7 @@ pub const SLA: Duration = Duration::from_secs(30 * 60);
 /// `RESOLVED` once it says stable, else `INVESTIGATING`.
 pub fn status(state: &State) -> &'static str {
     let a = &state.actions;
-    if a
-        .running
+    if a.running
         .as_ref()
         .is_some_and(|r| r.name.starts_with("restart"))
     {
@@ -87,10 +86,16 @@ fn root_cause(snap: &Snapshot) -> String {
     likely(snap).unwrap_or_else(|| "unknown yet".into())
 }
 
-/// Title and top evidence of the first `likely` diagnosis entry.
-fn likely(_snap: &Snapshot) -> Option<String> {
-    // The diagnosis engine lands on main separately; wired up when it does.
-    None
+/// Title and top evidence (the first one for the cause) of the first `likely` entry.
+fn likely(snap: &Snapshot) -> Option<String> {
+    let c = snap
+        .diagnosis
+        .iter()
+        .find(|c| c.verdict == super::diagnosis::Likelihood::Likely)?;
+    Some(match c.evidence.iter().find(|e| !e.against) {
+        Some(e) => format!("{} ({})", c.title, e.text),
+        None => c.title.clone(),
+    })
 }
 
 /// This session's actions from the timeline (`✓ name: summary`, `✗ name: summary`), plus the
@@ -152,7 +157,10 @@ pub fn facts(state: &State) -> Facts {
     let eta = match elapsed {
         None => minutes(SLA),
         Some(e) if e < SLA => format!("{} minutes", SLA.saturating_sub(e).as_secs().div_ceil(60)),
-        Some(e) => format!("overdue by {} (30-minute SLA)", minutes(e.saturating_sub(SLA))),
+        Some(e) => format!(
+            "overdue by {} (30-minute SLA)",
+            minutes(e.saturating_sub(SLA))
+        ),
     };
     let acts = actions(state);
     let word = |ok: Option<bool>| match ok {

@@ -1,4 +1,4 @@
-//! Tests of the communication model: the shipped templates against the runbook's, fill() per
+//! Tests of the communication model: the shipped templates against the runbook's, `fill()` per
 //! template, facts from a real model state, the overlay keys.
 
 #![allow(clippy::unwrap_used)]
@@ -51,8 +51,7 @@ fn wild(pattern: &str, line: &str) -> bool {
         return pattern == line;
     }
     let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !line.starts_with(first) || !line.ends_with(last) || line.len() < first.len() + last.len()
-    {
+    if !line.starts_with(first) || !line.ends_with(last) || line.len() < first.len() + last.len() {
         return false;
     }
     let mut hay = &line[first.len()..line.len() - last.len()];
@@ -69,7 +68,10 @@ fn wild(pattern: &str, line: &str) -> bool {
 #[test]
 fn wildcard_matching() {
     assert!(wild("Status: {status}", "Status: [A/B]"));
-    assert!(wild("ETA: {eta} to resolution", "ETA: 30 minutes to resolution"));
+    assert!(wild(
+        "ETA: {eta} to resolution",
+        "ETA: 30 minutes to resolution"
+    ));
     assert!(!wild("ETA: {eta} to resolution", "ETA:  to resolution x"));
     assert!(!wild("Status: {status}", "Status: "));
     assert!(wild("a {x} b {y} c", "a 1 b 2 c"));
@@ -110,7 +112,8 @@ fn incident_state() -> State {
             event: LinkEvent::Down(CollectError::Refused),
         },
     );
-    s.actions.push_timeline(at, "▶ restart-plain: redis-server …".into());
+    s.actions
+        .push_timeline(at, "▶ restart-plain: redis-server …".into());
     s.actions
         .push_timeline(at, "✓ restart-plain: exit 0 in 1.2s".into());
     s.actions.push_timeline(at, "✗ bgsave: ERR busy".into());
@@ -153,7 +156,11 @@ fn facts_of_an_incident() {
     let f = facts(&s);
     assert_eq!(f.severity, "MEDIUM");
     assert_eq!(f.status, "INVESTIGATING");
-    assert!(f.impact.starts_with("Cache unavailable (Redis DOWN"), "{}", f.impact);
+    assert!(
+        f.impact.starts_with("Cache unavailable (Redis DOWN"),
+        "{}",
+        f.impact
+    );
     assert_eq!(f.duration, "13 minutes");
     assert_eq!(f.eta, "17 minutes");
     assert_eq!(f.root_cause, "unknown yet");
@@ -182,7 +189,11 @@ fn status_follows_restart_watch_and_stability() {
     assert_eq!(facts(&s).status, "MONITORING");
     s.actions.watch.as_mut().unwrap().reached = true;
     assert_eq!(facts(&s).status, "RESOLVED");
-    assert!(facts(&s).validation.starts_with("health targets held for 5 minutes"));
+    assert!(
+        facts(&s)
+            .validation
+            .starts_with("health targets held for 5 minutes")
+    );
 }
 
 #[test]
@@ -193,7 +204,11 @@ fn no_fault_and_overdue() {
     let f = facts(&s);
     assert_eq!(f.duration, "no fault seen in this session");
     assert_eq!(f.eta, "30 minutes");
-    assert!(f.impact.starts_with("Cache available, hit rate 90.0%"), "{}", f.impact);
+    assert!(
+        f.impact.starts_with("Cache available, hit rate 90.0%"),
+        "{}",
+        f.impact
+    );
     let mut s = incident_state();
     s.now += Duration::from_secs(20 * 60);
     assert_eq!(facts(&s).eta, "overdue by 3 minutes (30-minute SLA)");
@@ -215,10 +230,16 @@ fn templates_override_and_refuse_unknown_placeholders() {
     std::fs::write(dir.path().join("update.txt"), "X {status}\u{1b}[31m\r\n").unwrap();
     let t = Templates::load(Some(dir.path()), true).unwrap();
     assert_eq!(t.get(Kind::Update), "X {status}[31m\n");
-    assert_eq!(t.get(Kind::Initial), Templates::default().get(Kind::Initial));
+    assert_eq!(
+        t.get(Kind::Initial),
+        Templates::default().get(Kind::Initial)
+    );
     std::fs::write(dir.path().join("initial.txt"), "{nope}").unwrap();
     let e = Templates::load(Some(dir.path()), true).unwrap_err();
-    assert!(e.contains("initial.txt\": unknown placeholder {nope}"), "{e}");
+    assert!(
+        e.contains("initial.txt\": unknown placeholder {nope}"),
+        "{e}"
+    );
     let missing = dir.path().join("missing");
     let e = Templates::load(Some(&missing), true).unwrap_err();
     assert!(e.contains("--templates") && e.contains("missing\""), "{e}");
@@ -257,9 +278,15 @@ fn overlay_keys() {
     let Some(Effect::Clipboard(text)) = effects.first() else {
         panic!("{effects:?}")
     };
-    assert!(text.starts_with("📊 REDIS INCIDENT UPDATENote: y s q 1\n\nStatus: INVESTIGATING\n"), "{text}");
+    assert!(
+        text.starts_with("📊 REDIS INCIDENT UPDATENote: y s q 1\n\nStatus: INVESTIGATING\n"),
+        "{text}"
+    );
     let effects = ctrl(&mut s, 's');
-    assert!(matches!(effects.first(), Some(Effect::SaveText { name: "update", .. })));
+    assert!(matches!(
+        effects.first(),
+        Some(Effect::SaveText { name: "update", .. })
+    ));
     update(
         &mut s,
         Msg::Written {

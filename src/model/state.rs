@@ -15,8 +15,8 @@ use crate::target::{Target, Thresholds};
 
 /// Keys the dashboard itself uses; a runbook action may not take them.
 pub const RESERVED_KEYS: &[char] = &[
-    'q', '?', 'h', 'j', 'k', 'l', 'p', 'a', 'w', 't', 'o', 'c', 'g', 'r', 'F', 'A', 'x', '1', '2', '3',
-    '4', '5', '6', ' ',
+    'q', '?', 'h', 'j', 'k', 'l', 'p', 'a', 'w', 't', 'o', 'c', 'g', 'r', 'F', 'A', 'x', '1', '2',
+    '3', '4', '5', '6', ' ',
 ];
 
 /// What the user asked for (a key maps to one).
@@ -76,7 +76,10 @@ pub enum Effect {
     /// Copy to the terminal's clipboard with OSC 52.
     Clipboard(String),
     /// Save a message to `<incident dir>/comms/<UTC time>-<name>.txt` (answer: `Msg::Written`).
-    SaveText { name: &'static str, text: String },
+    SaveText {
+        name: &'static str,
+        text: String,
+    },
     /// Write the postmortem report of this session off the UI thread (`Msg::Written`).
     Report,
 }

@@ -42,10 +42,9 @@ pub fn runs(events: &[Event]) -> Vec<Run<'_>> {
                 end: None,
             }),
             "action_end" => {
-                let open = out
-                    .iter_mut()
-                    .rev()
-                    .find(|r| r.end.is_none() && r.start.and_then(|s| s.action.as_ref()) == e.action.as_ref());
+                let open = out.iter_mut().rev().find(|r| {
+                    r.end.is_none() && r.start.and_then(|s| s.action.as_ref()) == e.action.as_ref()
+                });
                 match open {
                     Some(r) => r.end = Some(e),
                     None => out.push(Run {
@@ -65,7 +64,10 @@ pub fn section(out: &mut String, events: &[Event]) {
     let _ = writeln!(out, "## Actions and outcomes\n");
     let runs = runs(events);
     if runs.is_empty() {
-        let _ = writeln!(out, "No action was run through redtriage in this session.\n");
+        let _ = writeln!(
+            out,
+            "No action was run through redtriage in this session.\n"
+        );
     } else {
         let _ = writeln!(
             out,
@@ -74,7 +76,9 @@ pub fn section(out: &mut String, events: &[Event]) {
         for r in &runs {
             let time = r.start.or(r.end).map_or("", |e| e.time.as_str());
             let user = r.start.and_then(|e| e.user.as_deref()).unwrap_or("");
-            let commands = r.start.map_or_else(|| "not recorded".into(), |e| md(&e.detail));
+            let commands = r
+                .start
+                .map_or_else(|| "not recorded".into(), |e| md(&e.detail));
             let exit = r
                 .end
                 .and_then(|e| e.exit_code)
@@ -97,7 +101,10 @@ pub fn section(out: &mut String, events: &[Event]) {
             );
         }
         out.push('\n');
-        for r in runs.iter().filter(|r| r.end.is_some_and(|e| !e.output.is_empty())) {
+        for r in runs
+            .iter()
+            .filter(|r| r.end.is_some_and(|e| !e.output.is_empty()))
+        {
             let _ = writeln!(out, "First output lines of {}:\n", md(r.name()));
             for line in r.end.map(|e| e.output.iter().take(5)).into_iter().flatten() {
                 let _ = writeln!(out, "    {}", line.replace('\n', " "));

@@ -112,7 +112,11 @@ pub enum Worse {
 
 /// The figures rows of the report: key, label, which way is worse.
 pub const FIGURES: [(&str, &str, Worse); 9] = [
-    ("used_percent", "memory used (% of maxmemory)", Worse::Higher),
+    (
+        "used_percent",
+        "memory used (% of maxmemory)",
+        Worse::Higher,
+    ),
     ("used_memory", "memory used (bytes)", Worse::Higher),
     ("clients", "connected clients", Worse::Higher),
     ("hit_rate_percent", "hit rate (%)", Worse::Lower),
@@ -157,27 +161,43 @@ pub fn phases(events: &[Event], w: Window) -> (Option<usize>, Vec<usize>, Option
 /// The root cause: the first likely entry of the last `diagnosis` event that had one, as
 /// (title, evidence texts, time).
 pub fn root_cause(events: &[Event]) -> Option<(String, Vec<String>, String)> {
-    events.iter().rev().filter(|e| e.kind == "diagnosis").find_map(|e| {
-        let entry = e
-            .data
-            .as_ref()?
-            .as_array()?
-            .iter()
-            .find(|c| c.get("verdict").and_then(Value::as_str) == Some("likely"))?;
-        let title = entry.get("title").map_or_else(String::new, text);
-        let evidence = evidence(entry);
-        Some((title, evidence, e.time.clone()))
-    })
+    events
+        .iter()
+        .rev()
+        .filter(|e| e.kind == "diagnosis")
+        .find_map(|e| {
+            let entry = e
+                .data
+                .as_ref()?
+                .as_array()?
+                .iter()
+                .find(|c| c.get("verdict").and_then(Value::as_str) == Some("likely"))?;
+            let title = entry.get("title").map_or_else(String::new, text);
+            let evidence = evidence(entry);
+            Some((title, evidence, e.time.clone()))
+        })
 }
 
-/// The evidence texts of one diagnosis entry.
+/// The evidence texts of one diagnosis entry (findings against the cause left out).
 pub fn evidence(entry: &Value) -> Vec<String> {
+    evidence_all(entry)
+        .into_iter()
+        .filter(|(_, against)| !against)
+        .map(|(t, _)| t)
+        .collect()
+}
+
+/// Every evidence text of one diagnosis entry, with whether it argues against the cause.
+pub fn evidence_all(entry: &Value) -> Vec<(String, bool)> {
     entry
         .get("evidence")
         .and_then(Value::as_array)
         .map(|a| {
             a.iter()
-                .filter_map(|ev| ev.get("text").map(text))
+                .filter_map(|ev| {
+                    let against = ev.get("against").and_then(Value::as_bool) == Some(true);
+                    ev.get("text").map(|t| (text(t), against))
+                })
                 .collect()
         })
         .unwrap_or_default()

@@ -145,7 +145,11 @@ fn retry(events: &[Event], w: Window) -> String {
     }
     let c = cause_evidence(events, "C");
     if !c.is_empty() {
-        let _ = write!(text, "; connection-pool evidence (C): {}", md(&c.join("; ")));
+        let _ = write!(
+            text,
+            "; connection-pool evidence (C): {}",
+            md(&c.join("; "))
+        );
     }
     format!("{text}.")
 }
@@ -156,7 +160,9 @@ fn exporter(events: &[Event]) -> String {
         .filter(|e| e.kind == "session")
         .find_map(|e| e.data.as_ref()?.get("prometheus").filter(|v| !v.is_null()));
     match flag {
-        Some(Value::Bool(true)) => "redtriage ran with --prometheus: an exporter was scraped.".into(),
+        Some(Value::Bool(true)) => {
+            "redtriage ran with --prometheus: an exporter was scraped.".into()
+        }
         Some(Value::Bool(false)) => {
             "redtriage ran without --prometheus: no exporter figures were used.".into()
         }

@@ -62,7 +62,11 @@ pub fn render(events: &[Event], log: &Log, source: &str) -> String {
         .map(|e| e.target.as_str())
         .find(|t| !t.is_empty())
         .unwrap_or("unknown target");
-    let _ = writeln!(out, "# Postmortem: Redis connection issues on {}\n", md(target));
+    let _ = writeln!(
+        out,
+        "# Postmortem: Redis connection issues on {}\n",
+        md(target)
+    );
     let _ = writeln!(
         out,
         "Written by redtriage from the incident log `{}`.\n",
@@ -199,7 +203,10 @@ fn figures(out: &mut String, events: &[Event], w: Window) {
         during.len(),
         when(after)
     );
-    let _ = writeln!(out, "| Figure | Before | During (worst) | After |\n|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| Figure | Before | During (worst) | After |\n|---|---|---|---|"
+    );
     for key in ["connection", "health"] {
         let worst = during
             .iter()
@@ -247,8 +254,9 @@ fn diagnosis(out: &mut String, events: &[Event]) {
                 field("verdict"),
                 field("score")
             );
-            for ev in an::evidence(c) {
-                let _ = writeln!(out, "    - {}", md(&ev));
+            for (ev, against) in an::evidence_all(c) {
+                let against = if against { " (against)" } else { "" };
+                let _ = writeln!(out, "    - {}{against}", md(&ev));
             }
         }
     }
@@ -259,7 +267,10 @@ fn slow(out: &mut String, events: &[Event]) {
     let _ = writeln!(out, "## Top slow commands\n");
     let top = an::slow_commands(events);
     if top.is_empty() {
-        let _ = writeln!(out, "No slow commands recorded (`slowlog_top` in `figures`).\n");
+        let _ = writeln!(
+            out,
+            "No slow commands recorded (`slowlog_top` in `figures`).\n"
+        );
         return;
     }
     let _ = writeln!(out, "| Command | Count | Slowest (µs) |\n|---|---|---|");
@@ -279,7 +290,10 @@ fn commandstats(out: &mut String, events: &[Event]) {
         return;
     };
     if changes.is_empty() {
-        let _ = writeln!(out, "No command was called between the first and last sample.\n");
+        let _ = writeln!(
+            out,
+            "No command was called between the first and last sample.\n"
+        );
         return;
     }
     let _ = writeln!(

@@ -45,9 +45,10 @@ pub fn file_stamp(at: SystemTime) -> String {
 
 /// `<dir of log>/<log stem>-report-<UTC time>.md`.
 pub fn default_output(log: &Path, at: SystemTime) -> PathBuf {
-    let stem = log
-        .file_stem()
-        .map_or_else(|| "incident-log".into(), |s| s.to_string_lossy().into_owned());
+    let stem = log.file_stem().map_or_else(
+        || "incident-log".into(),
+        |s| s.to_string_lossy().into_owned(),
+    );
     let dir = log.parent().unwrap_or_else(|| Path::new(""));
     dir.join(format!("{stem}-report-{}.md", file_stamp(at)))
 }
@@ -91,7 +92,12 @@ pub fn write(
 
 /// The CLI: writes the report, prints its path (stdout) and a note on skipped lines (stderr).
 pub fn run(req: &Request) -> ExitCode {
-    match write(&req.log, req.output.as_deref(), req.since, SystemTime::now()) {
+    match write(
+        &req.log,
+        req.output.as_deref(),
+        req.since,
+        SystemTime::now(),
+    ) {
         Ok(w) => {
             if w.bad_lines > 0 {
                 eprintln!(
@@ -104,7 +110,10 @@ pub fn run(req: &Request) -> ExitCode {
             if w.events == 0 {
                 eprintln!("redtriage: note: no events in scope; the report is mostly empty");
             }
-            println!("{}", crate::escape::plain(w.path.as_os_str().as_encoded_bytes()));
+            println!(
+                "{}",
+                crate::escape::plain(w.path.as_os_str().as_encoded_bytes())
+            );
             ExitCode::SUCCESS
         }
         Err(e) => {

@@ -165,7 +165,9 @@ pub fn scope(events: &[Event], since: Option<i64>) -> Vec<Event> {
     let start = events
         .iter()
         .rposition(|e| {
-            e.kind == "session" && e.detail.starts_with("redtriage") && e.detail.contains(" attached")
+            e.kind == "session"
+                && e.detail.starts_with("redtriage")
+                && e.detail.contains(" attached")
         })
         .unwrap_or(0);
     events[start..].to_vec()
@@ -215,10 +217,18 @@ mod tests {
             ..Event::default()
         };
         let events = vec![
-            ev("session", "redtriage 0.1.0 attached to a", "2026-01-01T00:00:00Z"),
+            ev(
+                "session",
+                "redtriage 0.1.0 attached to a",
+                "2026-01-01T00:00:00Z",
+            ),
             ev("state", "START → UP", "2026-01-01T00:00:01Z"),
             ev("session", "redtriage detached", "2026-01-01T00:00:02Z"),
-            ev("session", "redtriage 0.1.0 attached to b", "2026-01-01T00:01:00Z"),
+            ev(
+                "session",
+                "redtriage 0.1.0 attached to b",
+                "2026-01-01T00:01:00Z",
+            ),
             ev("state", "START → UP", "2026-01-01T00:01:01Z"),
         ];
         assert_eq!(scope(&events, None).len(), 2);
