@@ -23,23 +23,33 @@ fn signals(e: &Event) -> (Option<bool>, Option<bool>) {
             (conn, None)
         }
         "health" => {
-            let to = after(e.detail.split(" (").next().unwrap_or_default()).unwrap_or_default();
-            (None, health_word(&to))
+            let (head, items) = e.detail.split_once(" (").unwrap_or((&e.detail, ""));
+            let to = after(head).unwrap_or_default();
+            let only_benign =
+                !items.is_empty() && items.trim_end_matches(')').split(", ").all(benign);
+            (None, health_word(&to).map(|ok| ok || only_benign))
         }
+        // The health word of a figures event cannot tell a restart's uptime warning from a
+        // real problem: the window follows the `health` events (with their items).
         "figures" => {
-            let d = e.data.as_ref();
-            let conn = d
+            let conn = e
+                .data
+                .as_ref()
                 .and_then(|d| d.get("connection"))
                 .and_then(Value::as_str)
                 .map(|c| c.starts_with("UP"));
-            let health = d
-                .and_then(|d| d.get("health"))
-                .and_then(Value::as_str)
-                .and_then(health_word);
-            (conn, health)
+            (conn, None)
         }
         _ => (None, None),
     }
+}
+
+/// A health item that is not a fault, as the stability watch sees it: a recent restart (the
+/// mitigation, usually), a figure without data yet, no maxmemory (configuration).
+fn benign(item: &str) -> bool {
+    item.starts_with("uptime ")
+        || item.ends_with(" no data yet")
+        || item.ends_with(crate::model::health::NO_MAXMEMORY)
 }
 
 fn health_word(w: &str) -> Option<bool> {
@@ -158,24 +168,69 @@ pub fn phases(events: &[Event], w: Window) -> (Option<usize>, Vec<usize>, Option
     (before, during, after)
 }
 
-/// The root cause: the first likely entry of the last `diagnosis` event that had one, as
-/// (title, evidence texts, time).
-pub fn root_cause(events: &[Event]) -> Option<(String, Vec<String>, String)> {
-    events
-        .iter()
-        .rev()
-        .filter(|e| e.kind == "diagnosis")
-        .find_map(|e| {
-            let entry = e
-                .data
-                .as_ref()?
-                .as_array()?
-                .iter()
-                .find(|c| c.get("verdict").and_then(Value::as_str) == Some("likely"))?;
-            let title = entry.get("title").map_or_else(String::new, text);
-            let evidence = evidence(entry);
-            Some((title, evidence, e.time.clone()))
+/// The likely entries of a `diagnosis` event.
+fn likely(e: &Event) -> Vec<&Value> {
+    e.data
+        .as_ref()
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter(|c| c.get("verdict").and_then(Value::as_str) == Some("likely"))
+                .collect()
         })
+        .unwrap_or_default()
+}
+
+/// The root cause: of the causes the `diagnosis` events called likely during the incident
+/// window (first fault to recovery, or to the end), the one likely for the longest time (the
+/// earliest on a tie). The runbook's causes A–E go before the symptoms (slow commands,
+/// latency, hit rate), which only name the root cause when none of A–E was likely.
+/// Returns (title, evidence texts) of its first likely entry.
+pub fn root_cause(events: &[Event], w: Window) -> Option<(String, Vec<String>)> {
+    let last = events.len().checked_sub(1)?;
+    let start = w.start.unwrap_or(0).min(last);
+    let end = w.recovered.unwrap_or(last).min(last);
+    let start_secs = events[start].secs;
+    // The diagnosis in force at the first fault counts from there.
+    let first = events[..start]
+        .iter()
+        .rposition(|e| e.kind == "diagnosis")
+        .unwrap_or(start);
+    let diag: Vec<usize> = (first..=end)
+        .filter(|i| events[*i].kind == "diagnosis")
+        .collect();
+    // (cause id, seconds likely, its first likely entry)
+    let mut held: Vec<(String, i64, &Value)> = Vec::new();
+    for (n, &i) in diag.iter().enumerate() {
+        let from = events[i].secs.max(start_secs);
+        let to = diag
+            .get(n + 1)
+            .and_then(|j| events[*j].secs)
+            .or(events[end].secs);
+        let secs = match (from, to) {
+            (Some(a), Some(b)) => (b - a).max(0),
+            _ => 0,
+        };
+        for c in likely(&events[i]) {
+            let id = c.get("cause").map_or_else(String::new, text);
+            match held.iter_mut().find(|(k, _, _)| *k == id) {
+                Some(h) => h.1 += secs,
+                None => held.push((id, secs, c)),
+            }
+        }
+    }
+    let runbook = |id: &str| id.len() == 1 && id.bytes().all(|b| b.is_ascii_uppercase());
+    let mut best: Option<&(String, i64, &Value)> = None;
+    for h in &held {
+        if best.is_none_or(|b| (runbook(&h.0), h.1) > (runbook(&b.0), b.1)) {
+            best = Some(h);
+        }
+    }
+    let entry = best?.2;
+    Some((
+        entry.get("title").map_or_else(String::new, text),
+        evidence(entry),
+    ))
 }
 
 /// The evidence texts of one diagnosis entry (findings against the cause left out).

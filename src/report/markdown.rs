@@ -105,9 +105,9 @@ fn summary(out: &mut String, events: &[Event], w: Window, target: &str) {
         },
         (None, _) => "no fault recorded".into(),
     };
-    let cause = an::root_cause(events).map_or_else(
+    let cause = an::root_cause(events, w).map_or_else(
         || "unknown: no likely cause in the diagnosis events".into(),
-        |(title, ev, _)| match ev.first() {
+        |(title, ev)| match ev.first() {
             Some(e) => format!("{} ({})", md(&title), md(e)),
             None => md(&title),
         },
