@@ -328,6 +328,21 @@ fn report_key_and_client_rows_key() {
 }
 
 #[test]
+fn overlay_keys_never_reach_a_dialog_under_it() {
+    let mut s = incident_state();
+    press(&mut s, KeyCode::Char('c'));
+    s.actions.dialog = Some(crate::model::actions::Dialog::Message {
+        title: "t".into(),
+        text: "x".into(),
+    });
+    let effects = press(&mut s, KeyCode::Char('y'));
+    assert!(matches!(effects.first(), Some(Effect::Clipboard(_))));
+    assert!(s.actions.dialog.is_some());
+    press(&mut s, KeyCode::Esc);
+    assert!(s.comms.overlay.is_none() && s.actions.dialog.is_some());
+}
+
+#[test]
 fn first_fault_is_noted_once() {
     let mut c = Comms::default();
     let t = Instant::now();

@@ -360,9 +360,11 @@ impl State {
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) if key.kind != KeyEventKind::Press => Vec::new(),
+        // The overlay is drawn on top: it takes the keys even when a dialog opened under it
+        // (the CONFIG REWRITE offer after an action), so `y` copies and never confirms.
+        Msg::Key(key) if state.comms.overlay.is_some() => state.comms_key(key),
         Msg::Key(key) if state.actions.dialog.is_some() => state.dialog_key(key),
         Msg::Key(key) if state.actions.palette.is_some() => state.palette_key(key),
-        Msg::Key(key) if state.comms.overlay.is_some() => state.comms_key(key),
         Msg::Key(key) if let Some(effects) = super::prom::on_key(state, key) => effects,
         Msg::Key(key) => match command_for(key) {
             Some(cmd) => state.apply(cmd),
