@@ -112,6 +112,39 @@ pub struct ActionsState {
     pub last_figures: Option<std::time::Instant>,
     /// Path of the incident log (shown in help).
     pub log_path: Option<String>,
+    /// Actions that finished in this session, oldest first.
+    pub done: Vec<RunRecord>,
+    /// When the current incident began (first problem seen) and when the watch said stable.
+    pub incident: Incident,
+}
+
+/// One finished action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRecord {
+    pub name: String,
+    pub at: Instant,
+    pub ok: bool,
+    /// Escaped one-line outcome.
+    pub summary: String,
+}
+
+/// The incident clock for the 30-minute SLA.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Incident {
+    /// First problem seen (not reachable, or a health target WARN/CRIT).
+    pub since: Option<Instant>,
+    /// The stability watch completed after that.
+    pub resolved: Option<Instant>,
+}
+
+impl Incident {
+    /// A problem seen at `at`: starts the clock (again, after a resolution).
+    pub fn problem(&mut self, at: Instant) {
+        if self.since.is_none() || self.resolved.is_some() {
+            self.since = Some(at);
+            self.resolved = None;
+        }
+    }
 }
 
 impl ActionsState {
@@ -143,6 +176,8 @@ impl ActionsState {
             last_health: None,
             last_likely: None,
             last_figures: None,
+            done: Vec::new(),
+            incident: Incident::default(),
             log_path: None,
         }
     }

@@ -4,6 +4,7 @@
 pub mod action_flow;
 pub mod actions;
 pub mod actions_view;
+pub mod body;
 pub mod clients;
 pub mod counters;
 pub mod derive;
@@ -12,6 +13,7 @@ pub mod diagnosis;
 pub mod fastforward;
 #[doc(hidden)]
 pub mod fixtures;
+pub mod guide;
 pub mod health;
 pub mod incident;
 pub mod instance;

@@ -15,8 +15,8 @@ use crate::target::{Target, Thresholds};
 
 /// Keys the dashboard itself uses; a runbook action may not take them.
 pub const RESERVED_KEYS: &[char] = &[
-    'q', '?', 'h', 'j', 'k', 'l', 'p', 'a', 'w', 't', 'o', 'c', 'r', 'F', 'A', 'x', '1', '2', '3',
-    '4', '5', '6', ' ',
+    'q', '?', 'h', 'j', 'k', 'l', 'p', 'a', 'w', 't', 'o', 'c', 'r', 'd', 'F', 'A', 'x', '1', '2',
+    '3', '4', '5', '6', ' ',
 ];
 
 /// What the user asked for (a key maps to one).
@@ -46,6 +46,10 @@ pub enum Command {
     ToggleClientRows,
     /// `PageUp` / `PageDown`: scroll the output panel.
     ScrollOutput(i32),
+    /// `d`: show/hide the Diagnosis pane.
+    Diagnosis,
+    /// `r`: show/hide the Runbook pane.
+    Runbook,
     /// A runbook action's direct key.
     Action(char),
 }
@@ -116,6 +120,8 @@ pub fn command_for(key: KeyEvent) -> Option<Command> {
         KeyCode::Char('o') => Command::ToggleOutput,
         KeyCode::Char('t') => Command::ToggleTimeline,
         KeyCode::Char('c') => Command::ToggleClientRows,
+        KeyCode::Char('d') => Command::Diagnosis,
+        KeyCode::Char('r') => Command::Runbook,
         KeyCode::PageUp => Command::ScrollOutput(10),
         KeyCode::PageDown => Command::ScrollOutput(-10),
         KeyCode::Esc => Command::Close,
@@ -264,6 +270,9 @@ impl State {
             Command::FocusUp => ui.focus = at_grid(row.saturating_sub(1), col),
             Command::FocusDown => ui.focus = at_grid(row + 1, col),
             Command::ToggleZoom => ui.zoomed = !ui.zoomed,
+            Command::Close if ui.body != super::ui_state::Body::Grid => {
+                ui.body = super::ui_state::Body::Grid;
+            }
             Command::Close => {
                 if self.actions.panel == super::actions::Panel::None {
                     ui.zoomed = false;
@@ -305,6 +314,8 @@ impl State {
                     Panel::Timeline
                 };
             }
+            Command::Diagnosis => return self.toggle_body(super::ui_state::Body::Diagnosis),
+            Command::Runbook => return self.toggle_body(super::ui_state::Body::Runbook),
             Command::ToggleClientRows => {
                 self.ui.client_rows = !self.ui.client_rows;
                 self.ui.client_sel = None;
@@ -343,6 +354,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Key(key) if state.actions.dialog.is_some() => state.dialog_key(key),
         Msg::Key(key) if state.actions.palette.is_some() => state.palette_key(key),
         Msg::Key(key) if let Some(effects) = super::prom::on_key(state, key) => effects,
+        Msg::Key(key) if let Some(effects) = state.body_key(key) => effects,
         Msg::Key(key) => match command_for(key) {
             Some(cmd) => state.apply(cmd),
             None => Vec::new(),
