@@ -348,7 +348,14 @@ impl State {
             .map(|c| {
                 let first = c.evidence.first().map_or("no data", |e| e.text.as_str());
                 let (state, detail) = match c.verdict {
-                    Likelihood::Unknown => (StepState::Waiting, "unknown: no data yet".to_string()),
+                    Likelihood::Unknown if up => (
+                        StepState::NotNeeded,
+                        "unknown: nothing to judge by yet".to_string(),
+                    ),
+                    Likelihood::Unknown => (
+                        StepState::Waiting,
+                        "unknown: no data from Redis".to_string(),
+                    ),
                     v => (StepState::Auto, format!("{}: {first}", v.word())),
                 };
                 step(&format!("{} {}", c.cause, c.title), state, detail)
