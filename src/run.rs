@@ -24,6 +24,7 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
             prometheus,
             ..
         } = settings;
+        crate::headless::use_runbook(runbook.clone());
         let launch = |fleet_only| {
             prometheus
                 .clone()

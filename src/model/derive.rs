@@ -134,6 +134,7 @@ impl Instance {
             cost: self.cost.clone(),
             diagnosis: Vec::new(),
             diag_fired: Vec::new(),
+            diag_holding: Vec::new(),
         }
     }
 

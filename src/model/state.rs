@@ -197,10 +197,10 @@ impl State {
     fn diagnose(&self, inst: &Instance, snap: &mut Snapshot) {
         let rb = &self.actions.runbook;
         let facts = super::diagnosis::facts::facts(snap, inst);
-        let d =
-            super::diagnosis::diagnose(&rb.causes, &rb.rules, &facts, &inst.diag_since, self.now);
+        let d = super::diagnosis::diagnose(&rb.causes, &rb.rules, &facts, &inst.diag, self.now);
         snap.diagnosis = d.causes;
         snap.diag_fired = d.fired;
+        snap.diag_holding = d.holding;
     }
 
     /// Keeps since when each rule holds, from the view just built for `target`.
@@ -208,10 +208,7 @@ impl State {
         let Some(inst) = self.instances.get_mut(target) else {
             return;
         };
-        inst.diag_since.retain(|i, _| snap.diag_fired.contains(i));
-        for &i in &snap.diag_fired {
-            inst.diag_since.entry(i).or_insert(at);
-        }
+        inst.diag.track(&snap.diag_fired, &snap.diag_holding, at);
     }
 
     /// Adds what the model knows beyond the instance: watch, log error, running action,
