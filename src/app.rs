@@ -281,7 +281,12 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
     loop {
         if dirty {
             let badge = crate::record::stopped_badge(recorder.as_ref());
-            draw(&mut terminal, &state, theme, badge.as_deref().map(|b| (b, true)))?;
+            draw(
+                &mut terminal,
+                &state,
+                theme,
+                badge.as_deref().map(|b| (b, true)),
+            )?;
             dirty = false;
         }
         let Some(msg) = rx.recv().await else {

@@ -100,7 +100,12 @@ pub enum Command {
         #[arg(value_name = "FILE")]
         file: PathBuf,
         /// Playback speed: 1 = as recorded, 4, 0.5…; max (or 0) = as fast as possible.
-        #[arg(long, value_name = "N", default_value = "1")]
+        #[arg(
+            long,
+            value_name = "N",
+            default_value = "1",
+            allow_hyphen_values = true
+        )]
         speed: String,
     },
 }

@@ -69,7 +69,8 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
                 crate::collect_mode::run(target, poll, thresholds, opts).await
             }
             Mode::Replay { file, speed } => {
-                let speed = crate::record::Speed::parse(&speed).unwrap_or(crate::record::Speed::Max);
+                let speed =
+                    crate::record::Speed::parse(&speed).unwrap_or(crate::record::Speed::Max);
                 crate::record::replay::run(&file, speed, color).await
             }
         }

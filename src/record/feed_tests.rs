@@ -46,14 +46,20 @@ fn paced_feed_follows_the_speed() {
     assert_eq!(f.next_wake(t0), Some(t0 + Duration::from_millis(500)));
     assert_eq!(f.due(t0 + Duration::from_millis(999), 100), 1..2);
     assert_eq!(f.due(t0 + Duration::from_secs(1), 100), 2..3);
-    assert_eq!(f.mark(t0 + Duration::from_secs(1)), "REPLAY 2× 00:00:02/00:00:10");
+    assert_eq!(
+        f.mark(t0 + Duration::from_secs(1)),
+        "REPLAY 2× 00:00:02/00:00:10"
+    );
     // Twice as fast from 2 s: message 3 (10 s) is 8 s of recording = 2 s of wall away.
     let t1 = t0 + Duration::from_secs(1);
     f.faster(t1);
     assert_eq!(f.next_wake(t1), Some(t1 + Duration::from_secs(2)));
     assert_eq!(f.due(t1 + Duration::from_secs(2), 100), 3..4);
     assert!(f.done());
-    assert_eq!(f.mark(t1 + Duration::from_secs(60)), "REPLAY END 4× 00:00:10/00:00:10");
+    assert_eq!(
+        f.mark(t1 + Duration::from_secs(60)),
+        "REPLAY END 4× 00:00:10/00:00:10"
+    );
     assert_eq!(f.next_wake(t1), None);
 }
 
@@ -67,7 +73,10 @@ fn pause_stops_the_clock_and_the_feed() {
     f.toggle_pause(t1);
     assert_eq!(f.next_wake(t1), None);
     assert_eq!(f.due(t1 + Duration::from_secs(100), 100), 1..1);
-    assert_eq!(f.mark(t1 + Duration::from_secs(100)), "REPLAY PAUSED 1× 00:00:02/00:00:05");
+    assert_eq!(
+        f.mark(t1 + Duration::from_secs(100)),
+        "REPLAY PAUSED 1× 00:00:02/00:00:05"
+    );
     let t2 = t1 + Duration::from_secs(100);
     f.toggle_pause(t2);
     assert_eq!(f.next_wake(t2), Some(t2 + Duration::from_secs(3)));

@@ -149,10 +149,8 @@ impl RecInfo {
         let reparsed = crate::collect::parse::parse_info(&info.raw_text);
         let mut patch = serde_json::Map::new();
         if reparsed != *info
-            && let (Ok(serde_json::Value::Object(have)), Ok(serde_json::Value::Object(parsed))) = (
-                serde_json::to_value(info),
-                serde_json::to_value(&reparsed),
-            )
+            && let (Ok(serde_json::Value::Object(have)), Ok(serde_json::Value::Object(parsed))) =
+                (serde_json::to_value(info), serde_json::to_value(&reparsed))
         {
             for (k, v) in have {
                 if parsed.get(&k) != Some(&v) {
@@ -357,3 +355,7 @@ impl RecSample {
         })
     }
 }
+
+#[cfg(test)]
+#[path = "format_tests.rs"]
+mod tests;

@@ -99,3 +99,61 @@ fn short(e: &serde_json::Error) -> String {
         None => s,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEADER: &str = r#"{"redtriage_recording":1,"version":"0.1.0","started":"2025-01-01T00:00:00Z","targets":["redis://127.0.0.1:6379/0"]}"#;
+
+    fn load_text(text: &str) -> Result<Recording, String> {
+        parse(text.as_bytes(), "\"/tmp/r.jsonl\"", Instant::now())
+    }
+
+    #[test]
+    fn a_good_file_loads() {
+        let text = format!(
+            "{HEADER}\n{{\"t_ms\":5,\"wall_ms\":1,\"msg\":{{\"link\":{{\"target\":0,\"event\":{{\"event\":\"connected\"}}}}}}}}\n\n{{\"t_ms\":1000,\"wall_ms\":2,\"msg\":\"tick\"}}\n"
+        );
+        let rec = load_text(&text).expect("loads");
+        assert_eq!(rec.msgs.len(), 2);
+        assert_eq!(rec.duration_ns(), 1_000_000_000);
+        assert!(rec.warning.is_none());
+    }
+
+    #[test]
+    fn errors_name_the_file_and_the_line() {
+        let cases = [
+            ("", "line 1: empty file"),
+            ("{\"x\":1}\n", "line 1: not a redtriage recording"),
+            (
+                &HEADER.replace("\"redtriage_recording\":1", "\"redtriage_recording\":9"),
+                "line 1: recording format 9",
+            ),
+            (
+                &format!("{HEADER}\n{{\"t_ms\":1,\"wall_ms\":1,\"msg\":\"tick\"}}\nnot json\n"),
+                "line 3: expected",
+            ),
+            (
+                &format!(
+                    "{HEADER}\n{{\"t_ms\":1,\"wall_ms\":1,\"msg\":{{\"link\":{{\"target\":3,\"event\":{{\"event\":\"connected\"}}}}}}}}\n"
+                ),
+                "line 2: target 3 is not in the header",
+            ),
+        ];
+        for (text, want) in cases {
+            let e = load_text(text).expect_err(want);
+            assert!(e.starts_with("cannot replay \"/tmp/r.jsonl\", "), "{e}");
+            assert!(e.contains(want), "{e} / {want}");
+        }
+    }
+
+    #[test]
+    fn a_torn_last_line_is_dropped_with_a_warning() {
+        let text =
+            format!("{HEADER}\n{{\"t_ms\":1,\"wall_ms\":1,\"msg\":\"tick\"}}\n{{\"t_ms\":2,\"wa");
+        let rec = load_text(&text).expect("loads");
+        assert_eq!(rec.msgs.len(), 1);
+        assert!(rec.warning.expect("warned").contains("line 3 was cut off"));
+    }
+}
