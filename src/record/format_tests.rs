@@ -103,7 +103,7 @@ fn sample(at: Instant) -> Sample {
     }
 }
 
-/// Msg has no PartialEq; its Debug shows every field, instants included.
+/// `Msg` has no `PartialEq`; its Debug shows every field, instants included.
 fn round_trip(base: Instant, msg: &Msg) -> (Line, Msg) {
     let line = Line::from_msg(base, SystemTime::now(), msg, &mut Vec::new()).expect("recorded");
     let text = serde_json::to_string(&line).expect("ser");
@@ -161,7 +161,7 @@ fn messages_come_back_to_the_nanosecond() {
 #[test]
 fn instants_before_the_base_come_back() {
     let base = Instant::now() + Duration::from_secs(5);
-    let at = base - Duration::new(1, 500);
+    let at = base.checked_sub(Duration::new(1, 500)).expect("instant");
     let (line, back) = round_trip(base, &Msg::Tick(at));
     assert_eq!((line.t_ms, line.t_ns), (-1_001, 999_500));
     assert_eq!(format!("{back:?}"), format!("{:?}", Msg::Tick(at)));
@@ -197,7 +197,7 @@ fn line_shape_is_the_documented_one() {
     let line = Line::from_msg(
         base,
         UNIX_EPOCH + Duration::from_millis(1_700_000_000_123),
-        &Msg::Tick(base + Duration::from_millis(2000)),
+        &Msg::Tick(base + Duration::from_secs(2)),
         &mut Vec::new(),
     )
     .expect("line");
