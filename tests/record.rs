@@ -205,6 +205,32 @@ fn live_screen(redis: &Redis, dir: &Path) -> (String, std::path::PathBuf) {
 }
 
 #[test]
+fn a_write_error_stops_the_recording_and_the_dashboard_goes_on() {
+    let redis = Redis::start(&[]);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let f = dir.path().join("r.jsonl").display().to_string();
+    // 4 KiB of file: the header fits, the first samples do not (EFBIG, not a SIGXFSZ kill).
+    let tui = Tmux::start_with(
+        "trap '' XFSZ; ulimit -f 4;",
+        &[&redis.url(), "--record", &f, "--incident-log", "/dev/null"],
+        100,
+        30,
+    );
+    let screen = tui.wait_for("RECORDING STOPPED", Duration::from_secs(10));
+    assert!(screen.contains("File too large"), "{screen}");
+    redis.cli(&["SET", "after", "1"]);
+    tui.wait_for("1 Memory", Duration::from_secs(5));
+    let before = tui.capture();
+    std::thread::sleep(Duration::from_secs(2));
+    assert!(tui.alive());
+    assert_ne!(tui.capture(), before, "the dashboard stopped updating");
+    tui.keys("q");
+    tui.wait_gone(Duration::from_secs(5));
+    let text = std::fs::read_to_string(&f).expect("recording");
+    assert!(text.starts_with("{\"redtriage_recording\":1"), "{text}");
+}
+
+#[test]
 fn replay_in_tmux_shows_the_panes_of_the_live_run() {
     let redis = Redis::start(&[]);
     let t = traffic(redis.port, Duration::from_secs(30));

@@ -10,9 +10,14 @@ pub struct Tmux {
 
 impl Tmux {
     pub fn start(args: &[&str], width: u16, height: u16) -> Self {
+        Self::start_with("", args, width, height)
+    }
+
+    /// Like [`Tmux::start`], with shell commands run first (`ulimit -f 4;`).
+    pub fn start_with(prefix: &str, args: &[&str], width: u16, height: u16) -> Self {
         let session = format!("rt-test-{}-{}", std::process::id(), super::free_port());
         let bin = assert_cmd::cargo::cargo_bin("redtriage");
-        let mut cmd = vec![bin.display().to_string()];
+        let mut cmd = vec![format!("{prefix} exec {}", bin.display())];
         cmd.extend(args.iter().map(|s| (*s).to_string()));
         let status = Command::new("tmux")
             .args(["new-session", "-d", "-s", &session])
