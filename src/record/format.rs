@@ -102,6 +102,10 @@ pub enum RecLink {
     Failed {
         error: CollectError,
     },
+    /// What the server's log says while it is down (escaped lines).
+    ServerLog {
+        findings: Vec<crate::collect::serverlog::LogFinding>,
+    },
 }
 
 /// [`Sample`] without its times (they are the line's) and with INFO as text.
@@ -297,6 +301,9 @@ impl RecLink {
             LinkEvent::Failed(error) => Self::Failed {
                 error: error.clone(),
             },
+            LinkEvent::ServerLog(findings) => Self::ServerLog {
+                findings: findings.clone(),
+            },
         }
     }
 
@@ -309,6 +316,7 @@ impl RecLink {
             },
             Self::AuthFailed { message } => LinkEvent::AuthFailed(message.clone()),
             Self::Failed { error } => LinkEvent::Failed(error.clone()),
+            Self::ServerLog { findings } => LinkEvent::ServerLog(findings.clone()),
         }
     }
 }

@@ -150,6 +150,14 @@ fn messages_come_back_to_the_nanosecond() {
             at,
             event: LinkEvent::Connected,
         },
+        Msg::Link {
+            target: 0,
+            at,
+            event: LinkEvent::ServerLog(vec![crate::collect::serverlog::LogFinding {
+                kind: crate::collect::serverlog::LogKind::Aof,
+                line: "Bad file format reading the append only file".into(),
+            }]),
+        },
     ];
     for msg in &msgs {
         let (line, back) = round_trip(base, msg);
