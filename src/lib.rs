@@ -14,6 +14,7 @@ pub mod headless_action;
 pub mod model;
 pub mod msg;
 pub mod prom;
+pub mod record;
 pub mod run;
 pub mod target;
 pub mod ui;

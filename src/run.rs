@@ -22,6 +22,7 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
             runbook,
             log_path,
             prometheus,
+            record,
             ..
         } = settings;
         crate::headless::use_runbook(runbook.clone());
@@ -42,6 +43,7 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
             read_only,
             log_path: log_path.clone(),
             prom: launch(fleet_only),
+            record: record.clone(),
         };
         match mode {
             Mode::Tui => crate::app::run_tui(vec![target.clone()], opts(false)).await,
@@ -56,8 +58,21 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
             Mode::Check => crate::headless::check(&target, &poll, &thresholds).await,
             Mode::Demo => crate::demo::run(opts(false)).await,
             Mode::Action(req) => crate::headless_action::run(&target, &opts(false), &req).await,
-            Mode::Collect { run_for } => {
-                crate::collect_mode::run(target, poll, thresholds, run_for).await
+            Mode::Collect {
+                run_for,
+                print_view,
+            } => {
+                let opts = crate::collect_mode::CollectOptions {
+                    run_for,
+                    print_view,
+                    record,
+                };
+                crate::collect_mode::run(target, poll, thresholds, opts).await
+            }
+            Mode::Replay { file, speed } => {
+                let speed =
+                    crate::record::Speed::parse(&speed).unwrap_or(crate::record::Speed::Max);
+                crate::record::replay::run(&file, speed, color).await
             }
         }
     })

@@ -48,6 +48,7 @@ impl State {
                 .is_some_and(|i| i.config.error.is_some() && i.config.value.is_none()),
             unknown_commands: unknown,
             read_only: self.actions.read_only,
+            disabled: self.actions.disabled.clone(),
             vars: self.actions.runbook.settings.vars.clone(),
             clients,
             machine_ram: self.machine_ram,

@@ -84,6 +84,8 @@ pub struct TimelineEntry {
 pub struct ActionsState {
     pub runbook: Runbook,
     pub read_only: bool,
+    /// Every action is disabled, and why (`replay`).
+    pub disabled: Option<String>,
     pub palette: Option<Palette>,
     pub dialog: Option<Dialog>,
     pub running: Option<Running>,
@@ -158,6 +160,7 @@ impl ActionsState {
         Self {
             runbook,
             read_only,
+            disabled: None,
             palette: None,
             dialog: None,
             running: None,
