@@ -21,10 +21,10 @@ use crate::target::{PollSettings, Target, Thresholds};
 use crate::ui::{self, theme::Theme};
 
 /// Messages buffered between the sources and the loop.
-const CHANNEL: usize = 1024;
+pub(crate) const CHANNEL: usize = 1024;
 
 /// Restores the terminal when dropped (normal exit, `?` error, unwinding panic).
-struct TerminalGuard;
+pub(crate) struct TerminalGuard;
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
@@ -34,7 +34,7 @@ impl Drop for TerminalGuard {
 
 /// Installs a panic hook that restores the terminal, prints the panic, runs the registered
 /// cleanup (demo server) and exits, so a panic in any task never leaves a raw terminal behind.
-fn install_panic_hook() {
+pub(crate) fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         ratatui::restore();
@@ -60,7 +60,7 @@ pub fn spawn_pollers(
         .collect()
 }
 
-fn spawn_input(tx: mpsc::Sender<Msg>) {
+pub(crate) fn spawn_input(tx: mpsc::Sender<Msg>) {
     tokio::spawn(async move {
         let mut events = EventStream::new();
         while let Some(Ok(ev)) = events.next().await {
@@ -78,7 +78,7 @@ fn spawn_input(tx: mpsc::Sender<Msg>) {
 
 /// SIGINT/SIGTERM/SIGHUP from outside (the terminal's ctrl+c is a key in raw mode) quit
 /// cleanly, so the terminal is restored and the demo server and its dir are removed.
-fn spawn_signals(tx: mpsc::Sender<Msg>) {
+pub(crate) fn spawn_signals(tx: mpsc::Sender<Msg>) {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use tokio::signal::unix::{SignalKind, signal};
     tokio::spawn(async move {
@@ -125,6 +125,8 @@ pub struct TuiOptions {
     pub prom: Option<crate::prom::runtime::PromLaunch>,
     /// The communication templates (shipped, or overridden; loaded before raw mode).
     pub templates: crate::model::comms::Templates,
+    /// `--record FILE`: every sample, link event and clock tick goes there ([`crate::record`]).
+    pub record: Option<PathBuf>,
 }
 
 impl TuiOptions {
@@ -139,6 +141,7 @@ impl TuiOptions {
             log_path: None,
             prom: None,
             templates: crate::model::comms::Templates::default(),
+            record: None,
         }
     }
 }
@@ -253,6 +256,13 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
         log_path: opts.log_path.clone(),
         probe: probe_spec(),
     };
+    let mut recorder = match crate::record::start(opts.record.as_deref(), &state) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("redtriage: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     let mut terminal = ratatui::init();
     let _guard = TerminalGuard;
     install_panic_hook();
@@ -279,17 +289,13 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
     let mut dirty = true;
     loop {
         if dirty {
-            let width = terminal.size().map_or(200, |s| s.width as usize);
-            let rows = terminal.size().map_or(10, |s| usize::from(s.height / 3));
-            let actions = state.actions_view(state.now, rows);
-            if let Some(snap) = state.view(width) {
-                terminal.draw(|f| {
-                    ui::draw(f, &snap, &state.ui, &actions, &theme);
-                    ui::comms::render(f, state.comms.overlay.as_ref(), theme);
-                })?;
-            } else if let Some(pv) = state.prom_view(None) {
-                terminal.draw(|f| ui::fleet::draw_alone(f, &pv, &state.ui, &theme))?;
-            }
+            let badge = crate::record::stopped_badge(recorder.as_ref());
+            draw(
+                &mut terminal,
+                &state,
+                theme,
+                badge.as_deref().map(|b| (b, true)),
+            )?;
             dirty = false;
         }
         let Some(msg) = rx.recv().await else {
@@ -299,6 +305,9 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
         // Apply everything already queued before drawing once.
         let mut next = Some(msg);
         while let Some(m) = next {
+            if let Some(r) = recorder.as_mut() {
+                r.observe(&m);
+            }
             quit |= run_effects(update(&mut state, m), &ctx, &mut dirty);
             next = rx.try_recv().ok();
         }
@@ -316,6 +325,8 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
         ev.time = crate::actions::log::rfc3339(std::time::SystemTime::now());
         let _ = crate::actions::log::append(path, &ev);
     }
+    // Flush the recording now (its error, if any, was in the header).
+    drop(recorder);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -323,6 +334,37 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
 fn session_event(target: &str, what: &str) -> LogEvent {
     let detail = format!("redtriage {} {what} {target}", env!("CARGO_PKG_VERSION"));
     crate::model::actions::log_event(target, "session", detail)
+}
+
+/// Draws one frame; `badge` (text, alarm) goes at the top right of the header (the replay's
+/// position, a recording that stopped).
+pub(crate) fn draw(
+    terminal: &mut ratatui::DefaultTerminal,
+    state: &State,
+    theme: Theme,
+    badge: Option<(&str, bool)>,
+) -> std::io::Result<()> {
+    let width = terminal.size().map_or(200, |s| s.width as usize);
+    let rows = terminal.size().map_or(10, |s| usize::from(s.height / 3));
+    let actions = state.actions_view(state.now, rows);
+    let paint = |f: &mut ratatui::Frame| {
+        if let Some((text, alarm)) = badge {
+            crate::record::replay::draw_badge(f, text, alarm, theme);
+        }
+    };
+    if let Some(snap) = state.view(width) {
+        terminal.draw(|f| {
+            ui::draw(f, &snap, &state.ui, &actions, &theme);
+            ui::comms::render(f, state.comms.overlay.as_ref(), theme);
+            paint(f);
+        })?;
+    } else if let Some(pv) = state.prom_view(None) {
+        terminal.draw(|f| {
+            ui::fleet::draw_alone(f, &pv, &state.ui, &theme);
+            paint(f);
+        })?;
+    }
+    Ok(())
 }
 
 /// The probe action used by the stability watch.

@@ -102,6 +102,23 @@ pub enum Command {
         /// How long to run: 30s, 2m.
         #[arg(long = "for", value_name = "DURATION", default_value = "30s")]
         run_for: String,
+        /// Add the final view (as `snapshot --json` shapes it) to the JSON line.
+        #[arg(long)]
+        print_view: bool,
+    },
+    /// Play a --record file back in the TUI, read-only (+/- speed, space pauses the feed).
+    Replay {
+        /// The recording (JSONL written by --record).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Playback speed: 1 = as recorded, 4, 0.5…; max (or 0) = as fast as possible.
+        #[arg(
+            long,
+            value_name = "N",
+            default_value = "1",
+            allow_hyphen_values = true
+        )]
+        speed: String,
     },
 }
 
@@ -232,6 +249,9 @@ pub struct Flags {
     /// why it does not start [default: CONFIG GET logfile, for a server on this machine].
     #[arg(long, value_name = "FILE", global = true)]
     pub server_log: Option<PathBuf>,
+    /// Record every sample to FILE (JSONL) for `redtriage replay` (dashboard, demo, drill).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub record: Option<PathBuf>,
     /// Prometheus: `--prometheus`, `--prom-*`.
     #[command(flatten)]
     pub prom: crate::prom::settings::PromFlags,

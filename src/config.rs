@@ -29,7 +29,10 @@ pub enum Mode {
         json: bool,
     },
     /// The collector and model without a screen for `run_for`, then the own cost as JSON.
-    Collect { run_for: Duration },
+    Collect { run_for: Duration, print_view: bool },
+    /// A `--record` file played back in the TUI; `speed` as given, checked by
+    /// [`crate::record::Speed::parse`].
+    Replay { file: PathBuf, speed: String },
     /// Health targets → exit code.
     Check,
     /// Throwaway redis-server with synthetic traffic.
@@ -80,6 +83,8 @@ pub struct Settings {
     pub prometheus: Option<crate::prom::settings::PromSettings>,
     /// Communication templates (`--templates DIR`, the config dir's, or the shipped ones).
     pub templates: crate::model::comms::Templates,
+    /// `--record FILE` (dashboard, demo, collect).
+    pub record: Option<PathBuf>,
 }
 
 /// A bad flag, URL or config file. Every message quotes the bad value (passwords masked).
@@ -216,14 +221,21 @@ where
         Some(Command::Collect {
             ref url,
             ref run_for,
+            print_view,
         }) => (
             Mode::Collect {
                 run_for: cli::parse_duration(run_for)
                     .ok_or_else(|| flag_error("--for", run_for, DURATION_HINT))?,
+                print_view,
             },
             url.as_deref(),
         ),
+        Some(Command::Replay {
+            ref file,
+            ref speed,
+        }) => (replay_mode(file, speed)?, None),
     };
+    check_record(flags, &mode)?;
     let runbook = load_runbook(flags.runbook.as_deref(), env)?;
     let templates = load_templates(flags.templates.as_deref(), env)?;
     let log_path = flags
@@ -259,6 +271,7 @@ where
         warnings,
         prometheus,
         templates,
+        record: flags.record.clone(),
     })
 }
 
@@ -320,6 +333,27 @@ fn report_mode(
         output: output.cloned(),
         since,
     }))
+}
+
+/// `replay FILE --speed N`, the speed checked.
+fn replay_mode(file: &Path, speed: &str) -> Result<Mode, ConfigError> {
+    match crate::record::Speed::parse(speed) {
+        Some(_) => Ok(Mode::Replay {
+            file: file.to_path_buf(),
+            speed: speed.to_string(),
+        }),
+        None => Err(flag_error("--speed", speed, SPEED_HINT)),
+    }
+}
+
+/// `--record` only where samples flow: the dashboard, demo and collect.
+fn check_record(flags: &Flags, mode: &Mode) -> Result<(), ConfigError> {
+    if flags.record.is_some() && !matches!(mode, Mode::Tui | Mode::Demo | Mode::Collect { .. }) {
+        return Err(ConfigError::Conflict(
+            "--record works with the dashboard, demo and collect".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// `--askpass`: prompts `Please input password: ` on the terminal and stores the answer.
@@ -474,6 +508,8 @@ fn clamp_interval(d: Duration, what: &str, warnings: &mut Vec<String>) -> Durati
 
 const POSITIVE: &str = "must be greater than 0";
 const DURATION_HINT: &str = "expected a duration like 1s, 500ms, 2m or seconds (0.5)";
+/// What `--speed` takes.
+const SPEED_HINT: &str = "expected a positive number (1, 4, 0.5) or max";
 
 /// A duration flag.
 fn flag_duration(flag: &'static str, value: &str) -> Result<Duration, ConfigError> {

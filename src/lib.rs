@@ -15,6 +15,7 @@ pub mod headless_action;
 pub mod model;
 pub mod msg;
 pub mod prom;
+pub mod record;
 pub mod report;
 pub mod run;
 pub mod target;

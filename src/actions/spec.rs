@@ -242,6 +242,9 @@ pub struct RunbookSettings {
     /// Probe period during the watch (`10s`).
     #[serde(default)]
     pub probe_every: Option<String>,
+    /// Time to resolution the runbook promises (`30m`), for the Runbook pane's clock.
+    #[serde(default)]
+    pub sla: Option<String>,
     /// Extra `{placeholders}`: name → value (e.g. `app_health_url`, `compose_file`,
     /// `aof_path` when CONFIG is not available).
     #[serde(default)]

@@ -65,24 +65,52 @@ pub struct CauseView {
     pub actions: Vec<String>,
 }
 
-/// The causes ranked, and the indexes of the rules that hold (for the since-tracking).
+/// A rule that stopped holding still counts for this long: a rate that dips to 0 for one
+/// tick (a write loop between two samples) must not flip the verdict back and forth.
+pub const LINGER: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The causes ranked, and the indexes of the rules that count (`fired`, lingering ones
+/// included) and of those that hold right now (`holding`).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Diagnosis {
     pub causes: Vec<CauseView>,
     pub fired: Vec<usize>,
+    pub holding: Vec<usize>,
+}
+
+/// What the diagnosis remembers per target, by rule index: since when a rule has counted,
+/// and when it last held.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RuleMemory {
+    pub since: HashMap<usize, Instant>,
+    pub held: HashMap<usize, Instant>,
+}
+
+impl RuleMemory {
+    /// Remembers the rules of `d` as seen at `at`.
+    pub fn track(&mut self, fired: &[usize], holding: &[usize], at: Instant) {
+        self.since.retain(|i, _| fired.contains(i));
+        for &i in fired {
+            self.since.entry(i).or_insert(at);
+        }
+        for &i in holding {
+            self.held.insert(i, at);
+        }
+        self.held.retain(|i, _| fired.contains(i));
+    }
 }
 
 /// Evaluates every rule on `facts` and ranks the causes: likely, possible, unknown, ruled
 /// out; by score within a verdict; the runbook's order breaks ties.
-#[allow(clippy::implicit_hasher)]
 pub fn diagnose(
     causes: &[CauseSpec],
     rules: &[RuleSpec],
     facts: &facts::Facts,
-    since: &HashMap<usize, Instant>,
+    mem: &RuleMemory,
     now: Instant,
 ) -> Diagnosis {
     let mut fired = Vec::new();
+    let mut holding = Vec::new();
     let mut out: Vec<CauseView> = causes
         .iter()
         .map(|c| {
@@ -96,7 +124,10 @@ pub fn diagnose(
                     continue;
                 };
                 known = true;
-                if !r.op.holds(fact.value, r.value) {
+                let holds = r.op.holds(fact.value, r.value);
+                let ago = mem.held.get(&i).map(|t| now.saturating_duration_since(*t));
+                let lingers = !holds && ago.is_some_and(|a| a <= LINGER);
+                if !holds && !lingers {
                     // A figure that was checked: shown as it is, without the rule's wording.
                     if !checked.contains(&fact.text) {
                         checked.push(fact.text.clone());
@@ -104,11 +135,19 @@ pub fn diagnose(
                     continue;
                 }
                 fired.push(i);
+                if holds {
+                    holding.push(i);
+                }
                 score += r.weight;
                 positive |= r.weight > 0;
+                let mut text = evidence_text(r, fact);
+                if let (true, Some(a)) = (lingers, ago) {
+                    text = format!("{text}; held until {}s ago", a.as_secs());
+                }
                 evidence.push(Evidence {
-                    text: evidence_text(r, fact),
-                    since_secs: since
+                    text,
+                    since_secs: mem
+                        .since
                         .get(&i)
                         .map(|t| now.saturating_duration_since(*t).as_secs()),
                     against: r.weight < 0,
@@ -148,7 +187,11 @@ pub fn diagnose(
         .collect();
     // A stable sort keeps the runbook's order among equals.
     out.sort_by(|a, b| a.verdict.cmp(&b.verdict).then(b.score.cmp(&a.score)));
-    Diagnosis { causes: out, fired }
+    Diagnosis {
+        causes: out,
+        fired,
+        holding,
+    }
 }
 
 fn evidence_text(r: &RuleSpec, fact: &facts::Fact) -> String {

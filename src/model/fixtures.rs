@@ -25,6 +25,7 @@ pub fn snapshot_ok() -> Snapshot {
         cost: None,
         diagnosis: Vec::new(),
         diag_fired: Vec::new(),
+        diag_holding: Vec::new(),
     }
 }
 
@@ -100,6 +101,7 @@ pub fn snapshot_empty() -> Snapshot {
         cost: None,
         diagnosis: Vec::new(),
         diag_fired: Vec::new(),
+        diag_holding: Vec::new(),
     }
 }
 

@@ -111,8 +111,8 @@ pub struct Instance {
     pub cost: Option<crate::collect::governor::SelfCost>,
     /// What the server's log said while it was down (cleared when it answers again).
     pub server_log: Vec<crate::collect::serverlog::LogFinding>,
-    /// Since when each diagnosis rule (by index in the runbook) has held.
-    pub diag_since: std::collections::HashMap<usize, Instant>,
+    /// Since when each diagnosis rule has counted and when it last held.
+    pub diag: crate::model::diagnosis::RuleMemory,
 }
 
 impl Instance {
@@ -143,7 +143,7 @@ impl Instance {
             ping_hist: Ring::new(DAY_AT_1S),
             samples_total: 0,
             server_log: Vec::new(),
-            diag_since: std::collections::HashMap::new(),
+            diag: crate::model::diagnosis::RuleMemory::default(),
             restarts: 0,
             last_restart: None,
             notices: VecDeque::new(),

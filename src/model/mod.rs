@@ -4,6 +4,7 @@
 pub mod action_flow;
 pub mod actions;
 pub mod actions_view;
+pub mod body;
 pub mod clients;
 pub mod comms;
 pub mod comms_editor;
@@ -16,6 +17,7 @@ pub mod diagnosis;
 pub mod fastforward;
 #[doc(hidden)]
 pub mod fixtures;
+pub mod guide;
 pub mod health;
 pub mod incident;
 pub mod instance;

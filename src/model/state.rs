@@ -15,8 +15,8 @@ use crate::target::{Target, Thresholds};
 
 /// Keys the dashboard itself uses; a runbook action may not take them.
 pub const RESERVED_KEYS: &[char] = &[
-    'q', '?', 'h', 'j', 'k', 'l', 'p', 'a', 'w', 't', 'o', 'c', 'g', 'r', 'F', 'A', 'x', '1', '2',
-    '3', '4', '5', '6', ' ',
+    'q', '?', 'h', 'j', 'k', 'l', 'p', 'a', 'w', 't', 'o', 'c', 'g', 'r', 'd', 'F', 'A', 'x', '1',
+    '2', '3', '4', '5', '6', ' ',
 ];
 
 /// What the user asked for (a key maps to one).
@@ -50,6 +50,10 @@ pub enum Command {
     Report,
     /// `PageUp` / `PageDown`: scroll the output panel.
     ScrollOutput(i32),
+    /// `d`: show/hide the Diagnosis pane.
+    Diagnosis,
+    /// `r`: show/hide the Runbook pane.
+    Runbook,
     /// A runbook action's direct key.
     Action(char),
 }
@@ -133,6 +137,8 @@ pub fn command_for(key: KeyEvent) -> Option<Command> {
         KeyCode::Char('t') => Command::ToggleTimeline,
         KeyCode::Char('g') => Command::ToggleClientRows,
         KeyCode::Char('c') => Command::Comms,
+        KeyCode::Char('d') => Command::Diagnosis,
+        KeyCode::Char('r') => Command::Runbook,
         KeyCode::PageUp => Command::ScrollOutput(10),
         KeyCode::PageDown => Command::ScrollOutput(-10),
         KeyCode::Esc => Command::Close,
@@ -209,10 +215,10 @@ impl State {
     fn diagnose(&self, inst: &Instance, snap: &mut Snapshot) {
         let rb = &self.actions.runbook;
         let facts = super::diagnosis::facts::facts(snap, inst);
-        let d =
-            super::diagnosis::diagnose(&rb.causes, &rb.rules, &facts, &inst.diag_since, self.now);
+        let d = super::diagnosis::diagnose(&rb.causes, &rb.rules, &facts, &inst.diag, self.now);
         snap.diagnosis = d.causes;
         snap.diag_fired = d.fired;
+        snap.diag_holding = d.holding;
     }
 
     /// Keeps since when each rule holds, from the view just built for `target`.
@@ -220,10 +226,7 @@ impl State {
         let Some(inst) = self.instances.get_mut(target) else {
             return;
         };
-        inst.diag_since.retain(|i, _| snap.diag_fired.contains(i));
-        for &i in &snap.diag_fired {
-            inst.diag_since.entry(i).or_insert(at);
-        }
+        inst.diag.track(&snap.diag_fired, &snap.diag_holding, at);
     }
 
     /// Adds what the model knows beyond the instance: watch, log error, running action,
@@ -282,6 +285,9 @@ impl State {
             Command::FocusUp => ui.focus = at_grid(row.saturating_sub(1), col),
             Command::FocusDown => ui.focus = at_grid(row + 1, col),
             Command::ToggleZoom => ui.zoomed = !ui.zoomed,
+            Command::Close if ui.body != super::ui_state::Body::Grid => {
+                ui.body = super::ui_state::Body::Grid;
+            }
             Command::Close => {
                 if self.actions.panel == super::actions::Panel::None {
                     ui.zoomed = false;
@@ -325,6 +331,8 @@ impl State {
                     Panel::Timeline
                 };
             }
+            Command::Diagnosis => return self.toggle_body(super::ui_state::Body::Diagnosis),
+            Command::Runbook => return self.toggle_body(super::ui_state::Body::Runbook),
             Command::ToggleClientRows => {
                 self.ui.client_rows = !self.ui.client_rows;
                 self.ui.client_sel = None;
@@ -366,6 +374,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Key(key) if state.actions.dialog.is_some() => state.dialog_key(key),
         Msg::Key(key) if state.actions.palette.is_some() => state.palette_key(key),
         Msg::Key(key) if let Some(effects) = super::prom::on_key(state, key) => effects,
+        Msg::Key(key) if let Some(effects) = state.body_key(key) => effects,
         Msg::Key(key) => match command_for(key) {
             Some(cmd) => state.apply(cmd),
             None => Vec::new(),

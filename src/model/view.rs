@@ -349,4 +349,7 @@ pub struct Snapshot {
     /// Indexes of the diagnosis rules that hold (for since-tracking; not in the JSON).
     #[serde(skip)]
     pub diag_fired: Vec<usize>,
+    /// Indexes of the rules that hold right now (not in the JSON).
+    #[serde(skip)]
+    pub diag_holding: Vec<usize>,
 }

@@ -178,8 +178,9 @@ fn footer_shows_action_keys_when_wide() {
         "a actions",
         "o output",
         "t timeline",
+        "d diagnosis",
+        "r runbook",
         "P PING the server",
-        "S BGSAVE",
     ] {
         assert!(footer.contains(want), "{want} missing: {footer}");
     }

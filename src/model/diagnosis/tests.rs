@@ -461,3 +461,21 @@ fn diagnosis_changes_are_logged_with_their_data() {
     let data = logged[0].data.as_ref().unwrap();
     assert_eq!(data[0]["cause"], "B");
 }
+
+#[test]
+fn a_rate_that_dips_for_a_tick_does_not_flip_the_verdict() {
+    let mut s = Script::new();
+    let mut info = healthy();
+    info.maxmemory_policy = Some("allkeys-lru".into());
+    s.run(3, info.clone(), |i, n| i.evicted_keys = Some(n * 10));
+    assert_eq!(s.verdict("B"), Likelihood::Likely);
+    // One tick without new evictions: still likely, and the evidence says so.
+    info.evicted_keys = Some(20);
+    s.sample(info.clone(), |_| {});
+    assert_eq!(s.verdict("B"), Likelihood::Likely);
+    let b = s.top();
+    assert!(b.evidence[0].text.contains("held until 1s ago"), "{b:?}");
+    // Quiet for longer than LINGER: ruled out again.
+    s.run(12, info, |_, _| {});
+    assert_eq!(s.verdict("B"), Likelihood::RuledOut, "{:#?}", s.diag());
+}
