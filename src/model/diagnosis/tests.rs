@@ -479,3 +479,51 @@ fn a_rate_that_dips_for_a_tick_does_not_flip_the_verdict() {
     s.run(12, info, |_, _| {});
     assert_eq!(s.verdict("B"), Likelihood::RuledOut, "{:#?}", s.diag());
 }
+
+#[test]
+fn the_readme_lists_every_signal_and_cause() {
+    let readme = include_str!("../../../README.md");
+    for (name, _) in super::facts::SIGNALS {
+        assert!(
+            readme.contains(&format!("| `{name}` |")),
+            "README lacks signal {name}"
+        );
+    }
+    let rb = crate::actions::spec::Runbook::default_runbook();
+    for c in &rb.causes {
+        assert!(
+            readme.contains(&format!("| `{}` | {} |", c.id, c.title)),
+            "README lacks cause {}",
+            c.id
+        );
+    }
+    for r in &rb.rules {
+        assert!(super::facts::SIGNALS.iter().any(|(s, _)| *s == r.signal));
+    }
+}
+
+const ONE_ACTION: &str =
+    "[[action]]\nname = \"ping\"\ntitle = \"PING\"\nkind = \"redis\"\nop = \"ping\"\n";
+
+#[test_case("[[cause]]\nid = \"X\"\ntitle = \"t\"\n[[rule]]\ncause = \"X\"\nsignal = \"nope\"\nop = \">\"\nvalue = 1\n", "unknown signal \"nope\""; "unknown signal")]
+#[test_case("[[cause]]\nid = \"X\"\ntitle = \"t\"\n[[rule]]\ncause = \"Y\"\nsignal = \"down\"\nop = \">\"\nvalue = 0\n", "names cause \"Y\", which is not declared"; "unknown cause")]
+#[test_case("[[cause]]\nid = \"X\"\ntitle = \"t\"\nactions = [\"reboot\"]\n", "names action \"reboot\""; "unknown action")]
+#[test_case("[[cause]]\nid = \"X\"\ntitle = \"t\"\n[[rule]]\ncause = \"X\"\nsignal = \"down\"\nop = \"!=\"\nvalue = 0\n", "line 12: unknown variant `!=`"; "bad op")]
+fn a_bad_rule_is_refused_with_its_reason(rules: &str, want: &str) {
+    let text = format!("{ONE_ACTION}{rules}");
+    let err = crate::actions::spec::Runbook::parse(&text, "mine.toml").unwrap_err();
+    assert!(err.contains(want), "{err}");
+    assert!(err.starts_with("runbook mine.toml"), "{err}");
+}
+
+#[test]
+fn a_runbook_without_rules_gets_the_shipped_ones_for_its_actions() {
+    let rb = crate::actions::spec::Runbook::parse(ONE_ACTION, "mine.toml").unwrap();
+    assert_eq!(rb.causes.len(), 8);
+    let d = rb.causes.iter().find(|c| c.id == "D").unwrap();
+    assert_eq!(
+        d.actions,
+        vec!["ping".to_string()],
+        "only the actions this runbook has"
+    );
+}
