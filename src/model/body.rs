@@ -1,4 +1,5 @@
-//! Keys of the Diagnosis (`d`) and Runbook (`r`) panes, which replace the grid while open.
+//! Keys of the Diagnosis (`d`) and Runbook (`r`) panes, which replace the grid while open:
+//! the Diagnosis pane picks a cause and opens its action, the Runbook pane scrolls.
 
 use crossterm::event::{KeyCode, KeyEvent};
 
@@ -6,22 +7,38 @@ use super::diagnosis::Likelihood;
 use super::state::{Effect, State};
 use super::ui_state::Body;
 
+/// The Runbook pane never has more lines than this (the view clamps further).
+const GUIDE_SCROLL_MAX: usize = 60;
+
 impl State {
     /// `d` / `r`: opens the pane, or closes it when it is the one open.
     pub fn toggle_body(&mut self, which: Body) -> Vec<Effect> {
         let ui = &mut self.ui;
         ui.body = if ui.body == which { Body::Grid } else { which };
         ui.zoomed = false;
-        if which == Body::Diagnosis {
-            ui.diag_sel = 0;
-        }
+        ui.diag_sel = 0;
+        ui.guide_scroll = 0;
         vec![Effect::Redraw]
     }
 
     /// Keys the open pane takes before the dashboard's: ↑/↓ (`k`/`j`) pick a cause, enter
     /// opens the confirmation of its suggested action. Other keys go on (`None`).
     pub fn body_key(&mut self, key: KeyEvent) -> Option<Vec<Effect>> {
-        if self.ui.body != Body::Diagnosis || self.ui.help {
+        if self.ui.help {
+            return None;
+        }
+        if self.ui.body == Body::Runbook {
+            let s = &mut self.ui.guide_scroll;
+            match key.code {
+                KeyCode::Up | KeyCode::Char('k') => *s = s.saturating_sub(1),
+                KeyCode::Down | KeyCode::Char('j') => *s = (*s + 1).min(GUIDE_SCROLL_MAX),
+                KeyCode::PageUp => *s = s.saturating_sub(10),
+                KeyCode::PageDown => *s = (*s + 10).min(GUIDE_SCROLL_MAX),
+                _ => return None,
+            }
+            return Some(vec![Effect::Redraw]);
+        }
+        if self.ui.body != Body::Diagnosis {
             return None;
         }
         let n = self.view(0).map_or(0, |s| s.diagnosis.len());
@@ -133,6 +150,10 @@ mod tests {
         );
         update(&mut st, key(KeyCode::Char('r')));
         assert_eq!(st.ui.body, Body::Runbook);
+        update(&mut st, key(KeyCode::Char('j')));
+        update(&mut st, key(KeyCode::PageDown));
+        assert_eq!(st.ui.guide_scroll, 11, "j and PgDn scroll the Runbook pane");
+        assert_eq!(st.ui.focus, crate::model::ui_state::PaneId::Memory, "not the grid");
         update(&mut st, key(KeyCode::Char('d')));
         assert_eq!(st.ui.body, Body::Diagnosis);
         update(&mut st, key(KeyCode::Char('d')));

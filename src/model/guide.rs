@@ -343,24 +343,42 @@ impl State {
         let up = snap.header.connection == ConnState::Up;
         let mut causes: Vec<&CauseView> = snap.diagnosis.iter().collect();
         causes.sort_by_key(|c| order.iter().position(|o| o.id == c.cause));
-        let steps = causes
-            .into_iter()
+        // Likely and possible causes one line each; the rest grouped, so it fits 80×24.
+        let mut steps: Vec<Step> = causes
+            .iter()
+            .filter(|c| matches!(c.verdict, Likelihood::Likely | Likelihood::Possible))
             .map(|c| {
                 let first = c.evidence.first().map_or("no data", |e| e.text.as_str());
-                let (state, detail) = match c.verdict {
-                    Likelihood::Unknown if up => (
-                        StepState::NotNeeded,
-                        "unknown: nothing to judge by yet".to_string(),
-                    ),
-                    Likelihood::Unknown => (
-                        StepState::Waiting,
-                        "unknown: no data from Redis".to_string(),
-                    ),
-                    v => (StepState::Auto, format!("{}: {first}", v.word())),
-                };
-                step(&format!("{} {}", c.cause, c.title), state, detail)
+                let detail = format!("{}: {first}", c.verdict.word());
+                step(&format!("{} {}", c.cause, c.title), StepState::Auto, detail)
             })
             .collect();
+        let ids = |v: Likelihood| {
+            causes
+                .iter()
+                .filter(|c| c.verdict == v)
+                .map(|c| c.cause.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let ruled_out = ids(Likelihood::RuledOut);
+        if !ruled_out.is_empty() {
+            let detail = "their figures are within target (d lists them)";
+            steps.push(step(
+                &format!("ruled out: {ruled_out}"),
+                StepState::Auto,
+                detail,
+            ));
+        }
+        let unknown = ids(Likelihood::Unknown);
+        if !unknown.is_empty() {
+            let (state, detail) = if up {
+                (StepState::NotNeeded, "nothing to judge them by yet")
+            } else {
+                (StepState::Waiting, "no data from Redis")
+            };
+            steps.push(step(&format!("unknown: {unknown}"), state, detail));
+        }
         Phase {
             title: "Investigation (5-30 min)",
             steps,

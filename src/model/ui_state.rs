@@ -72,6 +72,8 @@ pub struct UiState {
     pub body: Body,
     /// Selected cause in the Diagnosis pane (row in the ranked list).
     pub diag_sel: usize,
+    /// Lines scrolled down in the Runbook pane.
+    pub guide_scroll: usize,
 }
 
 /// What the body of the dashboard shows.

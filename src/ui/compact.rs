@@ -52,7 +52,7 @@ pub fn render(
         return;
     }
     if let (Body::Runbook, Some(g)) = (ui.body, view.guide.as_ref()) {
-        super::guide::render(frame, rows.rest(), g, theme);
+        super::guide::render(frame, rows.rest(), g, ui.guide_scroll, theme);
         return;
     }
     let lines: Vec<Line<'static>> = PaneId::ALL

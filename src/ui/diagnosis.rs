@@ -92,11 +92,16 @@ pub fn render_pane(
     suggested: Option<&(String, Option<char>)>,
     theme: Theme,
 ) {
+    let hint = if area.width >= 60 {
+        " ↑↓ cause  enter open its action  esc close "
+    } else {
+        " esc close "
+    };
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(true))
         .title(Span::styled(" Diagnosis ", theme.title(true)))
-        .title_top(Line::from(" ↑↓ cause  enter open its action  esc close ").right_aligned());
+        .title_top(Line::from(hint).right_aligned());
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let w = usize::from(inner.width);
@@ -170,16 +175,20 @@ fn cause_lines(
         }
     }
     if selected && !c.actions.is_empty() {
-        let mut spans = vec![
-            Span::styled("    actions: ", theme.label()),
-            Span::raw(c.actions.join(", ")),
-        ];
+        let mut spans = vec![Span::raw("    ")];
+        let mut others: Vec<&str> = c.actions.iter().map(String::as_str).collect();
         if let Some((name, key)) = suggested {
-            spans.push(Span::raw("   "));
             spans.push(Span::styled("enter", theme.key()));
             let key = key.map_or(String::new(), |k| format!(" (or {k})"));
             spans.push(Span::raw(format!(" opens {name}{key}")));
+            others.retain(|a| a != name);
+            if !others.is_empty() {
+                spans.push(Span::styled("  also: ", theme.label()));
+            }
+        } else {
+            spans.push(Span::styled("actions: ", theme.label()));
         }
+        spans.push(Span::raw(others.join(", ")));
         lines.push(fit_spans(spans, w));
     }
     lines

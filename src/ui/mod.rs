@@ -29,6 +29,8 @@ mod tests;
 mod tests_actions;
 #[cfg(test)]
 mod tests_dashboard;
+#[cfg(test)]
+mod tests_diagnosis;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -133,7 +135,7 @@ fn dashboard(
         let sug = view.suggested.as_ref();
         diagnosis::render_pane(frame, body, &snap.diagnosis, ui.diag_sel, sug, theme);
     } else if let Some(g) = runbook {
-        guide::render(frame, body, g, theme);
+        guide::render(frame, body, g, ui.guide_scroll, theme);
     } else if ui.zoomed {
         render_pane(frame, body, snap, ui.focus, opts, theme);
     } else {

@@ -433,7 +433,10 @@ fn persistence_facts(f: &mut Facts, snap: &Snapshot, inst: &Instance) {
 }
 
 fn traffic_facts(f: &mut Facts, snap: &Snapshot, inst: &Instance) {
-    if let Some(n) = snap.slowlog.new_per_min {
+    // No id movement to measure, but the slowlog answered: nothing new.
+    let quiet =
+        snap.slowlog.status == crate::model::view::PaneStatus::Ok && snap.slowlog.length.is_some();
+    if let Some(n) = snap.slowlog.new_per_min.or(quiet.then_some(0.0)) {
         put(
             f,
             "slowlog_per_min",
