@@ -21,10 +21,10 @@ use crate::target::{PollSettings, Target, Thresholds};
 use crate::ui::{self, theme::Theme};
 
 /// Messages buffered between the sources and the loop.
-const CHANNEL: usize = 1024;
+pub(crate) const CHANNEL: usize = 1024;
 
 /// Restores the terminal when dropped (normal exit, `?` error, unwinding panic).
-struct TerminalGuard;
+pub(crate) struct TerminalGuard;
 
 impl Drop for TerminalGuard {
     fn drop(&mut self) {
@@ -34,7 +34,7 @@ impl Drop for TerminalGuard {
 
 /// Installs a panic hook that restores the terminal, prints the panic, runs the registered
 /// cleanup (demo server) and exits, so a panic in any task never leaves a raw terminal behind.
-fn install_panic_hook() {
+pub(crate) fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         ratatui::restore();
@@ -60,7 +60,7 @@ pub fn spawn_pollers(
         .collect()
 }
 
-fn spawn_input(tx: mpsc::Sender<Msg>) {
+pub(crate) fn spawn_input(tx: mpsc::Sender<Msg>) {
     tokio::spawn(async move {
         let mut events = EventStream::new();
         while let Some(Ok(ev)) = events.next().await {
@@ -78,7 +78,7 @@ fn spawn_input(tx: mpsc::Sender<Msg>) {
 
 /// SIGINT/SIGTERM/SIGHUP from outside (the terminal's ctrl+c is a key in raw mode) quit
 /// cleanly, so the terminal is restored and the demo server and its dir are removed.
-fn spawn_signals(tx: mpsc::Sender<Msg>) {
+pub(crate) fn spawn_signals(tx: mpsc::Sender<Msg>) {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use tokio::signal::unix::{SignalKind, signal};
     tokio::spawn(async move {
@@ -123,6 +123,10 @@ pub struct TuiOptions {
     pub log_path: Option<PathBuf>,
     /// Prometheus, when `--prometheus` is given (`fleet_only`: start on the fleet table).
     pub prom: Option<crate::prom::runtime::PromLaunch>,
+    /// The communication templates (shipped, or overridden; loaded before raw mode).
+    pub templates: crate::model::comms::Templates,
+    /// `--record FILE`: every sample, link event and clock tick goes there ([`crate::record`]).
+    pub record: Option<PathBuf>,
 }
 
 impl TuiOptions {
@@ -136,6 +140,8 @@ impl TuiOptions {
             read_only: false,
             log_path: None,
             prom: None,
+            templates: crate::model::comms::Templates::default(),
+            record: None,
         }
     }
 }
@@ -146,6 +152,7 @@ fn initial_state(targets: &[Target], opts: &TuiOptions) -> State {
     state.actions = ActionsState::new(opts.runbook.clone(), opts.read_only);
     state.actions.log_path = opts.log_path.as_ref().map(|p| p.display().to_string());
     state.machine_ram = crate::actions::size::machine_ram();
+    state.comms.templates = opts.templates.clone();
     state.user = std::env::var("USER")
         .ok()
         .map(|u| crate::escape::plain_str(&u));
@@ -188,6 +195,11 @@ fn run_effects(effects: Vec<Effect>, ctx: &EffectCtx, dirty: &mut bool) -> bool 
                 }
             }
             Effect::Log(ev) => write_log(ctx, *ev),
+            Effect::Clipboard(text) => crate::comms_io::copy(&text),
+            Effect::SaveText { name, text } => {
+                crate::comms_io::save(ctx.log_path.clone(), name, text, ctx.tx.clone());
+            }
+            Effect::Report => crate::comms_io::report(ctx.log_path.clone(), ctx.tx.clone()),
         }
     }
     quit
@@ -244,6 +256,13 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
         log_path: opts.log_path.clone(),
         probe: probe_spec(),
     };
+    let mut recorder = match crate::record::start(opts.record.as_deref(), &state) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("redtriage: {e}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     let mut terminal = ratatui::init();
     let _guard = TerminalGuard;
     install_panic_hook();
@@ -265,17 +284,18 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
     spawn_clock(tx.clone());
     spawn_signals(tx.clone());
     drop(tx);
+    let shown = targets.first().map_or_else(String::new, Target::display);
+    write_log(&ctx, session_event(&shown, "attached to"));
     let mut dirty = true;
     loop {
         if dirty {
-            let width = terminal.size().map_or(200, |s| s.width as usize);
-            let rows = terminal.size().map_or(10, |s| usize::from(s.height / 3));
-            let actions = state.actions_view(state.now, rows);
-            if let Some(snap) = state.view(width) {
-                terminal.draw(|f| ui::draw(f, &snap, &state.ui, &actions, &theme))?;
-            } else if let Some(pv) = state.prom_view(None) {
-                terminal.draw(|f| ui::fleet::draw_alone(f, &pv, &state.ui, &theme))?;
-            }
+            let badge = crate::record::stopped_badge(recorder.as_ref());
+            draw(
+                &mut terminal,
+                &state,
+                theme,
+                badge.as_deref().map(|b| (b, true)),
+            )?;
             dirty = false;
         }
         let Some(msg) = rx.recv().await else {
@@ -285,6 +305,9 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
         // Apply everything already queued before drawing once.
         let mut next = Some(msg);
         while let Some(m) = next {
+            if let Some(r) = recorder.as_mut() {
+                r.observe(&m);
+            }
             quit |= run_effects(update(&mut state, m), &ctx, &mut dirty);
             next = rx.try_recv().ok();
         }
@@ -296,7 +319,52 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
         }
     }
     crate::actions::external::kill_all();
+    if let Some(path) = &ctx.log_path {
+        // Written here, not in a task: the process ends right after.
+        let mut ev = session_event(&shown, "detached from");
+        ev.time = crate::actions::log::rfc3339(std::time::SystemTime::now());
+        let _ = crate::actions::log::append(path, &ev);
+    }
+    // Flush the recording now (its error, if any, was in the header).
+    drop(recorder);
     Ok(ExitCode::SUCCESS)
+}
+
+/// `redtriage 0.1.0 attached to redis://…` (the postmortem report cuts sessions on these).
+fn session_event(target: &str, what: &str) -> LogEvent {
+    let detail = format!("redtriage {} {what} {target}", env!("CARGO_PKG_VERSION"));
+    crate::model::actions::log_event(target, "session", detail)
+}
+
+/// Draws one frame; `badge` (text, alarm) goes at the top right of the header (the replay's
+/// position, a recording that stopped).
+pub(crate) fn draw(
+    terminal: &mut ratatui::DefaultTerminal,
+    state: &State,
+    theme: Theme,
+    badge: Option<(&str, bool)>,
+) -> std::io::Result<()> {
+    let width = terminal.size().map_or(200, |s| s.width as usize);
+    let rows = terminal.size().map_or(10, |s| usize::from(s.height / 3));
+    let actions = state.actions_view(state.now, rows);
+    let paint = |f: &mut ratatui::Frame| {
+        if let Some((text, alarm)) = badge {
+            crate::record::replay::draw_badge(f, text, alarm, theme);
+        }
+    };
+    if let Some(snap) = state.view(width) {
+        terminal.draw(|f| {
+            ui::draw(f, &snap, &state.ui, &actions, &theme);
+            ui::comms::render(f, state.comms.overlay.as_ref(), theme);
+            paint(f);
+        })?;
+    } else if let Some(pv) = state.prom_view(None) {
+        terminal.draw(|f| {
+            ui::fleet::draw_alone(f, &pv, &state.ui, &theme);
+            paint(f);
+        })?;
+    }
+    Ok(())
 }
 
 /// The probe action used by the stability watch.

@@ -90,6 +90,18 @@ pub enum Command {
     },
     /// Every Redis instance Prometheus knows (`redis_up`), worst first; enter attaches.
     Fleet,
+    /// Markdown postmortem from an incident log (default: its last session); prints the path.
+    Report {
+        /// The incident log (JSONL).
+        #[arg(value_name = "INCIDENT_LOG")]
+        log: PathBuf,
+        /// Where to write [default: next to the log, <stem>-report-<UTC time>.md].
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Report every event since this RFC 3339 time instead of the last session.
+        #[arg(long, value_name = "RFC3339")]
+        since: Option<String>,
+    },
     /// Benchmark aid: the TUI's collector and model without a screen for a while, then its
     /// own cost as JSON (used by scripts/bench-overhead).
     #[command(hide = true)]
@@ -100,6 +112,23 @@ pub enum Command {
         /// How long to run: 30s, 2m.
         #[arg(long = "for", value_name = "DURATION", default_value = "30s")]
         run_for: String,
+        /// Add the final view (as `snapshot --json` shapes it) to the JSON line.
+        #[arg(long)]
+        print_view: bool,
+    },
+    /// Play a --record file back in the TUI, read-only (+/- speed, space pauses the feed).
+    Replay {
+        /// The recording (JSONL written by --record).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+        /// Playback speed: 1 = as recorded, 4, 0.5…; max (or 0) = as fast as possible.
+        #[arg(
+            long,
+            value_name = "N",
+            default_value = "1",
+            allow_hyphen_values = true
+        )]
+        speed: String,
     },
 }
 
@@ -218,6 +247,21 @@ pub struct Flags {
     /// Incident log (JSONL) [default: $XDG_DATA_HOME/redtriage/incident-log.jsonl].
     #[arg(long, value_name = "FILE", global = true)]
     pub incident_log: Option<PathBuf>,
+    /// Communication templates directory (initial.txt, update.txt, resolution.txt).
+    #[arg(
+        long,
+        value_name = "DIR",
+        global = true,
+        help = "Message templates dir [default: $XDG_CONFIG_HOME/redtriage/templates when it exists, else the shipped ones]"
+    )]
+    pub templates: Option<PathBuf>,
+    /// The Redis server's log file, read while the server is down so the diagnosis can say
+    /// why it does not start [default: CONFIG GET logfile, for a server on this machine].
+    #[arg(long, value_name = "FILE", global = true)]
+    pub server_log: Option<PathBuf>,
+    /// Record every sample to FILE (JSONL) for `redtriage replay` (dashboard, demo, drill).
+    #[arg(long, value_name = "FILE", global = true)]
+    pub record: Option<PathBuf>,
     /// Prometheus: `--prometheus`, `--prom-*`.
     #[command(flatten)]
     pub prom: crate::prom::settings::PromFlags,

@@ -29,7 +29,10 @@ pub enum Mode {
         json: bool,
     },
     /// The collector and model without a screen for `run_for`, then the own cost as JSON.
-    Collect { run_for: Duration },
+    Collect { run_for: Duration, print_view: bool },
+    /// A `--record` file played back in the TUI; `speed` as given, checked by
+    /// [`crate::record::Speed::parse`].
+    Replay { file: PathBuf, speed: String },
     /// Health targets → exit code.
     Check,
     /// Throwaway redis-server with synthetic traffic.
@@ -45,6 +48,8 @@ pub enum Mode {
     Fleet,
     /// One runbook action, headless.
     Action(ActionRequest),
+    /// Markdown postmortem from an incident log.
+    Report(crate::report::Request),
 }
 
 /// `redtriage action NAME [URL] [--yes] [--arg V] [--client-id N]…`.
@@ -83,6 +88,10 @@ pub struct Settings {
     pub log_path: Option<PathBuf>,
     /// `--prometheus` and friends, or the config's `[prometheus]`.
     pub prometheus: Option<crate::prom::settings::PromSettings>,
+    /// Communication templates (`--templates DIR`, the config dir's, or the shipped ones).
+    pub templates: crate::model::comms::Templates,
+    /// `--record FILE` (dashboard, demo, collect).
+    pub record: Option<PathBuf>,
 }
 
 /// A bad flag, URL or config file. Every message quotes the bad value (passwords masked).
@@ -153,6 +162,8 @@ pub struct FileConfig {
     pub client_list_max_clients: Option<u64>,
     /// Renamed CONFIG command.
     pub config_command: Option<String>,
+    /// The Redis log file (see `--server-log`).
+    pub server_log: Option<std::path::PathBuf>,
     /// Disable colors.
     pub no_color: Option<bool>,
     /// Health thresholds; missing keys keep their defaults.
@@ -220,18 +231,31 @@ where
             url.as_deref(),
         ),
         Some(Command::Fleet) => (Mode::Fleet, None),
+        Some(Command::Report {
+            ref log,
+            ref output,
+            ref since,
+        }) => (report_mode(log, output.as_ref(), since.as_deref())?, None),
         Some(Command::Collect {
             ref url,
             ref run_for,
+            print_view,
         }) => (
             Mode::Collect {
                 run_for: cli::parse_duration(run_for)
                     .ok_or_else(|| flag_error("--for", run_for, DURATION_HINT))?,
+                print_view,
             },
             url.as_deref(),
         ),
+        Some(Command::Replay {
+            ref file,
+            ref speed,
+        }) => (replay_mode(file, speed)?, None),
     };
+    check_record(flags, &mode)?;
     let runbook = load_runbook(flags.runbook.as_deref(), env)?;
+    let templates = load_templates(flags.templates.as_deref(), env)?;
     let log_path = flags
         .incident_log
         .clone()
@@ -264,6 +288,8 @@ where
         log_path,
         warnings,
         prometheus,
+        templates,
+        record: flags.record.clone(),
     })
 }
 
@@ -285,6 +311,67 @@ fn load_runbook(
         None => Runbook::parse(crate::actions::spec::DEFAULT_RUNBOOK, "assets/runbook.toml")
             .map_err(ConfigError::Runbook),
     }
+}
+
+/// `--templates DIR` (must exist), else `$XDG_CONFIG_HOME/redtriage/templates` when it
+/// exists, else the shipped templates; checked here, before the terminal changes mode.
+fn load_templates(
+    flag: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<crate::model::comms::Templates, ConfigError> {
+    use crate::model::comms::Templates;
+    match flag {
+        Some(dir) => Templates::load(Some(dir), true),
+        None => Templates::load(
+            config_dir(env).map(|d| d.join("templates")).as_deref(),
+            false,
+        ),
+    }
+    .map_err(ConfigError::Conflict)
+}
+
+/// `report LOG [-o FILE] [--since RFC3339]`.
+fn report_mode(
+    log: &Path,
+    output: Option<&PathBuf>,
+    since: Option<&str>,
+) -> Result<Mode, ConfigError> {
+    let since = match since {
+        Some(s) => Some(crate::report::parse::parse_time(s).ok_or_else(|| {
+            flag_error(
+                "--since",
+                s,
+                "expected an RFC 3339 time like 2026-11-25T20:06:18Z",
+            )
+        })?),
+        None => None,
+    };
+    Ok(Mode::Report(crate::report::Request {
+        log: log.to_path_buf(),
+        output: output.cloned(),
+        since,
+    }))
+}
+
+/// `replay FILE --speed N`, the speed checked.
+fn replay_mode(file: &Path, speed: &str) -> Result<Mode, ConfigError> {
+    match crate::record::Speed::parse(speed) {
+        Some(_) => Ok(Mode::Replay {
+            file: file.to_path_buf(),
+            speed: speed.to_string(),
+        }),
+        None => Err(flag_error("--speed", speed, SPEED_HINT)),
+    }
+}
+
+/// `--record` only where samples flow: the dashboard, demo and collect.
+fn check_record(flags: &Flags, mode: &Mode) -> Result<(), ConfigError> {
+    if flags.record.is_some() && !matches!(mode, Mode::Tui | Mode::Demo | Mode::Collect { .. }) {
+        return Err(ConfigError::Conflict(
+            "--record works with the dashboard, demo and collect".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// `--askpass`: prompts `Please input password: ` on the terminal and stores the answer.
@@ -368,6 +455,7 @@ fn build_poll(
         poll.config_command =
             command_name(name).map_err(|r| value_error(source, "config_command", &v, &r))?;
     }
+    poll.server_log = flags.server_log.clone().or_else(|| file.server_log.clone());
     Ok(poll)
 }
 
@@ -438,6 +526,8 @@ fn clamp_interval(d: Duration, what: &str, warnings: &mut Vec<String>) -> Durati
 
 const POSITIVE: &str = "must be greater than 0";
 const DURATION_HINT: &str = "expected a duration like 1s, 500ms, 2m or seconds (0.5)";
+/// What `--speed` takes.
+const SPEED_HINT: &str = "expected a positive number (1, 4, 0.5) or max";
 
 /// A duration flag.
 fn flag_duration(flag: &'static str, value: &str) -> Result<Duration, ConfigError> {

@@ -21,14 +21,32 @@ fn drain(rx: &mut mpsc::Receiver<Msg>, state: &mut State) {
     }
 }
 
-/// Takes two samples `poll.interval` apart and returns the view.
-pub async fn collect(target: &Target, poll: &PollSettings, thresholds: &Thresholds) -> Snapshot {
-    let (tx, rx) = mpsc::channel(64);
-    let state = State::new(
+/// The runbook the headless views diagnose with (`--runbook`), set once at start.
+static RUNBOOK: std::sync::OnceLock<crate::actions::spec::Runbook> = std::sync::OnceLock::new();
+
+/// Makes the headless commands diagnose with `rb` (its causes and rules) instead of the
+/// shipped runbook.
+pub fn use_runbook(rb: crate::actions::spec::Runbook) {
+    let _ = RUNBOOK.set(rb);
+}
+
+/// A fresh state for one target, with the runbook of [`use_runbook`].
+pub(crate) fn fresh_state(target: &Target, thresholds: &Thresholds) -> State {
+    let mut state = State::new(
         std::slice::from_ref(target),
         thresholds.clone(),
         Instant::now(),
     );
+    if let Some(rb) = RUNBOOK.get() {
+        state.actions.runbook = rb.clone();
+    }
+    state
+}
+
+/// Takes two samples `poll.interval` apart and returns the view.
+pub async fn collect(target: &Target, poll: &PollSettings, thresholds: &Thresholds) -> Snapshot {
+    let (tx, rx) = mpsc::channel(64);
+    let state = fresh_state(target, thresholds);
     collect_into(state, (tx, rx), target, poll, None).await
 }
 
@@ -84,9 +102,37 @@ pub async fn snapshot(
     if json {
         println!("{}", serde_json::to_string_pretty(&snap)?);
     } else {
-        print!("{}", check_text(&snap));
+        print!("{}{}", check_text(&snap), diagnosis_text(&snap));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The likely and possible causes with their evidence, for `snapshot` without `--json`.
+pub fn diagnosis_text(snap: &Snapshot) -> String {
+    use crate::model::diagnosis::Likelihood;
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for c in &snap.diagnosis {
+        if !matches!(c.verdict, Likelihood::Likely | Likelihood::Possible) {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "{:<8} {} {}: {}",
+            c.verdict.word().to_uppercase(),
+            c.cause,
+            c.title,
+            c.actions.join(", ")
+        );
+        for e in &c.evidence {
+            let lead = if e.against { "against" } else { "" };
+            let _ = writeln!(out, "  {lead:<7} {}", e.text);
+        }
+    }
+    if out.is_empty() {
+        out.push_str("no likely cause\n");
+    }
+    out
 }
 
 /// The `check` report: a summary line, then one line per health target.

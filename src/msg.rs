@@ -20,6 +20,8 @@ pub enum LinkEvent {
     AuthFailed(String),
     /// The handshake or a poll failed otherwise (TLS, protocol, INFO refused…).
     Failed(CollectError),
+    /// While the server is down: what its log file says (latest start attempt only).
+    ServerLog(Vec<crate::collect::serverlog::LogFinding>),
 }
 
 /// How an action ended.
@@ -69,6 +71,11 @@ pub enum Msg {
     },
     /// Writing the incident log failed (disk full, unwritable dir): shown in the header.
     LogFailed(String),
+    /// The app wrote a file for the model (a saved message, the report): its path or why not.
+    Written {
+        what: crate::model::comms_flow::Written,
+        result: Result<String, String>,
+    },
     /// Something the Prometheus poller learned.
     Prom(Box<crate::prom::types::PromMsg>),
 }

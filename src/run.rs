@@ -22,8 +22,11 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
             runbook,
             log_path,
             prometheus,
+            templates,
+            record,
             ..
         } = settings;
+        crate::headless::use_runbook(runbook.clone());
         let launch = |fleet_only| {
             prometheus
                 .clone()
@@ -41,6 +44,8 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
             read_only,
             log_path: log_path.clone(),
             prom: launch(fleet_only),
+            templates: templates.clone(),
+            record: record.clone(),
         };
         match mode {
             Mode::Tui => crate::app::run_tui(vec![target.clone()], opts(false)).await,
@@ -58,8 +63,22 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
                 crate::drill::run(choice, headless, opts(false)).await
             }
             Mode::Action(req) => crate::headless_action::run(&target, &opts(false), &req).await,
-            Mode::Collect { run_for } => {
-                crate::collect_mode::run(target, poll, thresholds, run_for).await
+            Mode::Report(req) => Ok(crate::report::run(&req)),
+            Mode::Collect {
+                run_for,
+                print_view,
+            } => {
+                let opts = crate::collect_mode::CollectOptions {
+                    run_for,
+                    print_view,
+                    record,
+                };
+                crate::collect_mode::run(target, poll, thresholds, opts).await
+            }
+            Mode::Replay { file, speed } => {
+                let speed =
+                    crate::record::Speed::parse(&speed).unwrap_or(crate::record::Speed::Max);
+                crate::record::replay::run(&file, speed, color).await
             }
         }
     })

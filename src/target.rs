@@ -167,6 +167,9 @@ pub struct PollSettings {
     pub config_command: String,
     /// PING round trip above which the slow cadence backs off (the latency warn threshold).
     pub latency_target: Duration,
+    /// The Redis log file (`--server-log`), read while the server is down; None = learn it
+    /// from `CONFIG GET logfile` when the server is on this machine.
+    pub server_log: Option<std::path::PathBuf>,
 }
 
 impl Default for PollSettings {
@@ -178,6 +181,7 @@ impl Default for PollSettings {
             client_list_max_clients: 1000,
             config_command: "CONFIG".into(),
             latency_target: Duration::from_millis(5),
+            server_log: None,
         }
     }
 }

@@ -15,7 +15,8 @@ pub struct LogEvent {
     pub time: String,
     /// Masked target URL.
     pub target: String,
-    /// `state`, `health`, `action_start`, `action_end`, `watch`.
+    /// `session`, `state`, `health`, `figures`, `diagnosis`, `action_start`, `action_end`,
+    /// `watch`.
     pub kind: &'static str,
     /// Who ran it (`$USER`), for actions.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -32,6 +33,9 @@ pub struct LogEvent {
     /// First lines of the output (escaped).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub output: Vec<String>,
+    /// Figures (`figures`) or the ranked causes (`diagnosis`), for the postmortem report.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub data: Option<serde_json::Value>,
 }
 
 impl LogEvent {
@@ -46,6 +50,7 @@ impl LogEvent {
             exit_code: None,
             duration_ms: None,
             output: Vec::new(),
+            data: None,
         }
     }
 }

@@ -63,6 +63,8 @@ pub struct Context<'a> {
     /// Commands the server said are unknown (upper case).
     pub unknown_commands: Vec<String>,
     pub read_only: bool,
+    /// Every action is disabled, and why (`replay`).
+    pub disabled: Option<String>,
     /// `[settings.vars]` of the runbook.
     pub vars: BTreeMap<String, String>,
     /// Clients selected in the clients pane.
@@ -132,6 +134,9 @@ impl Context<'_> {
 
     /// Why `spec` cannot run now, if it cannot (shown greyed in the palette).
     pub fn unavailable(&self, spec: &ActionSpec) -> Option<String> {
+        if let Some(why) = &self.disabled {
+            return Some(why.clone());
+        }
         if self.read_only && spec.mutating() {
             return Some("read only (--read-only)".into());
         }

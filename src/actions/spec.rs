@@ -242,6 +242,9 @@ pub struct RunbookSettings {
     /// Probe period during the watch (`10s`).
     #[serde(default)]
     pub probe_every: Option<String>,
+    /// Time to resolution the runbook promises (`30m`), for the Runbook pane's clock.
+    #[serde(default)]
+    pub sla: Option<String>,
     /// Extra `{placeholders}`: name → value (e.g. `app_health_url`, `compose_file`,
     /// `aof_path` when CONFIG is not available).
     #[serde(default)]
@@ -249,18 +252,41 @@ pub struct RunbookSettings {
 }
 
 /// A parsed runbook file.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Runbook {
     #[serde(default)]
     pub settings: RunbookSettings,
     #[serde(rename = "action")]
     pub actions: Vec<ActionSpec>,
+    /// The investigation's causes (`[[cause]]`); a file without any gets the shipped ones.
+    #[serde(default, rename = "cause")]
+    pub causes: Vec<crate::model::diagnosis::rules::CauseSpec>,
+    /// The diagnosis rules (`[[rule]]`); a file without causes gets the shipped rules too.
+    #[serde(default, rename = "rule")]
+    pub rules: Vec<crate::model::diagnosis::rules::RuleSpec>,
 }
 
 impl Runbook {
     /// Parses and validates a runbook; `source` names it in errors.
     pub fn parse(text: &str, source: &str) -> Result<Self, String> {
+        let mut rb = Self::parse_only(text, source)?;
+        if rb.causes.is_empty() && rb.rules.is_empty() && text != DEFAULT_RUNBOOK {
+            let d = Self::parse_only(DEFAULT_RUNBOOK, "assets/runbook.toml")?;
+            rb.causes = d.causes;
+            rb.rules = d.rules;
+            // The shipped causes suggest the shipped actions: keep those this file also has.
+            let names: Vec<String> = rb.actions.iter().map(|a| a.name.clone()).collect();
+            for c in &mut rb.causes {
+                c.actions.retain(|a| names.contains(a));
+            }
+        }
+        let names: Vec<&str> = rb.actions.iter().map(|a| a.name.as_str()).collect();
+        crate::model::diagnosis::rules::validate(&rb.causes, &rb.rules, &names, source)?;
+        Ok(rb)
+    }
+
+    fn parse_only(text: &str, source: &str) -> Result<Self, String> {
         let rb: Runbook = toml::from_str(text).map_err(|e| {
             let line = e
                 .span()
@@ -286,6 +312,8 @@ impl Runbook {
         Self::parse(DEFAULT_RUNBOOK, "assets/runbook.toml").unwrap_or(Self {
             settings: RunbookSettings::default(),
             actions: Vec::new(),
+            causes: Vec::new(),
+            rules: Vec::new(),
         })
     }
 

@@ -27,7 +27,7 @@ pub const CLIENT_LIST_BUDGET_USEC_PER_SEC: f64 = 10.0;
 const DEFAULT_LIST_USEC_PER_CLIENT: f64 = 0.6;
 
 /// How the clients pane is fed this slow tick.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "mode", rename_all = "snake_case")]
 pub enum ClientListMode {
     /// `CLIENT LIST` every slow tick.
@@ -53,7 +53,7 @@ impl ClientListMode {
 }
 
 /// redtriage's own cost per refresh over the last measured window (between two slow ticks).
-#[derive(Debug, Clone, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct SelfCost {
     /// Length of the window, s.
     pub window_secs: f64,

@@ -4,5 +4,6 @@ pub mod connect;
 pub mod governor;
 pub mod parse;
 pub mod poller;
+pub mod serverlog;
 pub mod tls;
 pub mod types;

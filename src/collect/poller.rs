@@ -89,6 +89,8 @@ pub struct Poller {
     slow_bytes: Option<u64>,
     /// Slow ticks since the connection was made.
     slow_ticks: u32,
+    /// The server's log file, read while it does not answer.
+    log: logwatch::LogWatch,
 }
 
 impl Poller {
@@ -99,6 +101,7 @@ impl Poller {
         tx: mpsc::Sender<Msg>,
     ) -> Self {
         let now = Instant::now();
+        let log = logwatch::LogWatch::new(settings.server_log.clone());
         let cap = settings.timeout.max(Duration::from_secs(10));
         let gov = Governor::new(
             settings.slow_interval,
@@ -124,6 +127,7 @@ impl Poller {
             latency_monitor_on: None,
             slow_bytes: None,
             slow_ticks: 0,
+            log,
         }
     }
 
@@ -194,7 +198,11 @@ impl Poller {
                     }
                 };
                 self.next_attempt = Instant::now() + delay;
+                let down = matches!(event, LinkEvent::Down(_));
                 self.link(event).await;
+                if down {
+                    self.read_server_log().await;
+                }
             }
         }
     }
@@ -217,6 +225,14 @@ impl Poller {
         self.conn = None;
         self.next_attempt = Instant::now();
         self.link(LinkEvent::Down(e)).await;
+        self.read_server_log().await;
+    }
+
+    /// While the server is down, its log may say why (a damaged AOF, out of memory).
+    async fn read_server_log(&mut self) {
+        if let Some(found) = self.log.due_read(Instant::now()).await {
+            self.link(LinkEvent::ServerLog(found)).await;
+        }
     }
 
     /// Runs `cmd`; on timeout or a broken connection handles it and returns `None`.
@@ -312,6 +328,9 @@ impl Poller {
         if slow && self.slow_tick(&mut sample, rare).await.is_none() {
             return;
         }
+        if let Some(Ok(cfg)) = &sample.config {
+            self.log.learn(&self.target, cfg);
+        }
         self.gov.note_refresh(at, ping_rtt);
         sample.cost = Some(self.gov.cost.clone());
         self.send(Msg::Sample {
@@ -340,6 +359,7 @@ impl Poller {
 
 mod extras;
 pub mod info_plan;
+mod logwatch;
 
 /// The bytes of a bulk/verbatim/simple string reply.
 pub(crate) fn bulk_bytes(v: &redis::Value) -> Result<Vec<u8>, CollectError> {

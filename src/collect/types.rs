@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime};
 
 /// Why a command or a connection attempt failed. Errors are data: a pane shows them in words.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
 pub enum CollectError {
     /// No reply within the configured `--timeout`.
@@ -39,7 +39,7 @@ pub enum CollectError {
 
 /// Typed view of one `INFO` reply. Fields missing on a given server version are `None`;
 /// every `key:value` line is also kept in `raw` (escaped) so unknown fields are not lost.
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Info {
     // server
     pub redis_version: Option<String>,
@@ -129,7 +129,7 @@ impl Info {
 }
 
 /// One `dbN:keys=…,expires=…,avg_ttl=…` line.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct KeyspaceDb {
     pub keys: u64,
     pub expires: u64,
@@ -137,7 +137,7 @@ pub struct KeyspaceDb {
 }
 
 /// One `cmdstat_` line.
-#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CommandStat {
     pub calls: u64,
     /// Total server time spent in the command, µs.
@@ -147,7 +147,7 @@ pub struct CommandStat {
 }
 
 /// One row of `CLIENT LIST`; strings escaped.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ClientInfo {
     pub id: u64,
     /// `ip:port` (or a unix socket path).
@@ -169,7 +169,7 @@ pub struct ClientInfo {
 }
 
 /// One `SLOWLOG GET` entry; args escaped as redis-cli prints them (quoted).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SlowlogEntry {
     pub id: u64,
     /// Unix time (s) when the command ran.
@@ -184,7 +184,7 @@ pub struct SlowlogEntry {
 }
 
 /// One `LATENCY LATEST` row.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LatencyEvent {
     /// Escaped event name (`command`, `fork`, `aof-fsync-always`…).
     pub event: String,
@@ -195,7 +195,7 @@ pub struct LatencyEvent {
 }
 
 /// Values from `CONFIG GET` of the named keys only (never `CONFIG GET *`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ConfigValues {
     /// Escaped name → escaped value.
     pub values: BTreeMap<String, String>,
@@ -203,7 +203,7 @@ pub struct ConfigValues {
 
 impl ConfigValues {
     /// The config keys redtriage asks for, one `CONFIG GET` each slow tick.
-    pub const KEYS: [&'static str; 10] = [
+    pub const KEYS: [&'static str; 11] = [
         "maxmemory",
         "maxmemory-policy",
         "maxclients",
@@ -214,6 +214,7 @@ impl ConfigValues {
         "appenddirname",
         "slowlog-log-slower-than",
         "latency-monitor-threshold",
+        "logfile",
     ];
 
     pub fn get(&self, key: &str) -> Option<&str> {
@@ -230,7 +231,7 @@ impl ConfigValues {
 }
 
 /// What the slow-cadence `CLIENT LIST` produced.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum ClientListResult {
     /// The full list.

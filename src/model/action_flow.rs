@@ -48,6 +48,7 @@ impl State {
                 .is_some_and(|i| i.config.error.is_some() && i.config.value.is_none()),
             unknown_commands: unknown,
             read_only: self.actions.read_only,
+            disabled: self.actions.disabled.clone(),
             vars: self.actions.runbook.settings.vars.clone(),
             clients,
             machine_ram: self.machine_ram,
@@ -334,6 +335,12 @@ impl State {
         let word = if outcome.ok { "✓" } else { "✗" };
         self.actions
             .push_timeline(at, format!("{word} {}: {}", r.name, outcome.summary));
+        self.actions.done.push(super::actions::RunRecord {
+            name: r.name.clone(),
+            at,
+            ok: outcome.ok,
+            summary: outcome.summary.clone(),
+        });
         let mut ev = log_event(&self.display(), "action_end", outcome.summary.clone());
         ev.action = Some(r.name.clone());
         ev.user.clone_from(&self.user);
@@ -390,9 +397,24 @@ impl State {
         let Some(snap) = self.view(0) else {
             return Vec::new();
         };
+        if self.frozen.is_none() {
+            self.track_diagnosis(self.selected, &snap, at);
+        }
+        let before = self.actions.last_state.clone();
         let mut effects = self.log_changes(at, &snap);
+        let changed = self.actions.last_state != before;
+        effects.extend(self.log_incident(at, &snap, changed));
         let up = snap.header.connection == super::view::ConnState::Up;
         let problem = watch::problem(up, &snap.header.health);
+        let likely = snap
+            .diagnosis
+            .iter()
+            .any(|c| c.verdict == super::diagnosis::Likelihood::Likely);
+        if (problem.is_some() || likely)
+            && snap.header.connection != super::view::ConnState::Connecting
+        {
+            self.actions.incident.problem(at);
+        }
         let every = self.actions.probe_every;
         let Some(w) = self.actions.watch.as_mut() else {
             return effects;
@@ -403,6 +425,9 @@ impl State {
             w.last_probe = Some(at);
         }
         if let Some(secs) = completed {
+            if self.actions.incident.since.is_some() {
+                self.actions.incident.resolved = Some(at);
+            }
             let text = format!("STABLE for {secs}s: watch window completed");
             self.actions.push_timeline(at, text.clone());
             effects.push(Effect::Log(Box::new(log_event(

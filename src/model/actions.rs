@@ -84,6 +84,8 @@ pub struct TimelineEntry {
 pub struct ActionsState {
     pub runbook: Runbook,
     pub read_only: bool,
+    /// Every action is disabled, and why (`replay`).
+    pub disabled: Option<String>,
     pub palette: Option<Palette>,
     pub dialog: Option<Dialog>,
     pub running: Option<Running>,
@@ -106,8 +108,45 @@ pub struct ActionsState {
     /// Last connection label and health word seen, to log changes.
     pub last_state: Option<String>,
     pub last_health: Option<String>,
+    /// The likely causes last logged (`A,B`), to log diagnosis changes.
+    pub last_likely: Option<String>,
+    /// When figures were last logged.
+    pub last_figures: Option<std::time::Instant>,
     /// Path of the incident log (shown in help).
     pub log_path: Option<String>,
+    /// Actions that finished in this session, oldest first.
+    pub done: Vec<RunRecord>,
+    /// When the current incident began (first problem seen) and when the watch said stable.
+    pub incident: Incident,
+}
+
+/// One finished action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRecord {
+    pub name: String,
+    pub at: Instant,
+    pub ok: bool,
+    /// Escaped one-line outcome.
+    pub summary: String,
+}
+
+/// The incident clock for the 30-minute SLA.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Incident {
+    /// First problem seen (not reachable, or a health target WARN/CRIT).
+    pub since: Option<Instant>,
+    /// The stability watch completed after that.
+    pub resolved: Option<Instant>,
+}
+
+impl Incident {
+    /// A problem seen at `at`: starts the clock (again, after a resolution).
+    pub fn problem(&mut self, at: Instant) {
+        if self.since.is_none() || self.resolved.is_some() {
+            self.since = Some(at);
+            self.resolved = None;
+        }
+    }
 }
 
 impl ActionsState {
@@ -121,6 +160,7 @@ impl ActionsState {
         Self {
             runbook,
             read_only,
+            disabled: None,
             palette: None,
             dialog: None,
             running: None,
@@ -137,6 +177,10 @@ impl ActionsState {
             log_error: None,
             last_state: None,
             last_health: None,
+            last_likely: None,
+            last_figures: None,
+            done: Vec::new(),
+            incident: Incident::default(),
             log_path: None,
         }
     }

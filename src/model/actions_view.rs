@@ -80,6 +80,10 @@ pub struct ActionsView {
     pub log_path: Option<String>,
     /// Direct keys of the runbook's actions (for help and the footer).
     pub keys: Vec<(char, String)>,
+    /// The Runbook pane, built only while it is open.
+    pub guide: Option<crate::model::guide::GuideView>,
+    /// The action enter opens in the Diagnosis pane, with its direct key.
+    pub suggested: Option<(String, Option<char>)>,
 }
 
 fn dialog_view(d: &Dialog, title_of: impl Fn(&str) -> String) -> DialogView {
@@ -167,7 +171,24 @@ impl State {
         };
         let end = a.output.len().saturating_sub(a.output_scroll);
         let start = end.saturating_sub(rows);
+        let body = self.ui.body;
+        let snap = (body != super::ui_state::Body::Grid)
+            .then(|| self.view(0))
+            .flatten();
+        let guide = snap
+            .as_ref()
+            .filter(|_| body == super::ui_state::Body::Runbook)
+            .map(|s| self.guide(s));
+        let suggested = snap
+            .filter(|_| body == super::ui_state::Body::Diagnosis)
+            .and_then(|_| self.suggested_action())
+            .map(|n| {
+                let key = a.runbook.find(&n).and_then(|s| s.key);
+                (n, key)
+            });
         ActionsView {
+            guide,
+            suggested,
             palette,
             dialog: a.dialog.as_ref().map(|d| dialog_view(d, title_of)),
             panel: a.panel,

@@ -21,6 +21,8 @@ pub struct Counters {
     /// `total_error_replies`, or the errorstats sum on servers without it.
     pub errors: u64,
     pub errorstats: BTreeMap<String, u64>,
+    /// `aof_delayed_fsync` (the disk could not keep up with `appendfsync everysec`).
+    pub delayed_fsync: u64,
 }
 
 /// Per-second rates between two samples; `None` until two comparable samples exist.
@@ -32,6 +34,7 @@ pub struct Rates {
     pub expired: Option<f64>,
     pub errors: Option<f64>,
     pub errorstats: BTreeMap<String, f64>,
+    pub delayed_fsync: Option<f64>,
 }
 
 impl Counters {
@@ -52,6 +55,7 @@ impl Counters {
             expired: info.expired_keys.unwrap_or(0),
             errors,
             errorstats,
+            delayed_fsync: info.aof_delayed_fsync.unwrap_or(0),
         }
     }
 
@@ -110,6 +114,7 @@ impl Rates {
             expired: rate(now.expired, prev.expired, secs),
             errors: rate(now.errors, prev.errors, secs),
             errorstats,
+            delayed_fsync: rate(now.delayed_fsync, prev.delayed_fsync, secs),
         }
     }
 }

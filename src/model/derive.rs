@@ -82,20 +82,24 @@ impl Instance {
     }
 
     /// maxmemory from CONFIG when known, else from INFO memory.
+    /// INFO's figure first: it comes every tick, CONFIG only every 30 s or so, and a
+    /// `CONFIG SET maxmemory` must show at once.
     fn maxmemory(&self) -> Option<u64> {
-        self.config
-            .value
-            .as_ref()
-            .and_then(|c| c.get_u64("maxmemory"))
-            .or_else(|| self.info.as_ref().and_then(|i| i.maxmemory))
+        self.info.as_ref().and_then(|i| i.maxmemory).or_else(|| {
+            self.config
+                .value
+                .as_ref()
+                .and_then(|c| c.get_u64("maxmemory"))
+        })
     }
 
     pub(super) fn maxclients(&self) -> Option<u64> {
-        self.config
-            .value
-            .as_ref()
-            .and_then(|c| c.get_u64("maxclients"))
-            .or_else(|| self.info.as_ref().and_then(|i| i.maxclients))
+        self.info.as_ref().and_then(|i| i.maxclients).or_else(|| {
+            self.config
+                .value
+                .as_ref()
+                .and_then(|c| c.get_u64("maxclients"))
+        })
     }
 
     /// PING p50/p99/max over the latency window, µs.
@@ -128,6 +132,9 @@ impl Instance {
             marks_ago: Vec::new(),
             prometheus: None,
             cost: self.cost.clone(),
+            diagnosis: Vec::new(),
+            diag_fired: Vec::new(),
+            diag_holding: Vec::new(),
         }
     }
 

@@ -23,6 +23,9 @@ pub fn snapshot_ok() -> Snapshot {
         marks_ago: Vec::new(),
         prometheus: None,
         cost: None,
+        diagnosis: Vec::new(),
+        diag_fired: Vec::new(),
+        diag_holding: Vec::new(),
     }
 }
 
@@ -96,6 +99,9 @@ pub fn snapshot_empty() -> Snapshot {
         marks_ago: Vec::new(),
         prometheus: None,
         cost: None,
+        diagnosis: Vec::new(),
+        diag_fired: Vec::new(),
+        diag_holding: Vec::new(),
     }
 }
 

@@ -109,6 +109,10 @@ pub struct Instance {
     pub notices: VecDeque<(Instant, String)>,
     /// redtriage's own cost on this server and the governor's back-off state.
     pub cost: Option<crate::collect::governor::SelfCost>,
+    /// What the server's log said while it was down (cleared when it answers again).
+    pub server_log: Vec<crate::collect::serverlog::LogFinding>,
+    /// Since when each diagnosis rule has counted and when it last held.
+    pub diag: crate::model::diagnosis::RuleMemory,
 }
 
 impl Instance {
@@ -138,6 +142,8 @@ impl Instance {
             hit_hist: Ring::new(DAY_AT_1S),
             ping_hist: Ring::new(DAY_AT_1S),
             samples_total: 0,
+            server_log: Vec::new(),
+            diag: crate::model::diagnosis::RuleMemory::default(),
             restarts: 0,
             last_restart: None,
             notices: VecDeque::new(),
@@ -169,6 +175,7 @@ impl Instance {
             LinkEvent::Connected => {
                 self.set_link(Link::Up, at);
                 self.last_error = None;
+                self.server_log.clear();
             }
             LinkEvent::Down(e) => {
                 let reason = match e {
@@ -187,6 +194,7 @@ impl Instance {
                 self.set_link(Link::AuthFailed { message }, at);
             }
             LinkEvent::Failed(e) => self.last_error = Some(e.to_string()),
+            LinkEvent::ServerLog(found) => self.server_log = found,
         }
     }
 

@@ -4,14 +4,22 @@
 pub mod action_flow;
 pub mod actions;
 pub mod actions_view;
+pub mod body;
 pub mod clients;
+pub mod comms;
+pub mod comms_editor;
+pub mod comms_facts;
+pub mod comms_flow;
 pub mod counters;
 pub mod derive;
+pub mod diagnosis;
 #[doc(hidden)]
 pub mod fastforward;
 #[doc(hidden)]
 pub mod fixtures;
+pub mod guide;
 pub mod health;
+pub mod incident;
 pub mod instance;
 pub mod prom;
 pub mod prom_view;

@@ -15,8 +15,8 @@ use crate::target::{Target, Thresholds};
 
 /// Keys the dashboard itself uses; a runbook action may not take them.
 pub const RESERVED_KEYS: &[char] = &[
-    'q', '?', 'h', 'j', 'k', 'l', 'p', 'a', 'w', 't', 'o', 'c', 'r', 'F', 'A', 'x', '1', '2', '3',
-    '4', '5', '6', ' ',
+    'q', '?', 'h', 'j', 'k', 'l', 'p', 'a', 'w', 't', 'o', 'c', 'g', 'r', 'd', 'F', 'A', 'x', '1',
+    '2', '3', '4', '5', '6', ' ',
 ];
 
 /// What the user asked for (a key maps to one).
@@ -42,10 +42,18 @@ pub enum Command {
     ToggleOutput,
     /// `t`: show/hide the timeline panel.
     ToggleTimeline,
-    /// `c`: in the zoomed clients pane, list single clients instead of groups.
+    /// `g`: in the zoomed clients pane, list single clients instead of groups.
     ToggleClientRows,
+    /// `c`: the communication overlay (the runbook's incident messages, filled).
+    Comms,
+    /// `ctrl+r`: write the postmortem report of this session.
+    Report,
     /// `PageUp` / `PageDown`: scroll the output panel.
     ScrollOutput(i32),
+    /// `d`: show/hide the Diagnosis pane.
+    Diagnosis,
+    /// `r`: show/hide the Runbook pane.
+    Runbook,
     /// A runbook action's direct key.
     Action(char),
 }
@@ -69,6 +77,15 @@ pub enum Effect {
     },
     /// Append to the incident log (the app stamps the time).
     Log(Box<crate::actions::log::LogEvent>),
+    /// Copy to the terminal's clipboard with OSC 52.
+    Clipboard(String),
+    /// Save a message to `<incident dir>/comms/<UTC time>-<name>.txt` (answer: `Msg::Written`).
+    SaveText {
+        name: &'static str,
+        text: String,
+    },
+    /// Write the postmortem report of this session off the UI thread (`Msg::Written`).
+    Report,
 }
 
 /// Everything the app knows.
@@ -91,6 +108,8 @@ pub struct State {
     pub user: Option<String>,
     /// Prometheus figures, alerts and fleet, when `--prometheus` is given.
     pub prom: Option<super::prom::PromState>,
+    /// The communication templates, the first fault seen, the overlay.
+    pub comms: super::comms::Comms,
 }
 
 /// Maps a key press to a command. Only `Press` events count.
@@ -101,6 +120,7 @@ pub fn command_for(key: KeyEvent) -> Option<Command> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     Some(match key.code {
         KeyCode::Char('c') if ctrl => Command::Quit,
+        KeyCode::Char('r') if ctrl => Command::Report,
         KeyCode::Char('q') => Command::Quit,
         KeyCode::Char('?') => Command::ToggleHelp,
         KeyCode::Tab => Command::FocusNext,
@@ -115,7 +135,10 @@ pub fn command_for(key: KeyEvent) -> Option<Command> {
         KeyCode::Char('w') => Command::Watch,
         KeyCode::Char('o') => Command::ToggleOutput,
         KeyCode::Char('t') => Command::ToggleTimeline,
-        KeyCode::Char('c') => Command::ToggleClientRows,
+        KeyCode::Char('g') => Command::ToggleClientRows,
+        KeyCode::Char('c') => Command::Comms,
+        KeyCode::Char('d') => Command::Diagnosis,
+        KeyCode::Char('r') => Command::Runbook,
         KeyCode::PageUp => Command::ScrollOutput(10),
         KeyCode::PageDown => Command::ScrollOutput(-10),
         KeyCode::Esc => Command::Close,
@@ -155,6 +178,7 @@ impl State {
             now,
             frozen: None,
             prom: None,
+            comms: super::comms::Comms::default(),
         }
     }
 
@@ -174,6 +198,7 @@ impl State {
         );
         self.decorate(inst, &mut snap);
         snap.prometheus = self.prom_view(Some(&snap.header));
+        self.diagnose(inst, &mut snap);
         Some(snap)
     }
 
@@ -184,6 +209,24 @@ impl State {
     ) -> Option<super::prom_view::PromView> {
         let p = self.prom.as_ref()?;
         Some(p.view(self.now, header, &self.thresholds))
+    }
+
+    /// Ranks the runbook's causes on the evidence of `snap` (and the instance's history).
+    fn diagnose(&self, inst: &Instance, snap: &mut Snapshot) {
+        let rb = &self.actions.runbook;
+        let facts = super::diagnosis::facts::facts(snap, inst);
+        let d = super::diagnosis::diagnose(&rb.causes, &rb.rules, &facts, &inst.diag, self.now);
+        snap.diagnosis = d.causes;
+        snap.diag_fired = d.fired;
+        snap.diag_holding = d.holding;
+    }
+
+    /// Keeps since when each rule holds, from the view just built for `target`.
+    pub fn track_diagnosis(&mut self, target: TargetId, snap: &Snapshot, at: Instant) {
+        let Some(inst) = self.instances.get_mut(target) else {
+            return;
+        };
+        inst.diag.track(&snap.diag_fired, &snap.diag_holding, at);
     }
 
     /// Adds what the model knows beyond the instance: watch, log error, running action,
@@ -242,6 +285,9 @@ impl State {
             Command::FocusUp => ui.focus = at_grid(row.saturating_sub(1), col),
             Command::FocusDown => ui.focus = at_grid(row + 1, col),
             Command::ToggleZoom => ui.zoomed = !ui.zoomed,
+            Command::Close if ui.body != super::ui_state::Body::Grid => {
+                ui.body = super::ui_state::Body::Grid;
+            }
             Command::Close => {
                 if self.actions.panel == super::actions::Panel::None {
                     ui.zoomed = false;
@@ -269,6 +315,8 @@ impl State {
         match cmd {
             Command::Palette => self.open_palette(),
             Command::Watch => self.start_watch(self.now),
+            Command::Comms => return self.open_comms(),
+            Command::Report => return self.request_report(),
             Command::ToggleOutput => {
                 a.panel = if a.panel == Panel::Output {
                     Panel::None
@@ -283,6 +331,8 @@ impl State {
                     Panel::Timeline
                 };
             }
+            Command::Diagnosis => return self.toggle_body(super::ui_state::Body::Diagnosis),
+            Command::Runbook => return self.toggle_body(super::ui_state::Body::Runbook),
             Command::ToggleClientRows => {
                 self.ui.client_rows = !self.ui.client_rows;
                 self.ui.client_sel = None;
@@ -318,9 +368,13 @@ impl State {
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) if key.kind != KeyEventKind::Press => Vec::new(),
+        // The overlay is drawn on top: it takes the keys even when a dialog opened under it
+        // (the CONFIG REWRITE offer after an action), so `y` copies and never confirms.
+        Msg::Key(key) if state.comms.overlay.is_some() => state.comms_key(key),
         Msg::Key(key) if state.actions.dialog.is_some() => state.dialog_key(key),
         Msg::Key(key) if state.actions.palette.is_some() => state.palette_key(key),
         Msg::Key(key) if let Some(effects) = super::prom::on_key(state, key) => effects,
+        Msg::Key(key) if let Some(effects) = state.body_key(key) => effects,
         Msg::Key(key) => match command_for(key) {
             Some(cmd) => state.apply(cmd),
             None => Vec::new(),
@@ -333,6 +387,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.actions.log_error = Some(e);
             vec![Effect::Redraw]
         }
+        Msg::Written { what, result } => state.on_written(what, result),
         Msg::Resize => vec![Effect::Redraw],
         Msg::Tick(now) => {
             state.now = state.now.max(now);
@@ -345,6 +400,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             state.ask_attach_password();
             let mut effects = state.after_sample(at);
+            let a = &state.actions;
+            (state.comms).observe(at, a.last_state.as_deref(), a.last_health.as_deref());
             effects.push(Effect::Redraw);
             effects
         }
@@ -356,6 +413,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 inst.on_sample(*sample);
             }
             let mut effects = state.after_sample(at);
+            let a = &state.actions;
+            (state.comms).observe(at, a.last_state.as_deref(), a.last_health.as_deref());
             effects.push(Effect::Redraw);
             effects
         }

@@ -68,4 +68,22 @@ pub struct UiState {
     pub client_sel: Option<super::select::ClientSel>,
     /// The zoomed clients pane lists single clients instead of groups.
     pub client_rows: bool,
+    /// A full-body view in place of the grid: the Diagnosis (`d`) or Runbook (`r`) pane.
+    pub body: Body,
+    /// Selected cause in the Diagnosis pane (row in the ranked list).
+    pub diag_sel: usize,
+    /// Lines scrolled down in the Runbook pane.
+    pub guide_scroll: usize,
+}
+
+/// What the body of the dashboard shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Body {
+    /// The six panes (or the zoomed one).
+    #[default]
+    Grid,
+    /// The causes ranked, with evidence and fitting actions.
+    Diagnosis,
+    /// The runbook's phases with each step's state and the SLA clock.
+    Runbook,
 }

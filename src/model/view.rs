@@ -344,4 +344,12 @@ pub struct Snapshot {
     pub prometheus: Option<crate::model::prom_view::PromView>,
     /// redtriage's own cost per refresh and back-off state (help overlay); null until known.
     pub cost: Option<crate::collect::governor::SelfCost>,
+    /// The runbook's causes ranked by the evidence, most likely first.
+    pub diagnosis: Vec<crate::model::diagnosis::CauseView>,
+    /// Indexes of the diagnosis rules that hold (for since-tracking; not in the JSON).
+    #[serde(skip)]
+    pub diag_fired: Vec<usize>,
+    /// Indexes of the rules that hold right now (not in the JSON).
+    #[serde(skip)]
+    pub diag_holding: Vec<usize>,
 }

@@ -3,14 +3,12 @@
 //! the `prometheus` figures the TUI shows.
 
 use std::process::ExitCode;
-use std::time::Instant;
 
 use tokio::sync::{mpsc, watch};
 
 use super::poller::{PromControl, PromPoller};
 use super::settings::PromSettings;
 use crate::model::prom::PromState;
-use crate::model::state::State;
 use crate::model::view::Snapshot;
 use crate::target::{PollSettings, Target, Thresholds};
 
@@ -22,11 +20,7 @@ pub async fn collect(
     prom: &PromSettings,
 ) -> color_eyre::Result<Snapshot> {
     let (tx, rx) = mpsc::channel(64);
-    let mut state = State::new(
-        std::slice::from_ref(target),
-        thresholds.clone(),
-        Instant::now(),
-    );
+    let mut state = crate::headless::fresh_state(target, thresholds);
     state.prom = Some(PromState::new(prom));
     let (_control, crx) = watch::channel(PromControl {
         selector: Some(prom.selector.clone()),
@@ -55,6 +49,7 @@ pub async fn snapshot(
         println!("{}", serde_json::to_string_pretty(&snap)?);
     } else {
         print!("{}", crate::headless::check_text(&snap));
+        print!("{}", crate::headless::diagnosis_text(&snap));
         if let Some(p) = &snap.prometheus {
             println!("{}", crate::ui::prom::status_text(p));
         }

@@ -10,7 +10,7 @@ use super::common::{FOCUS_MARKER, PaneOpts, Rows, verdict_word};
 use super::theme::Theme;
 use super::{clients, errors, format, header, hitrate, memory, persistence, slowlog};
 use crate::model::actions_view::ActionsView;
-use crate::model::ui_state::{PaneId, UiState};
+use crate::model::ui_state::{Body, PaneId, UiState};
 use crate::model::view::{PaneStatus, Snapshot, Verdict};
 
 /// Draws the compact layout in `area`.
@@ -36,9 +36,24 @@ pub fn render(
         frame.render_widget(Paragraph::new(line), r);
     }
     let roomy = area.height >= 10;
+    if area.height >= 8
+        && let Some(r) = rows.take(1)
+    {
+        super::diagnosis::render_line(frame, r, &snap.diagnosis, theme);
+    }
     if roomy && let Some(r) = rows.take_bottom(1) {
         let footer = super::footer_line(ui, view, r.width, theme);
         frame.render_widget(Paragraph::new(footer), r);
+    }
+    // The Diagnosis and Runbook panes take what is left.
+    if ui.body == Body::Diagnosis {
+        let sug = view.suggested.as_ref();
+        super::diagnosis::render_pane(frame, rows.rest(), &snap.diagnosis, ui.diag_sel, sug, theme);
+        return;
+    }
+    if let (Body::Runbook, Some(g)) = (ui.body, view.guide.as_ref()) {
+        super::guide::render(frame, rows.rest(), g, ui.guide_scroll, theme);
+        return;
     }
     let lines: Vec<Line<'static>> = PaneId::ALL
         .iter()

@@ -14,7 +14,7 @@ use crate::model::actions_view::ActionsView;
 use crate::model::view::Verdict;
 
 /// Keys and what they do, in the order shown.
-pub const KEYS: [(&str, &str); 8] = [
+pub const KEYS: [(&str, &str); 10] = [
     ("q  ctrl+c", "quit"),
     ("?", "help (this overlay)"),
     ("tab  shift+tab", "next / previous pane"),
@@ -23,18 +23,22 @@ pub const KEYS: [(&str, &str); 8] = [
     ("p", "pause / resume display"),
     ("1 – 6", "jump to pane"),
     ("esc", "close overlay / unzoom"),
+    ("d", "diagnosis pane"),
+    ("r", "runbook pane, SLA"),
 ];
 
 /// Action keys (and the Prometheus views') and what they do.
-pub const ACTION_KEYS: [(&str, &str); 8] = [
+pub const ACTION_KEYS: [(&str, &str); 10] = [
     ("a", "actions palette"),
     ("w", "start the stability watch"),
     ("o", "action output panel"),
     ("t", "timeline panel"),
     ("PgUp  PgDn", "scroll output/timeline"),
-    ("c", "clients/groups (zoomed)"),
+    ("g", "clients/groups (zoomed)"),
     ("j k  ↑ ↓", "select client (zoomed)"),
     ("F  A", "fleet / alerts (prom)"),
+    ("enter (d)", "open cause's action"),
+    ("+ - space", "replay speed/pause"),
 ];
 
 /// Connection states and their meaning.

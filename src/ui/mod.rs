@@ -5,12 +5,15 @@
 pub mod actions;
 mod clients;
 mod common;
+pub mod comms;
 mod compact;
 mod cost;
+mod diagnosis;
 mod dialog;
 mod errors;
 pub mod fleet;
 pub mod format;
+mod guide;
 mod header;
 mod help;
 mod hitrate;
@@ -26,6 +29,8 @@ mod tests;
 mod tests_actions;
 #[cfg(test)]
 mod tests_dashboard;
+#[cfg(test)]
+mod tests_diagnosis;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -36,7 +41,7 @@ pub use theme::Theme;
 
 use crate::model::actions::Panel;
 use crate::model::actions_view::ActionsView;
-use crate::model::ui_state::{PaneId, UiState};
+use crate::model::ui_state::{Body, PaneId, UiState};
 use crate::model::view::Snapshot;
 use common::PaneOpts;
 
@@ -103,8 +108,9 @@ fn dashboard(
 ) {
     let prom = snap.prometheus.as_ref();
     let strip_h = prom.map_or(0, |p| prom::strip_height(p, area.height));
-    let [top, line, body, strip, bottom] = Layout::vertical([
+    let [top, diag, line, body, strip, bottom] = Layout::vertical([
         Constraint::Length(header::height(&snap.header, area.width)),
+        Constraint::Length(1),
         Constraint::Length(u16::from(prom.is_some())),
         Constraint::Fill(1),
         Constraint::Length(strip_h),
@@ -112,6 +118,7 @@ fn dashboard(
     ])
     .areas(area);
     header::render(frame, top, &snap.header, ui.paused, theme);
+    diagnosis::render_line(frame, diag, &snap.diagnosis, theme);
     let alerts_zoomed = prom.is_some_and(|p| p.alerts_zoomed);
     if let Some(p) = prom {
         prom::render_line(frame, line, p, theme);
@@ -121,12 +128,18 @@ fn dashboard(
             prom::render_alerts(frame, strip, p, theme);
         }
     }
-    if !alerts_zoomed {
-        if ui.zoomed {
-            render_pane(frame, body, snap, ui.focus, opts, theme);
-        } else {
-            grid(frame, body, snap, ui.focus, opts, theme);
-        }
+    let runbook = view.guide.as_ref().filter(|_| ui.body == Body::Runbook);
+    if alerts_zoomed {
+        // The alerts have the body.
+    } else if ui.body == Body::Diagnosis {
+        let sug = view.suggested.as_ref();
+        diagnosis::render_pane(frame, body, &snap.diagnosis, ui.diag_sel, sug, theme);
+    } else if let Some(g) = runbook {
+        guide::render(frame, body, g, ui.guide_scroll, theme);
+    } else if ui.zoomed {
+        render_pane(frame, body, snap, ui.focus, opts, theme);
+    } else {
+        grid(frame, body, snap, ui.focus, opts, theme);
     }
     let mut footer = footer_line(ui, view, bottom.width, theme);
     if prom.is_some() {
@@ -214,6 +227,8 @@ fn footer_line(ui: &UiState, view: &ActionsView, width: u16, theme: Theme) -> Li
         ("p", pause, 1),
         ("1-6", "pane", 3),
         ("a", "actions", 1),
+        ("d", "diagnosis", 1),
+        ("r", "runbook", 2),
         ("o", "output", 4),
         ("t", "timeline", 4),
     ] {

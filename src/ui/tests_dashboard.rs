@@ -93,7 +93,7 @@ fn zoomed_clients_group_selected_80x24() {
     let s = screen(&snap, &zoomed_clients(), &view, 80, 24);
     assert!(s.contains("▶addr 10.0.3.18"), "{s}");
     assert!(
-        s.contains("j/k select  c groups/clients  K kill selected  a actions"),
+        s.contains("j/k select  g groups/clients  K kill selected  a actions"),
         "{s}"
     );
     insta::assert_snapshot!(s);
@@ -178,8 +178,9 @@ fn footer_shows_action_keys_when_wide() {
         "a actions",
         "o output",
         "t timeline",
+        "d diagnosis",
+        "r runbook",
         "P PING the server",
-        "S BGSAVE",
     ] {
         assert!(footer.contains(want), "{want} missing: {footer}");
     }

@@ -13,6 +13,7 @@ use redtriage::target::{Address, PollSettings, Target, Thresholds};
 use tokio::sync::mpsc;
 
 pub mod prom;
+pub mod tmux;
 
 /// A free loopback port.
 pub fn free_port() -> u16 {

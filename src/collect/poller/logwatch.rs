@@ -1,0 +1,82 @@
+//! Which Redis log file to read while the server does not answer, and when.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use crate::collect::serverlog::{self, LogFinding};
+use crate::collect::types::ConfigValues;
+use crate::target::{Address, Target};
+
+/// A log is read at most this often while the server is down.
+const EVERY: Duration = Duration::from_secs(2);
+
+/// The log path (from `--server-log`, else learned from `CONFIG GET logfile dir` of a local
+/// server) and the last read.
+#[derive(Debug, Default)]
+pub struct LogWatch {
+    /// Set by `--server-log`: never replaced by what CONFIG says.
+    given: Option<PathBuf>,
+    learned: Option<PathBuf>,
+    last_read: Option<Instant>,
+}
+
+impl LogWatch {
+    pub fn new(given: Option<PathBuf>) -> Self {
+        Self {
+            given,
+            ..Self::default()
+        }
+    }
+
+    /// Learns the log path from CONFIG, for a server on this machine only (a remote server's
+    /// path means nothing here).
+    pub fn learn(&mut self, target: &Target, cfg: &ConfigValues) {
+        if !is_local(target) {
+            return;
+        }
+        let Some(file) = cfg
+            .get("logfile")
+            .filter(|f| !f.is_empty() && !f.contains('\\'))
+        else {
+            self.learned = None;
+            return;
+        };
+        let mut p = PathBuf::from(file);
+        if p.is_relative()
+            && let Some(dir) = cfg.get("dir").filter(|d| !d.contains('\\'))
+        {
+            p = PathBuf::from(dir).join(p);
+        }
+        self.learned = Some(p);
+    }
+
+    /// Reads the log when one is known and the last read is old enough.
+    pub async fn due_read(&mut self, now: Instant) -> Option<Vec<LogFinding>> {
+        let path = self.given.clone().or_else(|| self.learned.clone())?;
+        if self
+            .last_read
+            .is_some_and(|t| now.saturating_duration_since(t) < EVERY)
+        {
+            return None;
+        }
+        self.last_read = Some(now);
+        let read = tokio::task::spawn_blocking(move || serverlog::read_tail(&path));
+        match tokio::time::timeout(Duration::from_secs(1), read).await {
+            Ok(Ok(Ok(found))) => Some(found),
+            _ => None,
+        }
+    }
+}
+
+fn is_local(t: &Target) -> bool {
+    match &t.address {
+        Address::Unix { .. } => true,
+        Address::Tcp { host, .. } => {
+            host == "localhost"
+                || host
+                    .trim_matches(|c| c == '[' || c == ']')
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! Keys of the Diagnosis (`d`) and Runbook (`r`) panes, which replace the grid while open:
+//! the Diagnosis pane picks a cause and opens its action, the Runbook pane scrolls.
+
+use crossterm::event::{KeyCode, KeyEvent};
+
+use super::diagnosis::Likelihood;
+use super::state::{Effect, State};
+use super::ui_state::Body;
+
+/// The Runbook pane never has more lines than this (the view clamps further).
+const GUIDE_SCROLL_MAX: usize = 60;
+
+impl State {
+    /// `d` / `r`: opens the pane, or closes it when it is the one open.
+    pub fn toggle_body(&mut self, which: Body) -> Vec<Effect> {
+        let ui = &mut self.ui;
+        ui.body = if ui.body == which { Body::Grid } else { which };
+        ui.zoomed = false;
+        ui.diag_sel = 0;
+        ui.guide_scroll = 0;
+        vec![Effect::Redraw]
+    }
+
+    /// Keys the open pane takes before the dashboard's: ↑/↓ (`k`/`j`) pick a cause, enter
+    /// opens the confirmation of its suggested action. Other keys go on (`None`).
+    pub fn body_key(&mut self, key: KeyEvent) -> Option<Vec<Effect>> {
+        if self.ui.help {
+            return None;
+        }
+        if self.ui.body == Body::Runbook {
+            let s = &mut self.ui.guide_scroll;
+            match key.code {
+                KeyCode::Up | KeyCode::Char('k') => *s = s.saturating_sub(1),
+                KeyCode::Down | KeyCode::Char('j') => *s = (*s + 1).min(GUIDE_SCROLL_MAX),
+                KeyCode::PageUp => *s = s.saturating_sub(10),
+                KeyCode::PageDown => *s = (*s + 10).min(GUIDE_SCROLL_MAX),
+                _ => return None,
+            }
+            return Some(vec![Effect::Redraw]);
+        }
+        if self.ui.body != Body::Diagnosis {
+            return None;
+        }
+        let n = self.view(0).map_or(0, |s| s.diagnosis.len());
+        match key.code {
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.ui.diag_sel = self.ui.diag_sel.saturating_sub(1);
+            }
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.ui.diag_sel = (self.ui.diag_sel + 1).min(n.saturating_sub(1));
+            }
+            KeyCode::Enter => return Some(self.open_suggested()),
+            _ => return None,
+        }
+        Some(vec![Effect::Redraw])
+    }
+
+    /// The selected cause's first action that the runbook has.
+    pub fn suggested_action(&self) -> Option<String> {
+        let snap = self.view(0)?;
+        let cause = snap.diagnosis.get(self.ui.diag_sel)?;
+        if cause.verdict == Likelihood::RuledOut {
+            return None;
+        }
+        cause
+            .actions
+            .iter()
+            .find(|a| self.actions.runbook.find(a).is_some())
+            .cloned()
+    }
+
+    fn open_suggested(&mut self) -> Vec<Effect> {
+        match self.suggested_action() {
+            Some(name) => self.open_action(&name),
+            None => Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant, SystemTime};
+
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+    use crate::collect::types::{Info, Sample};
+    use crate::model::state::{State, update};
+    use crate::model::ui_state::Body;
+    use crate::msg::Msg;
+    use crate::target::{Target, Thresholds};
+
+    fn key(c: KeyCode) -> Msg {
+        Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))
+    }
+
+    fn full_memory(state: &mut State, at: Instant) {
+        let info = Info {
+            used_memory: Some(99),
+            maxmemory: Some(100),
+            maxmemory_policy: Some("noeviction".into()),
+            connected_clients: Some(1),
+            maxclients: Some(100),
+            ..Info::default()
+        };
+        let s = Sample {
+            at,
+            wall: SystemTime::now(),
+            ping_rtt: Duration::from_micros(100),
+            info,
+            slowlog: None,
+            slowlog_len: None,
+            latency_latest: None,
+            commandstats: None,
+            config: None,
+            clients: None,
+            cost: None,
+        };
+        update(
+            state,
+            Msg::Sample {
+                target: 0,
+                sample: Box::new(s),
+            },
+        );
+    }
+
+    #[test]
+    fn enter_on_the_top_cause_opens_its_suggested_action() {
+        let t0 = Instant::now();
+        let mut st = State::new(&[Target::local_default()], Thresholds::default(), t0);
+        full_memory(&mut st, t0);
+        full_memory(&mut st, t0 + Duration::from_secs(1));
+        update(&mut st, key(KeyCode::Char('d')));
+        assert_eq!(st.ui.body, Body::Diagnosis);
+        assert_eq!(st.suggested_action().as_deref(), Some("maxmemory"));
+        update(&mut st, key(KeyCode::Enter));
+        assert!(st.actions.dialog.is_some(), "the maxmemory dialog opens");
+        // The dialog swallows keys; Esc closes it, a second Esc the pane.
+        update(&mut st, key(KeyCode::Esc));
+        update(&mut st, key(KeyCode::Esc));
+        assert_eq!(st.ui.body, Body::Grid);
+    }
+
+    #[test]
+    fn r_and_d_switch_and_close() {
+        let mut st = State::new(
+            &[Target::local_default()],
+            Thresholds::default(),
+            Instant::now(),
+        );
+        update(&mut st, key(KeyCode::Char('r')));
+        assert_eq!(st.ui.body, Body::Runbook);
+        update(&mut st, key(KeyCode::Char('j')));
+        update(&mut st, key(KeyCode::PageDown));
+        assert_eq!(st.ui.guide_scroll, 11, "j and PgDn scroll the Runbook pane");
+        assert_eq!(st.ui.focus, crate::model::ui_state::PaneId::Memory, "not the grid");
+        update(&mut st, key(KeyCode::Char('d')));
+        assert_eq!(st.ui.body, Body::Diagnosis);
+        update(&mut st, key(KeyCode::Char('d')));
+        assert_eq!(st.ui.body, Body::Grid);
+    }
+}

@@ -1,0 +1,485 @@
+//! The signals the diagnosis rules read: figures from the view (so the evidence is what the
+//! panes show) plus what only the instance knows (PING baseline, the server's log). A signal
+//! that cannot be known now (no data, no CONFIG, no lookups) is absent, never a guess.
+
+use std::collections::BTreeMap;
+
+use crate::collect::serverlog::LogKind;
+use crate::model::instance::Instance;
+use crate::model::view::{ConnState, Snapshot};
+use crate::ui::format::{bytes, micros, num, pct, rate};
+
+/// A signal's value and the same figure in words, for the evidence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fact {
+    pub value: f64,
+    pub text: String,
+}
+
+pub type Facts = BTreeMap<&'static str, Fact>;
+
+/// Every signal a rule may name, with what it measures.
+pub const SIGNALS: &[(&str, &str)] = &[
+    (
+        "down",
+        "1 while nothing accepts the connection (not counting maxclients)",
+    ),
+    (
+        "unresponsive",
+        "1 while the connection is open but the server does not reply",
+    ),
+    (
+        "maxclients_refused",
+        "1 while redtriage's own connection is refused: max clients",
+    ),
+    (
+        "restart_ago_secs",
+        "seconds since a restart was seen (run id, uptime went back)",
+    ),
+    ("uptime_secs", "server uptime, seconds"),
+    ("loading", "1 while the server loads its dataset"),
+    (
+        "log_aof",
+        "lines of the server log (latest start) about the AOF",
+    ),
+    ("log_rdb", "lines of the server log about the RDB"),
+    ("log_disk", "lines of the server log about disk writes"),
+    ("log_oom", "lines of the server log about memory allocation"),
+    ("log_crash", "lines of the server log reporting a crash"),
+    (
+        "used_percent",
+        "used_memory as a percentage of maxmemory (maxmemory set)",
+    ),
+    ("evictions_per_sec", "evicted keys per second"),
+    ("oom_errors_per_sec", "OOM error replies per second"),
+    (
+        "noeviction_oom",
+        "1 when the policy is noeviction and OOM errors were replied",
+    ),
+    (
+        "fragmentation",
+        "RSS / used_memory, when used_memory ≥ 64 MB",
+    ),
+    (
+        "clients_percent",
+        "connected clients as a percentage of maxclients",
+    ),
+    ("rejected_per_sec", "rejected connections per second"),
+    (
+        "top_group_percent",
+        "share of connections held by one client address (≥ 10 clients)",
+    ),
+    ("blocked_clients", "clients blocked in BLPOP/WAIT…"),
+    (
+        "ping_ratio",
+        "PING p50 over the last 10 s against its baseline (≥ 30 samples)",
+    ),
+    ("ping_p50_ms", "PING round trip p50, ms"),
+    (
+        "views_disagree",
+        "1 when redtriage and the exporter disagree on up/down",
+    ),
+    ("bgsave_err", "1 when the last BGSAVE failed"),
+    ("aof_write_err", "1 when the last AOF write failed"),
+    ("aof_rewrite_err", "1 when the last AOF rewrite failed"),
+    ("misconf_per_sec", "MISCONF error replies per second"),
+    (
+        "delayed_fsync_per_sec",
+        "aof_delayed_fsync increase per second",
+    ),
+    ("fork_ms", "duration of the latest fork, ms"),
+    ("slowlog_per_min", "new slowlog entries per minute"),
+    (
+        "latency_event_ms",
+        "LATENCY LATEST: worst latest spike of the last minute, ms",
+    ),
+    (
+        "hit_rate_now",
+        "hit rate over 10 s, percent (≥ 10 lookups/s)",
+    ),
+    (
+        "hit_rate_drop",
+        "5-minute hit rate minus the 10 s one, points (≥ 10 lookups/s)",
+    ),
+];
+
+/// Samples kept out of the PING baseline (the "recent" window).
+const RECENT: usize = 10;
+/// Samples the baseline needs.
+const BASELINE_MIN: usize = 30;
+/// Hit rates below this many lookups per second say nothing.
+const MIN_LOOKUPS: f64 = 10.0;
+
+fn put(f: &mut Facts, name: &'static str, value: f64, text: String) {
+    f.insert(name, Fact { value, text });
+}
+
+fn flag(b: bool) -> f64 {
+    if b { 1.0 } else { 0.0 }
+}
+
+/// All signals known now for one instance.
+pub fn facts(snap: &Snapshot, inst: &Instance) -> Facts {
+    let mut f = Facts::new();
+    link_facts(&mut f, snap, inst);
+    memory_facts(&mut f, snap);
+    client_facts(&mut f, snap);
+    latency_facts(&mut f, snap, inst);
+    persistence_facts(&mut f, snap, inst);
+    traffic_facts(&mut f, snap, inst);
+    f
+}
+
+fn link_facts(f: &mut Facts, snap: &Snapshot, inst: &Instance) {
+    let h = &snap.header;
+    if h.connection == ConnState::Connecting {
+        return;
+    }
+    let err = h.last_error.as_deref().unwrap_or("");
+    let maxclients = err.contains("max number of clients");
+    let down = matches!(h.connection, ConnState::Down { .. }) && !maxclients;
+    let label = format!("{} for {}s", h.connection_label, h.since_secs);
+    put(f, "down", flag(down), label.clone());
+    let hung = matches!(h.connection, ConnState::Unresponsive { .. });
+    put(
+        f,
+        "unresponsive",
+        flag(hung),
+        if hung {
+            format!("{label}: the connection is accepted (no refusal) but nothing answers")
+        } else {
+            label.clone()
+        },
+    );
+    let text = if maxclients {
+        format!("redtriage's own connection refused: {err}")
+    } else {
+        "redtriage's own connection not refused for max clients".into()
+    };
+    put(f, "maxclients_refused", flag(maxclients), text);
+    if let Some(ago) = h.last_restart_ago_secs {
+        let seen = h.restarts_seen;
+        put(
+            f,
+            "restart_ago_secs",
+            ago as f64,
+            format!("restart seen {ago}s ago ({seen} since start)"),
+        );
+    } else if inst.samples_total >= 2 {
+        put(
+            f,
+            "restart_ago_secs",
+            f64::INFINITY,
+            "no restart seen".into(),
+        );
+    }
+    if let Some(up) = h.uptime_secs {
+        put(f, "uptime_secs", up as f64, format!("uptime {up}s"));
+    }
+    if inst.info.is_some() {
+        let p = &snap.persistence;
+        let text = match p.loading_percent {
+            Some(pc) => format!("loading the dataset, {}", pct(pc)),
+            None => "loading the dataset".into(),
+        };
+        put(f, "loading", flag(p.loading), text);
+    }
+    for (kind, name) in [
+        (LogKind::Aof, "log_aof"),
+        (LogKind::Rdb, "log_rdb"),
+        (LogKind::Disk, "log_disk"),
+        (LogKind::Oom, "log_oom"),
+        (LogKind::Crash, "log_crash"),
+    ] {
+        let lines: Vec<&str> = inst
+            .server_log
+            .iter()
+            .filter(|l| l.kind == kind)
+            .map(|l| l.line.as_str())
+            .collect();
+        if let Some(last) = lines.last() {
+            put(f, name, lines.len() as f64, format!("server log: {last}"));
+        }
+    }
+}
+
+fn memory_facts(f: &mut Facts, snap: &Snapshot) {
+    let m = &snap.memory;
+    if let (Some(p), Some(used), Some(max)) = (m.used_percent, m.used_bytes, m.max_bytes) {
+        put(
+            f,
+            "used_percent",
+            p,
+            format!(
+                "used {} of maxmemory {} ({})",
+                bytes(used),
+                bytes(max),
+                pct(p)
+            ),
+        );
+    }
+    let policy = m.policy.as_deref().unwrap_or("?");
+    if let Some(e) = m.evictions_per_sec {
+        put(
+            f,
+            "evictions_per_sec",
+            e,
+            format!("evicting {} keys (policy {policy})", rate(e)),
+        );
+    }
+    let oom = snap.errors.by_kind.iter().find(|k| k.kind == "OOM");
+    if let Some(all) = snap.errors.errors_per_sec {
+        let (r, total) = oom.map_or((0.0, 0), |k| (k.per_sec.unwrap_or(0.0), k.total));
+        let _ = all;
+        put(
+            f,
+            "oom_errors_per_sec",
+            r,
+            format!("OOM error replies {} ({total} since start)", rate(r)),
+        );
+        if m.policy.is_some() {
+            let hit = policy == "noeviction" && total > 0;
+            put(
+                f,
+                "noeviction_oom",
+                flag(hit),
+                format!("policy {policy}, {total} writes refused with OOM"),
+            );
+        }
+    }
+    if let (Some(ratio), Some(used), Some(rss)) = (m.fragmentation_ratio, m.used_bytes, m.rss_bytes)
+        && used >= 64 * 1024 * 1024
+    {
+        put(
+            f,
+            "fragmentation",
+            ratio,
+            format!("RSS {} is {ratio:.2}× used {}", bytes(rss), bytes(used)),
+        );
+    }
+}
+
+fn client_facts(f: &mut Facts, snap: &Snapshot) {
+    let c = &snap.clients;
+    if let (Some(p), Some(n), Some(max)) = (c.used_percent, c.connected, c.max) {
+        put(
+            f,
+            "clients_percent",
+            p,
+            format!("{n} of {max} clients ({})", pct(p)),
+        );
+    }
+    if let Some(r) = c.rejected_per_sec {
+        put(
+            f,
+            "rejected_per_sec",
+            r,
+            format!("rejected connections {}", rate(r)),
+        );
+    }
+    if let Some(b) = c.blocked {
+        put(
+            f,
+            "blocked_clients",
+            b as f64,
+            format!("{b} blocked clients"),
+        );
+    }
+    let top = c
+        .groups
+        .iter()
+        .filter(|g| g.by == "addr")
+        .max_by_key(|g| g.count);
+    if let (Some(g), Some(n)) = (top, c.connected)
+        && n >= 10
+    {
+        let share = g.count as f64 * 100.0 / n as f64;
+        put(
+            f,
+            "top_group_percent",
+            share,
+            format!(
+                "{} holds {} of {n} connections ({}), idle up to {}s",
+                g.key,
+                g.count,
+                pct(share),
+                g.max_idle_secs
+            ),
+        );
+    }
+}
+
+fn latency_facts(f: &mut Facts, snap: &Snapshot, inst: &Instance) {
+    if let Some(p50) = snap.errors.ping_p50_us {
+        put(
+            f,
+            "ping_p50_ms",
+            p50 as f64 / 1000.0,
+            format!("PING p50 {}", micros(p50)),
+        );
+    }
+    let hist = inst.ping_hist.tail_u64(300);
+    if hist.len() >= BASELINE_MIN + RECENT {
+        let (old, recent) = hist.split_at(hist.len() - RECENT);
+        let (base, now) = (median(old), median(recent));
+        if base > 0 {
+            let ratio = now as f64 / base as f64;
+            put(
+                f,
+                "ping_ratio",
+                ratio,
+                format!(
+                    "PING p50 {} is {ratio:.1}× its baseline {}",
+                    micros(now),
+                    micros(base)
+                ),
+            );
+        }
+    }
+    if let Some(p) = &snap.prometheus {
+        let direct_up = snap.header.connection == ConnState::Up;
+        let direct_down = matches!(
+            snap.header.connection,
+            ConnState::Down { .. } | ConnState::Unresponsive { .. }
+        );
+        let known = p.exporter != "UNKNOWN";
+        if known {
+            let disagree =
+                (direct_up && p.exporter == "DOWN") || (direct_down && p.exporter == "UP");
+            put(f, "views_disagree", flag(disagree), p.two_views.clone());
+        }
+    }
+    let wall = inst
+        .last_sample_wall
+        .and_then(|w| w.duration_since(std::time::UNIX_EPOCH).ok())
+        .map(|d| d.as_secs());
+    if snap.errors.latency_status == crate::model::view::PaneStatus::Ok
+        && let Some(wall) = wall
+    {
+        let recent = snap
+            .errors
+            .latency_events
+            .iter()
+            .filter(|e| wall.saturating_sub(e.timestamp) <= 60)
+            .max_by_key(|e| e.latest_ms);
+        let (ms, text) = recent.map_or((0.0, "no latency spike in the last minute".into()), |e| {
+            (
+                e.latest_ms as f64,
+                format!(
+                    "LATENCY LATEST {}: {} ms (max {} ms)",
+                    e.event, e.latest_ms, e.max_ms
+                ),
+            )
+        });
+        put(f, "latency_event_ms", ms, text);
+    }
+}
+
+fn persistence_facts(f: &mut Facts, snap: &Snapshot, inst: &Instance) {
+    let p = &snap.persistence;
+    let status = |name: &'static str, s: &Option<String>, what: &str, f: &mut Facts| {
+        if let Some(s) = s {
+            put(f, name, flag(s == "err"), format!("{what}: {s}"));
+        }
+    };
+    status(
+        "bgsave_err",
+        &p.rdb_last_bgsave_status,
+        "rdb_last_bgsave_status",
+        f,
+    );
+    status(
+        "aof_write_err",
+        &p.aof_last_write_status,
+        "aof_last_write_status",
+        f,
+    );
+    status(
+        "aof_rewrite_err",
+        &p.aof_last_rewrite_status,
+        "aof_last_bgrewrite_status",
+        f,
+    );
+    if snap.errors.errors_per_sec.is_some() {
+        let m = snap.errors.by_kind.iter().find(|k| k.kind == "MISCONF");
+        let (r, total) = m.map_or((0.0, 0), |k| (k.per_sec.unwrap_or(0.0), k.total));
+        put(
+            f,
+            "misconf_per_sec",
+            r,
+            format!(
+                "MISCONF error replies {}/s ({total} since start): writes refused",
+                rate(r)
+            ),
+        );
+    }
+    if let Some(r) = inst.rates.delayed_fsync {
+        let total = p.aof_delayed_fsync.unwrap_or(0);
+        put(
+            f,
+            "delayed_fsync_per_sec",
+            r,
+            format!("aof_delayed_fsync +{} ({total} in all)", rate(r)),
+        );
+    }
+    if let Some(us) = p.latest_fork_usec {
+        put(
+            f,
+            "fork_ms",
+            us as f64 / 1000.0,
+            format!("latest fork took {}", micros(us)),
+        );
+    }
+}
+
+fn traffic_facts(f: &mut Facts, snap: &Snapshot, inst: &Instance) {
+    // No id movement to measure, but the slowlog answered: nothing new.
+    let quiet =
+        snap.slowlog.status == crate::model::view::PaneStatus::Ok && snap.slowlog.length.is_some();
+    if let Some(n) = snap.slowlog.new_per_min.or(quiet.then_some(0.0)) {
+        put(
+            f,
+            "slowlog_per_min",
+            n,
+            format!("slowlog +{}/min{}", num(n), slow_top(inst)),
+        );
+    }
+    let h = &snap.hit_rate;
+    if let (Some(now), Some(l)) = (h.now_percent, h.lookups_per_sec)
+        && l >= MIN_LOOKUPS
+    {
+        put(
+            f,
+            "hit_rate_now",
+            now,
+            format!("hit rate {} at {} lookups", pct(now), rate(l)),
+        );
+        if let Some(m5) = h.m5_percent {
+            put(
+                f,
+                "hit_rate_drop",
+                m5 - now,
+                format!("hit rate fell from {} (5 min) to {}", pct(m5), pct(now)),
+            );
+        }
+    }
+}
+
+/// `, top: SORT ×12 (max 120ms)` from the retained slowlog.
+fn slow_top(inst: &Instance) -> String {
+    let top = crate::model::diagnosis::slow_commands(&inst.slowlog);
+    top.first().map_or(String::new(), |t| {
+        format!(
+            ", top: {} ×{} (max {})",
+            t.command,
+            t.count,
+            micros(t.max_us)
+        )
+    })
+}
+
+fn median(v: &[u64]) -> u64 {
+    let mut s = v.to_vec();
+    s.sort_unstable();
+    s.get(s.len() / 2).copied().unwrap_or(0)
+}

@@ -1,0 +1,126 @@
+//! The diagnosis rules as data: `[[cause]]` and `[[rule]]` tables of the runbook file. A rule
+//! compares one named signal (see [`super::facts::SIGNALS`]) with a threshold and adds its
+//! weight to its cause's score when it holds; a negative weight says that another finding
+//! explains the symptom away.
+
+use serde::Deserialize;
+
+/// One cause of the runbook's investigation section.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CauseSpec {
+    /// Short id: `A`…`E` for the runbook's causes, or a word (`slow`, `hit_rate`).
+    pub id: String,
+    pub title: String,
+    /// Runbook actions that fit this cause, most useful first (the first is suggested).
+    #[serde(default)]
+    pub actions: Vec<String>,
+}
+
+/// Comparison of a signal with the rule's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Op {
+    #[serde(rename = ">")]
+    Gt,
+    #[serde(rename = ">=")]
+    Ge,
+    #[serde(rename = "<")]
+    Lt,
+    #[serde(rename = "<=")]
+    Le,
+}
+
+impl Op {
+    pub fn holds(self, a: f64, b: f64) -> bool {
+        match self {
+            Op::Gt => a > b,
+            Op::Ge => a >= b,
+            Op::Lt => a < b,
+            Op::Le => a <= b,
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Op::Gt => ">",
+            Op::Ge => "≥",
+            Op::Lt => "<",
+            Op::Le => "≤",
+        }
+    }
+}
+
+/// One piece of evidence a cause looks for.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    /// The cause's `id`.
+    pub cause: String,
+    /// A signal name from [`super::facts::SIGNALS`].
+    pub signal: String,
+    pub op: Op,
+    pub value: f64,
+    /// Added to the cause's score when the rule holds (3 = enough alone for "likely").
+    #[serde(default = "one")]
+    pub weight: i32,
+    /// Evidence text; `{fact}` is replaced by the figure in words. Default: the figure and
+    /// the threshold.
+    #[serde(default)]
+    pub text: Option<String>,
+}
+
+fn one() -> i32 {
+    1
+}
+
+/// Checks the rules against the causes, the signals and the runbook's actions.
+pub fn validate(
+    causes: &[CauseSpec],
+    rules: &[RuleSpec],
+    action_names: &[&str],
+    source: &str,
+) -> Result<(), String> {
+    let mut ids = std::collections::HashSet::new();
+    for c in causes {
+        if !ids.insert(c.id.as_str()) {
+            return Err(format!(
+                "runbook {source}: cause {:?} is declared twice",
+                c.id
+            ));
+        }
+        if let Some(a) = c
+            .actions
+            .iter()
+            .find(|a| !action_names.contains(&a.as_str()))
+        {
+            return Err(format!(
+                "runbook {source}: cause {:?} names action {a:?}, which the runbook does not have",
+                c.id
+            ));
+        }
+    }
+    for r in rules {
+        if !ids.contains(r.cause.as_str()) {
+            return Err(format!(
+                "runbook {source}: rule on {:?} names cause {:?}, which is not declared",
+                r.signal, r.cause
+            ));
+        }
+        if !super::facts::SIGNALS.iter().any(|(s, _)| *s == r.signal) {
+            let known: Vec<&str> = super::facts::SIGNALS.iter().map(|(s, _)| *s).collect();
+            return Err(format!(
+                "runbook {source}: rule for cause {:?}: unknown signal {:?} (known: {})",
+                r.cause,
+                r.signal,
+                known.join(", ")
+            ));
+        }
+        if !r.value.is_finite() {
+            return Err(format!(
+                "runbook {source}: rule on {:?}: value must be a finite number",
+                r.signal
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! The real binary in a detached tmux session of a given size (as tests/tui.rs drives it).
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+/// A tmux session running `redtriage ARGS`, killed on drop.
+pub struct Tmux {
+    pub session: String,
+}
+
+impl Tmux {
+    pub fn start(args: &[&str], width: u16, height: u16) -> Self {
+        Self::start_with("", args, width, height)
+    }
+
+    /// Like [`Tmux::start`], with shell commands run first (`ulimit -f 4;`).
+    pub fn start_with(prefix: &str, args: &[&str], width: u16, height: u16) -> Self {
+        let session = format!("rt-test-{}-{}", std::process::id(), super::free_port());
+        let bin = assert_cmd::cargo::cargo_bin("redtriage");
+        let mut cmd = vec![format!("{prefix} exec {}", bin.display())];
+        cmd.extend(args.iter().map(|s| (*s).to_string()));
+        let status = Command::new("tmux")
+            .args(["new-session", "-d", "-s", &session])
+            .args(["-x", &width.to_string(), "-y", &height.to_string()])
+            .arg(cmd.join(" "))
+            .env("TERM", "xterm-256color")
+            .status()
+            .expect("tmux");
+        assert!(status.success());
+        Self { session }
+    }
+
+    pub fn capture(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.session])
+            .output()
+            .expect("capture");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    pub fn keys(&self, keys: &str) {
+        Command::new("tmux")
+            .args(["send-keys", "-t", &self.session, keys])
+            .status()
+            .expect("send-keys");
+    }
+
+    pub fn wait_for(&self, what: &str, limit: Duration) -> String {
+        let deadline = Instant::now() + limit;
+        loop {
+            let screen = self.capture();
+            if screen.contains(what) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{what:?} not on screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn alive(&self) -> bool {
+        Command::new("tmux")
+            .args(["has-session", "-t", &self.session])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+
+    /// Waits until the program in the session has exited.
+    pub fn wait_gone(&self, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        while self.alive() {
+            assert!(Instant::now() < deadline, "still running");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.session])
+            .status();
+    }
+}
