@@ -98,9 +98,11 @@ async fn attend(
     server: &ThrowawayRedis,
     headless: bool,
     stop: &mut Interrupt,
-    opts: crate::app::TuiOptions,
+    mut opts: crate::app::TuiOptions,
 ) -> color_eyre::Result<ExitCode> {
     if !headless {
+        // The log is what tells a crash from a refused start while the server is down.
+        opts.poll.server_log = Some(server.log_path());
         return crate::app::run_tui(vec![server.target()], opts).await;
     }
     let ready = Ready {

@@ -1,0 +1,77 @@
+//! The diagnosis as `redtriage snapshot --json` prints it, waited for: shared by the drill tests
+//! and the same faults made by hand.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// How long after the injection the right cause must be the top likely one.
+pub const WITHIN: Duration = Duration::from_secs(10);
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+/// One fault at a time: the timing budget assumes the machine is not running eight others.
+pub fn serial() -> MutexGuard<'static, ()> {
+    SERIAL
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The redtriage binary cargo built for the tests.
+pub fn bin() -> PathBuf {
+    assert_cmd::cargo::cargo_bin("redtriage")
+}
+
+/// `redtriage snapshot URL --json [--server-log LOG]`, the whole JSON.
+pub fn snapshot(url: &str, log: Option<&Path>) -> Value {
+    let mut cmd = std::process::Command::new(bin());
+    cmd.args(["snapshot", url, "--json"]);
+    if let Some(log) = log {
+        cmd.arg("--server-log").arg(log);
+    }
+    let out = cmd.output().expect("run snapshot");
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "snapshot printed no JSON ({e}): {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+fn top_is(diagnosis: &Value, cause: &str) -> bool {
+    diagnosis[0]["cause"] == cause && diagnosis[0]["verdict"] == "likely"
+}
+
+/// Takes snapshots until `diagnosis[0]` is `cause` with verdict `likely`, or [`WITHIN`] after
+/// `injected` has passed; then asserts that, and that no other cause is likely. Returns the
+/// diagnosis.
+pub fn expect_top(url: &str, log: Option<&Path>, cause: &str, injected: Instant) -> Value {
+    let mut diagnosis;
+    loop {
+        diagnosis = snapshot(url, log)["diagnosis"].clone();
+        if top_is(&diagnosis, cause) || injected.elapsed() >= WITHIN {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let pretty = serde_json::to_string_pretty(&diagnosis).unwrap_or_default();
+    assert!(
+        top_is(&diagnosis, cause),
+        "expected {cause} as the top likely cause within {WITHIN:?}; diagnosis: {pretty}"
+    );
+    let wrong: Vec<&Value> = diagnosis
+        .as_array()
+        .expect("diagnosis is a list")
+        .iter()
+        .skip(1)
+        .filter(|c| c["verdict"] == "likely")
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "other causes likely besides {cause}: {pretty}"
+    );
+    diagnosis
+}
