@@ -58,15 +58,7 @@ pub enum Command {
     /// Throwaway redis-server with synthetic traffic, TUI attached.
     Demo,
     /// Throwaway redis-server with one runbook cause injected, TUI attached (`drill list`).
-    Drill {
-        /// `list`, or the scenario to run.
-        #[arg(value_name = "SCENARIO", value_parser = clap::builder::PossibleValuesParser::new(crate::drill::CHOICES))]
-        scenario: String,
-        /// No TUI: print the server's URL and log as one JSON line once the fault is in, keep
-        /// it until SIGTERM/SIGINT or stdin closes.
-        #[arg(long)]
-        headless: bool,
-    },
+    Drill(DrillArgs),
     /// Run one runbook action without the TUI (needs --yes; without it, prints the plan).
     Action {
         /// Action name from the runbook (`redtriage action --list` lists them).
@@ -130,6 +122,18 @@ pub enum Command {
         )]
         speed: String,
     },
+}
+
+/// `redtriage drill <SCENARIO> [--headless]`.
+#[derive(Debug, Args)]
+pub struct DrillArgs {
+    /// `list`, or the scenario to run.
+    #[arg(value_name = "SCENARIO", value_parser = clap::builder::PossibleValuesParser::new(crate::drill::CHOICES))]
+    pub scenario: String,
+    /// No TUI: print the server's URL and log as one JSON line once the fault is in, keep it
+    /// until SIGTERM/SIGINT or stdin closes.
+    #[arg(long)]
+    pub headless: bool,
 }
 
 /// Global flags, named like redis-cli's where redis-cli has them.

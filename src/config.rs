@@ -202,17 +202,7 @@ where
         Some(Command::Snapshot { ref url, json }) => (Mode::Snapshot { json }, url.as_deref()),
         Some(Command::Check { ref url }) => (Mode::Check, url.as_deref()),
         Some(Command::Demo) => (Mode::Demo, None),
-        Some(Command::Drill {
-            ref scenario,
-            headless,
-        }) => (
-            Mode::Drill {
-                choice: crate::drill::DrillChoice::from_name(scenario)
-                    .ok_or_else(|| flag_error("drill", scenario, "see redtriage drill list"))?,
-                headless,
-            },
-            None,
-        ),
+        Some(Command::Drill(ref d)) => (drill_mode(d)?, None),
         Some(Command::Action {
             ref name,
             ref url,
@@ -553,6 +543,16 @@ fn file_duration(source: &str, key: &str, value: &toml::Value) -> Result<Duratio
 }
 
 /// `invalid --flag "value": reason`.
+/// `drill list` / `drill <scenario>` (clap already checked the name).
+fn drill_mode(d: &cli::DrillArgs) -> Result<Mode, ConfigError> {
+    let choice = crate::drill::DrillChoice::from_name(&d.scenario)
+        .ok_or_else(|| flag_error("drill", &d.scenario, "see redtriage drill list"))?;
+    Ok(Mode::Drill {
+        choice,
+        headless: d.headless,
+    })
+}
+
 pub(crate) fn flag_error(flag: &'static str, value: &str, reason: &str) -> ConfigError {
     ConfigError::Flag {
         flag,

@@ -23,11 +23,11 @@ struct Traffic {
 }
 
 impl Traffic {
-    fn spawn(&mut self, period: Duration, mut step: impl FnMut() + Send + 'static) {
+    fn spawn(&mut self, period: Duration, mut body: impl FnMut() + Send + 'static) {
         let stop = Arc::clone(&self.stop);
         self.threads.push(std::thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {
-                step();
+                body();
                 std::thread::sleep(period);
             }
         }));

@@ -26,7 +26,7 @@ pub async fn inject(scenario: Scenario, server: &mut ThrowawayRedis) -> color_ey
         Scenario::SlowCommands => slow_commands(server).await,
         Scenario::BgsaveFail => bgsave_fail(server).await,
         Scenario::AofCorrupt => aof_corrupt(server).await,
-        Scenario::Hung => hung(server),
+        Scenario::Hung => Ok(hung(server)),
         Scenario::HitRateCollapse => hit_rate_collapse(server).await,
     }
 }
@@ -235,9 +235,9 @@ async fn aof_corrupt(server: &mut ThrowawayRedis) -> color_eyre::Result<Tasks> {
 }
 
 /// SIGSTOP: the kernel still accepts connections, the server answers none.
-fn hung(server: &mut ThrowawayRedis) -> color_eyre::Result<Tasks> {
+fn hung(server: &mut ThrowawayRedis) -> Tasks {
     server.signal(libc::SIGSTOP);
-    Ok(Vec::new())
+    Vec::new()
 }
 
 /// A warm cache read at ~96 % hits for 4 s, then FLUSHALL while the reads go on.

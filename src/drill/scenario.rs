@@ -1,6 +1,8 @@
 //! The drill scenarios: names, what each does, the runbook cause it exercises, and the
 //! `redis.conf` lines it needs.
 
+use std::fmt::Write as _;
+
 /// One fault to practise on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scenario {
@@ -125,12 +127,13 @@ pub fn list_text() -> String {
     let mut out = String::from("Drill scenarios (redtriage drill <scenario>):\n\n");
     for s in ALL {
         let (id, heading) = s.cause();
-        out.push_str(&format!(
+        let _ = write!(
+            out,
             "  {:<18} {}\n  {:<18} cause {id}: {heading}\n",
             s.name(),
             s.description(),
             ""
-        ));
+        );
     }
     out.push_str(
         "\nEverything (server, traffic, temp dir) is removed on exit. --headless: no TUI;\n\
