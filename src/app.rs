@@ -37,9 +37,10 @@ impl Drop for TerminalGuard {
 pub(crate) fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
+        // First: restoring a hung-up terminal can panic again (eprintln on EIO) and abort.
+        crate::demo::cleanup_on_exit();
         ratatui::restore();
         previous(info);
-        crate::demo::cleanup_on_exit();
         std::process::exit(101);
     }));
 }
