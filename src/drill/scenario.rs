@@ -78,7 +78,7 @@ impl Scenario {
     pub fn description(self) -> &'static str {
         match self {
             Self::Crash => "the server is killed with SIGKILL: connection refused",
-            Self::Oom => "maxmemory 4mb filled, noeviction: writes keep failing with OOM",
+            Self::Oom => "maxmemory 4mb filled, noeviction: writes keep failing (OOM)",
             Self::Evictions => "maxmemory 4mb, allkeys-lru, steady writes: keys evicted",
             Self::ClientFlood => "maxclients 16 held by an idle pool; new connections refused",
             Self::SlowCommands => "big SORTs and DEBUG SLEEPs in a loop: the slowlog grows",
@@ -97,8 +97,8 @@ impl Scenario {
             Self::ClientFlood => ("C", "runbook C. Connection Pool Exhausted"),
             Self::Hung => ("D", "runbook D. Network Issues"),
             Self::BgsaveFail | Self::AofCorrupt => ("E", "runbook E. Disk Full (AOF/RDB Issues)"),
-            Self::SlowCommands => ("slow", "slow commands (beyond the runbook's A–E)"),
-            Self::HitRateCollapse => ("hit_rate", "hit-rate collapse (beyond the runbook's A–E)"),
+            Self::SlowCommands => ("slow", "slow commands (beyond runbook A–E)"),
+            Self::HitRateCollapse => ("hit_rate", "hit-rate collapse (beyond runbook A–E)"),
         }
     }
 
