@@ -320,9 +320,15 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
     }
     crate::actions::external::kill_all();
     if let Some(path) = &ctx.log_path {
-        // Written here, not in a task: the process ends right after.
+        // Written here, not in a task: the process ends right after. The last figures first,
+        // so the postmortem has an "after" even when nothing changed in the last minute.
+        let now = crate::actions::log::rfc3339(std::time::SystemTime::now());
+        if let Some(mut ev) = state.final_figures() {
+            ev.time.clone_from(&now);
+            let _ = crate::actions::log::append(path, &ev);
+        }
         let mut ev = session_event(&shown, "detached from");
-        ev.time = crate::actions::log::rfc3339(std::time::SystemTime::now());
+        ev.time = now;
         let _ = crate::actions::log::append(path, &ev);
     }
     // Flush the recording now (its error, if any, was in the header).
