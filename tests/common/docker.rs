@@ -331,7 +331,7 @@ pub trait Container {
         v[0].take()
     }
 
-    /// State, exit code, OOMKilled, restart count, health, memory limit.
+    /// State, exit code, `OOMKilled`, restart count, health, memory limit.
     fn inspect_state(&self) -> ContainerState {
         ContainerState::from_inspect(&self.inspect())
     }
@@ -391,15 +391,14 @@ pub trait Container {
     fn wait_ping(&self, limit: Duration) {
         let deadline = Instant::now() + limit;
         while !self.ping() {
-            if Instant::now() > deadline {
-                panic!(
-                    "{}: no PONG on {} within {limit:?}; state {:#?}\nlog:\n{}",
-                    self.name(),
-                    self.port(),
-                    self.inspect_state(),
-                    self.logs()
-                );
-            }
+            assert!(
+                Instant::now() < deadline,
+                "{}: no PONG on {} within {limit:?}; state {:#?}\nlog:\n{}",
+                self.name(),
+                self.port(),
+                self.inspect_state(),
+                self.logs()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -600,7 +599,19 @@ impl Container for DockerRedis {
 
 impl Drop for DockerRedis {
     fn drop(&mut self) {
+        // `rm -v` removes the anonymous /data volume; the names are kept to make sure.
+        let vols = docker(&[
+            "inspect",
+            "--format",
+            "{{range .Mounts}}{{if eq .Type \"volume\"}}{{.Name}} {{end}}{{end}}",
+            &self.name,
+        ]);
         let _ = docker(&["rm", "-f", "-v", &self.name]);
+        for v in String::from_utf8_lossy(&vols.stdout).split_whitespace() {
+            if docker(&["volume", "inspect", v]).status.success() {
+                let _ = docker(&["volume", "rm", v]);
+            }
+        }
     }
 }
 
