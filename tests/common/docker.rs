@@ -62,11 +62,10 @@ pub fn docker_or_skip(test: &str) -> bool {
         std::env::var_os("REDTRIAGE_REQUIRE_DOCKER").is_none(),
         "{msg} (REDTRIAGE_REQUIRE_DOCKER is set)"
     );
-    eprintln!(
-        "\n{}\n*** SKIPPED: {msg}\n{}\n",
-        "*".repeat(78),
-        "*".repeat(78)
-    );
+    // Straight to fd 2: libtest captures `eprintln!` of passing tests, and this must show.
+    let stars = "*".repeat(78);
+    let _ =
+        std::io::stderr().write_all(format!("\n{stars}\n*** SKIPPED: {msg}\n{stars}\n").as_bytes());
     false
 }
 
