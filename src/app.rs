@@ -320,15 +320,27 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
         }
     }
     crate::actions::external::kill_all();
-    if let Some(path) = &ctx.log_path {
-        // Written here, not in a task: the process ends right after.
-        let mut ev = session_event(&shown, "detached from");
-        ev.time = crate::actions::log::rfc3339(std::time::SystemTime::now());
-        let _ = crate::actions::log::append(path, &ev);
-    }
+    log_detach(&ctx, &state, &shown);
     // Flush the recording now (its error, if any, was in the header).
     drop(recorder);
     Ok(ExitCode::SUCCESS)
+}
+
+/// At quit: the last figures (so the postmortem has an "after" even when nothing changed in
+/// the last minute), then the session's end. Written here, not in a task: the process ends
+/// right after.
+fn log_detach(ctx: &EffectCtx, state: &State, shown: &str) {
+    let Some(path) = &ctx.log_path else {
+        return;
+    };
+    let now = crate::actions::log::rfc3339(std::time::SystemTime::now());
+    if let Some(mut ev) = state.final_figures() {
+        ev.time.clone_from(&now);
+        let _ = crate::actions::log::append(path, &ev);
+    }
+    let mut ev = session_event(shown, "detached from");
+    ev.time = now;
+    let _ = crate::actions::log::append(path, &ev);
 }
 
 /// `redtriage 0.1.0 attached to redis://…` (the postmortem report cuts sessions on these).

@@ -23,8 +23,8 @@ pub const KEYS: [(&str, &str); 10] = [
     ("p", "pause / resume display"),
     ("1 – 6", "jump to pane"),
     ("esc", "close overlay / unzoom"),
-    ("d", "diagnosis pane"),
-    ("r", "runbook pane, SLA"),
+    ("d  r", "diagnosis / runbook"),
+    ("c  ctrl+r", "messages / postmortem"),
 ];
 
 /// Action keys (and the Prometheus views') and what they do.
