@@ -32,8 +32,9 @@ impl Drop for TerminalGuard {
     }
 }
 
-/// Installs a panic hook that restores the terminal, prints the panic, runs the registered
-/// cleanup (demo server) and exits, so a panic in any task never leaves a raw terminal behind.
+/// Installs a panic hook that runs the registered cleanup (demo/drill temp dir), restores the
+/// terminal, prints the panic and exits, so a panic in any task never leaves a raw terminal
+/// behind.
 pub(crate) fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
