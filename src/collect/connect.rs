@@ -75,7 +75,7 @@ fn io_error(e: &std::io::Error) -> CollectError {
 
 /// Opens, authenticates and names a connection. The returned driver task ends when the
 /// connection is dropped.
-pub async fn connect(
+async fn connect_once(
     target: &Target,
     limit: Duration,
 ) -> Result<MultiplexedConnection, ConnectFailure> {
@@ -104,6 +104,59 @@ pub async fn connect(
         }
     };
     handshake(conn, target, limit).await
+}
+
+/// Opens, authenticates and names a connection; when the server hangs up during the
+/// handshake, reads why (see [`refusal_reason`]).
+pub async fn connect(
+    target: &Target,
+    limit: Duration,
+) -> Result<MultiplexedConnection, ConnectFailure> {
+    match connect_once(target, limit).await {
+        Err(ConnectFailure::Handshake(CollectError::Connect(m))) if hung_up(&m) => {
+            let why = refusal_reason(target, limit).await;
+            Err(ConnectFailure::Handshake(
+                why.unwrap_or(CollectError::Connect(m)),
+            ))
+        }
+        other => other,
+    }
+}
+
+/// A reset, a broken pipe or an early EOF: the server closed the connection on us.
+fn hung_up(m: &str) -> bool {
+    let m = m.to_ascii_lowercase();
+    ["broken pipe", "reset", "unexpected end", "eof", "closed"]
+        .iter()
+        .any(|w| m.contains(w))
+}
+
+/// A server that refuses a client (`maxclients` reached) writes `-ERR max number of clients
+/// reached` on accept and closes; a client that writes first gets a reset instead and never
+/// sees it. So: a fresh plain connection, nothing written, the first line read (briefly).
+async fn refusal_reason(target: &Target, limit: Duration) -> Option<CollectError> {
+    use tokio::io::AsyncReadExt as _;
+    if target.tls.is_some() {
+        return None;
+    }
+    let wait = limit.min(Duration::from_millis(500));
+    let mut buf = vec![0u8; 256];
+    let n = match &target.address {
+        Address::Tcp { host, port } => {
+            let mut s = timeout(wait, TcpStream::connect((host.as_str(), *port)))
+                .await
+                .ok()?
+                .ok()?;
+            timeout(wait, s.read(&mut buf)).await.ok()?.ok()?
+        }
+        Address::Unix { path } => {
+            let mut s = timeout(wait, UnixStream::connect(path)).await.ok()?.ok()?;
+            timeout(wait, s.read(&mut buf)).await.ok()?.ok()?
+        }
+    };
+    let line = buf.get(..n)?.split(|b| *b == b'\r' || *b == b'\n').next()?;
+    let text = line.strip_prefix(b"-")?;
+    Some(CollectError::Server(escape::plain(text)))
 }
 
 async fn wrap<C>(
