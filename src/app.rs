@@ -310,7 +310,11 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
             if let Some(r) = recorder.as_mut() {
                 r.observe(&m);
             }
-            quit |= run_effects(update(&mut state, m), &ctx, &mut dirty);
+            let effects = update(&mut state, m);
+            if let Some(r) = recorder.as_mut() {
+                record_starts(r, &effects);
+            }
+            quit |= run_effects(effects, &ctx, &mut dirty);
             next = rx.try_recv().ok();
         }
         if let Some(rt) = prom_rt.as_mut() {
@@ -325,6 +329,21 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
     // Flush the recording now (its error, if any, was in the header).
     drop(recorder);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Records the start of every action `effects` runs, so a replay shows it (its output and
+/// end come through the channel and are recorded as they arrive).
+fn record_starts(r: &mut crate::record::Recorder, effects: &[Effect]) {
+    for e in effects {
+        if let Effect::RunAction { run, prepared } = e {
+            r.observe(&Msg::ActionStarted {
+                run: *run,
+                at: Instant::now(),
+                name: prepared.name.clone(),
+                mitigation: prepared.mitigation,
+            });
+        }
+    }
 }
 
 /// At quit: the last figures (so the postmortem has an "after" even when nothing changed in

@@ -356,9 +356,19 @@ fn replay_mode(file: &Path, speed: &str) -> Result<Mode, ConfigError> {
 
 /// `--record` only where samples flow: the dashboard, demo and collect.
 fn check_record(flags: &Flags, mode: &Mode) -> Result<(), ConfigError> {
-    if flags.record.is_some() && !matches!(mode, Mode::Tui | Mode::Demo | Mode::Collect { .. }) {
+    let recordable = matches!(
+        mode,
+        Mode::Tui
+            | Mode::Demo
+            | Mode::Collect { .. }
+            | Mode::Drill {
+                headless: false,
+                ..
+            }
+    );
+    if flags.record.is_some() && !recordable {
         return Err(ConfigError::Conflict(
-            "--record works with the dashboard, demo and collect".into(),
+            "--record works with the dashboard, demo, drill (not --headless) and collect".into(),
         ));
     }
     Ok(())

@@ -25,14 +25,18 @@ pub enum LinkEvent {
 }
 
 /// How an action ended.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Outcome {
     pub ok: bool,
     pub exit_code: Option<i32>,
     /// Escaped one-line summary.
     pub summary: String,
-    #[serde(serialize_with = "ser_ms")]
+    #[serde(serialize_with = "ser_ms", deserialize_with = "de_ms")]
     pub duration: std::time::Duration,
+}
+
+fn de_ms<'de, D: serde::Deserializer<'de>>(d: D) -> Result<std::time::Duration, D::Error> {
+    <u64 as serde::Deserialize>::deserialize(d).map(std::time::Duration::from_millis)
 }
 
 fn ser_ms<S: serde::Serializer>(d: &std::time::Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -75,6 +79,14 @@ pub enum Msg {
     Written {
         what: crate::model::comms_flow::Written,
         result: Result<String, String>,
+    },
+    /// A confirmed action started (recorded at its start, fed back only by a replay, where
+    /// no action runs: the panes then show its marker, output and watch as they did live).
+    ActionStarted {
+        run: u64,
+        at: Instant,
+        name: String,
+        mitigation: bool,
     },
     /// Something the Prometheus poller learned.
     Prom(Box<crate::prom::types::PromMsg>),

@@ -311,6 +311,28 @@ impl State {
         ]
     }
 
+    /// A recorded action start, in a replay: the state `start_run` leaves (running, marker,
+    /// timeline, its output gathered for `o`), without running anything.
+    pub fn replayed_start(&mut self, run: u64, at: Instant, name: String, mitigation: bool) {
+        let samples = self
+            .instances
+            .get(self.selected)
+            .map_or(0, |i| i.samples_total);
+        self.actions.marks.push((self.selected, samples));
+        self.actions
+            .push_timeline(at, format!("▶ {name} (recorded)"));
+        self.actions.output.clear();
+        self.actions.output_scroll = 0;
+        // The panel is the viewer's (`o`): keys are not recorded, so it is not opened here.
+        self.actions.next_run = self.actions.next_run.max(run + 1);
+        self.actions.running = Some(Running {
+            run,
+            name,
+            started: at,
+            mitigation,
+        });
+    }
+
     /// Output or end of a run.
     pub fn on_action(&mut self, run: u64, at: Instant, event: ActionEvent) -> Vec<Effect> {
         let current = self.actions.running.as_ref().is_some_and(|r| r.run == run);
@@ -351,7 +373,8 @@ impl State {
             self.start_watch(at);
         }
         let mut effects = vec![Effect::Log(Box::new(ev)), Effect::Redraw];
-        if outcome.ok && self.changed_config(&r.name) {
+        // No offer in a replay (nothing can run there).
+        if outcome.ok && self.actions.disabled.is_none() && self.changed_config(&r.name) {
             // Offer to persist a CONFIG SET (the dialog defaults to No).
             let rewrite = self.actions.runbook.actions.iter().find(|s| {
                 matches!(

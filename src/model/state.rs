@@ -383,6 +383,16 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.now = state.now.max(at);
             state.on_action(run, at, event)
         }
+        Msg::ActionStarted {
+            run,
+            at,
+            name,
+            mitigation,
+        } => {
+            state.now = state.now.max(at);
+            state.replayed_start(run, at, name, mitigation);
+            vec![Effect::Redraw]
+        }
         Msg::LogFailed(e) => {
             state.actions.log_error = Some(e);
             vec![Effect::Redraw]

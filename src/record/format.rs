@@ -68,7 +68,7 @@ fn is_zero(n: &u32) -> bool {
 }
 
 /// The messages a recording holds: everything from the pollers and the clock that `update`
-/// consumed (keys, actions and Prometheus are not recorded).
+/// consumed, and the actions' starts, output and ends (keys and Prometheus are not recorded).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RecMsg {
@@ -81,6 +81,20 @@ pub enum RecMsg {
     Sample {
         target: TargetId,
         sample: Box<RecSample>,
+    },
+    /// A confirmed action started (`Msg::ActionStarted`).
+    ActionStart {
+        run: u64,
+        name: String,
+        mitigation: bool,
+    },
+    /// A line of an action's output, or its end (`Msg::Action`; probes of the watch too).
+    Action {
+        run: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        output: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        done: Option<crate::msg::Outcome>,
     },
 }
 
@@ -254,6 +268,35 @@ impl Line {
                     sample: Box::new(RecSample::from_sample(sample, *target, last_cost)),
                 },
             ),
+            Msg::ActionStarted {
+                run,
+                at,
+                name,
+                mitigation,
+            } => (
+                *at,
+                wall,
+                RecMsg::ActionStart {
+                    run: *run,
+                    name: name.clone(),
+                    mitigation: *mitigation,
+                },
+            ),
+            Msg::Action { run, at, event } => {
+                let (output, done) = match event {
+                    crate::msg::ActionEvent::Output(l) => (Some(l.clone()), None),
+                    crate::msg::ActionEvent::Done(o) => (None, Some(o.clone())),
+                };
+                (
+                    *at,
+                    wall,
+                    RecMsg::Action {
+                        run: *run,
+                        output,
+                        done,
+                    },
+                )
+            }
             _ => return None,
         };
         let t = offset_ns(base, at);
@@ -280,6 +323,25 @@ impl Line {
             RecMsg::Sample { target, sample } => Msg::Sample {
                 target: *target,
                 sample: Box::new(sample.to_sample(at, self.wall())?),
+            },
+            RecMsg::ActionStart {
+                run,
+                name,
+                mitigation,
+            } => Msg::ActionStarted {
+                run: *run,
+                at,
+                name: name.clone(),
+                mitigation: *mitigation,
+            },
+            RecMsg::Action { run, output, done } => Msg::Action {
+                run: *run,
+                at,
+                event: match (output, done) {
+                    (_, Some(o)) => crate::msg::ActionEvent::Done(o.clone()),
+                    (Some(l), None) => crate::msg::ActionEvent::Output(l.clone()),
+                    (None, None) => return Err("action line with neither output nor done".into()),
+                },
             },
         })
     }

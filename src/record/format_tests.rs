@@ -192,7 +192,45 @@ fn cost_is_written_only_when_it_changes() {
 }
 
 #[test]
-fn keys_and_actions_are_not_recorded() {
+fn action_starts_output_and_ends_come_back() {
+    let base = Instant::now();
+    let at = base + Duration::from_millis(1500);
+    let start = Msg::ActionStarted {
+        run: 3,
+        at,
+        name: "maxmemory".into(),
+        mitigation: true,
+    };
+    let (_, back) = round_trip(base, &start);
+    assert!(
+        matches!(back, Msg::ActionStarted { run: 3, at: a, ref name, mitigation: true } if a == at && name == "maxmemory"),
+        "{back:?}"
+    );
+    let out = crate::msg::Outcome {
+        ok: true,
+        exit_code: None,
+        summary: "OK".into(),
+        duration: Duration::from_millis(12),
+    };
+    for event in [
+        crate::msg::ActionEvent::Output("CONFIG SET maxmemory 268435456 → OK".into()),
+        crate::msg::ActionEvent::Done(out),
+    ] {
+        let msg = Msg::Action {
+            run: 3,
+            at,
+            event: event.clone(),
+        };
+        let (_, back) = round_trip(base, &msg);
+        assert!(
+            matches!(back, Msg::Action { run: 3, event: ref e, .. } if *e == event),
+            "{back:?}"
+        );
+    }
+}
+
+#[test]
+fn keys_are_not_recorded() {
     let key = crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('q'));
     let base = Instant::now();
     assert!(Line::from_msg(base, SystemTime::now(), &Msg::Key(key), &mut Vec::new()).is_none());

@@ -73,7 +73,9 @@ pub fn parse(text: &[u8], shown: &str, base: Instant) -> Result<Recording, Strin
             Err(e) => return Err(at(n, &short(&e))),
         };
         let target = match &line.msg {
-            super::format::RecMsg::Tick => None,
+            super::format::RecMsg::Tick
+            | super::format::RecMsg::ActionStart { .. }
+            | super::format::RecMsg::Action { .. } => None,
             super::format::RecMsg::Link { target, .. }
             | super::format::RecMsg::Sample { target, .. } => Some(*target),
         };

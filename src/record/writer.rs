@@ -78,10 +78,18 @@ impl Recorder {
         })
     }
 
-    /// Queues `msg` if it is recorded (samples, link events, clock ticks). Never blocks; a
+    /// Queues `msg` if it is recorded (samples, link events, clock ticks, actions). Never blocks; a
     /// writer that fell behind stops the recording.
     pub fn observe(&mut self, msg: &Msg) {
-        if !matches!(msg, Msg::Sample { .. } | Msg::Link { .. } | Msg::Tick(_)) {
+        let recorded = matches!(
+            msg,
+            Msg::Sample { .. }
+                | Msg::Link { .. }
+                | Msg::Tick(_)
+                | Msg::Action { .. }
+                | Msg::ActionStarted { .. }
+        );
+        if !recorded {
             return;
         }
         let Some(tx) = &self.tx else {

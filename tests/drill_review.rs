@@ -1,0 +1,144 @@
+//! A drill recorded and reviewed afterwards (issue 5): `drill oom --record F --incident-log L`
+//! run in tmux like an engineer would — see the cause, raise maxmemory through the runbook
+//! action, watch it recover — then `redtriage report L` has every section filled, and
+//! `redtriage replay F` ends on the panes the live run ended on.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::tmux::Tmux;
+
+/// Rows 2.. of a screen (the first row holds the clock and, in a replay, its badge).
+fn body(screen: &str) -> Vec<&str> {
+    screen.lines().skip(1).collect()
+}
+
+/// The `redis://127.0.0.1:PORT` the drill's header shows.
+fn drill_url(screen: &str) -> String {
+    let start = screen.find("redis://").expect("url in the header");
+    screen[start..]
+        .split_whitespace()
+        .next()
+        .expect("url")
+        .to_string()
+}
+
+fn section<'a>(md: &'a str, title: &str) -> &'a str {
+    let start = md
+        .find(&format!("## {title}\n"))
+        .unwrap_or_else(|| panic!("no {title}:\n{md}"));
+    let rest = &md[start + title.len() + 4..];
+    rest.find("\n## ").map_or(rest, |end| &rest[..end])
+}
+
+#[test]
+fn a_recorded_oom_drill_gives_a_full_report_and_replays_the_same_panes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rec = dir.path().join("drill.jsonl");
+    let log = dir.path().join("incident.jsonl");
+    let (r, l) = (rec.display().to_string(), log.display().to_string());
+    let tui = Tmux::start(
+        &["drill", "oom", "--record", &r, "--incident-log", &l],
+        100,
+        30,
+    );
+    let screen = tui.wait_for("B Out of memory LIKELY", Duration::from_secs(30));
+    // Every command goes to the slowlog, so its section has something to say.
+    let url = drill_url(&screen);
+    let cli = |args: &[&str]| {
+        let port = url.rsplit(':').next().expect("port").to_string();
+        Command::new("redis-cli")
+            .args(["-p", &port])
+            .args(args)
+            .output()
+            .expect("redis-cli")
+    };
+    cli(&["config", "set", "slowlog-log-slower-than", "0"]);
+    std::thread::sleep(Duration::from_secs(2));
+    // The runbook's option 2, through the palette: raise maxmemory.
+    tui.keys("a");
+    tui.keys("maxmemory");
+    std::thread::sleep(Duration::from_millis(300));
+    tui.keys("Enter");
+    tui.wait_for("maxmemory", Duration::from_secs(5));
+    tui.keys("256mb");
+    tui.keys("Enter");
+    tui.wait_for("y", Duration::from_secs(5));
+    tui.keys("y");
+    tui.wait_for(
+        "CONFIG SET maxmemory 268435456 → OK",
+        Duration::from_secs(10),
+    );
+    // The CONFIG REWRITE offer (default No), then watch it recover.
+    std::thread::sleep(Duration::from_millis(300));
+    tui.keys("Escape");
+    std::thread::sleep(Duration::from_millis(300));
+    tui.keys("Escape");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while tui.capture().contains("B Out of memory LIKELY") {
+        assert!(
+            Instant::now() < deadline,
+            "B stayed likely:\n{}",
+            tui.capture()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    std::thread::sleep(Duration::from_secs(3));
+    // Quit right after a redraw, so the recording ends on this screen.
+    let before = tui.capture();
+    let until = Instant::now() + Duration::from_secs(3);
+    while tui.capture() == before && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let live = tui.capture();
+    tui.keys("q");
+    tui.wait_gone(Duration::from_secs(10));
+
+    let md_path = dir.path().join("postmortem.md");
+    let out = Command::new(env!("CARGO_BIN_EXE_redtriage"))
+        .args(["report", &l, "-o", &md_path.display().to_string()])
+        .output()
+        .expect("report runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let md = std::fs::read_to_string(&md_path).expect("report written");
+    assert!(md.contains("| Root cause | Out of memory"), "{md}");
+    for title in [
+        "Summary",
+        "Timeline",
+        "Figures before, during and after",
+        "Diagnosis",
+        "Actions and outcomes",
+        "Top slow commands",
+        "Commandstats changes",
+        "Action items",
+    ] {
+        let s = section(&md, title);
+        assert!(s.trim().len() > 20, "{title} is empty:\n{md}");
+        for empty in [
+            "not recorded.",
+            "No events recorded",
+            "No action was run",
+            "No slow commands recorded",
+            "No command was called",
+            "diagnosis not recorded",
+        ] {
+            assert!(!s.contains(empty), "{title} says {empty:?}:\n{md}");
+        }
+    }
+    assert!(
+        section(&md, "Actions and outcomes").contains("maxmemory"),
+        "{md}"
+    );
+
+    let replay = Tmux::start(&["replay", &r, "--speed", "max"], 100, 30);
+    let end = replay.wait_for("REPLAY END", Duration::from_secs(30));
+    replay.keys("q");
+    assert_eq!(body(&live), body(&end), "live:\n{live}\nreplay:\n{end}");
+}
