@@ -436,7 +436,15 @@ impl State {
         if (problem.is_some() || likely)
             && snap.header.connection != super::view::ConnState::Connecting
         {
+            let before = self.actions.incident.since;
             self.actions.incident.problem(at);
+            if self.actions.incident.since != before {
+                self.actions.root_cause = None;
+            }
+        }
+        // The incident's root cause stays named after the fix made it unlikely.
+        if let Some(text) = super::comms_facts::likely(&snap) {
+            self.actions.root_cause = Some(text);
         }
         let every = self.actions.probe_every;
         let Some(w) = self.actions.watch.as_mut() else {

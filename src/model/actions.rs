@@ -118,6 +118,9 @@ pub struct ActionsState {
     pub done: Vec<RunRecord>,
     /// When the current incident began (first problem seen) and when the watch said stable.
     pub incident: Incident,
+    /// The incident's root cause as last seen likely (`title (top evidence)`), kept after the
+    /// fix made it unlikely; cleared when a new incident starts.
+    pub root_cause: Option<String>,
 }
 
 /// One finished action.
@@ -181,6 +184,7 @@ impl ActionsState {
             last_figures: None,
             done: Vec::new(),
             incident: Incident::default(),
+            root_cause: None,
             log_path: None,
         }
     }

@@ -81,13 +81,16 @@ fn impact(snap: &Snapshot) -> String {
     text
 }
 
-/// The first likely cause: its title and top evidence, `unknown yet` when none.
-fn root_cause(snap: &Snapshot) -> String {
-    likely(snap).unwrap_or_else(|| "unknown yet".into())
+/// The first likely cause: its title and top evidence; once fixed, the one last seen likely
+/// in this incident; `unknown yet` when none.
+fn root_cause(snap: &Snapshot, seen: Option<&String>) -> String {
+    likely(snap)
+        .or_else(|| seen.cloned())
+        .unwrap_or_else(|| "unknown yet".into())
 }
 
 /// Title and top evidence (the first one for the cause) of the first `likely` entry.
-fn likely(snap: &Snapshot) -> Option<String> {
+pub fn likely(snap: &Snapshot) -> Option<String> {
     let c = snap
         .diagnosis
         .iter()
@@ -184,7 +187,7 @@ pub fn facts(state: &State) -> Facts {
         impact: impact(&snap),
         eta,
         duration: elapsed.map_or_else(|| "no fault seen in this session".into(), minutes),
-        root_cause: root_cause(&snap),
+        root_cause: root_cause(&snap, state.actions.root_cause.as_ref()),
         actions: if listed.is_empty() {
             "none yet".into()
         } else {

@@ -353,3 +353,51 @@ fn first_fault_is_noted_once() {
     c.observe(t + Duration::from_secs(2), Some("DOWN (refused)"), None);
     assert_eq!(c.first_bad, Some(t + Duration::from_secs(1)));
 }
+
+#[test]
+fn the_root_cause_stays_named_after_the_fix() {
+    let t0 = Instant::now();
+    let mut s = State::new(&[Target::local_default()], Thresholds::default(), t0);
+    let last = feed(&mut s, t0, Duration::from_secs(1), 5);
+    // Down: A likely, named as the root cause.
+    let at = last + Duration::from_secs(1);
+    update(
+        &mut s,
+        Msg::Link {
+            target: 0,
+            at,
+            event: LinkEvent::Down(CollectError::Refused),
+        },
+    );
+    assert!(
+        facts(&s).root_cause.starts_with("Crashed or restarted"),
+        "{}",
+        facts(&s).root_cause
+    );
+    // Back up (a restart seen keeps A likely for a while; drop that rule's memory): once no
+    // cause is likely any more, the message still names what it was.
+    feed(
+        &mut s,
+        at + Duration::from_secs(1),
+        Duration::from_secs(1),
+        3,
+    );
+    s.actions.runbook.rules.retain(|r| r.cause != "A");
+    feed(
+        &mut s,
+        at + Duration::from_secs(20),
+        Duration::from_secs(1),
+        3,
+    );
+    let snap = s.view(0).unwrap();
+    assert!(
+        snap.diagnosis
+            .iter()
+            .all(|c| c.verdict != crate::model::diagnosis::Likelihood::Likely)
+    );
+    assert!(
+        facts(&s).root_cause.starts_with("Crashed or restarted"),
+        "{}",
+        facts(&s).root_cause
+    );
+}
