@@ -136,6 +136,21 @@ fn a_recorded_oom_drill_gives_a_full_report_and_replays_the_same_panes() {
         section(&md, "Actions and outcomes").contains("maxmemory"),
         "{md}"
     );
+    let figures = section(&md, "Figures before, during and after");
+    assert!(
+        !figures.contains("worst of 0 sample"),
+        "nothing during:\n{md}"
+    );
+    let memory = figures
+        .lines()
+        .find(|l| l.starts_with("| memory used (% of maxmemory)"))
+        .unwrap_or_default();
+    // The drill injects before the dashboard opens: no "before", but "during" and "after".
+    let cells: Vec<&str> = memory.split('|').map(str::trim).collect();
+    assert!(
+        cells.len() >= 5 && cells[3] != "not recorded" && cells[4] != "not recorded",
+        "{memory}\n{md}"
+    );
 
     let replay = Tmux::start(&["replay", &r, "--speed", "max"], 100, 30);
     let end = replay.wait_for("REPLAY END", Duration::from_secs(30));

@@ -423,9 +423,13 @@ impl State {
         if self.frozen.is_none() {
             self.track_diagnosis(self.selected, &snap, at);
         }
-        let before = self.actions.last_state.clone();
+        let before = (
+            self.actions.last_state.clone(),
+            self.actions.last_health.clone(),
+        );
         let mut effects = self.log_changes(at, &snap);
-        let changed = self.actions.last_state != before;
+        let changed =
+            (&self.actions.last_state, &self.actions.last_health) != (&before.0, &before.1);
         effects.extend(self.log_incident(at, &snap, changed));
         let up = snap.header.connection == super::view::ConnState::Up;
         let problem = watch::problem(up, &snap.header.health);

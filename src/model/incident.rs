@@ -89,31 +89,10 @@ impl State {
         Some(ev)
     }
 
-    /// Log effects for the figures (every minute, and when `state_changed`) and for a change
-    /// of the likely causes.
-    pub fn log_incident(
-        &mut self,
-        at: Instant,
-        snap: &Snapshot,
-        state_changed: bool,
-    ) -> Vec<Effect> {
+    /// Log effects for a change of the likely causes, and for the figures: every minute, and
+    /// beside every change (`changed`: connection state or health; or the likely causes).
+    pub fn log_incident(&mut self, at: Instant, snap: &Snapshot, changed: bool) -> Vec<Effect> {
         let mut out = Vec::new();
-        let due = self
-            .actions
-            .last_figures
-            .is_none_or(|t| at.saturating_duration_since(t) >= FIGURES_EVERY);
-        if (due || state_changed)
-            && let Some(inst) = self.instances.get(self.selected)
-        {
-            self.actions.last_figures = Some(at);
-            let mut ev = log_event(
-                &snap.header.target,
-                "figures",
-                snap.header.connection_label.clone(),
-            );
-            ev.data = Some(figures(snap, inst));
-            out.push(Effect::Log(Box::new(ev)));
-        }
         let likely: Vec<&str> = snap
             .diagnosis
             .iter()
@@ -121,7 +100,8 @@ impl State {
             .map(|c| c.cause.as_str())
             .collect();
         let key = likely.join(",");
-        if self.actions.last_likely.as_deref() != Some(key.as_str()) {
+        let diag_changed = self.actions.last_likely.as_deref() != Some(key.as_str());
+        if diag_changed {
             let first = self.actions.last_likely.replace(key).is_none();
             if !(first && likely.is_empty()) {
                 let text = diagnosis_words(snap);
@@ -135,6 +115,23 @@ impl State {
                 ev.data = serde_json::to_value(shown).ok();
                 out.push(Effect::Log(Box::new(ev)));
             }
+        }
+        let due = self
+            .actions
+            .last_figures
+            .is_none_or(|t| at.saturating_duration_since(t) >= FIGURES_EVERY);
+        // Figures beside every change, so the postmortem has "during" even for a short fault.
+        if (due || changed || diag_changed)
+            && let Some(inst) = self.instances.get(self.selected)
+        {
+            self.actions.last_figures = Some(at);
+            let mut ev = log_event(
+                &snap.header.target,
+                "figures",
+                snap.header.connection_label.clone(),
+            );
+            ev.data = Some(figures(snap, inst));
+            out.insert(0, Effect::Log(Box::new(ev)));
         }
         out
     }
