@@ -95,10 +95,13 @@ pub fn likely(snap: &Snapshot) -> Option<String> {
         .diagnosis
         .iter()
         .find(|c| c.verdict == super::diagnosis::Likelihood::Likely)?;
-    Some(match c.evidence.iter().find(|e| !e.against) {
-        Some(e) => format!("{} ({})", c.title, e.text),
-        None => c.title.clone(),
-    })
+    // Evidence that holds now; a cause held up only by lingering rules is not named here
+    // (the one remembered from when it held is).
+    let e = c
+        .evidence
+        .iter()
+        .find(|e| !e.against && !e.text.starts_with("no longer: "))?;
+    Some(format!("{} ({})", c.title, e.text))
 }
 
 /// This session's actions from the timeline (`✓ name: summary`, `✗ name: summary`), plus the
