@@ -125,6 +125,8 @@ pub struct TuiOptions {
     pub prom: Option<crate::prom::runtime::PromLaunch>,
     /// `--record FILE`: every sample, link event and clock tick goes there ([`crate::record`]).
     pub record: Option<PathBuf>,
+    /// The Docker source, when a container can be looked for.
+    pub docker: Option<crate::docker::types::DockerSettings>,
 }
 
 impl TuiOptions {
@@ -139,6 +141,7 @@ impl TuiOptions {
             log_path: None,
             prom: None,
             record: None,
+            docker: None,
         }
     }
 }
@@ -149,6 +152,10 @@ fn initial_state(targets: &[Target], opts: &TuiOptions) -> State {
     state.actions = ActionsState::new(opts.runbook.clone(), opts.read_only);
     state.actions.log_path = opts.log_path.as_ref().map(|p| p.display().to_string());
     state.machine_ram = crate::actions::size::machine_ram();
+    state.docker = opts
+        .docker
+        .as_ref()
+        .map(|_| crate::model::docker::DockerState::default());
     state.user = std::env::var("USER")
         .ok()
         .map(|u| crate::escape::plain_str(&u));
@@ -271,6 +278,10 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
         }
         None => None,
     };
+    if let Some(d) = &opts.docker {
+        let poller = crate::docker::poller::DockerPoller::new(d.clone(), tx.clone());
+        tokio::spawn(poller.run());
+    }
     spawn_input(tx.clone());
     spawn_clock(tx.clone());
     spawn_signals(tx.clone());

@@ -81,6 +81,8 @@ pub struct Settings {
     pub prometheus: Option<crate::prom::settings::PromSettings>,
     /// `--record FILE` (dashboard, demo, collect).
     pub record: Option<PathBuf>,
+    /// The Docker source (`--container`, `--compose-service`, or by port for a local target).
+    pub docker: Option<crate::docker::types::DockerSettings>,
 }
 
 /// A bad flag, URL or config file. Every message quotes the bad value (passwords masked).
@@ -159,6 +161,8 @@ pub struct FileConfig {
     pub thresholds: Option<Thresholds>,
     /// `[prometheus]`: URL, selector, auth, query overrides.
     pub prometheus: Option<crate::prom::settings::PromFile>,
+    /// `[docker]`: container name or compose service.
+    pub docker: Option<crate::docker::settings::DockerFile>,
 }
 
 /// Parses the command line (`args` includes the program name) and the config file into
@@ -248,6 +252,12 @@ where
     poll.latency_target = Duration::try_from_secs_f64(thresholds.latency_warn_ms / 1000.0)
         .unwrap_or(poll.latency_target);
     let no_color_env = env("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let docker = crate::docker::settings::build(
+        flags.container.as_deref(),
+        flags.compose_service.as_deref(),
+        file.docker.as_ref(),
+        &target,
+    );
     Ok(Settings {
         mode,
         target,
@@ -259,6 +269,7 @@ where
         runbook,
         log_path,
         warnings,
+        docker,
         prometheus,
         record: flags.record.clone(),
     })

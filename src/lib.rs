@@ -7,6 +7,7 @@ pub mod collect;
 pub mod collect_mode;
 pub mod config;
 pub mod demo;
+pub mod docker;
 pub mod demo_traffic;
 pub mod escape;
 pub mod headless;

@@ -23,9 +23,13 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
             log_path,
             prometheus,
             record,
+            docker,
             ..
         } = settings;
         crate::headless::use_runbook(runbook.clone());
+        if let Some(d) = &docker {
+            crate::headless::use_docker(d.clone());
+        }
         let launch = |fleet_only| {
             prometheus
                 .clone()
@@ -44,6 +48,7 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
             log_path: log_path.clone(),
             prom: launch(fleet_only),
             record: record.clone(),
+            docker: docker.clone(),
         };
         match mode {
             Mode::Tui => crate::app::run_tui(vec![target.clone()], opts(false)).await,

@@ -70,6 +70,9 @@ pub struct Context<'a> {
     /// Clients selected in the clients pane.
     pub clients: Vec<ClientRef>,
     pub machine_ram: Option<u64>,
+    /// The container the Docker source found (its name, image and compose service fill
+    /// `{container}`, `{container_image}`, `{compose_service}`).
+    pub container: Option<&'a crate::docker::types::ContainerInfo>,
 }
 
 /// An action ready to be confirmed and run.
@@ -128,6 +131,13 @@ impl Context<'_> {
         for (k, val) in &self.vars {
             v.insert(k.clone(), val.clone());
         }
+        if let Some(c) = self.container {
+            v.insert("container".into(), c.name.clone());
+            v.insert("container_image".into(), c.image.clone());
+            if let Some(svc) = &c.compose_service {
+                v.insert("compose_service".into(), svc.clone());
+            }
+        }
         derive_paths(&mut v);
         v
     }
@@ -169,6 +179,16 @@ impl Context<'_> {
             }
             Precondition::ClientSelected if self.clients.is_empty() => {
                 Some("select a client or group in the clients pane".into())
+            }
+            Precondition::ContainerFound if self.container.is_none() => {
+                Some("no container found (Docker; see the Container pane, C)".into())
+            }
+            Precondition::ContainerRunning
+                if self
+                    .container
+                    .is_none_or(|c| c.state != crate::docker::types::RunState::Running) =>
+            {
+                Some("the container is not running".into())
             }
             _ => None,
         }

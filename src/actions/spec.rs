@@ -88,6 +88,10 @@ pub enum Precondition {
     ConfigAvailable,
     /// A client or client group is selected in the clients pane.
     ClientSelected,
+    /// The Docker source found the container.
+    ContainerFound,
+    /// The container found is running (`docker exec` needs it).
+    ContainerRunning,
 }
 
 /// One runbook action.

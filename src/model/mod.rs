@@ -9,6 +9,7 @@ pub mod clients;
 pub mod counters;
 pub mod derive;
 pub mod diagnosis;
+pub mod docker;
 #[doc(hidden)]
 pub mod fastforward;
 #[doc(hidden)]

@@ -14,7 +14,7 @@ use crate::model::actions_view::ActionsView;
 use crate::model::view::Verdict;
 
 /// Keys and what they do, in the order shown.
-pub const KEYS: [(&str, &str); 10] = [
+pub const KEYS: [(&str, &str); 11] = [
     ("q  ctrl+c", "quit"),
     ("?", "help (this overlay)"),
     ("tab  shift+tab", "next / previous pane"),
@@ -25,6 +25,7 @@ pub const KEYS: [(&str, &str); 10] = [
     ("esc", "close overlay / unzoom"),
     ("d", "diagnosis pane"),
     ("r", "runbook pane, SLA"),
+    ("C", "container pane (Docker)"),
 ];
 
 /// Action keys (and the Prometheus views') and what they do.
