@@ -67,6 +67,20 @@ pub fn pick(list: &[ContainerSummary], settings: &DockerSettings) -> Result<Stri
     })
 }
 
+/// Does the container's configuration bind `port` on the host (also when stopped)?
+pub fn binds_port(c: &ContainerInspectResponse, port: u16) -> bool {
+    let want = port.to_string();
+    c.host_config
+        .as_ref()
+        .and_then(|h| h.port_bindings.as_ref())
+        .is_some_and(|b| {
+            b.values()
+                .flatten()
+                .flatten()
+                .any(|p| p.host_port.as_deref() == Some(want.as_str()))
+        })
+}
+
 /// The Engine's inspection in our terms.
 pub fn info(c: &ContainerInspectResponse) -> ContainerInfo {
     let st = c.state.clone().unwrap_or_default();

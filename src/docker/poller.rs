@@ -171,8 +171,12 @@ impl DockerPoller {
                     Some(id)
                 }
                 Err(why) => {
-                    self.send(DockerEvent::NotFound(why)).await;
-                    None
+                    let exited = self.exited_by_port(docker, &list).await;
+                    if exited.is_none() {
+                        self.send(DockerEvent::NotFound(why)).await;
+                    }
+                    self.followed.clone_from(&exited);
+                    exited
                 }
             },
             Err(e) => {
@@ -180,6 +184,30 @@ impl DockerPoller {
                 None
             }
         }
+    }
+
+    /// A stopped container publishes no port in the list: look in the port bindings of the
+    /// stopped ones (at most 20 inspections), newest first.
+    async fn exited_by_port(
+        &self,
+        docker: &Docker,
+        list: &[bollard::models::ContainerSummary],
+    ) -> Option<String> {
+        let port = self.settings.port.filter(|_| self.settings.compose_service.is_none())?;
+        let mut stopped: Vec<_> = list
+            .iter()
+            .filter(|c| c.state.as_ref().is_some_and(|s| s.to_string() != "running"))
+            .collect();
+        stopped.sort_by_key(|c| std::cmp::Reverse(c.created));
+        for c in stopped.into_iter().take(20) {
+            let Some(id) = &c.id else { continue };
+            if let Ok(i) = self.timed(docker.inspect_container(id, None)).await
+                && find::binds_port(&i, port)
+            {
+                return Some(id.clone());
+            }
+        }
+        None
     }
 
     /// A 404 means the container is not (or no longer) there; anything else is the Engine.
