@@ -278,10 +278,7 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
         }
         None => None,
     };
-    if let Some(d) = &opts.docker {
-        let poller = crate::docker::poller::DockerPoller::new(d.clone(), tx.clone());
-        tokio::spawn(poller.run());
-    }
+    crate::docker::poller::spawn(opts.docker.as_ref(), &tx);
     spawn_input(tx.clone());
     spawn_clock(tx.clone());
     spawn_signals(tx.clone());

@@ -48,7 +48,9 @@ fn io_words(kind: std::io::ErrorKind, place: &str, io: &std::io::Error) -> Strin
     match kind {
         K::NotFound => format!("no Docker socket at {place}"),
         K::PermissionDenied => format!("permission denied on {place}"),
-        K::ConnectionRefused => format!("Docker engine not running (connection refused at {place})"),
+        K::ConnectionRefused => {
+            format!("Docker engine not running (connection refused at {place})")
+        }
         _ => format!("Docker engine at {place}: {io}"),
     }
 }
@@ -60,10 +62,12 @@ pub async fn precheck(host: &str) -> Result<(), String> {
         return Ok(());
     };
     match tokio::fs::metadata(path).await {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            Err(crate::escape::plain_str(&format!("no Docker socket at {path}")))
-        }
-        Err(e) => Err(crate::escape::plain_str(&format!("cannot stat {path}: {e}"))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(crate::escape::plain_str(
+            &format!("no Docker socket at {path}"),
+        )),
+        Err(e) => Err(crate::escape::plain_str(&format!(
+            "cannot stat {path}: {e}"
+        ))),
         Ok(_) => match tokio::net::UnixStream::connect(path).await {
             Ok(_) => Ok(()),
             Err(e) => Err(crate::escape::plain_str(&io_words(e.kind(), path, &e))),
@@ -78,7 +82,10 @@ mod tests {
     #[tokio::test]
     async fn missing_socket_is_named() {
         let r = precheck("unix:///nonexistent/docker.sock").await;
-        assert_eq!(r, Err("no Docker socket at /nonexistent/docker.sock".into()));
+        assert_eq!(
+            r,
+            Err("no Docker socket at /nonexistent/docker.sock".into())
+        );
     }
 
     #[tokio::test]

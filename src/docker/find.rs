@@ -31,9 +31,7 @@ pub fn list_options(settings: &DockerSettings) -> ListContainersOptions {
 }
 
 fn is_running(c: &ContainerSummary) -> bool {
-    c.state
-        .as_ref()
-        .is_some_and(|s| s.to_string() == "running")
+    c.state.as_ref().is_some_and(|s| s.to_string() == "running")
 }
 
 fn publishes(c: &ContainerSummary, port: u16) -> bool {
@@ -100,7 +98,7 @@ pub fn info(c: &ContainerInspectResponse) -> ContainerInfo {
             .unwrap_or("")),
         state: st
             .status
-            .map_or(RunState::Unknown, |s| RunState::parse(&s.to_string())),
+            .map_or(RunState::Unknown, |s| RunState::parse(s.as_ref())),
         exit_code: st.exit_code,
         oom_killed: st.oom_killed.unwrap_or(false),
         restart_count: c.restart_count.unwrap_or(0),
@@ -108,7 +106,7 @@ pub fn info(c: &ContainerInspectResponse) -> ContainerInfo {
         finished_at: st.finished_at.as_deref().map(esc).filter(|s| !zero_time(s)),
         health: health
             .and_then(|h| h.status)
-            .map(|s| esc(&s.to_string()))
+            .map(|s| esc(s.as_ref()))
             .filter(|s| !s.is_empty() && s != "none"),
         failing_streak: health.and_then(|h| h.failing_streak),
         mem_limit: c
@@ -187,13 +185,19 @@ mod tests {
             port: Some(7001),
             ..DockerSettings::default()
         };
-        let list = [summary("a", "running", Some(7000)), summary("b", "exited", Some(7001))];
+        let list = [
+            summary("a", "running", Some(7000)),
+            summary("b", "exited", Some(7001)),
+        ];
         assert_eq!(pick(&list, &s), Ok("b".into()));
         let s2 = DockerSettings {
             port: Some(9),
             ..DockerSettings::default()
         };
-        assert_eq!(pick(&list, &s2), Err("no container publishes port 9".into()));
+        assert_eq!(
+            pick(&list, &s2),
+            Err("no container publishes port 9".into())
+        );
     }
 
     #[test]
@@ -202,7 +206,10 @@ mod tests {
             compose_service: Some("redis".into()),
             ..DockerSettings::default()
         };
-        let list = [summary("old", "exited", None), summary("new", "running", None)];
+        let list = [
+            summary("old", "exited", None),
+            summary("new", "running", None),
+        ];
         assert_eq!(pick(&list, &s), Ok("new".into()));
     }
 

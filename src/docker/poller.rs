@@ -26,7 +26,15 @@ pub const LOGS_EVERY: Duration = Duration::from_secs(5);
 /// Lines of log kept.
 pub const LOG_LINES: usize = 50;
 /// Event actions that are passed on (`health_status` comes as `health_status: unhealthy`).
-const ACTIONS: &[&str] = &["die", "oom", "kill", "restart", "start", "stop", "health_status"];
+const ACTIONS: &[&str] = &[
+    "die",
+    "oom",
+    "kill",
+    "restart",
+    "start",
+    "stop",
+    "health_status",
+];
 
 /// One Docker poller.
 pub struct DockerPoller {
@@ -193,7 +201,10 @@ impl DockerPoller {
         docker: &Docker,
         list: &[bollard::models::ContainerSummary],
     ) -> Option<String> {
-        let port = self.settings.port.filter(|_| self.settings.compose_service.is_none())?;
+        let port = self
+            .settings
+            .port
+            .filter(|_| self.settings.compose_service.is_none())?;
         let mut stopped: Vec<_> = list
             .iter()
             .filter(|c| c.state.as_ref().is_some_and(|s| s.to_string() != "running"))
@@ -285,6 +296,13 @@ impl DockerPoller {
     }
 }
 
+/// Starts the Docker poller task when there are settings.
+pub fn spawn(settings: Option<&DockerSettings>, tx: &mpsc::Sender<Msg>) {
+    if let Some(d) = settings {
+        tokio::spawn(DockerPoller::new(d.clone(), tx.clone()).run());
+    }
+}
+
 /// The last [`LOG_LINES`] lines, escaped.
 pub fn log_lines(bytes: &[u8]) -> Vec<String> {
     let lines: Vec<String> = bytes
@@ -327,17 +345,21 @@ async fn follow_events(docker: Docker, id: String, tx: mpsc::Sender<Msg>) {
 }
 
 /// The event in words, when it is one we follow.
-pub fn event_of(action: &str, attrs: &HashMap<String, String>) -> Option<ContainerEvent> {
+pub fn event_of<S: std::hash::BuildHasher>(
+    action: &str,
+    attrs: &HashMap<String, String, S>,
+) -> Option<ContainerEvent> {
+    use std::fmt::Write as _;
     let base = action.split(':').next().unwrap_or("").trim();
     if !ACTIONS.contains(&base) {
         return None;
     }
     let mut text = action.to_string();
     if let Some(code) = attrs.get("exitCode") {
-        text.push_str(&format!(" (exit code {code})"));
+        let _ = write!(text, " (exit code {code})");
     }
     if let Some(sig) = attrs.get("signal") {
-        text.push_str(&format!(" (signal {sig})"));
+        let _ = write!(text, " (signal {sig})");
     }
     Some(ContainerEvent {
         action: crate::escape::plain_str(base),

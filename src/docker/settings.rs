@@ -45,7 +45,10 @@ pub fn build(
     let pick = |flag: Option<&str>, f: Option<&String>| flag.map(str::to_string).or(f.cloned());
     let s = DockerSettings {
         container: pick(container, file.and_then(|f| f.container.as_ref())),
-        compose_service: pick(compose_service, file.and_then(|f| f.compose_service.as_ref())),
+        compose_service: pick(
+            compose_service,
+            file.and_then(|f| f.compose_service.as_ref()),
+        ),
         port: local_port(target),
         interval: INTERVAL,
         timeout: TIMEOUT,

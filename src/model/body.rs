@@ -171,7 +171,11 @@ mod tests {
         update(&mut st, key(KeyCode::Char('j')));
         update(&mut st, key(KeyCode::PageDown));
         assert_eq!(st.ui.guide_scroll, 11, "j and PgDn scroll the Runbook pane");
-        assert_eq!(st.ui.focus, crate::model::ui_state::PaneId::Memory, "not the grid");
+        assert_eq!(
+            st.ui.focus,
+            crate::model::ui_state::PaneId::Memory,
+            "not the grid"
+        );
         update(&mut st, key(KeyCode::Char('d')));
         assert_eq!(st.ui.body, Body::Diagnosis);
         update(&mut st, key(KeyCode::Char('d')));

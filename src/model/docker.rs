@@ -150,7 +150,11 @@ impl DockerState {
                     ));
                 }
                 let more = info.restart_count.saturating_sub(prev.restart_count);
-                let starts_seen = self.starts.iter().filter(|t| at.duration_since(**t) < Duration::from_secs(4)).count();
+                let starts_seen = self
+                    .starts
+                    .iter()
+                    .filter(|t| at.duration_since(**t) < Duration::from_secs(4))
+                    .count();
                 for _ in starts_seen..usize::try_from(more).unwrap_or(0) {
                     self.starts.push_back(at);
                 }
@@ -159,7 +163,11 @@ impl DockerState {
         self.status = ContainerStatus::Found;
         self.info = Some(info.clone());
         self.info_at = Some(at);
-        while self.starts.front().is_some_and(|t| at.duration_since(*t) > RESTART_WINDOW) {
+        while self
+            .starts
+            .front()
+            .is_some_and(|t| at.duration_since(*t) > RESTART_WINDOW)
+        {
             self.starts.pop_front();
         }
         said
@@ -175,7 +183,9 @@ impl DockerState {
         let mut v = ContainerView {
             status: self.status.clone(),
             info: self.info.clone(),
-            age_secs: self.info_at.map(|t| now.saturating_duration_since(t).as_secs()),
+            age_secs: self
+                .info_at
+                .map(|t| now.saturating_duration_since(t).as_secs()),
             redis_uptime_secs: snap.header.uptime_secs,
             restarts_last_5m: u32::try_from(restarts).unwrap_or(u32::MAX),
             checks: Vec::new(),
@@ -202,7 +212,7 @@ pub fn state_words(i: &ContainerInfo) -> String {
     let mut s = i.state.word().to_string();
     if matches!(i.state, RunState::Exited | RunState::Dead) {
         let code = i.exit_code.map_or("?".into(), |c| c.to_string());
-        s.push_str(&format!(" (code {code}"));
+        let _ = std::fmt::Write::write_fmt(&mut s, format_args!(" (code {code}"));
         if i.oom_killed {
             s.push_str(", OOMKilled");
         }
@@ -246,17 +256,27 @@ pub fn cross_checks(v: &ContainerView, snap: &Snapshot) -> Vec<CrossCheck> {
     out.push(check(
         "container_exited",
         flag(exited),
-        format!("container {} {} with exit code {code}", i.name, i.state.word()),
+        format!(
+            "container {} {} with exit code {code}",
+            i.name,
+            i.state.word()
+        ),
     ));
     out.push(check(
         "container_restarting",
         flag(i.state == RunState::Restarting),
-        format!("container {} is restarting (restart count {})", i.name, i.restart_count),
+        format!(
+            "container {} is restarting (restart count {})",
+            i.name, i.restart_count
+        ),
     ));
     out.push(check(
         "container_restart_loop",
         f64::from(v.restarts_last_5m),
-        format!("container restarted {} times in the last 5 min", v.restarts_last_5m),
+        format!(
+            "container restarted {} times in the last 5 min",
+            v.restarts_last_5m
+        ),
     ));
     let limit = i.mem_limit.map_or("none".into(), bytes);
     out.push(check(

@@ -62,7 +62,10 @@ pub fn render_line(frame: &mut Frame, area: Rect, v: &ContainerView, theme: Them
         )),
     ];
     if let Some(c) = v.checks.first() {
-        spans.push(Span::styled(format!(" · {}", c.text), theme.verdict(Verdict::Warn)));
+        spans.push(Span::styled(
+            format!(" · {}", c.text),
+            theme.verdict(Verdict::Warn),
+        ));
     }
     let hint = "  C details";
     let width = usize::from(area.width).saturating_sub(format::width(hint));
@@ -76,9 +79,9 @@ pub fn render_line(frame: &mut Frame, area: Rect, v: &ContainerView, theme: Them
 fn figure_lines(v: &ContainerView, i: &ContainerInfo, theme: Theme) -> Vec<Line<'static>> {
     let label = |s: &str| Span::styled(format!("{s:<10}"), theme.label());
     let started = i.started_at.clone().unwrap_or_else(|| "—".into());
-    let uptime = v
-        .redis_uptime_secs
-        .map_or("Redis uptime —".into(), |u| format!("Redis up {}", format::age(u)));
+    let uptime = v.redis_uptime_secs.map_or("Redis uptime —".into(), |u| {
+        format!("Redis up {}", format::age(u))
+    });
     let mut lines = vec![
         Line::from(vec![
             label("state"),
@@ -88,7 +91,10 @@ fn figure_lines(v: &ContainerView, i: &ContainerInfo, theme: Theme) -> Vec<Line<
                 i.oom_killed, i.restart_count, v.restarts_last_5m
             )),
         ]),
-        Line::from(vec![label("started"), Span::raw(format!("{started}  ({uptime})"))]),
+        Line::from(vec![
+            label("started"),
+            Span::raw(format!("{started}  ({uptime})")),
+        ]),
         Line::from(vec![
             label("memory"),
             Span::raw(format!("{}  {}", mem_words(i), cpu_words(i))),
@@ -123,9 +129,11 @@ fn figure_lines(v: &ContainerView, i: &ContainerInfo, theme: Theme) -> Vec<Line<
 
 /// The pane: why it is empty, or the container's figures, events and log tail.
 pub fn render_pane(frame: &mut Frame, area: Rect, v: Option<&ContainerView>, theme: Theme) {
-    let title = v.and_then(ContainerView::name).map_or(" Container ".into(), |n| {
-        format!(" Container {} ", format::truncate(n, 40))
-    });
+    let title = v
+        .and_then(ContainerView::name)
+        .map_or(" Container ".into(), |n| {
+            format!(" Container {} ", format::truncate(n, 40))
+        });
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(true))
@@ -148,7 +156,10 @@ pub fn render_pane(frame: &mut Frame, area: Rect, v: Option<&ContainerView>, the
     let mut lines = figure_lines(v, i, theme);
     for e in v.events.iter().take(3) {
         lines.push(Line::from(vec![
-            Span::styled(format!("{:>6} ago ", format::age(e.ago_secs)), theme.label()),
+            Span::styled(
+                format!("{:>6} ago ", format::age(e.ago_secs)),
+                theme.label(),
+            ),
             Span::raw(e.text.clone()),
         ]));
     }
@@ -158,7 +169,11 @@ pub fn render_pane(frame: &mut Frame, area: Rect, v: Option<&ContainerView>, the
     let start = end.saturating_sub(room);
     let head = format!(
         "log (last {n} lines{}) j/k scroll",
-        if end < n { format!(", {} below", n - end) } else { String::new() }
+        if end < n {
+            format!(", {} below", n - end)
+        } else {
+            String::new()
+        }
     );
     lines.push(Line::from(Span::styled(head, theme.table_header())));
     for l in &v.log_tail[start..end] {

@@ -105,7 +105,10 @@ pub const SIGNALS: &[(&str, &str)] = &[
         "container_exited",
         "1 while the container (Docker) has exited or is dead",
     ),
-    ("container_restarting", "1 while the container is restarting"),
+    (
+        "container_restarting",
+        "1 while the container is restarting",
+    ),
     (
         "container_restart_loop",
         "container (re)starts seen in the last 5 minutes",
