@@ -12,6 +12,7 @@ use redtriage::msg::Msg;
 use redtriage::target::{Address, PollSettings, Target, Thresholds};
 use tokio::sync::mpsc;
 
+pub mod docker;
 pub mod prom;
 pub mod tmux;
 
