@@ -345,3 +345,7 @@ impl State {
         effects
     }
 }
+
+#[cfg(test)]
+#[path = "docker_tests.rs"]
+mod tests;

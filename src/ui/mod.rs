@@ -30,6 +30,8 @@ mod tests_actions;
 #[cfg(test)]
 mod tests_dashboard;
 #[cfg(test)]
+mod tests_container;
+#[cfg(test)]
 mod tests_diagnosis;
 
 use ratatui::Frame;
