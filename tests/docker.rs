@@ -8,20 +8,24 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::docker::{
-    ABSENT_DOCKER_HOST, ComposeOpts, ComposeRedis, Container, DockerRedis, RunOpts,
-    docker_or_skip,
+    ABSENT_DOCKER_HOST, ComposeOpts, ComposeRedis, Container, DockerRedis, RunOpts, docker_or_skip,
 };
 use serde_json::Value;
 
 /// `redtriage snapshot URL --json` with extra args, parsed.
 fn snapshot(url: &str, extra: &[&str], env: &[(&str, &str)]) -> Value {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_redtriage"));
-    cmd.args(["snapshot", url, "--json", "--interval", "500ms"]).args(extra);
+    cmd.args(["snapshot", url, "--json", "--interval", "500ms"])
+        .args(extra);
     for (k, v) in env {
         cmd.env(k, v);
     }
     let out = cmd.output().expect("redtriage runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("json")
 }
 
@@ -35,7 +39,12 @@ fn cause<'a>(snap: &'a Value, id: &str) -> &'a Value {
 fn evidence(c: &Value) -> String {
     c["evidence"]
         .as_array()
-        .map(|e| e.iter().map(|x| x["text"].to_string()).collect::<Vec<_>>().join(" | "))
+        .map(|e| {
+            e.iter()
+                .map(|x| x["text"].to_string())
+                .collect::<Vec<_>>()
+                .join(" | ")
+        })
         .unwrap_or_default()
 }
 
@@ -44,7 +53,12 @@ fn found_by_port_then_killed_shows_exit_code_and_cause_a() {
     if !docker_or_skip("found_by_port_then_killed") {
         return;
     }
-    let r = DockerRedis::run(&RunOpts::default().label("rt-port").mem_limit("64m").no_bind_data());
+    let r = DockerRedis::run(
+        &RunOpts::default()
+            .label("rt-port")
+            .mem_limit("64m")
+            .no_bind_data(),
+    );
     let snap = snapshot(&r.url(), &[], &[]);
     let c = &snap["container"];
     assert_eq!(c["status"], "found", "{c:#}");
@@ -73,7 +87,10 @@ fn found_by_compose_service() {
     let v = &snap["container"];
     assert_eq!(v["status"], "found", "{v:#}");
     assert_eq!(v["info"]["compose_service"], "redis");
-    assert_eq!(v["info"]["health"].as_str().map(|h| h != "unhealthy"), Some(true));
+    assert_eq!(
+        v["info"]["health"].as_str().map(|h| h != "unhealthy"),
+        Some(true)
+    );
 }
 
 #[test]
@@ -103,9 +120,15 @@ fn oom_killed_container_names_cause_b() {
     assert_eq!(c["info"]["oom_killed"], true, "{c:#}");
     let b = cause(&snap, "B");
     assert_eq!(b["verdict"], "likely", "{b:#}");
-    assert!(evidence(b).contains("OOMKilled: true, limit 32.0 MB"), "{b:#}");
+    assert!(
+        evidence(b).contains("OOMKilled: true, limit 32.0 MB"),
+        "{b:#}"
+    );
     let a = cause(&snap, "A");
-    assert!(a["evidence"].to_string().contains("explained by memory"), "{a:#}");
+    assert!(
+        a["evidence"].to_string().contains("explained by memory"),
+        "{a:#}"
+    );
 }
 
 #[test]
@@ -142,6 +165,9 @@ fn missing_docker_socket_leaves_the_rest_working() {
     assert_eq!(c["status"], "unavailable");
     assert_eq!(
         c["reason"],
-        format!("no Docker socket at {}", ABSENT_DOCKER_HOST.trim_start_matches("unix://"))
+        format!(
+            "no Docker socket at {}",
+            ABSENT_DOCKER_HOST.trim_start_matches("unix://")
+        )
     );
 }

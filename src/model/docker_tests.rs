@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use super::docker::DockerState;
+use super::DockerState;
 use crate::docker::types::{ContainerEvent, ContainerInfo, DockerEvent, DockerMsg, RunState};
 use crate::model::fixtures::{snapshot_down, snapshot_ok};
 use crate::model::view::Snapshot;
@@ -49,19 +49,32 @@ fn exited_with_oom_names_both_figures() {
     i.oom_killed = true;
     d.on_msg(&msg(t, DockerEvent::Inspected(Box::new(i))));
     let c = checks(&d, t, &snapshot_down());
-    assert!(c.contains(&("container_exited", "container redis-1 exited with exit code 137".into())));
-    assert!(c.contains(&("container_oom_killed", "OOMKilled: true, limit 32.0 MB".into())));
+    assert!(c.contains(&(
+        "container_exited",
+        "container redis-1 exited with exit code 137".into()
+    )));
+    assert!(c.contains(&(
+        "container_oom_killed",
+        "OOMKilled: true, limit 32.0 MB".into()
+    )));
 }
 
 #[test]
 fn maxmemory_above_the_limit_and_none_at_all() {
     let t = Instant::now();
     let mut d = DockerState::default();
-    d.on_msg(&msg(t, DockerEvent::Inspected(Box::new(info(RunState::Running)))));
+    d.on_msg(&msg(
+        t,
+        DockerEvent::Inspected(Box::new(info(RunState::Running))),
+    ));
     let over = checks(&d, t, &with_maxmemory(64 << 20));
     assert_eq!(over.len(), 1, "{over:?}");
     assert_eq!(over[0].0, "maxmemory_over_limit");
-    assert!(over[0].1.starts_with("maxmemory 64.0 MB is above the container's limit 32.0 MB"));
+    assert!(
+        over[0]
+            .1
+            .starts_with("maxmemory 64.0 MB is above the container's limit 32.0 MB")
+    );
     let none = checks(&d, t, &with_maxmemory(0));
     assert_eq!(none[0].0, "no_maxmemory_limited");
     assert!(checks(&d, t, &with_maxmemory(16 << 20)).is_empty());
@@ -71,7 +84,10 @@ fn maxmemory_above_the_limit_and_none_at_all() {
 fn three_starts_in_five_minutes_is_a_loop() {
     let t = Instant::now();
     let mut d = DockerState::default();
-    d.on_msg(&msg(t, DockerEvent::Inspected(Box::new(info(RunState::Running)))));
+    d.on_msg(&msg(
+        t,
+        DockerEvent::Inspected(Box::new(info(RunState::Running))),
+    ));
     for s in 0..3 {
         let e = ContainerEvent {
             action: "start".into(),
@@ -81,9 +97,16 @@ fn three_starts_in_five_minutes_is_a_loop() {
     }
     let now = t + Duration::from_secs(30);
     let c = checks(&d, now, &snapshot_ok());
-    assert!(c.iter().any(|(s, _)| *s == "container_restart_loop"), "{c:?}");
+    assert!(
+        c.iter().any(|(s, _)| *s == "container_restart_loop"),
+        "{c:?}"
+    );
     let later = t + Duration::from_secs(400);
-    assert!(checks(&d, later, &snapshot_ok()).iter().all(|(s, _)| *s != "container_restart_loop"));
+    assert!(
+        checks(&d, later, &snapshot_ok())
+            .iter()
+            .all(|(s, _)| *s != "container_restart_loop")
+    );
 }
 
 #[test]
@@ -95,18 +118,40 @@ fn unhealthy_only_counts_while_redis_answers() {
     i.failing_streak = Some(3);
     d.on_msg(&msg(t, DockerEvent::Inspected(Box::new(i))));
     let up = checks(&d, t, &with_maxmemory(16 << 20));
-    assert_eq!(up, vec![("container_unhealthy", "container unhealthy (failing streak 3) while Redis answers".to_string())]);
-    assert!(checks(&d, t, &snapshot_down()).iter().all(|(s, _)| *s != "container_unhealthy"));
+    assert_eq!(
+        up,
+        vec![(
+            "container_unhealthy",
+            "container unhealthy (failing streak 3) while Redis answers".to_string()
+        )]
+    );
+    assert!(
+        checks(&d, t, &snapshot_down())
+            .iter()
+            .all(|(s, _)| *s != "container_unhealthy")
+    );
 }
 
 #[test]
 fn events_and_state_changes_are_said_once() {
     let t = Instant::now();
     let mut d = DockerState::default();
-    let said = d.on_msg(&msg(t, DockerEvent::Unavailable("no Docker socket at /x".into())));
+    let said = d.on_msg(&msg(
+        t,
+        DockerEvent::Unavailable("no Docker socket at /x".into()),
+    ));
     assert_eq!(said.len(), 1);
-    assert!(d.on_msg(&msg(t, DockerEvent::Unavailable("no Docker socket at /x".into()))).is_empty());
-    d.on_msg(&msg(t, DockerEvent::Inspected(Box::new(info(RunState::Running)))));
+    assert!(
+        d.on_msg(&msg(
+            t,
+            DockerEvent::Unavailable("no Docker socket at /x".into())
+        ))
+        .is_empty()
+    );
+    d.on_msg(&msg(
+        t,
+        DockerEvent::Inspected(Box::new(info(RunState::Running))),
+    ));
     let mut ex = info(RunState::Exited);
     ex.exit_code = Some(137);
     let said = d.on_msg(&msg(t, DockerEvent::Inspected(Box::new(ex))));
@@ -126,7 +171,17 @@ fn the_shipped_rules_name_cause_b_for_an_oom_kill() {
     let snap = state.view(0).expect("view");
     let b = snap.diagnosis.iter().find(|c| c.cause == "B").expect("B");
     assert!(b.score >= 4, "{b:?}");
-    assert!(b.evidence.iter().any(|e| e.text.contains("OOMKilled: true, limit 32.0 MB")), "{b:?}");
+    assert!(
+        b.evidence
+            .iter()
+            .any(|e| e.text.contains("OOMKilled: true, limit 32.0 MB")),
+        "{b:?}"
+    );
     let a = snap.diagnosis.iter().find(|c| c.cause == "A").expect("A");
-    assert!(a.evidence.iter().any(|e| e.against && e.text.contains("explained by memory")), "{a:?}");
+    assert!(
+        a.evidence
+            .iter()
+            .any(|e| e.against && e.text.contains("explained by memory")),
+        "{a:?}"
+    );
 }

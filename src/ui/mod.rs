@@ -28,9 +28,9 @@ mod tests;
 #[cfg(test)]
 mod tests_actions;
 #[cfg(test)]
-mod tests_dashboard;
-#[cfg(test)]
 mod tests_container;
+#[cfg(test)]
+mod tests_dashboard;
 #[cfg(test)]
 mod tests_diagnosis;
 

