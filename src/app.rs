@@ -123,6 +123,8 @@ pub struct TuiOptions {
     pub log_path: Option<PathBuf>,
     /// Prometheus, when `--prometheus` is given (`fleet_only`: start on the fleet table).
     pub prom: Option<crate::prom::runtime::PromLaunch>,
+    /// The communication templates (shipped, or overridden; loaded before raw mode).
+    pub templates: crate::model::comms::Templates,
     /// `--record FILE`: every sample, link event and clock tick goes there ([`crate::record`]).
     pub record: Option<PathBuf>,
     /// The Docker source, when a container can be looked for.
@@ -140,6 +142,7 @@ impl TuiOptions {
             read_only: false,
             log_path: None,
             prom: None,
+            templates: crate::model::comms::Templates::default(),
             record: None,
             docker: None,
         }
@@ -156,6 +159,7 @@ fn initial_state(targets: &[Target], opts: &TuiOptions) -> State {
         .docker
         .as_ref()
         .map(|_| crate::model::docker::DockerState::default());
+    state.comms.templates = opts.templates.clone();
     state.user = std::env::var("USER")
         .ok()
         .map(|u| crate::escape::plain_str(&u));
@@ -198,6 +202,11 @@ fn run_effects(effects: Vec<Effect>, ctx: &EffectCtx, dirty: &mut bool) -> bool 
                 }
             }
             Effect::Log(ev) => write_log(ctx, *ev),
+            Effect::Clipboard(text) => crate::comms_io::copy(&text),
+            Effect::SaveText { name, text } => {
+                crate::comms_io::save(ctx.log_path.clone(), name, text, ctx.tx.clone());
+            }
+            Effect::Report => crate::comms_io::report(ctx.log_path.clone(), ctx.tx.clone()),
         }
     }
     quit
@@ -318,15 +327,27 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
         }
     }
     crate::actions::external::kill_all();
-    if let Some(path) = &ctx.log_path {
-        // Written here, not in a task: the process ends right after.
-        let mut ev = session_event(&shown, "detached from");
-        ev.time = crate::actions::log::rfc3339(std::time::SystemTime::now());
-        let _ = crate::actions::log::append(path, &ev);
-    }
+    log_detach(&ctx, &state, &shown);
     // Flush the recording now (its error, if any, was in the header).
     drop(recorder);
     Ok(ExitCode::SUCCESS)
+}
+
+/// At quit: the last figures (so the postmortem has an "after" even when nothing changed in
+/// the last minute), then the session's end. Written here, not in a task: the process ends
+/// right after.
+fn log_detach(ctx: &EffectCtx, state: &State, shown: &str) {
+    let Some(path) = &ctx.log_path else {
+        return;
+    };
+    let now = crate::actions::log::rfc3339(std::time::SystemTime::now());
+    if let Some(mut ev) = state.final_figures() {
+        ev.time.clone_from(&now);
+        let _ = crate::actions::log::append(path, &ev);
+    }
+    let mut ev = session_event(shown, "detached from");
+    ev.time = now;
+    let _ = crate::actions::log::append(path, &ev);
 }
 
 /// `redtriage 0.1.0 attached to redis://…` (the postmortem report cuts sessions on these).
@@ -354,6 +375,7 @@ pub(crate) fn draw(
     if let Some(snap) = state.view(width) {
         terminal.draw(|f| {
             ui::draw(f, &snap, &state.ui, &actions, &theme);
+            ui::comms::render(f, state.comms.overlay.as_ref(), theme);
             paint(f);
         })?;
     } else if let Some(pv) = state.prom_view(None) {

@@ -80,6 +80,18 @@ pub enum Command {
     },
     /// Every Redis instance Prometheus knows (`redis_up`), worst first; enter attaches.
     Fleet,
+    /// Markdown postmortem from an incident log (default: its last session); prints the path.
+    Report {
+        /// The incident log (JSONL).
+        #[arg(value_name = "INCIDENT_LOG")]
+        log: PathBuf,
+        /// Where to write [default: next to the log, <stem>-report-<UTC time>.md].
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Report every event since this RFC 3339 time instead of the last session.
+        #[arg(long, value_name = "RFC3339")]
+        since: Option<String>,
+    },
     /// Benchmark aid: the TUI's collector and model without a screen for a while, then its
     /// own cost as JSON (used by scripts/bench-overhead).
     #[command(hide = true)]
@@ -225,6 +237,14 @@ pub struct Flags {
     /// Incident log (JSONL) [default: $XDG_DATA_HOME/redtriage/incident-log.jsonl].
     #[arg(long, value_name = "FILE", global = true)]
     pub incident_log: Option<PathBuf>,
+    /// Communication templates directory (initial.txt, update.txt, resolution.txt).
+    #[arg(
+        long,
+        value_name = "DIR",
+        global = true,
+        help = "Message templates dir [default: $XDG_CONFIG_HOME/redtriage/templates when it exists, else the shipped ones]"
+    )]
+    pub templates: Option<PathBuf>,
     /// The Redis server's log file, read while the server is down so the diagnosis can say
     /// why it does not start [default: CONFIG GET logfile, for a server on this machine].
     #[arg(long, value_name = "FILE", global = true)]

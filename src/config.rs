@@ -41,6 +41,8 @@ pub enum Mode {
     Fleet,
     /// One runbook action, headless.
     Action(ActionRequest),
+    /// Markdown postmortem from an incident log.
+    Report(crate::report::Request),
 }
 
 /// `redtriage action NAME [URL] [--yes] [--arg V] [--client-id N]…`.
@@ -79,6 +81,8 @@ pub struct Settings {
     pub log_path: Option<PathBuf>,
     /// `--prometheus` and friends, or the config's `[prometheus]`.
     pub prometheus: Option<crate::prom::settings::PromSettings>,
+    /// Communication templates (`--templates DIR`, the config dir's, or the shipped ones).
+    pub templates: crate::model::comms::Templates,
     /// `--record FILE` (dashboard, demo, collect).
     pub record: Option<PathBuf>,
     /// The Docker source (`--container`, `--compose-service`, or by port for a local target).
@@ -165,6 +169,55 @@ pub struct FileConfig {
     pub docker: Option<crate::docker::settings::DockerFile>,
 }
 
+/// The mode a subcommand asks for, and the positional URL it was given.
+fn mode_of(cli: &Cli) -> Result<(Mode, Option<&str>), ConfigError> {
+    Ok(match cli.command {
+        None => (Mode::Tui, cli.url.as_deref()),
+        Some(Command::Snapshot { ref url, json }) => (Mode::Snapshot { json }, url.as_deref()),
+        Some(Command::Check { ref url }) => (Mode::Check, url.as_deref()),
+        Some(Command::Demo) => (Mode::Demo, None),
+        Some(Command::Action {
+            ref name,
+            ref url,
+            yes,
+            ref arg,
+            ref client_ids,
+            list,
+        }) => (
+            Mode::Action(ActionRequest {
+                name: name.clone().unwrap_or_default(),
+                yes,
+                arg: arg.clone(),
+                client_ids: client_ids.clone(),
+                list,
+            }),
+            url.as_deref(),
+        ),
+        Some(Command::Fleet) => (Mode::Fleet, None),
+        Some(Command::Report {
+            ref log,
+            ref output,
+            ref since,
+        }) => (report_mode(log, output.as_ref(), since.as_deref())?, None),
+        Some(Command::Collect {
+            ref url,
+            ref run_for,
+            print_view,
+        }) => (
+            Mode::Collect {
+                run_for: cli::parse_duration(run_for)
+                    .ok_or_else(|| flag_error("--for", run_for, DURATION_HINT))?,
+                print_view,
+            },
+            url.as_deref(),
+        ),
+        Some(Command::Replay {
+            ref file,
+            ref speed,
+        }) => (replay_mode(file, speed)?, None),
+    })
+}
+
 /// Parses the command line (`args` includes the program name) and the config file into
 /// [`Settings`]. Reads only the config file and the TLS files; `env` looks up
 /// `REDISCLI_AUTH`, `NO_COLOR`, `XDG_CONFIG_HOME` and `HOME`.
@@ -190,48 +243,10 @@ where
             quoted(cli::mask_url(url).as_bytes())
         )));
     }
-    let (mode, positional) = match cli.command {
-        None => (Mode::Tui, cli.url.as_deref()),
-        Some(Command::Snapshot { ref url, json }) => (Mode::Snapshot { json }, url.as_deref()),
-        Some(Command::Check { ref url }) => (Mode::Check, url.as_deref()),
-        Some(Command::Demo) => (Mode::Demo, None),
-        Some(Command::Action {
-            ref name,
-            ref url,
-            yes,
-            ref arg,
-            ref client_ids,
-            list,
-        }) => (
-            Mode::Action(ActionRequest {
-                name: name.clone().unwrap_or_default(),
-                yes,
-                arg: arg.clone(),
-                client_ids: client_ids.clone(),
-                list,
-            }),
-            url.as_deref(),
-        ),
-        Some(Command::Fleet) => (Mode::Fleet, None),
-        Some(Command::Collect {
-            ref url,
-            ref run_for,
-            print_view,
-        }) => (
-            Mode::Collect {
-                run_for: cli::parse_duration(run_for)
-                    .ok_or_else(|| flag_error("--for", run_for, DURATION_HINT))?,
-                print_view,
-            },
-            url.as_deref(),
-        ),
-        Some(Command::Replay {
-            ref file,
-            ref speed,
-        }) => (replay_mode(file, speed)?, None),
-    };
+    let (mode, positional) = mode_of(&cli)?;
     check_record(flags, &mode)?;
     let runbook = load_runbook(flags.runbook.as_deref(), env)?;
+    let templates = load_templates(flags.templates.as_deref(), env)?;
     let log_path = flags
         .incident_log
         .clone()
@@ -271,6 +286,7 @@ where
         warnings,
         docker,
         prometheus,
+        templates,
         record: flags.record.clone(),
     })
 }
@@ -293,6 +309,46 @@ fn load_runbook(
         None => Runbook::parse(crate::actions::spec::DEFAULT_RUNBOOK, "assets/runbook.toml")
             .map_err(ConfigError::Runbook),
     }
+}
+
+/// `--templates DIR` (must exist), else `$XDG_CONFIG_HOME/redtriage/templates` when it
+/// exists, else the shipped templates; checked here, before the terminal changes mode.
+fn load_templates(
+    flag: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<crate::model::comms::Templates, ConfigError> {
+    use crate::model::comms::Templates;
+    match flag {
+        Some(dir) => Templates::load(Some(dir), true),
+        None => Templates::load(
+            config_dir(env).map(|d| d.join("templates")).as_deref(),
+            false,
+        ),
+    }
+    .map_err(ConfigError::Conflict)
+}
+
+/// `report LOG [-o FILE] [--since RFC3339]`.
+fn report_mode(
+    log: &Path,
+    output: Option<&PathBuf>,
+    since: Option<&str>,
+) -> Result<Mode, ConfigError> {
+    let since = match since {
+        Some(s) => Some(crate::report::parse::parse_time(s).ok_or_else(|| {
+            flag_error(
+                "--since",
+                s,
+                "expected an RFC 3339 time like 2026-11-25T20:06:18Z",
+            )
+        })?),
+        None => None,
+    };
+    Ok(Mode::Report(crate::report::Request {
+        log: log.to_path_buf(),
+        output: output.cloned(),
+        since,
+    }))
 }
 
 /// `replay FILE --speed N`, the speed checked.

@@ -71,6 +71,11 @@ pub enum Msg {
     },
     /// Writing the incident log failed (disk full, unwritable dir): shown in the header.
     LogFailed(String),
+    /// The app wrote a file for the model (a saved message, the report): its path or why not.
+    Written {
+        what: crate::model::comms_flow::Written,
+        result: Result<String, String>,
+    },
     /// Something the Prometheus poller learned.
     Prom(Box<crate::prom::types::PromMsg>),
     /// Something the Docker source learned about the container.

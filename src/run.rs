@@ -22,6 +22,7 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
             runbook,
             log_path,
             prometheus,
+            templates,
             record,
             docker,
             ..
@@ -47,6 +48,7 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
             read_only,
             log_path: log_path.clone(),
             prom: launch(fleet_only),
+            templates: templates.clone(),
             record: record.clone(),
             docker: docker.clone(),
         };
@@ -63,6 +65,7 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
             Mode::Check => crate::headless::check(&target, &poll, &thresholds).await,
             Mode::Demo => crate::demo::run(opts(false)).await,
             Mode::Action(req) => crate::headless_action::run(&target, &opts(false), &req).await,
+            Mode::Report(req) => Ok(crate::report::run(&req)),
             Mode::Collect {
                 run_for,
                 print_view,

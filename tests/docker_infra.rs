@@ -6,6 +6,7 @@
 
 mod common;
 
+use std::os::unix::process::CommandExt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
@@ -428,7 +429,6 @@ fn docker_socket_absent_or_unreadable() {
         eprintln!("*** not root: the unreadable-socket case is not simulated");
         return;
     }
-    use std::os::unix::process::CommandExt;
     let out = std::process::Command::new("docker")
         .args(["ps"])
         .env("HOME", "/tmp")

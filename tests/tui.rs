@@ -96,6 +96,8 @@ fn keys_answer_while_redis_is_hung() {
     tui.keys("?");
     tui.wait_for("help (this overlay)", Duration::from_secs(2));
     tui.keys("Escape");
+    // ESC and 3 in one read are alt+3 to the terminal: let the ESC arrive alone.
+    std::thread::sleep(Duration::from_millis(300));
     tui.keys("3");
     tui.keys("Enter");
     tui.wait_for("Slowlog", Duration::from_secs(2));

@@ -76,6 +76,19 @@ pub fn diagnosis_words(snap: &Snapshot) -> String {
 }
 
 impl State {
+    /// A `figures` event of the selected target now (written at quit).
+    pub fn final_figures(&self) -> Option<crate::actions::log::LogEvent> {
+        let snap = self.view(0)?;
+        let inst = self.instances.get(self.selected)?;
+        let mut ev = log_event(
+            &snap.header.target,
+            "figures",
+            snap.header.connection_label.clone(),
+        );
+        ev.data = Some(figures(&snap, inst));
+        Some(ev)
+    }
+
     /// Log effects for the figures (every minute, and when `state_changed`) and for a change
     /// of the likely causes.
     pub fn log_incident(

@@ -49,7 +49,7 @@ pub fn resolve(sel: &ClientSel, list: Option<&ClientListResult>) -> Vec<ClientRe
 }
 
 impl crate::model::state::State {
-    /// Moves the clients-pane selection by `delta` rows (groups, or single clients with `c`).
+    /// Moves the clients-pane selection by `delta` rows (groups, or single clients with `g`).
     pub fn move_client_sel(&mut self, delta: i32) {
         let Some(inst) = self.instances.get(self.selected) else {
             return;

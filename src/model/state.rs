@@ -15,8 +15,8 @@ use crate::target::{Target, Thresholds};
 
 /// Keys the dashboard itself uses; a runbook action may not take them.
 pub const RESERVED_KEYS: &[char] = &[
-    'q', '?', 'h', 'j', 'k', 'l', 'p', 'a', 'w', 't', 'o', 'c', 'r', 'd', 'F', 'A', 'C', 'x', '1',
-    '2', '3', '4', '5', '6', ' ',
+    'q', '?', 'h', 'j', 'k', 'l', 'p', 'a', 'w', 't', 'o', 'c', 'g', 'r', 'd', 'F', 'A', 'C', 'x',
+    '1', '2', '3', '4', '5', '6', ' ',
 ];
 
 /// What the user asked for (a key maps to one).
@@ -42,8 +42,12 @@ pub enum Command {
     ToggleOutput,
     /// `t`: show/hide the timeline panel.
     ToggleTimeline,
-    /// `c`: in the zoomed clients pane, list single clients instead of groups.
+    /// `g`: in the zoomed clients pane, list single clients instead of groups.
     ToggleClientRows,
+    /// `c`: the communication overlay (the runbook's incident messages, filled).
+    Comms,
+    /// `ctrl+r`: write the postmortem report of this session.
+    Report,
     /// `PageUp` / `PageDown`: scroll the output panel.
     ScrollOutput(i32),
     /// `d`: show/hide the Diagnosis pane.
@@ -75,6 +79,15 @@ pub enum Effect {
     },
     /// Append to the incident log (the app stamps the time).
     Log(Box<crate::actions::log::LogEvent>),
+    /// Copy to the terminal's clipboard with OSC 52.
+    Clipboard(String),
+    /// Save a message to `<incident dir>/comms/<UTC time>-<name>.txt` (answer: `Msg::Written`).
+    SaveText {
+        name: &'static str,
+        text: String,
+    },
+    /// Write the postmortem report of this session off the UI thread (`Msg::Written`).
+    Report,
 }
 
 /// Everything the app knows.
@@ -99,6 +112,8 @@ pub struct State {
     pub prom: Option<super::prom::PromState>,
     /// The container behind the Redis, when the Docker source runs.
     pub docker: Option<super::docker::DockerState>,
+    /// The communication templates, the first fault seen, the overlay.
+    pub comms: super::comms::Comms,
 }
 
 /// Maps a key press to a command. Only `Press` events count.
@@ -109,6 +124,7 @@ pub fn command_for(key: KeyEvent) -> Option<Command> {
     let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
     Some(match key.code {
         KeyCode::Char('c') if ctrl => Command::Quit,
+        KeyCode::Char('r') if ctrl => Command::Report,
         KeyCode::Char('q') => Command::Quit,
         KeyCode::Char('?') => Command::ToggleHelp,
         KeyCode::Tab => Command::FocusNext,
@@ -123,7 +139,8 @@ pub fn command_for(key: KeyEvent) -> Option<Command> {
         KeyCode::Char('w') => Command::Watch,
         KeyCode::Char('o') => Command::ToggleOutput,
         KeyCode::Char('t') => Command::ToggleTimeline,
-        KeyCode::Char('c') => Command::ToggleClientRows,
+        KeyCode::Char('g') => Command::ToggleClientRows,
+        KeyCode::Char('c') => Command::Comms,
         KeyCode::Char('d') => Command::Diagnosis,
         KeyCode::Char('r') => Command::Runbook,
         KeyCode::Char('C') => Command::Container,
@@ -167,6 +184,7 @@ impl State {
             frozen: None,
             prom: None,
             docker: None,
+            comms: super::comms::Comms::default(),
         }
     }
 
@@ -304,6 +322,8 @@ impl State {
         match cmd {
             Command::Palette => self.open_palette(),
             Command::Watch => self.start_watch(self.now),
+            Command::Comms => return self.open_comms(),
+            Command::Report => return self.request_report(),
             Command::ToggleOutput => {
                 a.panel = if a.panel == Panel::Output {
                     Panel::None
@@ -356,6 +376,9 @@ impl State {
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(key) if key.kind != KeyEventKind::Press => Vec::new(),
+        // The overlay is drawn on top: it takes the keys even when a dialog opened under it
+        // (the CONFIG REWRITE offer after an action), so `y` copies and never confirms.
+        Msg::Key(key) if state.comms.overlay.is_some() => state.comms_key(key),
         Msg::Key(key) if state.actions.dialog.is_some() => state.dialog_key(key),
         Msg::Key(key) if state.actions.palette.is_some() => state.palette_key(key),
         Msg::Key(key) if let Some(effects) = super::prom::on_key(state, key) => effects,
@@ -372,6 +395,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.actions.log_error = Some(e);
             vec![Effect::Redraw]
         }
+        Msg::Written { what, result } => state.on_written(what, result),
         Msg::Resize => vec![Effect::Redraw],
         Msg::Tick(now) => {
             state.now = state.now.max(now);
@@ -384,6 +408,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             state.ask_attach_password();
             let mut effects = state.after_sample(at);
+            let a = &state.actions;
+            (state.comms).observe(at, a.last_state.as_deref(), a.last_health.as_deref());
             effects.push(Effect::Redraw);
             effects
         }
@@ -396,6 +422,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 inst.on_sample(*sample);
             }
             let mut effects = state.after_sample(at);
+            let a = &state.actions;
+            (state.comms).observe(at, a.last_state.as_deref(), a.last_health.as_deref());
             effects.push(Effect::Redraw);
             effects
         }

@@ -142,7 +142,12 @@ fn apply(state: &mut State, msg: Msg, dirty: &mut bool) -> bool {
         match effect {
             Effect::Quit => quit = true,
             Effect::Redraw => *dirty = true,
-            Effect::RunAction { .. } | Effect::Probe { .. } | Effect::Log(_) => {}
+            Effect::Clipboard(text) => crate::comms_io::copy(&text),
+            Effect::RunAction { .. }
+            | Effect::Probe { .. }
+            | Effect::Log(_)
+            | Effect::SaveText { .. }
+            | Effect::Report => {}
         }
     }
     quit

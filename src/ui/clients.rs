@@ -57,11 +57,11 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &ClientsPane, opts: &PaneOpts
     common::trend(frame, &mut rows, &t, theme);
 }
 
-/// `j/k select  c groups/clients  K kill selected  a actions`, at the bottom of the zoomed pane.
+/// `j/k select  g groups/clients  K kill selected  a actions`, at the bottom of the zoomed pane.
 fn hint_line(kill_key: Option<char>, theme: Theme) -> Line<'static> {
     let mut keys = vec![
         ("j/k".to_string(), "select"),
-        ("c".to_string(), "groups/clients"),
+        ("g".to_string(), "groups/clients"),
     ];
     if let Some(k) = kill_key {
         keys.push((k.to_string(), "kill selected"));

@@ -14,7 +14,7 @@ use crate::model::actions_view::ActionsView;
 use crate::model::view::Verdict;
 
 /// Keys and what they do, in the order shown.
-pub const KEYS: [(&str, &str); 11] = [
+pub const KEYS: [(&str, &str); 10] = [
     ("q  ctrl+c", "quit"),
     ("?", "help (this overlay)"),
     ("tab  shift+tab", "next / previous pane"),
@@ -23,9 +23,8 @@ pub const KEYS: [(&str, &str); 11] = [
     ("p", "pause / resume display"),
     ("1 – 6", "jump to pane"),
     ("esc", "close overlay / unzoom"),
-    ("d", "diagnosis pane"),
-    ("r", "runbook pane, SLA"),
-    ("C", "container pane (Docker)"),
+    ("d  r  C", "diagnosis/runbook/docker"),
+    ("c  ctrl+r", "messages / postmortem"),
 ];
 
 /// Action keys (and the Prometheus views') and what they do.
@@ -35,7 +34,7 @@ pub const ACTION_KEYS: [(&str, &str); 10] = [
     ("o", "action output panel"),
     ("t", "timeline panel"),
     ("PgUp  PgDn", "scroll output/timeline"),
-    ("c", "clients/groups (zoomed)"),
+    ("g", "clients/groups (zoomed)"),
     ("j k  ↑ ↓", "select client (zoomed)"),
     ("F  A", "fleet / alerts (prom)"),
     ("enter (d)", "open cause's action"),

@@ -5,6 +5,7 @@
 pub mod actions;
 mod clients;
 mod common;
+pub mod comms;
 mod compact;
 mod container;
 mod cost;

@@ -93,7 +93,7 @@ fn zoomed_clients_group_selected_80x24() {
     let s = screen(&snap, &zoomed_clients(), &view, 80, 24);
     assert!(s.contains("▶addr 10.0.3.18"), "{s}");
     assert!(
-        s.contains("j/k select  c groups/clients  K kill selected  a actions"),
+        s.contains("j/k select  g groups/clients  K kill selected  a actions"),
         "{s}"
     );
     insta::assert_snapshot!(s);

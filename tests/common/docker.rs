@@ -62,11 +62,10 @@ pub fn docker_or_skip(test: &str) -> bool {
         std::env::var_os("REDTRIAGE_REQUIRE_DOCKER").is_none(),
         "{msg} (REDTRIAGE_REQUIRE_DOCKER is set)"
     );
-    eprintln!(
-        "\n{}\n*** SKIPPED: {msg}\n{}\n",
-        "*".repeat(78),
-        "*".repeat(78)
-    );
+    // Straight to fd 2: libtest captures `eprintln!` of passing tests, and this must show.
+    let stars = "*".repeat(78);
+    let _ =
+        std::io::stderr().write_all(format!("\n{stars}\n*** SKIPPED: {msg}\n{stars}\n").as_bytes());
     false
 }
 
@@ -331,7 +330,7 @@ pub trait Container {
         v[0].take()
     }
 
-    /// State, exit code, OOMKilled, restart count, health, memory limit.
+    /// State, exit code, `OOMKilled`, restart count, health, memory limit.
     fn inspect_state(&self) -> ContainerState {
         ContainerState::from_inspect(&self.inspect())
     }
@@ -391,15 +390,14 @@ pub trait Container {
     fn wait_ping(&self, limit: Duration) {
         let deadline = Instant::now() + limit;
         while !self.ping() {
-            if Instant::now() > deadline {
-                panic!(
-                    "{}: no PONG on {} within {limit:?}; state {:#?}\nlog:\n{}",
-                    self.name(),
-                    self.port(),
-                    self.inspect_state(),
-                    self.logs()
-                );
-            }
+            assert!(
+                Instant::now() < deadline,
+                "{}: no PONG on {} within {limit:?}; state {:#?}\nlog:\n{}",
+                self.name(),
+                self.port(),
+                self.inspect_state(),
+                self.logs()
+            );
             std::thread::sleep(Duration::from_millis(50));
         }
     }
@@ -600,7 +598,19 @@ impl Container for DockerRedis {
 
 impl Drop for DockerRedis {
     fn drop(&mut self) {
+        // `rm -v` removes the anonymous /data volume; the names are kept to make sure.
+        let vols = docker(&[
+            "inspect",
+            "--format",
+            "{{range .Mounts}}{{if eq .Type \"volume\"}}{{.Name}} {{end}}{{end}}",
+            &self.name,
+        ]);
         let _ = docker(&["rm", "-f", "-v", &self.name]);
+        for v in String::from_utf8_lossy(&vols.stdout).split_whitespace() {
+            if docker(&["volume", "inspect", v]).status.success() {
+                let _ = docker(&["volume", "rm", v]);
+            }
+        }
     }
 }
 

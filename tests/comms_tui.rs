@@ -1,0 +1,244 @@
+//! Communication and the postmortem, end to end: the real TUI in tmux (its own tmux server,
+//! `set-clipboard on`) on a real redis-server filled up to OOM; an action through the palette;
+//! `c` fills the messages, `y` copies them with OSC 52 into tmux's buffer, `s` saves one,
+//! ctrl+r writes the report; then `redtriage report` on the same log has every section filled.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::Redis;
+
+/// A tmux server of our own (`-L`), so `set-clipboard` and the buffers are ours.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(args: &[&str], dir: &std::path::Path) -> Self {
+        let socket = format!("rt-comms-{}-{}", std::process::id(), common::free_port());
+        let conf = dir.join("tmux.conf");
+        std::fs::write(&conf, "set -s set-clipboard on\nset -g history-limit 100\n").unwrap();
+        let bin = assert_cmd::cargo::cargo_bin("redtriage");
+        let mut cmd = vec![bin.display().to_string()];
+        cmd.extend(args.iter().map(|s| (*s).to_string()));
+        let status = Command::new("tmux")
+            .args(["-L", &socket, "-f"])
+            .arg(&conf)
+            .args(["new-session", "-d", "-s", "t", "-x", "120", "-y", "40"])
+            .arg(cmd.join(" "))
+            .env("TERM", "xterm-256color")
+            .env("USER", "oncall")
+            .status()
+            .unwrap();
+        assert!(status.success());
+        Self { socket }
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend(keys);
+        self.tmux(&args);
+        std::thread::sleep(Duration::from_millis(150));
+    }
+
+    fn wait_for(&self, what: &str, limit: Duration) -> String {
+        let deadline = Instant::now() + limit;
+        loop {
+            let screen = self.tmux(&["capture-pane", "-p", "-t", "t"]);
+            if screen.contains(what) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{what:?} not on screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn alive(&self) -> bool {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "has-session", "-t", "t"])
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+/// Fills the server until writes fail with OOM, then makes a few more fail and miss.
+fn fill_to_oom(redis: &Redis) {
+    let auth = |args: &[&str]| redis.cli_auth(Some("s3cr3t"), args);
+    let value = "x".repeat(100_000);
+    for i in 0..200 {
+        if auth(&["SET", &format!("k{i}"), &value]).contains("OOM") {
+            break;
+        }
+    }
+    for i in 0..20 {
+        auth(&["SET", &format!("more{i}"), "v"]);
+        auth(&["GET", &format!("missing{i}")]);
+    }
+}
+
+/// A short hang: figures are logged at every connection change, so one lands after the
+/// recovery (the periodic ones come only every minute).
+fn hang_briefly(redis: &Redis, tui: &Tmux) {
+    redis.signal(libc::SIGSTOP);
+    tui.wait_for("UNRESPONSIVE", Duration::from_secs(10));
+    redis.signal(libc::SIGCONT);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tui
+        .tmux(&["capture-pane", "-p", "-t", "t"])
+        .contains("UNRESPONSIVE")
+    {
+        assert!(Instant::now() < deadline, "still UNRESPONSIVE");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+}
+
+/// Every section of the report is filled, and no password.
+fn check_report(md: &str) {
+    assert!(!md.contains("s3cr3t"), "password in the report");
+    for needle in [
+        "| First fault | 20",
+        "| Recovered | 20",
+        "(first fault to recovery)",
+        "| Root cause | Out of memory",
+        "| memory used (% of maxmemory) | ",
+        "  - B Out of memory (likely",
+        "| ping | oncall | ",
+        "## Top slow commands\n\n| Command",
+        "## Commandstats changes\n\nFirst vs last sample",
+        "Set up Redis memory alerts (warning at 80%, critical at 90%)  \n  Observed: memory peak",
+    ] {
+        assert!(md.contains(needle), "{needle:?} not in the report:\n{md}");
+    }
+    assert!(
+        !md.contains("| not recorded | not recorded | not recorded |"),
+        "{md}"
+    );
+}
+
+#[test]
+fn messages_copied_saved_and_report_written_from_a_real_incident() {
+    let work = tempfile::tempdir().unwrap();
+    let log = work.path().join("incident-log.jsonl");
+    let mut redis = Redis::start(&[
+        "--maxmemory",
+        "3mb",
+        "--maxmemory-policy",
+        "noeviction",
+        "--requirepass",
+        "s3cr3t",
+        "--slowlog-log-slower-than",
+        "0",
+    ]);
+    let url = format!("redis://:s3cr3t@127.0.0.1:{}", redis.port);
+    let log_s = log.to_str().unwrap().to_string();
+    let tui = Tmux::start(
+        &[&url, "--interval", "200ms", "--incident-log", &log_s],
+        work.path(),
+    );
+    tui.wait_for("UP", Duration::from_secs(10));
+    fill_to_oom(&redis);
+    tui.wait_for("CRIT", Duration::from_secs(10));
+    std::thread::sleep(Duration::from_secs(2));
+    // An action through the palette: PING, confirmed.
+    tui.keys(&["a"]);
+    tui.keys(&["p", "i", "n", "g"]);
+    tui.keys(&["Enter"]);
+    tui.wait_for("PING", Duration::from_secs(5));
+    tui.keys(&["y"]);
+    tui.wait_for("PONG", Duration::from_secs(10));
+    // The messages, filled.
+    tui.keys(&["c"]);
+    let screen = tui.wait_for("communication", Duration::from_secs(5));
+    assert!(screen.contains("Severity: MEDIUM"), "{screen}");
+    assert!(screen.contains("Status: INVESTIGATING"), "{screen}");
+    assert!(!screen.contains("s3cr3t"));
+    tui.keys(&["2"]);
+    let screen = tui.wait_for("REDIS INCIDENT UPDATE", Duration::from_secs(5));
+    assert!(screen.contains("Root Cause: Out of memory"), "{screen}");
+    assert!(screen.contains("Actions: ping (ok)"), "{screen}");
+    // Edit, copy with OSC 52 into tmux's buffer, save.
+    tui.keys(&["e", "End", "!", "Escape"]);
+    tui.keys(&["y"]);
+    tui.wait_for("copied", Duration::from_secs(5));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut buffer = String::new();
+    while Instant::now() < deadline && !buffer.contains("REDIS INCIDENT UPDATE") {
+        buffer = tui.tmux(&["show-buffer"]);
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(
+        buffer.contains("REDIS INCIDENT UPDATE!\nStatus: INVESTIGATING\nRoot Cause: Out of memory"),
+        "{buffer:?}"
+    );
+    assert!(!buffer.contains("s3cr3t"));
+    tui.keys(&["s"]);
+    tui.wait_for("message saved to", Duration::from_secs(5));
+    let saved: Vec<_> = std::fs::read_dir(work.path().join("comms"))
+        .unwrap()
+        .collect();
+    assert_eq!(saved.len(), 1);
+    let path = saved[0].as_ref().unwrap().path();
+    assert!(path.to_str().unwrap().ends_with("Z-update.txt"), "{path:?}");
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        text.starts_with("📊 REDIS INCIDENT UPDATE!\nStatus: "),
+        "{text}"
+    );
+    tui.keys(&["Escape"]);
+    // Recovery: a restart (empty, so memory is fine again), then the report key.
+    redis.restart();
+    tui.wait_for("DOWN", Duration::from_secs(10));
+    tui.wait_for("UP", Duration::from_secs(15));
+    std::thread::sleep(Duration::from_secs(2));
+    hang_briefly(&redis, &tui);
+    tui.keys(&["C-r"]);
+    tui.wait_for("report written to", Duration::from_secs(10));
+    tui.keys(&["q"]);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while tui.alive() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let reports: Vec<_> = std::fs::read_dir(work.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| {
+            e.file_name()
+                .to_string_lossy()
+                .starts_with("incident-log-report-")
+        })
+        .collect();
+    assert_eq!(reports.len(), 1, "ctrl+r wrote one report");
+    // The CLI on the whole session (now with `detached`).
+    let out = work.path().join("pm.md");
+    assert_cmd::Command::cargo_bin("redtriage")
+        .unwrap()
+        .args(["report", &log_s, "-o", out.to_str().unwrap()])
+        .assert()
+        .success();
+    check_report(&std::fs::read_to_string(&out).unwrap());
+}
