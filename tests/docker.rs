@@ -146,7 +146,7 @@ fn maxmemory_above_the_limit_warns_with_both_figures() {
     let snap = snapshot(&r.url(), &[], &[]);
     let checks = snap["container"]["checks"].to_string();
     assert!(
-        checks.contains("maxmemory 100.0 MB is above the container's limit 32.0 MB"),
+        checks.contains("maxmemory 100 MB is above the container's limit 32.0 MB"),
         "{checks}"
     );
     let b = cause(&snap, "B");

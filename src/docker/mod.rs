@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod find;
+pub mod ops;
 pub mod poller;
 pub mod settings;
 pub mod types;
