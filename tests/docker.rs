@@ -171,3 +171,29 @@ fn missing_docker_socket_leaves_the_rest_working() {
         )
     );
 }
+
+#[test]
+fn unreadable_docker_socket_leaves_the_rest_working() {
+    use std::os::unix::process::CommandExt as _;
+    if !docker_or_skip("unreadable_docker_socket") {
+        return;
+    }
+    let r = DockerRedis::run(&RunOpts::default().label("rt-perm").no_bind_data());
+    // The socket is root:docker 0660: as nobody it cannot be opened. Tests run as root here
+    // (CI too); as another user, the socket must already be unreadable to that user.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_redtriage"));
+    cmd.args(["snapshot", &r.url(), "--json", "--interval", "500ms"])
+        .env("HOME", "/tmp")
+        .env_remove("XDG_CONFIG_HOME");
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        cmd.uid(65534).gid(65534);
+    }
+    let out = cmd.output().expect("redtriage runs");
+    let snap: Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(snap["header"]["connection"]["state"], "UP", "{snap:#}");
+    let c = &snap["container"];
+    assert_eq!(c["status"], "unavailable", "{c:#}");
+    let reason = c["reason"].as_str().unwrap_or_default();
+    assert!(reason.starts_with("permission denied on"), "{reason}");
+}
