@@ -129,6 +129,8 @@ pub struct TuiOptions {
     pub templates: crate::model::comms::Templates,
     /// `--record FILE`: every sample, link event and clock tick goes there ([`crate::record`]).
     pub record: Option<PathBuf>,
+    /// The Docker source, when a container can be looked for.
+    pub docker: Option<crate::docker::types::DockerSettings>,
 }
 
 impl TuiOptions {
@@ -144,6 +146,7 @@ impl TuiOptions {
             prom: None,
             templates: crate::model::comms::Templates::default(),
             record: None,
+            docker: None,
         }
     }
 }
@@ -154,6 +157,10 @@ fn initial_state(targets: &[Target], opts: &TuiOptions) -> State {
     state.actions = ActionsState::new(opts.runbook.clone(), opts.read_only);
     state.actions.log_path = opts.log_path.as_ref().map(|p| p.display().to_string());
     state.machine_ram = crate::actions::size::machine_ram();
+    state.docker = opts
+        .docker
+        .as_ref()
+        .map(|_| crate::model::docker::DockerState::default());
     state.comms.templates = opts.templates.clone();
     state.user = std::env::var("USER")
         .ok()
@@ -282,6 +289,7 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
         }
         None => None,
     };
+    crate::docker::poller::spawn(opts.docker.as_ref(), &tx);
     spawn_input(tx.clone());
     spawn_clock(tx.clone());
     spawn_signals(tx.clone());

@@ -266,6 +266,14 @@ pub struct Flags {
     /// Record every sample to FILE (JSONL) for `redtriage replay` (dashboard, demo, drill).
     #[arg(long, value_name = "FILE", global = true)]
     pub record: Option<PathBuf>,
+    /// Docker: follow this container (name or id) [default: the one publishing the target's
+    /// port, for a target on this host].
+    #[arg(long, value_name = "NAME", global = true)]
+    pub container: Option<String>,
+    /// Docker: follow the container of this compose service (label
+    /// com.docker.compose.service; a running one preferred).
+    #[arg(long, value_name = "SERVICE", global = true)]
+    pub compose_service: Option<String>,
     /// Prometheus: `--prometheus`, `--prom-*`.
     #[command(flatten)]
     pub prom: crate::prom::settings::PromFlags,

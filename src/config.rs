@@ -92,6 +92,8 @@ pub struct Settings {
     pub templates: crate::model::comms::Templates,
     /// `--record FILE` (dashboard, demo, collect).
     pub record: Option<PathBuf>,
+    /// The Docker source (`--container`, `--compose-service`, or by port for a local target).
+    pub docker: Option<crate::docker::types::DockerSettings>,
 }
 
 /// A bad flag, URL or config file. Every message quotes the bad value (passwords masked).
@@ -170,34 +172,13 @@ pub struct FileConfig {
     pub thresholds: Option<Thresholds>,
     /// `[prometheus]`: URL, selector, auth, query overrides.
     pub prometheus: Option<crate::prom::settings::PromFile>,
+    /// `[docker]`: container name or compose service.
+    pub docker: Option<crate::docker::settings::DockerFile>,
 }
 
-/// Parses the command line (`args` includes the program name) and the config file into
-/// [`Settings`]. Reads only the config file and the TLS files; `env` looks up
-/// `REDISCLI_AUTH`, `NO_COLOR`, `XDG_CONFIG_HOME` and `HOME`.
-pub fn settings_from_args<I, T>(
-    args: I,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Settings, ConfigError>
-where
-    I: IntoIterator<Item = T>,
-    T: Into<OsString> + Clone,
-{
-    let cli = Cli::try_parse_from(args)?;
-    let flags = &cli.flags;
-    let path = flags.config.clone().or_else(|| default_config_path(env));
-    let file = match &path {
-        Some(p) => load_file(p)?,
-        None => FileConfig::default(),
-    };
-    let source = path.as_deref().map_or_else(String::new, display_path);
-    if let (Some(url), Some(_)) = (&cli.url, &cli.command) {
-        return Err(ConfigError::Conflict(format!(
-            "URL {} given before the subcommand; put it after, like: redtriage snapshot URL",
-            quoted(cli::mask_url(url).as_bytes())
-        )));
-    }
-    let (mode, positional) = match cli.command {
+/// The mode a subcommand asks for, and the positional URL it was given.
+fn mode_of(cli: &Cli) -> Result<(Mode, Option<&str>), ConfigError> {
+    Ok(match cli.command {
         None => (Mode::Tui, cli.url.as_deref()),
         Some(Command::Snapshot { ref url, json }) => (Mode::Snapshot { json }, url.as_deref()),
         Some(Command::Check { ref url }) => (Mode::Check, url.as_deref()),
@@ -242,7 +223,35 @@ where
             ref file,
             ref speed,
         }) => (replay_mode(file, speed)?, None),
+    })
+}
+
+/// Parses the command line (`args` includes the program name) and the config file into
+/// [`Settings`]. Reads only the config file and the TLS files; `env` looks up
+/// `REDISCLI_AUTH`, `NO_COLOR`, `XDG_CONFIG_HOME` and `HOME`.
+pub fn settings_from_args<I, T>(
+    args: I,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Settings, ConfigError>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = Cli::try_parse_from(args)?;
+    let flags = &cli.flags;
+    let path = flags.config.clone().or_else(|| default_config_path(env));
+    let file = match &path {
+        Some(p) => load_file(p)?,
+        None => FileConfig::default(),
     };
+    let source = path.as_deref().map_or_else(String::new, display_path);
+    if let (Some(url), Some(_)) = (&cli.url, &cli.command) {
+        return Err(ConfigError::Conflict(format!(
+            "URL {} given before the subcommand; put it after, like: redtriage snapshot URL",
+            quoted(cli::mask_url(url).as_bytes())
+        )));
+    }
+    let (mode, positional) = mode_of(&cli)?;
     check_record(flags, &mode)?;
     let runbook = load_runbook(flags.runbook.as_deref(), env)?;
     let templates = load_templates(flags.templates.as_deref(), env)?;
@@ -266,6 +275,12 @@ where
     poll.latency_target = Duration::try_from_secs_f64(thresholds.latency_warn_ms / 1000.0)
         .unwrap_or(poll.latency_target);
     let no_color_env = env("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let docker = crate::docker::settings::build(
+        flags.container.as_deref(),
+        flags.compose_service.as_deref(),
+        file.docker.as_ref(),
+        &target,
+    );
     Ok(Settings {
         mode,
         target,
@@ -277,6 +292,7 @@ where
         runbook,
         log_path,
         warnings,
+        docker,
         prometheus,
         templates,
         record: flags.record.clone(),

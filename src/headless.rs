@@ -30,6 +30,32 @@ pub fn use_runbook(rb: crate::actions::spec::Runbook) {
     let _ = RUNBOOK.set(rb);
 }
 
+/// The Docker source of the headless views (`--container`, …), set once at start.
+static DOCKER: std::sync::OnceLock<crate::docker::types::DockerSettings> =
+    std::sync::OnceLock::new();
+
+/// Makes the headless commands look at the container too.
+pub fn use_docker(settings: crate::docker::types::DockerSettings) {
+    let _ = DOCKER.set(settings);
+}
+
+/// Two Docker rounds one interval apart (CPU needs two readings), in their own task.
+fn docker_rounds(
+    state: &mut State,
+    tx: &mpsc::Sender<Msg>,
+    interval: std::time::Duration,
+) -> Option<tokio::task::JoinHandle<()>> {
+    let settings = DOCKER.get()?.clone();
+    state.docker = Some(crate::model::docker::DockerState::default());
+    let mut poller = crate::docker::poller::DockerPoller::new(settings, tx.clone());
+    Some(tokio::spawn(async move {
+        poller.tick().await;
+        tokio::time::sleep(interval).await;
+        poller.tick().await;
+        poller.stop();
+    }))
+}
+
 /// A fresh state for one target, with the runbook of [`use_runbook`].
 pub(crate) fn fresh_state(target: &Target, thresholds: &Thresholds) -> State {
     let mut state = State::new(
@@ -59,12 +85,13 @@ pub(crate) async fn collect_into(
     poll: &PollSettings,
     side: Option<tokio::task::JoinHandle<()>>,
 ) -> Snapshot {
+    let docker = docker_rounds(&mut state, &tx, poll.interval);
     let mut poller = Poller::new(0, target.clone(), poll.clone(), tx);
     poller.tick().await;
     drain(&mut rx, &mut state);
     tokio::time::sleep(poll.interval).await;
     poller.tick().await;
-    if let Some(side) = side {
+    for side in [side, docker].into_iter().flatten() {
         let _ = side.await;
     }
     drain(&mut rx, &mut state);

@@ -41,10 +41,17 @@ async fn observe(target: &Target, opts: &TuiOptions) -> State {
         opts.thresholds.clone(),
         Instant::now(),
     );
+    if let Some(d) = &opts.docker {
+        // One Docker round, so `{container}` and the container preconditions are known.
+        state.docker = Some(crate::model::docker::DockerState::default());
+        let mut dp = crate::docker::poller::DockerPoller::new(d.clone(), tx.clone());
+        dp.tick().await;
+        dp.stop();
+    }
     let mut poller = Poller::new(0, target.clone(), opts.poll.clone(), tx);
     poller.tick().await;
     drop(poller);
-    while let Some(m) = rx.recv().await {
+    while let Ok(m) = rx.try_recv() {
         update(&mut state, m);
     }
     state.actions = ActionsState::new(opts.runbook.clone(), opts.read_only);

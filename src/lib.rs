@@ -9,6 +9,7 @@ pub mod comms_io;
 pub mod config;
 pub mod demo;
 pub mod demo_traffic;
+pub mod docker;
 pub mod drill;
 pub mod escape;
 pub mod headless;

@@ -90,4 +90,6 @@ pub enum Msg {
     },
     /// Something the Prometheus poller learned.
     Prom(Box<crate::prom::types::PromMsg>),
+    /// Something the Docker source learned about the container.
+    Docker(Box<crate::docker::types::DockerMsg>),
 }

@@ -24,9 +24,13 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
             prometheus,
             templates,
             record,
+            docker,
             ..
         } = settings;
         crate::headless::use_runbook(runbook.clone());
+        if let Some(d) = &docker {
+            crate::headless::use_docker(d.clone());
+        }
         let launch = |fleet_only| {
             prometheus
                 .clone()
@@ -46,6 +50,7 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
             prom: launch(fleet_only),
             templates: templates.clone(),
             record: record.clone(),
+            docker: docker.clone(),
         };
         match mode {
             Mode::Tui => crate::app::run_tui(vec![target.clone()], opts(false)).await,

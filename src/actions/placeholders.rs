@@ -17,6 +17,9 @@ pub const BUILTIN: &[&str] = &[
     "aof_manifest_or_file",
     "config_file",
     "target",
+    "container",
+    "container_image",
+    "compose_service",
 ];
 
 /// The names used in `arg`; `{{` and `}}` are literal braces.

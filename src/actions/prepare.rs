@@ -39,6 +39,13 @@ pub enum Step {
     Http {
         url: String,
     },
+    /// On the container, through the Engine API.
+    Docker {
+        op: crate::docker::ops::DockerOp,
+        container: String,
+        command: Vec<String>,
+        stdin: Option<String>,
+    },
 }
 
 /// A client picked in the clients pane: identity, never a row index.
@@ -70,6 +77,9 @@ pub struct Context<'a> {
     /// Clients selected in the clients pane.
     pub clients: Vec<ClientRef>,
     pub machine_ram: Option<u64>,
+    /// The container the Docker source found (its name, image and compose service fill
+    /// `{container}`, `{container_image}`, `{compose_service}`).
+    pub container: Option<&'a crate::docker::types::ContainerInfo>,
 }
 
 /// An action ready to be confirmed and run.
@@ -128,6 +138,13 @@ impl Context<'_> {
         for (k, val) in &self.vars {
             v.insert(k.clone(), val.clone());
         }
+        if let Some(c) = self.container {
+            v.insert("container".into(), c.name.clone());
+            v.insert("container_image".into(), c.image.clone());
+            if let Some(svc) = &c.compose_service {
+                v.insert("compose_service".into(), svc.clone());
+            }
+        }
         derive_paths(&mut v);
         v
     }
@@ -169,6 +186,16 @@ impl Context<'_> {
             }
             Precondition::ClientSelected if self.clients.is_empty() => {
                 Some("select a client or group in the clients pane".into())
+            }
+            Precondition::ContainerFound if self.container.is_none() => {
+                Some("no container found (Docker; see the Container pane, C)".into())
+            }
+            Precondition::ContainerRunning
+                if self
+                    .container
+                    .is_none_or(|c| c.state != crate::docker::types::RunState::Running) =>
+            {
+                Some("the container is not running".into())
             }
             _ => None,
         }
@@ -221,6 +248,33 @@ fn derive_paths(v: &mut BTreeMap<String, String>) {
 }
 
 /// Prepares `spec`; `input` is what the user typed or picked (maxmemory value, policy).
+/// The container (from `{container}`) and the filled command of a `docker` action.
+fn docker_step(
+    op: crate::docker::ops::DockerOp,
+    command: &[String],
+    stdin: Option<&String>,
+    ctx: &Context<'_>,
+) -> Result<(Step, Vec<String>), String> {
+    use crate::docker::ops::DockerOp;
+    let vars = ctx.vars();
+    let container = placeholders::fill("{container}", &vars)?;
+    let command = placeholders::fill_argv(command, &vars)?;
+    let display = match op {
+        DockerOp::Restart => format!("restart container {container} (Engine API)"),
+        DockerOp::Exec => format!(
+            "exec in {container} (Engine API): {}",
+            shell_words(&command)
+        ),
+    };
+    let step = Step::Docker {
+        op,
+        container,
+        command,
+        stdin: stdin.cloned(),
+    };
+    Ok((step, vec![display]))
+}
+
 pub fn prepare(
     spec: &ActionSpec,
     ctx: &Context<'_>,
@@ -250,6 +304,9 @@ pub fn prepare(
         ActionKind::Http { url } => {
             let url = placeholders::fill(url, &ctx.vars())?;
             (Step::Http { url: url.clone() }, vec![format!("GET {url}")])
+        }
+        ActionKind::Docker { op, command, stdin } => {
+            docker_step(*op, command, stdin.as_ref(), ctx)?
         }
     };
     // Lowering maxmemory is destructive even though raising it is not.

@@ -60,6 +60,20 @@ pub async fn run(p: Prepared, target: Target, conn_timeout: Duration, sink: Sink
             super::external::run_all(commands, stdin.as_deref(), p.timeout, &sink).await
         }
         Step::Http { url } => http_check(url, p.timeout, &sink).await,
+        Step::Docker {
+            op,
+            container,
+            command,
+            stdin,
+        } => match op {
+            crate::docker::ops::DockerOp::Restart => {
+                crate::docker::ops::restart(container, p.timeout, &sink).await
+            }
+            crate::docker::ops::DockerOp::Exec => {
+                let stdin = stdin.as_deref();
+                crate::docker::ops::exec(container, command, stdin, p.timeout, &sink).await
+            }
+        },
     };
     let (ok, exit_code, summary) = match result {
         Ok((code, summary)) => (code.is_none_or(|c| c == 0), code, summary),

@@ -72,6 +72,13 @@ pub enum ActionKind {
     Http {
         url: String,
     },
+    /// On the container Docker found, through the Engine API: restart, or exec of `command`
+    /// (placeholders filled per argument) with `stdin` fed to it.
+    Docker {
+        op: crate::docker::ops::DockerOp,
+        command: Vec<String>,
+        stdin: Option<String>,
+    },
 }
 
 /// A condition checked before an action may run (it is greyed with the reason otherwise).
@@ -88,6 +95,10 @@ pub enum Precondition {
     ConfigAvailable,
     /// A client or client group is selected in the clients pane.
     ClientSelected,
+    /// The Docker source found the container.
+    ContainerFound,
+    /// The container found is running (`docker exec` needs it).
+    ContainerRunning,
 }
 
 /// One runbook action.
@@ -123,8 +134,9 @@ struct RawAction {
     key: Option<char>,
     title: String,
     kind: String,
+    /// A `RedisOp` for kind redis, a `DockerOp` for kind docker.
     #[serde(default)]
-    op: Option<RedisOp>,
+    op: Option<String>,
     #[serde(default)]
     commands: Option<Vec<Vec<String>>>,
     #[serde(default)]
@@ -143,6 +155,44 @@ struct RawAction {
     timeout: Option<String>,
     #[serde(default)]
     section: Option<String>,
+}
+
+/// `op` as the enum `T` (`"bgsave"` → `RedisOp::Bgsave`), or an error listing the known ones.
+fn parse_op<T: serde::de::DeserializeOwned>(op: &str, n: &str, known: &str) -> Result<T, String> {
+    let de = serde::de::value::StrDeserializer::<serde::de::value::Error>::new(op);
+    T::deserialize(de).map_err(|_| format!("action {n:?}: unknown op {op:?} (known: {known})"))
+}
+
+/// `kind = "docker"`: `op = "restart"`, or `op = "exec"` with one argv in `commands`.
+fn docker_kind(r: &RawAction) -> Result<ActionKind, String> {
+    use crate::docker::ops::DockerOp;
+    let n = &r.name;
+    let op =
+        r.op.as_deref()
+            .ok_or_else(|| format!("action {n:?}: kind docker needs op (restart, exec)"))?;
+    let op: DockerOp = parse_op(op, n, "restart, exec")?;
+    if r.url.is_some() {
+        return Err(format!(
+            "action {n:?}: url does not belong to kind \"docker\""
+        ));
+    }
+    let command = match (op, r.commands.as_deref()) {
+        (DockerOp::Restart, None) if r.stdin.is_none() => Vec::new(),
+        (DockerOp::Restart, _) => {
+            return Err(format!("action {n:?}: op restart takes no commands/stdin"));
+        }
+        (DockerOp::Exec, Some([argv])) if !argv.is_empty() => argv.clone(),
+        (DockerOp::Exec, _) => {
+            return Err(format!(
+                "action {n:?}: op exec needs commands = [[argv…]] (one command)"
+            ));
+        }
+    };
+    Ok(ActionKind::Docker {
+        op,
+        command,
+        stdin: r.stdin.clone(),
+    })
 }
 
 impl TryFrom<RawAction> for ActionSpec {
@@ -166,12 +216,18 @@ impl TryFrom<RawAction> for ActionSpec {
                     "commands/stdin/url",
                     r.commands.is_some() || r.stdin.is_some() || r.url.is_some(),
                 )?;
+                let op =
+                    r.op.as_deref()
+                        .ok_or_else(|| format!("action {n:?}: kind redis needs op"))?;
                 ActionKind::Redis {
-                    op: r
-                        .op
-                        .ok_or_else(|| format!("action {n:?}: kind redis needs op"))?,
+                    op: parse_op(
+                        op,
+                        n,
+                        "ping, probe, bgsave, bgrewriteaof, set_maxmemory, set_maxmemory_policy, config_rewrite, client_kill, slowlog_reset, memory_purge, latency_reset",
+                    )?,
                 }
             }
+            "docker" => docker_kind(&r)?,
             "external" => {
                 extra("op/url", r.op.is_some() || r.url.is_some())?;
                 let commands = r
@@ -195,7 +251,7 @@ impl TryFrom<RawAction> for ActionSpec {
             }
             other => {
                 return Err(format!(
-                    "action {n:?}: unknown kind {other:?} (redis, external, http)"
+                    "action {n:?}: unknown kind {other:?} (redis, external, http, docker)"
                 ));
             }
         };
@@ -219,7 +275,7 @@ impl ActionSpec {
     pub fn mutating(&self) -> bool {
         match &self.kind {
             ActionKind::Redis { op } => op.mutating(),
-            ActionKind::External { .. } => true,
+            ActionKind::External { .. } | ActionKind::Docker { .. } => true,
             ActionKind::Http { .. } => false,
         }
     }

@@ -52,6 +52,7 @@ impl State {
             vars: self.actions.runbook.settings.vars.clone(),
             clients,
             machine_ram: self.machine_ram,
+            container: self.docker.as_ref().and_then(|d| d.info.as_ref()),
         }
     }
 

@@ -38,6 +38,9 @@ impl State {
             }
             return Some(vec![Effect::Redraw]);
         }
+        if self.ui.body == Body::Container {
+            return self.container_key(key);
+        }
         if self.ui.body != Body::Diagnosis {
             return None;
         }
@@ -67,6 +70,21 @@ impl State {
             .iter()
             .find(|a| self.actions.runbook.find(a).is_some())
             .cloned()
+    }
+
+    /// j/k (↑/↓, PgUp/PgDn) scroll the log tail: k goes back in time.
+    fn container_key(&mut self, key: KeyEvent) -> Option<Vec<Effect>> {
+        let d = self.docker.as_mut()?;
+        let max = d.logs.len();
+        let s = &mut d.log_scroll;
+        match key.code {
+            KeyCode::Up | KeyCode::Char('k') => *s = (*s + 1).min(max),
+            KeyCode::Down | KeyCode::Char('j') => *s = s.saturating_sub(1),
+            KeyCode::PageUp => *s = (*s + 10).min(max),
+            KeyCode::PageDown => *s = s.saturating_sub(10),
+            _ => return None,
+        }
+        Some(vec![Effect::Redraw])
     }
 
     fn open_suggested(&mut self) -> Vec<Effect> {

@@ -132,6 +132,7 @@ impl Instance {
             marks_ago: Vec::new(),
             prometheus: None,
             cost: self.cost.clone(),
+            container: None,
             diagnosis: Vec::new(),
             diag_fired: Vec::new(),
             diag_holding: Vec::new(),

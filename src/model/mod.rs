@@ -13,6 +13,7 @@ pub mod comms_flow;
 pub mod counters;
 pub mod derive;
 pub mod diagnosis;
+pub mod docker;
 #[doc(hidden)]
 pub mod fastforward;
 #[doc(hidden)]

@@ -15,8 +15,8 @@ use crate::target::{Target, Thresholds};
 
 /// Keys the dashboard itself uses; a runbook action may not take them.
 pub const RESERVED_KEYS: &[char] = &[
-    'q', '?', 'h', 'j', 'k', 'l', 'p', 'a', 'w', 't', 'o', 'c', 'g', 'r', 'd', 'F', 'A', 'x', '1',
-    '2', '3', '4', '5', '6', ' ',
+    'q', '?', 'h', 'j', 'k', 'l', 'p', 'a', 'w', 't', 'o', 'c', 'g', 'r', 'd', 'F', 'A', 'C', 'x',
+    '1', '2', '3', '4', '5', '6', ' ',
 ];
 
 /// What the user asked for (a key maps to one).
@@ -54,6 +54,8 @@ pub enum Command {
     Diagnosis,
     /// `r`: show/hide the Runbook pane.
     Runbook,
+    /// `C`: show/hide the Container pane.
+    Container,
     /// A runbook action's direct key.
     Action(char),
 }
@@ -108,6 +110,8 @@ pub struct State {
     pub user: Option<String>,
     /// Prometheus figures, alerts and fleet, when `--prometheus` is given.
     pub prom: Option<super::prom::PromState>,
+    /// The container behind the Redis, when the Docker source runs.
+    pub docker: Option<super::docker::DockerState>,
     /// The communication templates, the first fault seen, the overlay.
     pub comms: super::comms::Comms,
 }
@@ -139,6 +143,7 @@ pub fn command_for(key: KeyEvent) -> Option<Command> {
         KeyCode::Char('c') => Command::Comms,
         KeyCode::Char('d') => Command::Diagnosis,
         KeyCode::Char('r') => Command::Runbook,
+        KeyCode::Char('C') => Command::Container,
         KeyCode::PageUp => Command::ScrollOutput(10),
         KeyCode::PageDown => Command::ScrollOutput(-10),
         KeyCode::Esc => Command::Close,
@@ -178,6 +183,7 @@ impl State {
             now,
             frozen: None,
             prom: None,
+            docker: None,
             comms: super::comms::Comms::default(),
         }
     }
@@ -198,6 +204,7 @@ impl State {
         );
         self.decorate(inst, &mut snap);
         snap.prometheus = self.prom_view(Some(&snap.header));
+        snap.container = self.docker.as_ref().map(|d| d.view(self.now, &snap));
         self.diagnose(inst, &mut snap);
         Some(snap)
     }
@@ -333,6 +340,7 @@ impl State {
             }
             Command::Diagnosis => return self.toggle_body(super::ui_state::Body::Diagnosis),
             Command::Runbook => return self.toggle_body(super::ui_state::Body::Runbook),
+            Command::Container => return self.toggle_body(super::ui_state::Body::Container),
             Command::ToggleClientRows => {
                 self.ui.client_rows = !self.ui.client_rows;
                 self.ui.client_sel = None;
@@ -416,6 +424,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             effects
         }
         Msg::Prom(m) => super::prom::on_msg(state, *m),
+        Msg::Docker(m) => state.on_docker(&m),
         Msg::Sample { target, sample } => {
             let at = sample.at;
             state.now = state.now.max(at);

@@ -86,4 +86,6 @@ pub enum Body {
     Diagnosis,
     /// The runbook's phases with each step's state and the SLA clock.
     Runbook,
+    /// The container behind the Redis: state, memory, cross-checks, events, log tail.
+    Container,
 }

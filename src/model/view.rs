@@ -344,6 +344,9 @@ pub struct Snapshot {
     pub prometheus: Option<crate::model::prom_view::PromView>,
     /// redtriage's own cost per refresh and back-off state (help overlay); null until known.
     pub cost: Option<crate::collect::governor::SelfCost>,
+    /// The container behind the Redis (Docker), when the Docker source runs.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub container: Option<crate::model::docker::ContainerView>,
     /// The runbook's causes ranked by the evidence, most likely first.
     pub diagnosis: Vec<crate::model::diagnosis::CauseView>,
     /// Indexes of the diagnosis rules that hold (for since-tracking; not in the JSON).

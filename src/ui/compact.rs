@@ -51,6 +51,10 @@ pub fn render(
         super::diagnosis::render_pane(frame, rows.rest(), &snap.diagnosis, ui.diag_sel, sug, theme);
         return;
     }
+    if ui.body == Body::Container {
+        super::container::render_pane(frame, rows.rest(), snap.container.as_ref(), theme);
+        return;
+    }
     if let (Body::Runbook, Some(g)) = (ui.body, view.guide.as_ref()) {
         super::guide::render(frame, rows.rest(), g, ui.guide_scroll, theme);
         return;

@@ -63,7 +63,7 @@ pub fn render_line(frame: &mut Frame, area: Rect, diag: &[CauseView], theme: The
 }
 
 /// Cuts spans to `width` columns (the last one gets an ellipsis).
-fn fit_spans(spans: Vec<Span<'static>>, width: usize) -> Line<'static> {
+pub(crate) fn fit_spans(spans: Vec<Span<'static>>, width: usize) -> Line<'static> {
     let mut out = Vec::new();
     let mut used = 0;
     for s in spans {

@@ -23,7 +23,7 @@ pub const KEYS: [(&str, &str); 10] = [
     ("p", "pause / resume display"),
     ("1 – 6", "jump to pane"),
     ("esc", "close overlay / unzoom"),
-    ("d  r", "diagnosis / runbook"),
+    ("d  r  C", "diagnosis/runbook/docker"),
     ("c  ctrl+r", "messages / postmortem"),
 ];
 

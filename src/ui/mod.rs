@@ -7,6 +7,7 @@ mod clients;
 mod common;
 pub mod comms;
 mod compact;
+mod container;
 mod cost;
 mod diagnosis;
 mod dialog;
@@ -27,6 +28,8 @@ pub mod theme;
 mod tests;
 #[cfg(test)]
 mod tests_actions;
+#[cfg(test)]
+mod tests_container;
 #[cfg(test)]
 mod tests_dashboard;
 #[cfg(test)]
@@ -108,9 +111,11 @@ fn dashboard(
 ) {
     let prom = snap.prometheus.as_ref();
     let strip_h = prom.map_or(0, |p| prom::strip_height(p, area.height));
-    let [top, diag, line, body, strip, bottom] = Layout::vertical([
+    let cont = snap.container.as_ref();
+    let [top, diag, cline, line, body, strip, bottom] = Layout::vertical([
         Constraint::Length(header::height(&snap.header, area.width)),
         Constraint::Length(1),
+        Constraint::Length(container::line_height(cont)),
         Constraint::Length(u16::from(prom.is_some())),
         Constraint::Fill(1),
         Constraint::Length(strip_h),
@@ -119,6 +124,9 @@ fn dashboard(
     .areas(area);
     header::render(frame, top, &snap.header, ui.paused, theme);
     diagnosis::render_line(frame, diag, &snap.diagnosis, theme);
+    if let Some(c) = cont {
+        container::render_line(frame, cline, c, theme);
+    }
     let alerts_zoomed = prom.is_some_and(|p| p.alerts_zoomed);
     if let Some(p) = prom {
         prom::render_line(frame, line, p, theme);
@@ -134,6 +142,8 @@ fn dashboard(
     } else if ui.body == Body::Diagnosis {
         let sug = view.suggested.as_ref();
         diagnosis::render_pane(frame, body, &snap.diagnosis, ui.diag_sel, sug, theme);
+    } else if ui.body == Body::Container {
+        container::render_pane(frame, body, cont, theme);
     } else if let Some(g) = runbook {
         guide::render(frame, body, g, ui.guide_scroll, theme);
     } else if ui.zoomed {

@@ -101,6 +101,34 @@ pub const SIGNALS: &[(&str, &str)] = &[
         "hit_rate_drop",
         "5-minute hit rate minus the 10 s one, points (≥ 10 lookups/s)",
     ),
+    (
+        "container_exited",
+        "1 while the container (Docker) has exited or is dead",
+    ),
+    (
+        "container_restarting",
+        "1 while the container is restarting",
+    ),
+    (
+        "container_restart_loop",
+        "container (re)starts seen in the last 5 minutes",
+    ),
+    (
+        "container_oom_killed",
+        "1 when the kernel OOM-killed the container (`OOMKilled`)",
+    ),
+    (
+        "maxmemory_over_limit",
+        "maxmemory / the container's memory limit (maxmemory set, limit set)",
+    ),
+    (
+        "no_maxmemory_limited",
+        "1 when maxmemory is 0 in a container with a memory limit",
+    ),
+    (
+        "container_unhealthy",
+        "1 when the container's health check fails while Redis answers",
+    ),
 ];
 
 /// Samples kept out of the PING baseline (the "recent" window).
@@ -127,6 +155,9 @@ pub fn facts(snap: &Snapshot, inst: &Instance) -> Facts {
     latency_facts(&mut f, snap, inst);
     persistence_facts(&mut f, snap, inst);
     traffic_facts(&mut f, snap, inst);
+    for c in snap.container.iter().flat_map(|c| &c.signals) {
+        put(&mut f, c.signal, c.value, c.text.clone());
+    }
     f
 }
 

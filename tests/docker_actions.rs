@@ -1,0 +1,212 @@
+//! The runbook's container actions against the real engine (issue 8): restart through the
+//! Engine API and through `docker-compose restart` seen DOWN then UP by a running dashboard
+//! (its incident log), the container's death logged, and a corrupted AOF checked and repaired
+//! by `docker exec`-style actions, then the container starting again.
+
+mod common;
+
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use common::docker::{
+    ComposeOpts, ComposeRedis, Container, DockerRedis, RunOpts, corrupt_middle, docker_or_skip,
+    text,
+};
+use common::tmux::Tmux;
+
+const INCR: &str = "appendonlydir/appendonly.aof.1.incr.aof";
+
+/// `redtriage action NAME URL --yes ARGS…` with `env`.
+fn action(name: &str, url: &str, extra: &[&str], env: &[(String, String)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_redtriage"))
+        .args(["action", name, url, "--yes"])
+        .args(extra)
+        .envs(env.iter().map(|(k, v)| (k, v)))
+        .output()
+        .expect("redtriage runs")
+}
+
+fn fill(c: &impl Container, n: usize) {
+    for i in 0..n {
+        c.cli(&["set", &format!("k{i}"), &"v".repeat(100)]);
+    }
+}
+
+/// Waits until the incident log holds `want` (in order) among its `state` lines.
+fn wait_states(log: &std::path::Path, want: &[&str], limit: Duration) -> String {
+    let deadline = Instant::now() + limit;
+    loop {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        let states: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains("\"kind\":\"state\""))
+            .collect();
+        let mut it = states.iter();
+        if want.iter().all(|w| it.any(|l| l.contains(w))) {
+            return text;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "states {want:?} not logged:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+fn dashboard(url: &str, log: &std::path::Path) -> Tmux {
+    let log = log.display().to_string();
+    let tui = Tmux::start(
+        &[url, "--interval", "300ms", "--incident-log", &log],
+        100,
+        30,
+    );
+    tui.wait_for("UP for", Duration::from_secs(10));
+    tui
+}
+
+#[test]
+fn restart_through_the_api_is_seen_down_then_up_and_the_kill_is_logged() {
+    if !docker_or_skip("restart_through_the_api") {
+        return;
+    }
+    let r = DockerRedis::run(&RunOpts::default().label("rt-api").no_bind_data());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("incident.jsonl");
+    let tui = dashboard(&r.url(), &log);
+    tui.wait_for("container ", Duration::from_secs(10));
+    let out = action("container-restart", &r.url(), &[], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("restarted"), "{}", text(&out));
+    wait_states(
+        &log,
+        &["→ UP", "UP → DOWN", "→ UP"],
+        Duration::from_secs(20),
+    );
+    // The engine's events reach the timeline and the incident log.
+    r.kill();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let container: Vec<&str> = text
+            .lines()
+            .filter(|l| l.contains("\"kind\":\"container\""))
+            .collect();
+        if container.iter().any(|l| l.contains("137")) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no container event with the exit code:\n{text}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    tui.keys("C");
+    let pane = tui.wait_for("exited", Duration::from_secs(5));
+    assert!(pane.contains("137"), "{pane}");
+}
+
+#[test]
+fn compose_restart_is_seen_down_then_up() {
+    if !docker_or_skip("compose_restart") {
+        return;
+    }
+    let c = ComposeRedis::up(&ComposeOpts::default().label("rtc"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("incident.jsonl");
+    let _tui = dashboard(&c.url(), &log);
+    // The runbook's users run it in the project: the project and file come from the
+    // environment, as `docker-compose` reads them.
+    let mut env = c.env().to_vec();
+    env.push(("COMPOSE_PROJECT_NAME".into(), c.project().to_string()));
+    env.push((
+        "COMPOSE_FILE".into(),
+        common::docker::compose_file().display().to_string(),
+    ));
+    let out = action("restart-compose", &c.url(), &[], &env);
+    assert!(out.status.success(), "{}", text(&out));
+    wait_states(
+        &log,
+        &["→ UP", "UP → DOWN", "→ UP"],
+        Duration::from_secs(30),
+    );
+}
+
+#[test]
+fn a_corrupted_aof_is_shown_by_the_check_repaired_by_the_fix_and_redis_starts_again() {
+    if !docker_or_skip("corrupted_aof_actions") {
+        return;
+    }
+    let r = DockerRedis::run(
+        &RunOpts::default()
+            .label("rt-aof")
+            .redis_args(&["--appendonly", "yes"]),
+    );
+    fill(&r, 50);
+    // Damaged on disk while Redis runs (found before the next restart).
+    corrupt_middle(&r.data_dir().join(INCR), b"GARBAGE!\r\n");
+    let out = action("container-check-aof", &r.url(), &[], &[]);
+    assert!(!out.status.success(), "the check fails on a damaged AOF");
+    assert!(text(&out).contains("is not valid"), "{}", text(&out));
+    let out = action("container-fix-aof", &r.url(), &[], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("Successfully truncated AOF"),
+        "{}",
+        text(&out)
+    );
+    let out = action("container-check-aof", &r.url(), &[], &[]);
+    assert!(out.status.success(), "{}", text(&out));
+    r.restart();
+    r.wait_ping(Duration::from_secs(15));
+    let n: usize = r.cli_str(&["dbsize"]).parse().expect("dbsize");
+    assert!(n > 0, "the keys before the damage are back");
+}
+
+#[test]
+fn a_container_that_cannot_start_is_repaired_in_a_throwaway_one() {
+    if !docker_or_skip("corrupted_aof_stopped") {
+        return;
+    }
+    let r = DockerRedis::run(
+        &RunOpts::default()
+            .label("rt-aofx")
+            .redis_args(&["--appendonly", "yes"]),
+    );
+    fill(&r, 50);
+    // Seen once while up, so the dashboard knows the container and the AOF's path.
+    let out = action("container-ping", &r.url(), &[], &[]);
+    assert!(text(&out).contains("PONG"), "{}", text(&out));
+    r.stop();
+    corrupt_middle(&r.data_dir().join(INCR), b"GARBAGE!\r\n");
+    let _ = r.start();
+    r.wait_state(Duration::from_secs(10), "exited", |s| s.status == "exited");
+    // Redis is down, so CONFIG cannot say where the AOF is: the runbook's vars do.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rb = dir.path().join("runbook.toml");
+    let shipped = include_str!("../assets/runbook.toml").replace(
+        "[settings.vars]\n",
+        "[settings.vars]\naof_manifest_or_file = \"/data/appendonlydir/appendonly.aof.manifest\"\n",
+    );
+    std::fs::write(&rb, shipped).expect("runbook");
+    let rb = rb.display().to_string();
+    let out = action("container-check-aof", &r.url(), &["--runbook", &rb], &[]);
+    assert!(
+        !out.status.success(),
+        "exec needs a running container: {}",
+        text(&out)
+    );
+    let out = action(
+        "container-fix-aof-stopped",
+        &r.url(),
+        &["--runbook", &rb],
+        &[],
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(
+        text(&out).contains("Successfully truncated AOF"),
+        "{}",
+        text(&out)
+    );
+    assert!(r.start().status.success());
+    r.wait_ping(Duration::from_secs(15));
+}
