@@ -94,6 +94,11 @@ async fn connect_once(
                 .map_err(|_| ConnectFailure::Socket(CollectError::Timeout))?
                 .map_err(|e| ConnectFailure::Socket(io_error(&e)))?;
             let _ = stream.set_nodelay(true);
+            if target.tls.is_none()
+                && let Some(e) = greeting_refusal(&stream).await
+            {
+                return Err(ConnectFailure::Handshake(e));
+            }
             match &target.tls {
                 None => wrap(&info, stream, limit).await?,
                 Some(tls) => {
@@ -114,13 +119,35 @@ pub async fn connect(
 ) -> Result<MultiplexedConnection, ConnectFailure> {
     match connect_once(target, limit).await {
         Err(ConnectFailure::Handshake(CollectError::Connect(m))) if hung_up(&m) => {
-            let why = refusal_reason(target, limit).await;
+            // Twice: a slot freed between the two connects makes the first probe say nothing.
+            let why = match refusal_reason(target, limit).await {
+                Some(e) => Some(e),
+                None => refusal_reason(target, limit).await,
+            };
             Err(ConnectFailure::Handshake(
                 why.unwrap_or(CollectError::Connect(m)),
             ))
         }
         other => other,
     }
+}
+
+/// How long a fresh connection is watched for a refusal the server sends on accept, before
+/// anything is written (a local server's `-ERR max number of clients reached` arrives at once).
+const GREETING_WAIT: Duration = Duration::from_millis(20);
+
+/// A refusal already waiting on a fresh TCP socket (`-ERR max number of clients reached`); a
+/// server that accepted says nothing until asked, so this costs `GREETING_WAIT` per connect.
+/// (A unix socket has no async peek here: the probe after a hang-up covers it.)
+async fn greeting_refusal(stream: &TcpStream) -> Option<CollectError> {
+    let mut buf = [0u8; 128];
+    let n = timeout(GREETING_WAIT, stream.peek(&mut buf))
+        .await
+        .ok()?
+        .ok()?;
+    let line = buf.get(..n)?.split(|b| *b == b'\r' || *b == b'\n').next()?;
+    line.strip_prefix(b"-")
+        .map(|t| CollectError::Server(escape::plain(t)))
 }
 
 /// A reset, a broken pipe or an early EOF: the server closed the connection on us.

@@ -13,6 +13,8 @@ use crate::docker::types::{ContainerEvent, ContainerInfo, DockerEvent, DockerMsg
 use crate::ui::format::bytes;
 
 /// Events kept for the pane and the JSON.
+/// The same event again within this window is the same event (the engine repeats `oom`).
+const REPEAT_WINDOW: std::time::Duration = std::time::Duration::from_secs(2);
 const EVENTS_KEEP: usize = 20;
 /// The window of the restart-loop check.
 pub const RESTART_WINDOW: Duration = Duration::from_secs(300);
@@ -122,6 +124,13 @@ impl DockerState {
             DockerEvent::Inspected(info) => said.extend(self.inspected(m.at, info)),
             DockerEvent::Logs(lines) => self.logs.clone_from(lines),
             DockerEvent::Event(e) => {
+                // The engine sends `oom` a dozen times in a burst: one line says it.
+                let repeat = self.events.front().is_some_and(|(t, last)| {
+                    last.text == e.text && m.at.saturating_duration_since(*t) < REPEAT_WINDOW
+                });
+                if repeat {
+                    return said;
+                }
                 if e.action == "start" {
                     self.starts.push_back(m.at);
                 }

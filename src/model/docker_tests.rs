@@ -185,3 +185,21 @@ fn the_shipped_rules_name_cause_b_for_an_oom_kill() {
         "{a:?}"
     );
 }
+
+#[test]
+fn a_burst_of_the_same_event_is_said_once() {
+    let t = Instant::now();
+    let mut d = DockerState::default();
+    let oom = || ContainerEvent {
+        action: "oom".into(),
+        text: "oom".into(),
+    };
+    let mut said = 0;
+    for i in 0..12u64 {
+        let at = t + Duration::from_millis(i * 20);
+        said += d.on_msg(&msg(at, DockerEvent::Event(oom()))).len();
+    }
+    assert_eq!(said, 1, "twelve oom events in 240 ms are one");
+    let later = t + Duration::from_secs(10);
+    assert_eq!(d.on_msg(&msg(later, DockerEvent::Event(oom()))).len(), 1);
+}
