@@ -69,6 +69,10 @@ pub const SIGNALS: &[(&str, &str)] = &[
         "top_group_percent",
         "share of connections held by one client address (≥ 10 clients)",
     ),
+    (
+        "idle_percent",
+        "share of listed clients idle for 5 minutes or more (≥ 10 clients)",
+    ),
     ("blocked_clients", "clients blocked in BLPOP/WAIT…"),
     (
         "ping_ratio",
@@ -152,6 +156,7 @@ pub fn facts(snap: &Snapshot, inst: &Instance) -> Facts {
     link_facts(&mut f, snap, inst);
     memory_facts(&mut f, snap);
     client_facts(&mut f, snap);
+    idle_facts(&mut f, inst);
     latency_facts(&mut f, snap, inst);
     persistence_facts(&mut f, snap, inst);
     traffic_facts(&mut f, snap, inst);
@@ -338,6 +343,30 @@ fn client_facts(f: &mut Facts, snap: &Snapshot) {
             ),
         );
     }
+}
+
+/// Connections held open and unused: a pool that grabs connections and never gives them back.
+fn idle_facts(f: &mut Facts, inst: &Instance) {
+    const IDLE_SECS: u64 = 300;
+    let Some(crate::collect::types::ClientListResult::Listed { clients }) = &inst.clients.value
+    else {
+        return;
+    };
+    if clients.len() < 10 {
+        return;
+    }
+    let idle = clients.iter().filter(|c| c.idle_secs >= IDLE_SECS).count();
+    let share = idle as f64 * 100.0 / clients.len() as f64;
+    put(
+        f,
+        "idle_percent",
+        share,
+        format!(
+            "{idle} of {} clients idle ≥ {IDLE_SECS}s ({})",
+            clients.len(),
+            pct(share)
+        ),
+    );
 }
 
 fn latency_facts(f: &mut Facts, snap: &Snapshot, inst: &Instance) {

@@ -293,8 +293,13 @@ fn one_address_holding_the_pool_is_evidence_for_c() {
     });
     let c = s.diag().into_iter().find(|c| c.cause == "C").unwrap();
     assert_eq!(c.verdict, Likelihood::Possible, "{c:?}");
+    assert_eq!(c.score, 2, "one address, and all of them idle: {c:?}");
     assert!(
         c.evidence[0].text.contains("10.0.0.5 holds 20 of 20"),
+        "{c:?}"
+    );
+    assert!(
+        c.evidence[1].text.contains("20 of 20 clients idle ≥ 300s"),
         "{c:?}"
     );
 }
