@@ -1,5 +1,6 @@
 //! redtriage: a terminal dashboard for live Redis triage.
 
+pub mod acl;
 pub mod actions;
 pub mod app;
 pub mod cli;
