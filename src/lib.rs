@@ -21,6 +21,7 @@ pub mod prom;
 pub mod record;
 pub mod report;
 pub mod run;
+pub mod scrub;
 pub mod target;
 pub mod throwaway;
 pub mod ui;
