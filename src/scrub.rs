@@ -150,10 +150,7 @@ mod tests {
     #[test]
     fn never_longer_than_the_original() {
         assert_eq!(run(&["rt", "-a", "xy"]), ["rt", "-a", "**"]);
-        assert_eq!(
-            run(&["rt", "redis://:x@h"]),
-            ["rt", "redis://:x@h".replace(|_| true, "*")]
-        );
+        assert_eq!(run(&["rt", "redis://:x@h"]), ["rt", "************"]);
         assert_eq!(run(&["rt", "-a", "-a", "pw"]), ["rt", "-a", "**", "**"]);
     }
 }

@@ -32,8 +32,7 @@ fn info_field(redis: &Redis, section: &str, key: &str) -> String {
     admin(redis, &["INFO", section])
         .lines()
         .find_map(|l| l.strip_prefix(&format!("{key}:")))
-        .map(|v| v.trim().to_string())
-        .unwrap_or_else(|| panic!("{key} missing"))
+        .map_or_else(|| panic!("{key} missing"), |v| v.trim().to_string())
 }
 
 fn config(redis: &Redis, key: &str) -> String {
@@ -142,8 +141,16 @@ fn monitoring_user_sees_every_pane_and_runs_no_action_operator_runs_them_all() {
     assert!(text.starts_with(&format!("ACL SETUSER {MONITOR} on ")));
     let _ = admin(&redis, &["ACL", "LOG", "RESET"]);
 
+    monitor_sees_every_pane(&redis, &log);
+    let (_victim, victim_id) = victim(&redis);
+    let before = monitor_is_refused_every_action(&redis, &log, &victim_id);
+    operator_runs_every_action(&redis, &log, &victim_id, &before);
+}
+
+/// `snapshot --json` as the monitoring user: every pane ok, no NOPERM anywhere.
+fn monitor_sees_every_pane(redis: &Redis, log: &std::path::Path) {
     // The monitoring user: every pane ok, the CLIENT LIST and LATENCY parts too.
-    let out = redtriage(MONITOR, "monitor-pw", &log)
+    let out = redtriage(MONITOR, "monitor-pw", log)
         .args(["snapshot", "--json", &redis.url(), "--interval", "500ms"])
         .output()
         .expect("snapshot");
@@ -190,29 +197,36 @@ fn monitoring_user_sees_every_pane_and_runs_no_action_operator_runs_them_all() {
     );
     // The server refused nothing (CLIENT SETNAME included).
     assert!(
-        !admin(&redis, &["INFO", "errorstats"]).contains("NOPERM"),
+        !admin(redis, &["INFO", "errorstats"]).contains("NOPERM"),
         "{}",
-        admin(&redis, &["INFO", "errorstats"])
+        admin(redis, &["INFO", "errorstats"])
     );
-    assert_eq!(admin(&redis, &["ACL", "LOG"]).trim(), "");
+    assert_eq!(admin(redis, &["ACL", "LOG"]).trim(), "");
+}
 
+/// Every runbook action that changes something, as the monitor: refused, nothing changed.
+/// Returns (`rdb_saves`, `aof_rewrites`) as they were.
+fn monitor_is_refused_every_action(
+    redis: &Redis,
+    log: &std::path::Path,
+    victim_id: &str,
+) -> (String, String) {
     // Every runbook action that changes something: refused by the server, nothing changed.
-    let (_victim, victim_id) = victim(&redis);
-    admin(&redis, &["DEBUG", "SLEEP", "0.02"]);
+    admin(redis, &["DEBUG", "SLEEP", "0.02"]);
     let before = (
-        config(&redis, "maxmemory"),
-        config(&redis, "maxmemory-policy"),
-        info_field(&redis, "persistence", "rdb_saves"),
-        info_field(&redis, "persistence", "aof_rewrites"),
+        config(redis, "maxmemory"),
+        config(redis, "maxmemory-policy"),
+        info_field(redis, "persistence", "rdb_saves"),
+        info_field(redis, "persistence", "aof_rewrites"),
         std::fs::read_to_string(redis.conf.as_ref().expect("conf")).expect("conf"),
     );
-    let slowlog_before: u64 = admin(&redis, &["SLOWLOG", "LEN"])
+    let slowlog_before: u64 = admin(redis, &["SLOWLOG", "LEN"])
         .trim()
         .parse()
         .expect("len");
-    assert!(admin(&redis, &["LATENCY", "LATEST"]).contains("command"));
-    for (name, args) in actions(&victim_id) {
-        let out = redtriage(MONITOR, "monitor-pw", &log)
+    assert!(admin(redis, &["LATENCY", "LATEST"]).contains("command"));
+    for (name, args) in actions(victim_id) {
+        let out = redtriage(MONITOR, "monitor-pw", log)
             .args(["action", name, &redis.url(), "--yes"])
             .args(&args)
             .output()
@@ -220,25 +234,25 @@ fn monitoring_user_sees_every_pane_and_runs_no_action_operator_runs_them_all() {
         let stdout = String::from_utf8_lossy(&out.stdout);
         assert!(!out.status.success(), "{name} ran as the monitor: {stdout}");
         assert!(stdout.contains("NOPERM"), "{name}: {stdout}");
-        wait_no_fork(&redis);
+        wait_no_fork(redis);
     }
     let after = (
-        config(&redis, "maxmemory"),
-        config(&redis, "maxmemory-policy"),
-        info_field(&redis, "persistence", "rdb_saves"),
-        info_field(&redis, "persistence", "aof_rewrites"),
+        config(redis, "maxmemory"),
+        config(redis, "maxmemory-policy"),
+        info_field(redis, "persistence", "rdb_saves"),
+        info_field(redis, "persistence", "aof_rewrites"),
         std::fs::read_to_string(redis.conf.as_ref().expect("conf")).expect("conf"),
     );
     assert_eq!(before, after, "the monitor changed something");
-    assert!(admin(&redis, &["CLIENT", "LIST"]).contains("name=victim"));
-    let slowlog_after: u64 = admin(&redis, &["SLOWLOG", "LEN"])
+    assert!(admin(redis, &["CLIENT", "LIST"]).contains("name=victim"));
+    let slowlog_after: u64 = admin(redis, &["SLOWLOG", "LEN"])
         .trim()
         .parse()
         .expect("len");
     assert!(slowlog_after >= slowlog_before, "slowlog was reset");
-    assert!(admin(&redis, &["LATENCY", "LATEST"]).contains("command"));
-    assert_eq!(admin(&redis, &["DBSIZE"]).trim(), "0");
-    let acl_log = admin(&redis, &["ACL", "LOG", "100"]);
+    assert!(admin(redis, &["LATENCY", "LATEST"]).contains("command"));
+    assert_eq!(admin(redis, &["DBSIZE"]).trim(), "0");
+    let acl_log = admin(redis, &["ACL", "LOG", "100"]);
     for refused in [
         "set",
         "bgrewriteaof",
@@ -256,16 +270,26 @@ fn monitoring_user_sees_every_pane_and_runs_no_action_operator_runs_them_all() {
         );
     }
     // PING is the monitor's own (the poller needs it), so the ping action runs.
-    redtriage(MONITOR, "monitor-pw", &log)
+    redtriage(MONITOR, "monitor-pw", log)
         .args(["action", "ping", &redis.url(), "--yes"])
         .assert()
         .success();
 
+    (before.2, before.3)
+}
+
+/// Every runbook action as the operator: each succeeds and its effect shows.
+fn operator_runs_every_action(
+    redis: &Redis,
+    log: &std::path::Path,
+    victim_id: &str,
+    before: &(String, String),
+) {
     // The operator user runs every one of them.
-    let _ = admin(&redis, &["ACL", "LOG", "RESET"]);
-    for (name, args) in actions(&victim_id) {
-        wait_no_fork(&redis);
-        let out = redtriage(OPERATOR, "operator-pw", &log)
+    let _ = admin(redis, &["ACL", "LOG", "RESET"]);
+    for (name, args) in actions(victim_id) {
+        wait_no_fork(redis);
+        let out = redtriage(OPERATOR, "operator-pw", log)
             .args(["action", name, &redis.url(), "--yes"])
             .args(&args)
             .output()
@@ -274,13 +298,13 @@ fn monitoring_user_sees_every_pane_and_runs_no_action_operator_runs_them_all() {
         assert!(out.status.success(), "{name} as the operator: {stdout}");
         assert!(!stdout.contains("NOPERM"), "{name}: {stdout}");
     }
-    wait_no_fork(&redis);
-    assert_eq!(config(&redis, "maxmemory"), "268435456");
-    assert_eq!(config(&redis, "maxmemory-policy"), "allkeys-lru");
+    wait_no_fork(redis);
+    assert_eq!(config(redis, "maxmemory"), "268435456");
+    assert_eq!(config(redis, "maxmemory-policy"), "allkeys-lru");
     let conf = std::fs::read_to_string(redis.conf.as_ref().expect("conf")).expect("conf");
     assert!(conf.contains("maxmemory-policy allkeys-lru"), "{conf}");
-    assert!(!admin(&redis, &["CLIENT", "LIST"]).contains("name=victim"));
-    assert_ne!(info_field(&redis, "persistence", "rdb_saves"), before.2);
-    assert_ne!(info_field(&redis, "persistence", "aof_rewrites"), before.3);
-    assert_eq!(admin(&redis, &["ACL", "LOG"]).trim(), "");
+    assert!(!admin(redis, &["CLIENT", "LIST"]).contains("name=victim"));
+    assert_ne!(info_field(redis, "persistence", "rdb_saves"), before.0);
+    assert_ne!(info_field(redis, "persistence", "aof_rewrites"), before.1);
+    assert_eq!(admin(redis, &["ACL", "LOG"]).trim(), "");
 }

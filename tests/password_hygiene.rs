@@ -104,7 +104,7 @@ fn dashboard(via: Via) {
     let deadline = Instant::now() + Duration::from_secs(10);
     while !read_all_files(tmp.path())
         .iter()
-        .any(|(p, _)| p.ends_with(".md"))
+        .any(|(p, _)| Path::new(p).extension().is_some_and(|e| e == "md"))
     {
         assert!(Instant::now() < deadline, "no report written");
         std::thread::sleep(Duration::from_millis(100));
