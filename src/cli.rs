@@ -82,6 +82,15 @@ pub enum Command {
     },
     /// Every Redis instance Prometheus knows (`redis_up`), worst first; enter attaches.
     Fleet,
+    /// Print the `ACL SETUSER` lines of a read-only monitoring user and an operator user.
+    Acl {
+        /// Name of the read-only monitoring user.
+        #[arg(long, value_name = "NAME", default_value = crate::acl::DEFAULT_MONITOR_USER)]
+        monitor_user: String,
+        /// Name of the operator user (the runbook's Redis actions too).
+        #[arg(long, value_name = "NAME", default_value = crate::acl::DEFAULT_OPERATOR_USER)]
+        operator_user: String,
+    },
     /// Markdown postmortem from an incident log (default: its last session); prints the path.
     Report {
         /// The incident log (JSONL).

@@ -50,6 +50,11 @@ pub enum Mode {
     Action(ActionRequest),
     /// Markdown postmortem from an incident log.
     Report(crate::report::Request),
+    /// The `ACL SETUSER` lines of the two users.
+    Acl {
+        monitor_user: String,
+        operator_user: String,
+    },
 }
 
 /// `redtriage action NAME [URL] [--yes] [--arg V] [--client-id N]…`.
@@ -202,6 +207,30 @@ fn mode_of(cli: &Cli) -> Result<(Mode, Option<&str>), ConfigError> {
             url.as_deref(),
         ),
         Some(Command::Fleet) => (Mode::Fleet, None),
+        Some(Command::Acl {
+            ref monitor_user,
+            ref operator_user,
+        }) => {
+            const USER_HINT: &str = "expected a user name without spaces, quotes or < >";
+            if !crate::acl::valid_user(monitor_user) {
+                return Err(flag_error("--monitor-user", monitor_user, USER_HINT));
+            }
+            if !crate::acl::valid_user(operator_user) {
+                return Err(flag_error("--operator-user", operator_user, USER_HINT));
+            }
+            if monitor_user == operator_user {
+                return Err(ConfigError::Conflict(
+                    "--monitor-user and --operator-user must differ".into(),
+                ));
+            }
+            (
+                Mode::Acl {
+                    monitor_user: monitor_user.clone(),
+                    operator_user: operator_user.clone(),
+                },
+                None,
+            )
+        }
         Some(Command::Report {
             ref log,
             ref output,

@@ -1,5 +1,6 @@
 //! redtriage: a terminal dashboard for live Redis triage.
 
+pub mod acl;
 pub mod actions;
 pub mod app;
 pub mod cli;
@@ -20,6 +21,7 @@ pub mod prom;
 pub mod record;
 pub mod report;
 pub mod run;
+pub mod scrub;
 pub mod target;
 pub mod throwaway;
 pub mod ui;

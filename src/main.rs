@@ -16,6 +16,10 @@ fn main() -> color_eyre::Result<ExitCode> {
             return Ok(ExitCode::from(2));
         }
     };
+    // Before any thread exists: the password out of `ps` and /proc/<pid>/cmdline.
+    if let Err(e) = redtriage::scrub::scrub_own_cmdline() {
+        eprintln!("redtriage: could not hide the password from ps: {e}");
+    }
     for warning in &settings.warnings {
         eprintln!("{warning}");
     }

@@ -69,6 +69,14 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
             }
             Mode::Action(req) => crate::headless_action::run(&target, &opts(false), &req).await,
             Mode::Report(req) => Ok(crate::report::run(&req)),
+            Mode::Acl {
+                monitor_user,
+                operator_user,
+            } => {
+                print!("{}", crate::acl::render(&monitor_user, &operator_user));
+                eprintln!("{}", crate::acl::ADVICE);
+                Ok(ExitCode::SUCCESS)
+            }
             Mode::Collect {
                 run_for,
                 print_view,
