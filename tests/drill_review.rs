@@ -39,8 +39,26 @@ fn a_recorded_oom_drill_gives_a_full_report_and_replays_the_same_panes() {
     let rec = dir.path().join("drill.jsonl");
     let log = dir.path().join("incident.jsonl");
     let (r, l) = (rec.display().to_string(), log.display().to_string());
+    // A loaded test machine must not turn PING p50 into a latency WARN that keeps the incident
+    // open: only memory decides here.
+    let cfg = dir.path().join("config.toml");
+    std::fs::write(
+        &cfg,
+        "[thresholds]\nlatency_warn_ms = 1000.0\nlatency_crit_ms = 2000.0\n",
+    )
+    .expect("config");
+    let c = cfg.display().to_string();
     let tui = Tmux::start(
-        &["drill", "oom", "--record", &r, "--incident-log", &l],
+        &[
+            "drill",
+            "oom",
+            "--record",
+            &r,
+            "--incident-log",
+            &l,
+            "--config",
+            &c,
+        ],
         100,
         30,
     );
