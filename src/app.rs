@@ -10,7 +10,7 @@ use tokio::sync::mpsc;
 
 use std::path::PathBuf;
 
-use crate::actions::log::LogEvent;
+use crate::actions::log::{LogEvent, LogWriter};
 use crate::actions::runner::{self, Sink};
 use crate::actions::spec::{ActionSpec, Runbook};
 use crate::collect::poller::Poller;
@@ -216,16 +216,21 @@ fn run_effects(effects: Vec<Effect>, ctx: &EffectCtx, dirty: &mut bool) -> bool 
 
 /// Stamps and appends a log event off the UI path; a failure comes back as `Msg::LogFailed`.
 fn write_log(ctx: &EffectCtx, mut ev: LogEvent) {
-    let Some(path) = ctx.log_path.clone() else {
+    let Some(log) = &ctx.log else {
         return;
     };
     ev.time = crate::actions::log::rfc3339(std::time::SystemTime::now());
-    let tx = ctx.tx.clone();
-    tokio::task::spawn_blocking(move || {
-        if let Err(e) = crate::actions::log::append(&path, &ev) {
-            let _ = tx.blocking_send(Msg::LogFailed(format!("incident log not written: {e}")));
-        }
-    });
+    log.send(ev);
+}
+
+/// The incident log's writer thread; a failed append comes back as `Msg::LogFailed`.
+fn log_writer(path: Option<&PathBuf>, tx: &mpsc::Sender<Msg>) -> Option<LogWriter> {
+    let tx = tx.clone();
+    path.map(|p| {
+        LogWriter::start(p.clone(), move |e| {
+            let _ = tx.try_send(Msg::LogFailed(format!("incident log not written: {e}")));
+        })
+    })
 }
 
 /// What the effect runner needs.
@@ -234,6 +239,8 @@ struct EffectCtx {
     target: Target,
     timeout: Duration,
     log_path: Option<PathBuf>,
+    /// Appends the incident log in order, off the UI path.
+    log: Option<LogWriter>,
     probe: ActionSpec,
 }
 
@@ -255,7 +262,7 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
     } else {
         Theme::new(false)
     };
-    let ctx = EffectCtx {
+    let mut ctx = EffectCtx {
         tx: tx.clone(),
         target: targets
             .first()
@@ -263,6 +270,7 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
             .unwrap_or_else(Target::local_default),
         timeout: opts.poll.timeout,
         log_path: opts.log_path.clone(),
+        log: log_writer(opts.log_path.as_ref(), &tx),
         probe: probe_spec(),
     };
     let mut recorder = match crate::record::start(opts.record.as_deref(), &state) {
@@ -333,7 +341,7 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
         }
     }
     crate::actions::external::kill_all();
-    log_detach(&ctx, &state, &shown);
+    log_detach(&mut ctx, &state, &shown);
     // Flush the recording now (its error, if any, was in the header).
     drop(recorder);
     Ok(ExitCode::SUCCESS)
@@ -357,7 +365,11 @@ fn record_starts(r: &mut crate::record::Recorder, effects: &[Effect]) {
 /// At quit: the last figures (so the postmortem has an "after" even when nothing changed in
 /// the last minute), then the session's end. Written here, not in a task: the process ends
 /// right after.
-fn log_detach(ctx: &EffectCtx, state: &State, shown: &str) {
+fn log_detach(ctx: &mut EffectCtx, state: &State, shown: &str) {
+    // What is queued first, so the last lines stay last.
+    if let Some(log) = ctx.log.as_mut() {
+        log.finish();
+    }
     let Some(path) = &ctx.log_path else {
         return;
     };
