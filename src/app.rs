@@ -228,7 +228,8 @@ fn log_writer(path: Option<&PathBuf>, tx: &mpsc::Sender<Msg>) -> Option<LogWrite
     let tx = tx.clone();
     path.map(|p| {
         LogWriter::start(p.clone(), move |e| {
-            let _ = tx.try_send(Msg::LogFailed(format!("incident log not written: {e}")));
+            // The header says "INCIDENT LOG NOT WRITTEN:" before it.
+            let _ = tx.try_send(Msg::LogFailed(e));
         })
     })
 }
