@@ -595,7 +595,7 @@ proptest! {
         let got = parse_vector(&data).unwrap();
         prop_assert_eq!(got.len(), series.len());
         for (g, (m, v)) in got.iter().zip(&series) {
-            prop_assert_eq!(g.value, *v);
+            prop_assert_eq!(g.value.to_bits(), v.to_bits()); // exact: Display round-trips
             prop_assert!(map_printable(&g.labels));
             let want: BTreeMap<String, String> = m
                 .iter()
