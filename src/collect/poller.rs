@@ -309,19 +309,8 @@ impl Poller {
                 return;
             }
         };
-        let mut sample = Sample {
-            at,
-            wall,
-            ping_rtt,
-            info,
-            slowlog: None,
-            slowlog_len: None,
-            latency_latest: None,
-            commandstats: stats,
-            config: None,
-            clients: None,
-            cost: None,
-        };
+        let mut sample = Sample::of_info(at, wall, ping_rtt, info);
+        sample.commandstats = stats;
         if self.fast_extras(&mut sample, slow).await.is_none() {
             return;
         }

@@ -266,3 +266,22 @@ pub struct Sample {
     /// redtriage's own cost and back-off state ([`super::governor`]).
     pub cost: Option<super::governor::SelfCost>,
 }
+
+impl Sample {
+    /// A tick that brought INFO and the PING time only (nothing of the slower cadence).
+    pub fn of_info(at: Instant, wall: SystemTime, ping_rtt: Duration, info: Info) -> Self {
+        Self {
+            at,
+            wall,
+            ping_rtt,
+            info,
+            slowlog: None,
+            slowlog_len: None,
+            latency_latest: None,
+            commandstats: None,
+            config: None,
+            clients: None,
+            cost: None,
+        }
+    }
+}

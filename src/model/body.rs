@@ -120,19 +120,7 @@ mod tests {
             maxclients: Some(100),
             ..Info::default()
         };
-        let s = Sample {
-            at,
-            wall: SystemTime::now(),
-            ping_rtt: Duration::from_micros(100),
-            info,
-            slowlog: None,
-            slowlog_len: None,
-            latency_latest: None,
-            commandstats: None,
-            config: None,
-            clients: None,
-            cost: None,
-        };
+        let s = Sample::of_info(at, SystemTime::now(), Duration::from_micros(100), info);
         update(
             state,
             Msg::Sample {

@@ -28,19 +28,12 @@ pub fn sample(t0: Instant, wall0: SystemTime, step: Duration, i: u64) -> Sample 
         role: Some("master".into()),
         ..Info::default()
     };
-    Sample {
+    Sample::of_info(
         at,
-        wall: wall0 + step * u32::try_from(i).unwrap_or(u32::MAX),
-        ping_rtt: Duration::from_micros(150 + i % 50),
+        wall0 + step * u32::try_from(i).unwrap_or(u32::MAX),
+        Duration::from_micros(150 + i % 50),
         info,
-        slowlog: None,
-        slowlog_len: None,
-        latency_latest: None,
-        commandstats: None,
-        config: None,
-        clients: None,
-        cost: None,
-    }
+    )
 }
 
 /// Feeds `n` samples one `step` apart into target 0 of `state` through `update`; returns the

@@ -30,19 +30,12 @@ fn oom_state() -> State {
             ..Info::default()
         };
         info.errorstats.insert("OOM".into(), i * 40);
-        let s = Sample {
-            at: t0 + Duration::from_secs(i),
-            wall: SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000 + i),
-            ping_rtt: Duration::from_micros(300),
+        let s = Sample::of_info(
+            t0 + Duration::from_secs(i),
+            SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000 + i),
+            Duration::from_micros(300),
             info,
-            slowlog: None,
-            slowlog_len: None,
-            latency_latest: None,
-            commandstats: None,
-            config: None,
-            clients: None,
-            cost: None,
-        };
+        );
         update(
             &mut st,
             Msg::Sample {

@@ -63,19 +63,7 @@ impl Script {
         let wall = SystemTime::UNIX_EPOCH
             + Duration::from_secs(1_800_000_000)
             + self.now.duration_since(self.t0);
-        let mut s = Sample {
-            at: self.now,
-            wall,
-            ping_rtt: Duration::from_micros(200),
-            info,
-            slowlog: None,
-            slowlog_len: None,
-            latency_latest: None,
-            commandstats: None,
-            config: None,
-            clients: None,
-            cost: None,
-        };
+        let mut s = Sample::of_info(self.now, wall, Duration::from_micros(200), info);
         f(&mut s);
         update(
             &mut self.state,
@@ -430,19 +418,7 @@ fn diagnosis_changes_are_logged_with_their_data() {
     let mut info = healthy();
     info.used_memory = Some(95 * 1024 * 1024);
     s.now += Duration::from_secs(1);
-    let sample = Sample {
-        at: s.now,
-        wall: SystemTime::now(),
-        ping_rtt: Duration::from_micros(100),
-        info,
-        slowlog: None,
-        slowlog_len: None,
-        latency_latest: None,
-        commandstats: None,
-        config: None,
-        clients: None,
-        cost: None,
-    };
+    let sample = Sample::of_info(s.now, SystemTime::now(), Duration::from_micros(100), info);
     let effects = update(
         &mut s.state,
         Msg::Sample {

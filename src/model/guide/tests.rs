@@ -18,19 +18,12 @@ fn sample(at: Instant, used: u64) -> Msg {
     };
     Msg::Sample {
         target: 0,
-        sample: Box::new(Sample {
+        sample: Box::new(Sample::of_info(
             at,
-            wall: SystemTime::now(),
-            ping_rtt: Duration::from_micros(300),
+            SystemTime::now(),
+            Duration::from_micros(300),
             info,
-            slowlog: None,
-            slowlog_len: None,
-            latency_latest: None,
-            commandstats: None,
-            config: None,
-            clients: None,
-            cost: None,
-        }),
+        )),
     }
 }
 
