@@ -257,6 +257,11 @@ async fn every_prometheus_failure_is_named_while_redis_refreshes() {
             "11,000 points",
             true,
         ),
+        (
+            Stub::start(StubMode::Endless).url(),
+            "answer larger than 16 MiB, not read",
+            false,
+        ),
     ];
     for (url, message, in_backfill) in cases {
         let mut d = ProDriver::start(

@@ -104,7 +104,7 @@ impl PromClient {
         let call = async {
             let resp = req.send().await.map_err(|e| classify(e, &t))?;
             let status = resp.status().as_u16();
-            let body = resp.bytes().await.map_err(|e| classify(e, &t))?;
+            let body = read_capped(resp, &t).await?;
             Ok::<_, PromError>((status, body))
         };
         let (status, body) = tokio::time::timeout(self.timeout + Duration::from_millis(50), call)
@@ -147,6 +147,25 @@ impl PromClient {
 }
 
 /// A reqwest error in words, without the URL's credentials.
+/// The most of a response body read into memory: a hostile or broken Prometheus cannot make
+/// redtriage hold more than this (a real answer for the fleet or the alerts is far smaller).
+pub const MAX_BODY: usize = 16 << 20;
+
+/// Reads the body chunk by chunk, refusing it once it passes [`MAX_BODY`].
+async fn read_capped(mut resp: reqwest::Response, timeout: &str) -> Result<Vec<u8>, PromError> {
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(|e| classify(e, timeout))? {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(PromError::BadJson(format!(
+                "answer larger than {} MiB, not read",
+                MAX_BODY >> 20
+            )));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 fn classify(e: reqwest::Error, timeout: &str) -> PromError {
     if e.is_timeout() {
         return PromError::Timeout(timeout.to_string());

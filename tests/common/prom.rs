@@ -186,6 +186,8 @@ pub enum StubMode {
     QueryError,
     /// Instant queries succeed (no series); `query_range` gets the 11,000-points error.
     PointLimit,
+    /// 200 announcing a 1 GiB body and sending it as fast as the client reads.
+    Endless,
 }
 
 /// A hand-written HTTP server that fails in one way (failure modes only).
@@ -222,6 +224,16 @@ fn answer(mut conn: TcpStream, mode: StubMode) {
     let ok_empty = r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#;
     let (status, body) = match mode {
         StubMode::Hang => return,
+        StubMode::Endless => {
+            let _ = write!(
+                conn,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{{\"status\":\"success\",\"data\":",
+                1u64 << 30
+            );
+            let spaces = vec![b' '; 64 * 1024];
+            while conn.write_all(&spaces).is_ok() {}
+            return;
+        }
         StubMode::Status500 => ("500 Internal Server Error", "upstream broke".to_string()),
         StubMode::BadJson => ("200 OK", "<html>not json</html>".to_string()),
         StubMode::QueryError => (
