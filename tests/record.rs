@@ -121,6 +121,14 @@ fn no_password_in_a_recording() {
             "auth_failed"
         };
         assert!(text.contains(want), "{want} not in {text}");
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(&path).expect("stat").permissions(),
+        );
+        assert_eq!(
+            mode & 0o777,
+            0o600,
+            "a recording is readable by its owner only"
+        );
     }
 }
 

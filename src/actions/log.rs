@@ -3,6 +3,7 @@
 //! Strings in it are already escaped; passwords never reach it (targets are masked).
 
 use std::io::Write as _;
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -64,6 +65,10 @@ pub fn default_path(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
     Some(base.join("redtriage").join("incident-log.jsonl"))
 }
 
+/// Mode of a new incident log or recording: they name keys, clients and hosts, so only the
+/// user who ran redtriage reads them (an existing file keeps its mode).
+pub const PRIVATE: u32 = 0o600;
+
 /// Appends one event (creating the directory); errors are returned for the header to show.
 pub fn append(path: &Path, ev: &LogEvent) -> Result<(), String> {
     if let Some(dir) = path.parent() {
@@ -74,6 +79,7 @@ pub fn append(path: &Path, ev: &LogEvent) -> Result<(), String> {
     let mut f = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
+        .mode(PRIVATE)
         .open(path)
         .map_err(|e| format!("{}: {e}", path.display()))?;
     f.write_all(line.as_bytes())
@@ -130,6 +136,14 @@ mod tests {
         let text = std::fs::read_to_string(&p).expect("read");
         assert_eq!(text.lines().count(), 2);
         assert!(text.contains("\"kind\":\"state\""));
+        let mode = std::os::unix::fs::PermissionsExt::mode(
+            &std::fs::metadata(&p).expect("stat").permissions(),
+        );
+        assert_eq!(
+            mode & 0o777,
+            PRIVATE,
+            "a new log is readable by its owner only"
+        );
     }
 }
 

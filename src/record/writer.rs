@@ -5,6 +5,7 @@
 //! dashboard keeps running) and is kept for the header: [`Recorder::error`].
 
 use std::io::Write as _;
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError};
 use std::sync::{Arc, Mutex};
@@ -46,7 +47,13 @@ impl Recorder {
     ) -> Result<Self, String> {
         let shown = crate::config::display_path(path);
         let fail = |e: &dyn std::fmt::Display| format!("--record {shown}: {e}");
-        let file = std::fs::File::create(path).map_err(|e| fail(&e))?;
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(crate::actions::log::PRIVATE)
+            .open(path)
+            .map_err(|e| fail(&e))?;
         let mut out = std::io::BufWriter::new(file);
         let started = SystemTime::now()
             .checked_sub(base.elapsed())
