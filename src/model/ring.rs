@@ -19,8 +19,14 @@ pub struct Ring<T: Copy> {
 impl<T: Copy> Ring<T> {
     pub fn new(cap: usize) -> Self {
         let cap = cap.max(1);
+        let mut buf = Vec::with_capacity(cap);
+        // Touch every page now: a day of history is then resident from the start, so the
+        // process's RSS stays flat as the ring fills (a soak run can tell a leak from this).
+        buf.spare_capacity_mut()
+            .fill(std::mem::MaybeUninit::zeroed());
+        std::hint::black_box(buf.spare_capacity_mut());
         Self {
-            buf: Vec::with_capacity(cap),
+            buf,
             cap,
             head: 0,
             backfilled: 0,
