@@ -52,6 +52,16 @@ fn wait_header(tui: &Tmux, what: &str) -> String {
     screen
 }
 
+/// The header's warning about the log (its first lines, above the panes), if any.
+fn log_warning(tui: &Tmux) -> Option<String> {
+    let screen = tui.capture();
+    screen
+        .lines()
+        .take_while(|l| !l.contains('┌'))
+        .find(|l| l.contains("INCIDENT LOG NOT WRITTEN"))
+        .map(str::to_string)
+}
+
 /// Down and up again: a connection change or two, each logged with its figures.
 fn bounce(redis: &mut Redis, tui: &Tmux) {
     redis.kill();
@@ -69,17 +79,17 @@ fn a_full_disk_warns_in_the_header_and_keeps_every_whole_line() {
     // limit (EFBIG, with SIGXFSZ ignored) is a disk that fills up after the first events.
     let tui = dashboard("trap '' XFSZ; ulimit -f 4;", &redis, &log);
     let mut bounces = 0;
-    while !tui.capture().contains("INCIDENT LOG NOT WRITTEN") {
+    while log_warning(&tui).is_none() {
         assert!(bounces < 10, "4 KiB and the log never filled up");
         bounce(&mut redis, &tui);
         bounces += 1;
     }
-    let screen = tui.wait_for("INCIDENT LOG NOT WRITTEN", LIMIT);
-    assert!(screen.contains("File too large"), "{screen}");
+    let warning = log_warning(&tui).expect("the warning");
+    assert!(warning.contains("File too large"), "{warning}");
     tui.help_opens_and_closes();
     bounce(&mut redis, &tui);
     tui.wait_new_sample(LIMIT);
-    assert!(tui.capture().contains("INCIDENT LOG NOT WRITTEN"));
+    assert!(log_warning(&tui).is_some(), "{}", tui.capture());
     tui.keys("q");
     tui.wait_gone(Duration::from_secs(10));
     // What went in before the disk filled is intact: no half event at the end.
@@ -111,8 +121,14 @@ fn the_log_directory_gone_warns_and_the_log_resumes_after_it_is_back() {
     let before = parsed_kinds(&moved.join("incident.jsonl"));
     redis.kill();
     wait_header(&tui, "DOWN");
-    let screen = tui.wait_for("INCIDENT LOG NOT WRITTEN", LIMIT);
-    assert!(screen.contains("File exists"), "{screen}");
+    let mut warning = None;
+    wait_until("the warning in the header", LIMIT, || {
+        warning = log_warning(&tui);
+        warning.is_some()
+    });
+    let warning = warning.unwrap_or_default();
+    // The path that failed, and why.
+    assert!(warning.contains("incidents: File exists"), "{warning}");
     tui.help_opens_and_closes();
     redis.start_again();
     wait_header(&tui, "UP for");
