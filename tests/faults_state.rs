@@ -60,6 +60,8 @@ fn a_server_loading_a_large_rdb_shows_loading_with_progress_then_normal() {
     tui.wait_for("UP for", LIMIT);
     // `key-load-delay` (µs per key; a hidden config of 7.x) keeps the restart in LOADING for
     // seconds; events every KiB loaded let it answer (`-LOADING`) meanwhile.
+    let has = redis.cli(&["CONFIG", "GET", "key-load-delay"]);
+    assert!(has.contains("key-load-delay"), "no key-load-delay: {has}");
     redis.args.extend(
         [
             "--key-load-delay",
