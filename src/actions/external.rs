@@ -118,20 +118,20 @@ async fn run_one(
         s.map_err(|e| e.to_string())
     } else {
         signal_group(pgid, libc::SIGTERM);
-        if tokio::time::timeout(TERM_GRACE, child.wait())
+        let how = if tokio::time::timeout(TERM_GRACE, child.wait())
             .await
             .is_err()
         {
             signal_group(pgid, libc::SIGKILL);
             let _ = child.wait().await;
-        }
+            format!("SIGTERM ignored for {TERM_GRACE:?}, process group killed (SIGKILL)")
+        } else {
+            "process group stopped (SIGTERM)".to_string()
+        };
         // Children that ignored TERM and outlived the leader.
         signal_group(pgid, libc::SIGKILL);
         register(pgid, false);
-        return Err(format!(
-            "timed out after {}s: process group killed",
-            limit.as_secs()
-        ));
+        return Err(format!("timed out after {limit:?}: {how}"));
     };
     // The group is left alone after a normal exit: a daemon the command started (a restart's
     // `redis-server --daemonize yes`) may not have left it yet. Grandchildren holding the

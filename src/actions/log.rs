@@ -82,8 +82,24 @@ pub fn append(path: &Path, ev: &LogEvent) -> Result<(), String> {
         .mode(PRIVATE)
         .open(path)
         .map_err(|e| format!("{}: {e}", path.display()))?;
-    f.write_all(line.as_bytes())
-        .map_err(|e| format!("{}: {e}", path.display()))
+    let start = f.metadata().map(|m| m.len()).ok();
+    f.write_all(line.as_bytes()).map_err(|e| {
+        cut_torn_line(&f, start, line.len());
+        format!("{}: {e}", path.display())
+    })
+}
+
+/// After a short write (disk full, file size limit) the file ends in half a line that the
+/// next append would glue to its event, losing both: cut it back to where it was, unless it
+/// grew by a whole line or more (another writer appended meanwhile; leave theirs alone).
+fn cut_torn_line(f: &std::fs::File, start: Option<u64>, len: usize) {
+    let (Some(start), Ok(now)) = (start, f.metadata().map(|m| m.len())) else {
+        return;
+    };
+    let written = now.saturating_sub(start);
+    if written > 0 && written < len as u64 {
+        let _ = f.set_len(start);
+    }
 }
 
 /// `2026-11-25T20:06:18Z` without a date crate (civil-from-days, Howard Hinnant's algorithm).
@@ -143,6 +159,25 @@ mod tests {
             mode & 0o777,
             PRIVATE,
             "a new log is readable by its owner only"
+        );
+    }
+
+    #[test]
+    fn a_torn_line_is_cut_and_a_whole_foreign_line_is_kept() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("log.jsonl");
+        std::fs::write(&p, "{\"a\":1}\n{\"b\":").expect("write");
+        let f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&p)
+            .expect("open");
+        cut_torn_line(&f, Some(8), 10);
+        assert_eq!(std::fs::read_to_string(&p).expect("read"), "{\"a\":1}\n");
+        std::fs::write(&p, "{\"a\":1}\n{\"other\":2}\n").expect("write");
+        cut_torn_line(&f, Some(8), 10);
+        assert_eq!(
+            std::fs::read_to_string(&p).expect("read").lines().count(),
+            2
         );
     }
 }

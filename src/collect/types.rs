@@ -203,12 +203,13 @@ pub struct ConfigValues {
 
 impl ConfigValues {
     /// The config keys redtriage asks for, one `CONFIG GET` each slow tick.
-    pub const KEYS: [&'static str; 11] = [
+    pub const KEYS: [&'static str; 12] = [
         "maxmemory",
         "maxmemory-policy",
         "maxclients",
         "appendonly",
         "save",
+        "stop-writes-on-bgsave-error",
         "dir",
         "dbfilename",
         "appenddirname",

@@ -370,6 +370,10 @@ impl State {
         ev.exit_code = outcome.exit_code;
         ev.duration_ms = Some(u64::try_from(outcome.duration.as_millis()).unwrap_or(u64::MAX));
         ev.output = self.actions.output.iter().take(20).cloned().collect();
+        // The end in the output panel too, where the user is looking: a run that timed out
+        // (and how its process group was stopped) otherwise just stops talking there.
+        self.actions
+            .push_output(format!("{word} {}", outcome.summary));
         if r.mitigation && outcome.ok {
             self.start_watch(at);
         }

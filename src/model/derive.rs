@@ -393,10 +393,19 @@ impl Instance {
             };
         };
         let wall = self.wall_now(now);
-        let misconf = i.rdb_last_bgsave_status.as_deref() == Some("err");
+        let bgsave_err = i.rdb_last_bgsave_status.as_deref() == Some("err");
+        // Redis refuses writes after a failed BGSAVE only with a save point and
+        // `stop-writes-on-bgsave-error yes` (the defaults): with CONFIG saying otherwise the
+        // writes go through, and saying "blocked" would send the user the wrong way.
+        let config = self.config.value.as_ref();
+        let stops = config.is_none_or(|c| {
+            c.get("save").is_none_or(|s| !s.trim().is_empty())
+                && c.get("stop-writes-on-bgsave-error") != Some("no")
+        });
+        let misconf = bgsave_err && stops;
         let aof_err = i.aof_last_write_status.as_deref() == Some("err")
             || i.aof_last_bgrewrite_status.as_deref() == Some("err");
-        let verdict = if misconf || aof_err {
+        let verdict = if bgsave_err || aof_err {
             Verdict::Crit
         } else if i.aof_delayed_fsync.unwrap_or(0) > 0 {
             Verdict::Warn

@@ -271,8 +271,9 @@ pub struct PersistencePane {
     pub loading: bool,
     pub loading_percent: Option<f64>,
     pub loading_eta_secs: Option<u64>,
-    /// True when the last BGSAVE failed: with `stop-writes-on-bgsave-error` Redis refuses
-    /// writes with MISCONF. Shown loudly.
+    /// True when the last BGSAVE failed and Redis refuses writes with MISCONF for it: a save
+    /// point and `stop-writes-on-bgsave-error yes` (assumed when CONFIG is unavailable).
+    /// Shown loudly.
     pub writes_blocked_misconf: bool,
     pub verdict: Verdict,
 }

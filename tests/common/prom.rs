@@ -78,8 +78,8 @@ impl Drop for Exporter {
 /// to its Redis address (the exporter's multi-target convention).
 pub struct Prometheus {
     pub port: u16,
-    _dir: tempfile::TempDir,
-    child: Child,
+    dir: tempfile::TempDir,
+    child: Option<Child>,
 }
 
 const RULES: &str = "groups:\n  - name: redis\n    interval: 1s\n    rules:\n      - alert: RedisDown\n        expr: redis_up == 0\n        for: 1s\n        labels: {severity: critical}\n        annotations: {summary: \"Redis down on {{ $labels.instance }}\"}\n";
@@ -99,27 +99,46 @@ impl Prometheus {
         }
         std::fs::write(dir.path().join("prometheus.yml"), cfg).expect("config");
         std::fs::write(dir.path().join("rules.yml"), RULES).expect("rules");
-        let port = free_port();
+        let mut p = Self {
+            port: free_port(),
+            dir,
+            child: None,
+        };
+        p.spawn();
+        p
+    }
+
+    fn spawn(&mut self) {
+        let dir = self.dir.path();
         let child = Command::new("prometheus")
             .arg(format!(
                 "--config.file={}",
-                dir.path().join("prometheus.yml").display()
+                dir.join("prometheus.yml").display()
             ))
             .arg(format!(
                 "--storage.tsdb.path={}",
-                dir.path().join("data").display()
+                dir.join("data").display()
             ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+            .arg(format!("--web.listen-address=127.0.0.1:{}", self.port))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("prometheus on PATH (scripts/test installs it)");
-        wait_listening(port, "prometheus");
-        Self {
-            port,
-            _dir: dir,
-            child,
+        self.child = Some(child);
+        wait_listening(self.port, "prometheus");
+    }
+
+    /// SIGKILL, reaped: Prometheus dies without a goodbye.
+    pub fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            let _ = c.kill();
+            let _ = c.wait();
         }
+    }
+
+    /// Starts again after `kill`: same port, config and data.
+    pub fn start_again(&mut self) {
+        self.spawn();
     }
 
     pub fn url(&self) -> String {
@@ -146,8 +165,7 @@ impl Prometheus {
 
 impl Drop for Prometheus {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.kill();
     }
 }
 

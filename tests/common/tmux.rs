@@ -60,6 +60,43 @@ impl Tmux {
         }
     }
 
+    /// `?` opens the help and ESC closes it: the UI answers keys (whatever the server does).
+    pub fn help_opens_and_closes(&self) {
+        self.keys("?");
+        self.wait_for("help (this overlay)", Duration::from_secs(5));
+        self.keys("Escape");
+        // ESC and the next key in one read are alt+key to the terminal: let it arrive alone.
+        std::thread::sleep(Duration::from_millis(300));
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.capture().contains("help (this overlay)") {
+            assert!(Instant::now() < deadline, "ESC did not close the help");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The memory pane's `last N samples`: how many samples the dashboard has taken (it
+    /// stops growing at the sparkline's width).
+    pub fn samples(&self) -> Option<u64> {
+        let screen = self.capture();
+        screen.split("last ").skip(1).find_map(|r| {
+            let digits: String = r.chars().take_while(char::is_ascii_digit).collect();
+            r[digits.len()..]
+                .starts_with(" samples")
+                .then(|| digits.parse().ok())
+                .flatten()
+        })
+    }
+
+    /// Waits until a new sample is on screen: the Redis panes still refresh.
+    pub fn wait_new_sample(&self, limit: Duration) {
+        let before = self.samples().expect("`last N samples` on screen");
+        let deadline = Instant::now() + limit;
+        while self.samples().is_none_or(|n| n <= before) {
+            assert!(Instant::now() < deadline, "no new sample after {before}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     pub fn alive(&self) -> bool {
         Command::new("tmux")
             .args(["has-session", "-t", &self.session])
