@@ -48,7 +48,15 @@ const fn operator(rule: &'static str, used_by: &'static str) -> Grant {
 pub const GRANTS: &[Grant] = &[
     monitor("+ping", "poller: every tick; the ping action"),
     monitor("+info", "poller: INFO sections every tick, commandstats"),
-    monitor("+client|setname", "connect: names the connection redtriage"),
+    monitor(
+        "+hello",
+        "connect: names the connection redtriage (HELLO 2 SETNAME)",
+    ),
+    monitor("+client|setname", "connect: names it on servers before 6.0"),
+    monitor(
+        "+command|info",
+        "poller: which commands exist, once per connection",
+    ),
     monitor("+client|list", "poller: the clients pane"),
     monitor("+slowlog|get", "poller: the slowlog pane"),
     monitor("+slowlog|len", "poller: the slowlog pane"),

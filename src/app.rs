@@ -155,6 +155,7 @@ impl TuiOptions {
 fn initial_state(targets: &[Target], opts: &TuiOptions) -> State {
     let mut state = State::new(targets, opts.thresholds.clone(), Instant::now());
     state.actions = ActionsState::new(opts.runbook.clone(), opts.read_only);
+    state.config_command.clone_from(&opts.poll.config_command);
     state.actions.log_path = opts.log_path.as_ref().map(|p| p.display().to_string());
     state.machine_ram = crate::actions::size::machine_ram();
     state.docker = opts

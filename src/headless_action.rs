@@ -55,6 +55,7 @@ async fn observe(target: &Target, opts: &TuiOptions) -> State {
         update(&mut state, m);
     }
     state.actions = ActionsState::new(opts.runbook.clone(), opts.read_only);
+    state.config_command.clone_from(&opts.poll.config_command);
     state.machine_ram = crate::actions::size::machine_ram();
     state.user = std::env::var("USER")
         .ok()

@@ -255,7 +255,7 @@ async fn config_renamed_away_falls_back_to_info() {
                 && s.header
                     .notices
                     .iter()
-                    .any(|n| n.contains("CONFIG GET unavailable"))
+                    .any(|n| n.contains("CONFIG unavailable"))
         })
         .await;
     assert_eq!(
@@ -296,7 +296,8 @@ async fn acl_without_client_list_says_noperm() {
     let mut d = Driver::start(target, fast_poll());
     let snap = d
         .wait_for(Duration::from_secs(10), "noperm on clients", |s| {
-            matches!(&s.clients.list_status, PaneStatus::Error { message } if message.contains("NOPERM"))
+            matches!(&s.clients.list_status, PaneStatus::Unavailable { message }
+                if message == "CLIENT LIST unavailable: NOPERM (not allowed for this ACL user)")
         })
         .await;
     assert_eq!(snap.header.connection, ConnState::Up);

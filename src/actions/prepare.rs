@@ -31,6 +31,8 @@ pub enum Step {
     Redis {
         op: RedisOp,
         args: Vec<String>,
+        /// The CONFIG command's name on this server (`--config-command`).
+        config_command: String,
     },
     External {
         commands: Vec<Vec<String>>,
@@ -65,10 +67,13 @@ pub struct Context<'a> {
     pub up: bool,
     pub info: Option<&'a Info>,
     pub config: Option<&'a ConfigValues>,
-    /// CONFIG failed (renamed, NOPERM).
-    pub config_unavailable: bool,
-    /// Commands the server said are unknown (upper case).
-    pub unknown_commands: Vec<String>,
+    /// Why CONFIG failed (`disabled (rename-command)`, NOPERM…), when it did.
+    pub config_unavailable: Option<String>,
+    /// The CONFIG command's name (`--config-command`); empty means `CONFIG`.
+    pub config_command: String,
+    /// Commands (upper case) the server lacks or refuses, and why: from `COMMAND INFO` and
+    /// from the errors the poller got.
+    pub missing_commands: BTreeMap<String, String>,
     pub read_only: bool,
     /// Every action is disabled, and why (`replay`).
     pub disabled: Option<String>,
@@ -149,6 +154,18 @@ impl Context<'_> {
         v
     }
 
+    /// The CONFIG command's name on this server.
+    pub fn config_command(&self) -> &str {
+        if self.config_command.is_empty() {
+            "CONFIG"
+        } else {
+            &self.config_command
+        }
+    }
+
+    /// Why `spec` cannot run now, if it cannot (shown greyed in the palette). A Redis action
+    /// is checked command by command: each command it sends (as [`super::redis_ops::argvs`]
+    /// builds them) against what the server lacks or refused.
     /// Why `spec` cannot run now, if it cannot (shown greyed in the palette).
     pub fn unavailable(&self, spec: &ActionSpec) -> Option<String> {
         if let Some(why) = &self.disabled {
@@ -158,11 +175,16 @@ impl Context<'_> {
             return Some("read only (--read-only)".into());
         }
         if let ActionKind::Redis { op } = &spec.kind {
-            let name = op.command_name();
-            if self.unknown_commands.iter().any(|c| c == name)
-                || (name == "CONFIG" && self.config_unavailable)
-            {
-                return Some(format!("{name} unavailable on this server"));
+            let config = self.config_command();
+            for name in super::redis_ops::command_names(*op, config) {
+                if let Some(why) = self.missing_commands.get(&name) {
+                    return Some(format!("{name} {why}"));
+                }
+                if name.eq_ignore_ascii_case(config)
+                    && let Some(why) = &self.config_unavailable
+                {
+                    return Some(format!("{name} {why}"));
+                }
             }
         }
         spec.preconditions.iter().find_map(|p| self.failed(*p))
@@ -181,9 +203,10 @@ impl Context<'_> {
             Precondition::NoForkInProgress if fork => {
                 Some("a fork (BGSAVE/rewrite) is running".into())
             }
-            Precondition::ConfigAvailable if self.config_unavailable => {
-                Some("CONFIG unavailable".into())
-            }
+            Precondition::ConfigAvailable if self.config_unavailable.is_some() => Some(format!(
+                "CONFIG {}",
+                self.config_unavailable.as_deref().unwrap_or_default()
+            )),
             Precondition::ClientSelected if self.clients.is_empty() => {
                 Some("select a client or group in the clients pane".into())
             }
@@ -384,35 +407,24 @@ fn redis_step(
         }
         _ => Vec::new(),
     };
-    let display = redis_display(op, &args);
-    Ok((Step::Redis { op, args }, display))
+    let config_command = ctx.config_command().to_string();
+    let display = redis_display(op, &args, &config_command);
+    Ok((
+        Step::Redis {
+            op,
+            args,
+            config_command,
+        },
+        display,
+    ))
 }
 
-/// The Redis commands as they will be sent.
-pub fn redis_display(op: RedisOp, args: &[String]) -> Vec<String> {
-    let one = |s: &str| vec![s.to_string()];
-    match op {
-        RedisOp::Ping => one("PING"),
-        RedisOp::Probe => vec![
-            "SET redtriage:probe:<random> <value> PX 30000".into(),
-            "GET redtriage:probe:<random>".into(),
-            "DEL redtriage:probe:<random>".into(),
-        ],
-        RedisOp::Bgsave => one("BGSAVE"),
-        RedisOp::Bgrewriteaof => one("BGREWRITEAOF"),
-        RedisOp::SetMaxmemory => vec![format!("CONFIG SET maxmemory {}", args.join(" "))],
-        RedisOp::SetMaxmemoryPolicy => {
-            vec![format!("CONFIG SET maxmemory-policy {}", args.join(" "))]
-        }
-        RedisOp::ConfigRewrite => one("CONFIG REWRITE"),
-        RedisOp::ClientKill => args
-            .iter()
-            .map(|id| format!("CLIENT KILL ID {id}"))
-            .collect(),
-        RedisOp::SlowlogReset => one("SLOWLOG RESET"),
-        RedisOp::MemoryPurge => one("MEMORY PURGE"),
-        RedisOp::LatencyReset => one("LATENCY RESET"),
-    }
+/// The Redis commands as they will be sent (see [`super::redis_ops::argvs`]).
+pub fn redis_display(op: RedisOp, args: &[String], config_command: &str) -> Vec<String> {
+    super::redis_ops::argvs(op, args, config_command)
+        .iter()
+        .map(|argv| argv.join(" "))
+        .collect()
 }
 
 /// An argv shown as a shell would need it typed (for the dialog only; nothing is run by a

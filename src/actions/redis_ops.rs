@@ -45,6 +45,7 @@ fn micros(d: Duration) -> String {
 pub async fn run(
     op: RedisOp,
     args: &[String],
+    config_command: &str,
     target: &Target,
     conn_timeout: Duration,
     limit: Duration,
@@ -57,13 +58,10 @@ pub async fn run(
         RedisOp::Probe => probe(&mut conn, limit, sink).await,
         RedisOp::ClientKill => client_kill(&mut conn, args, limit, sink).await,
         _ => {
-            let cmd = simple_cmd(op, args);
-            let (reply, took) = send(&mut conn, &cmd, limit).await?;
-            let line = format!(
-                "{} → {reply} ({})",
-                super::prepare::redis_display(op, args).join("; "),
-                micros(took)
-            );
+            let all = argvs(op, args, config_command);
+            let command = all.first().map_or(&[][..], Vec::as_slice);
+            let (reply, took) = send(&mut conn, &to_cmd(command), limit).await?;
+            let line = format!("{} → {reply} ({})", command.join(" "), micros(took));
             sink.line(line.clone()).await;
             if op == RedisOp::SetMaxmemory {
                 sink.line("not persisted yet: run config-rewrite to write it to redis.conf")
@@ -74,45 +72,57 @@ pub async fn run(
     }
 }
 
-fn simple_cmd(op: RedisOp, args: &[String]) -> redis::Cmd {
-    let mut c = match op {
-        RedisOp::Ping => redis::cmd("PING"),
-        RedisOp::Bgsave => redis::cmd("BGSAVE"),
-        RedisOp::Bgrewriteaof => redis::cmd("BGREWRITEAOF"),
-        RedisOp::SetMaxmemory => {
-            let mut c = redis::cmd("CONFIG");
-            c.arg("SET").arg("maxmemory");
-            c
-        }
-        RedisOp::SetMaxmemoryPolicy => {
-            let mut c = redis::cmd("CONFIG");
-            c.arg("SET").arg("maxmemory-policy");
-            c
-        }
-        RedisOp::ConfigRewrite => {
-            let mut c = redis::cmd("CONFIG");
-            c.arg("REWRITE");
-            c
-        }
-        RedisOp::SlowlogReset => {
-            let mut c = redis::cmd("SLOWLOG");
-            c.arg("RESET");
-            c
-        }
-        RedisOp::MemoryPurge => {
-            let mut c = redis::cmd("MEMORY");
-            c.arg("PURGE");
-            c
-        }
-        RedisOp::LatencyReset => {
-            let mut c = redis::cmd("LATENCY");
-            c.arg("RESET");
-            c
-        }
-        // Not simple commands: run by their own functions.
-        RedisOp::Probe | RedisOp::ClientKill => redis::cmd("ECHO"),
+/// The probe's three commands for `key` and `value` (one source for what is sent and shown).
+fn probe_argvs(key: &str, value: &str) -> Vec<Vec<String>> {
+    let w = |v: &[&str]| v.iter().map(|s| (*s).to_string()).collect::<Vec<_>>();
+    vec![
+        w(&["SET", key, value, "PX", "30000"]),
+        w(&["GET", key]),
+        w(&["DEL", key]),
+    ]
+}
+
+/// The commands `op` sends, as argv (the first word is the command's name; CONFIG is sent as
+/// `config_command`, the `--config-command` name). The dialog shows these, the runner sends
+/// these, and which commands an action needs (to grey it out) is read from these.
+pub fn argvs(op: RedisOp, args: &[String], config_command: &str) -> Vec<Vec<String>> {
+    let with = |words: &[&str]| {
+        let mut v: Vec<String> = words.iter().map(|s| (*s).to_string()).collect();
+        v.extend(args.iter().cloned());
+        vec![v]
     };
-    for a in args {
+    match op {
+        RedisOp::Ping => with(&["PING"]),
+        RedisOp::Probe => probe_argvs("redtriage:probe:<random>", "<value>"),
+        RedisOp::Bgsave => with(&["BGSAVE"]),
+        RedisOp::Bgrewriteaof => with(&["BGREWRITEAOF"]),
+        RedisOp::SetMaxmemory => with(&[config_command, "SET", "maxmemory"]),
+        RedisOp::SetMaxmemoryPolicy => with(&[config_command, "SET", "maxmemory-policy"]),
+        RedisOp::ConfigRewrite => with(&[config_command, "REWRITE"]),
+        RedisOp::ClientKill => args
+            .iter()
+            .map(|id| vec!["CLIENT".into(), "KILL".into(), "ID".into(), id.clone()])
+            .collect(),
+        RedisOp::SlowlogReset => with(&["SLOWLOG", "RESET"]),
+        RedisOp::MemoryPurge => with(&["MEMORY", "PURGE"]),
+        RedisOp::LatencyReset => with(&["LATENCY", "RESET"]),
+    }
+}
+
+/// The command names (upper case) `op` needs on the server, read from [`argvs`].
+pub fn command_names(op: RedisOp, config_command: &str) -> Vec<String> {
+    let mut names: Vec<String> = argvs(op, &["<arg>".into()], config_command)
+        .into_iter()
+        .filter_map(|argv| argv.into_iter().next())
+        .map(|n| n.to_ascii_uppercase())
+        .collect();
+    names.dedup();
+    names
+}
+
+fn to_cmd(argv: &[String]) -> redis::Cmd {
+    let mut c = redis::Cmd::new();
+    for a in argv {
         c.arg(a);
     }
     c
@@ -122,19 +132,12 @@ fn simple_cmd(op: RedisOp, args: &[String]) -> redis::Cmd {
 async fn probe(conn: &mut MultiplexedConnection, limit: Duration, sink: &Sink) -> OpResult {
     let key = format!("redtriage:probe:{:016x}", rand::random::<u64>());
     let value = format!("{:016x}", rand::random::<u64>());
-    let (r, t_set) = send(
-        conn,
-        redis::cmd("SET")
-            .arg(&key)
-            .arg(&value)
-            .arg("PX")
-            .arg(30_000),
-        limit,
-    )
-    .await?;
+    let [set, get, del] = <[Vec<String>; 3]>::try_from(probe_argvs(&key, &value))
+        .map_err(|_| "probe: three commands expected".to_string())?;
+    let (r, t_set) = send(conn, &to_cmd(&set), limit).await?;
     sink.line(format!("SET {key} → {r} ({})", micros(t_set)))
         .await;
-    let (got, t_get) = send(conn, redis::cmd("GET").arg(&key), limit).await?;
+    let (got, t_get) = send(conn, &to_cmd(&get), limit).await?;
     let matches = got == value;
     sink.line(format!(
         "GET {key} → {} ({})",
@@ -146,7 +149,7 @@ async fn probe(conn: &mut MultiplexedConnection, limit: Duration, sink: &Sink) -
         micros(t_get)
     ))
     .await;
-    let (d, t_del) = send(conn, redis::cmd("DEL").arg(&key), limit).await?;
+    let (d, t_del) = send(conn, &to_cmd(&del), limit).await?;
     sink.line(format!("DEL {key} → {d} ({})", micros(t_del)))
         .await;
     let summary = format!(
@@ -167,14 +170,8 @@ async fn client_kill(
     sink: &Sink,
 ) -> OpResult {
     let mut killed = 0;
-    for id in ids {
-        match send(
-            conn,
-            redis::cmd("CLIENT").arg("KILL").arg("ID").arg(id),
-            limit,
-        )
-        .await
-        {
+    for (id, argv) in ids.iter().zip(argvs(RedisOp::ClientKill, ids, "")) {
+        match send(conn, &to_cmd(&argv), limit).await {
             Ok((n, _)) if n == "1" => {
                 killed += 1;
                 sink.line(format!("CLIENT KILL ID {id} → killed")).await;
@@ -188,4 +185,77 @@ async fn client_kill(
     }
     let summary = format!("killed {killed} of {} clients", ids.len());
     Ok((Some(i32::from(killed == 0 && !ids.is_empty())), summary))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_names_an_action_needs_come_from_what_it_sends() {
+        let names = |op| command_names(op, "cfg-x");
+        assert_eq!(names(RedisOp::Probe), ["SET", "GET", "DEL"]);
+        assert_eq!(names(RedisOp::SetMaxmemory), ["CFG-X"]);
+        assert_eq!(names(RedisOp::ConfigRewrite), ["CFG-X"]);
+        assert_eq!(names(RedisOp::ClientKill), ["CLIENT"]);
+        assert_eq!(names(RedisOp::Bgsave), ["BGSAVE"]);
+        let kill = argvs(RedisOp::ClientKill, &["7".into(), "9".into()], "CONFIG");
+        assert_eq!(kill[1], ["CLIENT", "KILL", "ID", "9"]);
+        let set = argvs(RedisOp::SetMaxmemoryPolicy, &["allkeys-lru".into()], "C2");
+        assert_eq!(set, [["C2", "SET", "maxmemory-policy", "allkeys-lru"]]);
+    }
+
+    #[test]
+    fn every_op_is_in_all() {
+        // Each op as the runbook names it parses, and is one of `RedisOp::ALL` (the poller asks
+        // COMMAND INFO about the commands of these).
+        for name in [
+            "ping",
+            "probe",
+            "bgsave",
+            "bgrewriteaof",
+            "set_maxmemory",
+            "set_maxmemory_policy",
+            "config_rewrite",
+            "client_kill",
+            "slowlog_reset",
+            "memory_purge",
+            "latency_reset",
+        ] {
+            let de = serde::de::value::StrDeserializer::<serde::de::value::Error>::new(name);
+            let op = <RedisOp as serde::Deserialize>::deserialize(de).expect(name);
+            assert!(RedisOp::ALL.contains(&op), "{name}");
+        }
+    }
+
+    #[test]
+    fn an_action_is_greyed_by_the_commands_it_sends() {
+        use crate::actions::prepare::{Context, prepare};
+        let rb = crate::actions::spec::Runbook::default_runbook();
+        let mut ctx = Context {
+            up: true,
+            ..Context::default()
+        };
+        ctx.missing_commands
+            .insert("BGSAVE".into(), "disabled (rename-command)".into());
+        ctx.missing_commands
+            .insert("CONFIG".into(), "disabled (rename-command)".into());
+        let why = |ctx: &Context<'_>, name: &str| ctx.unavailable(rb.find(name).expect(name));
+        assert_eq!(
+            why(&ctx, "bgsave").as_deref(),
+            Some("BGSAVE disabled (rename-command)")
+        );
+        assert_eq!(
+            why(&ctx, "maxmemory").as_deref(),
+            Some("CONFIG disabled (rename-command)")
+        );
+        assert_eq!(why(&ctx, "ping"), None);
+        assert_eq!(why(&ctx, "memory-purge"), None);
+        // CONFIG renamed: the actions send the new name, which the server has.
+        ctx.config_command = "cfg-x".into();
+        assert_eq!(why(&ctx, "maxmemory"), None);
+        let p =
+            prepare(rb.find("maxmemory").expect("maxmemory"), &ctx, Some("1mb")).expect("prepared");
+        assert_eq!(p.display, ["cfg-x SET maxmemory 1048576"]);
+    }
 }

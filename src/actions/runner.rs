@@ -45,10 +45,15 @@ impl Sink {
 pub async fn run(p: Prepared, target: Target, conn_timeout: Duration, sink: Sink) -> Outcome {
     let started = Instant::now();
     let result = match &p.step {
-        Step::Redis { op, args } => {
+        Step::Redis {
+            op,
+            args,
+            config_command,
+        } => {
             super::redis_ops::run(
                 *op,
                 args,
+                config_command,
                 &target,
                 conn_timeout.max(Duration::from_secs(1)),
                 p.timeout,

@@ -32,26 +32,24 @@ pub enum RedisOp {
 }
 
 impl RedisOp {
+    /// Every op (the poller asks `COMMAND INFO` about the commands they send).
+    pub const ALL: [RedisOp; 11] = [
+        RedisOp::Ping,
+        RedisOp::Probe,
+        RedisOp::Bgsave,
+        RedisOp::Bgrewriteaof,
+        RedisOp::SetMaxmemory,
+        RedisOp::SetMaxmemoryPolicy,
+        RedisOp::ConfigRewrite,
+        RedisOp::ClientKill,
+        RedisOp::SlowlogReset,
+        RedisOp::MemoryPurge,
+        RedisOp::LatencyReset,
+    ];
+
     /// Does it change the server?
     pub fn mutating(self) -> bool {
         !matches!(self, RedisOp::Ping | RedisOp::Probe)
-    }
-
-    /// The command name that must exist on the server (for greying out).
-    pub fn command_name(self) -> &'static str {
-        match self {
-            RedisOp::Ping => "PING",
-            RedisOp::Probe => "SET",
-            RedisOp::Bgsave => "BGSAVE",
-            RedisOp::Bgrewriteaof => "BGREWRITEAOF",
-            RedisOp::SetMaxmemory | RedisOp::SetMaxmemoryPolicy | RedisOp::ConfigRewrite => {
-                "CONFIG"
-            }
-            RedisOp::ClientKill => "CLIENT",
-            RedisOp::SlowlogReset => "SLOWLOG",
-            RedisOp::MemoryPurge => "MEMORY",
-            RedisOp::LatencyReset => "LATENCY",
-        }
     }
 }
 

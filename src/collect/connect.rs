@@ -1,5 +1,5 @@
 //! Opening one connection to a target: TCP / unix socket / TLS (rustls, with SNI), then AUTH,
-//! SELECT and `CLIENT SETNAME redtriage`, each under the configured timeout. Failures are
+//! SELECT and naming the connection `redtriage`, each under the configured timeout. Failures are
 //! classified so the header can say `DOWN (refused)`, `UNRESPONSIVE` or `AUTH FAILED`.
 
 use std::sync::Arc;
@@ -240,7 +240,20 @@ async fn handshake(
             .await
             .map_err(fail)?;
     }
-    // Naming is best effort: CLIENT may be renamed away or forbidden by the ACL.
+    // Naming is best effort. `HELLO 2 SETNAME` first (6.0+; it stays RESP2): managed services
+    // rename CLIENT away, and a refused `CLIENT SETNAME` on every connection would show in the
+    // server's errorstats as redtriage's own error. `CLIENT SETNAME` for older servers.
+    match query(
+        &mut conn,
+        redis::cmd("HELLO").arg(2).arg("SETNAME").arg("redtriage"),
+        limit,
+    )
+    .await
+    {
+        Ok(_) => return Ok(conn),
+        Err(CollectError::NoPerm | CollectError::UnknownCommand | CollectError::Server(_)) => {}
+        Err(e) => return Err(fail(e)),
+    }
     match query(
         &mut conn,
         redis::cmd("CLIENT").arg("SETNAME").arg("redtriage"),

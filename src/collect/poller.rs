@@ -9,7 +9,7 @@
 //! server refuses (`NOPERM`, unknown) is not retried for a minute, so redtriage does not fill the
 //! server's errorstats with its own errors.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant, SystemTime};
 
 use redis::aio::MultiplexedConnection;
@@ -79,6 +79,11 @@ pub struct Poller {
     slow_due: Instant,
     newest_slowlog_id: Option<u64>,
     refused_until: HashMap<&'static str, Instant>,
+    /// Commands (upper case) this server does not have, per `COMMAND INFO` or an `unknown
+    /// command` reply: never sent again on this connection (a rename needs a restart).
+    absent: HashSet<String>,
+    /// `COMMAND INFO` was asked on this connection.
+    commands_checked: bool,
     config_multi_arg: bool,
     /// Own cost and back-off decisions.
     gov: Governor,
@@ -121,6 +126,8 @@ impl Poller {
             slow_due: now,
             newest_slowlog_id: None,
             refused_until: HashMap::new(),
+            absent: HashSet::new(),
+            commands_checked: false,
             config_multi_arg: true,
             gov,
             plan: info_plan::InfoPlan::default(),
@@ -181,6 +188,8 @@ impl Poller {
                 self.slow_due = Instant::now();
                 self.slow_ticks = 0;
                 self.plan = info_plan::InfoPlan::default();
+                self.absent.clear();
+                self.commands_checked = false;
                 self.gov.reset_window();
                 self.link(LinkEvent::Connected).await;
             }
@@ -271,10 +280,33 @@ impl Poller {
             .is_some_and(|until| Instant::now() < *until)
     }
 
+    /// The name `name` is sent under (`CONFIG` is `--config-command`), upper case.
+    fn sent_name(&self, name: &str) -> String {
+        if name == "CONFIG" {
+            self.settings.config_command.to_ascii_uppercase()
+        } else {
+            name.to_ascii_uppercase()
+        }
+    }
+
+    /// Does the server lack `name` (renamed away)? Then it is not sent, and the pane is told.
+    fn is_absent(&self, name: &str) -> bool {
+        self.absent.contains(&self.sent_name(name))
+    }
+
+    /// A refusal: NOPERM is retried after a while (ACLs change at runtime); an unknown
+    /// command is not sent again on this connection.
     fn note_refusal<T>(&mut self, name: &'static str, r: &Result<T, CollectError>) {
-        if matches!(r, Err(CollectError::NoPerm | CollectError::UnknownCommand)) {
-            self.refused_until
-                .insert(name, Instant::now() + REFUSED_RETRY);
+        match r {
+            Err(CollectError::NoPerm) => {
+                self.refused_until
+                    .insert(name, Instant::now() + REFUSED_RETRY);
+            }
+            Err(CollectError::UnknownCommand) => {
+                let sent = self.sent_name(name);
+                self.absent.insert(sent);
+            }
+            _ => {}
         }
     }
 
@@ -311,6 +343,12 @@ impl Poller {
         };
         let mut sample = Sample::of_info(at, wall, ping_rtt, info);
         sample.commandstats = stats;
+        if !self.commands_checked {
+            let Some(check) = self.check_commands().await else {
+                return;
+            };
+            sample.commands = Some(check);
+        }
         if self.fast_extras(&mut sample, slow).await.is_none() {
             return;
         }

@@ -37,6 +37,28 @@ pub enum CollectError {
     Protocol(String),
 }
 
+impl CollectError {
+    /// Why a command cannot be used at all, when this error says so: renamed away (managed
+    /// services disable CONFIG, SLOWLOG, CLIENT… with `rename-command`) or refused by the ACL.
+    pub fn refusal(&self) -> Option<&'static str> {
+        match self {
+            CollectError::UnknownCommand => Some("command disabled (rename-command)"),
+            CollectError::NoPerm => Some("NOPERM (not allowed for this ACL user)"),
+            _ => None,
+        }
+    }
+
+    /// [`Self::refusal`] in a few words, after a command's name (`BGSAVE disabled
+    /// (rename-command)`): for the action palette, where room is short.
+    pub fn refusal_short(&self) -> Option<&'static str> {
+        match self {
+            CollectError::UnknownCommand => Some("disabled (rename-command)"),
+            CollectError::NoPerm => Some("refused by the ACL (NOPERM)"),
+            _ => None,
+        }
+    }
+}
+
 /// Typed view of one `INFO` reply. Fields missing on a given server version are `None`;
 /// every `key:value` line is also kept in `raw` (escaped) so unknown fields are not lost.
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -241,6 +263,17 @@ pub enum ClientListResult {
     Skipped { connected: u64, limit: u64 },
 }
 
+/// What `COMMAND INFO` said, once per connection, about the commands redtriage's panes and
+/// actions send. A command renamed away (`rename-command X ""`, as managed services do) has no
+/// entry, so redtriage never sends it and fills no errorstats with its own errors.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CommandCheck {
+    /// The names asked (upper case).
+    pub asked: Vec<String>,
+    /// Those the server does not have (upper case).
+    pub absent: std::collections::BTreeSet<String>,
+}
+
 /// Outcome of one optional command in a tick: `None` in [`Sample`] means "not asked this tick".
 pub type Fetched<T> = Option<Result<T, CollectError>>;
 
@@ -264,6 +297,8 @@ pub struct Sample {
     pub commandstats: Fetched<BTreeMap<String, CommandStat>>,
     pub config: Fetched<ConfigValues>,
     pub clients: Fetched<ClientListResult>,
+    /// `COMMAND INFO` of the commands redtriage uses (first tick of a connection only).
+    pub commands: Fetched<CommandCheck>,
     /// redtriage's own cost and back-off state ([`super::governor`]).
     pub cost: Option<super::governor::SelfCost>,
 }
@@ -282,6 +317,7 @@ impl Sample {
             commandstats: None,
             config: None,
             clients: None,
+            commands: None,
             cost: None,
         }
     }

@@ -12,29 +12,12 @@ use super::state::{Effect, State};
 use super::watch::{self, Watch};
 use crate::actions::prepare::{self, Context, POLICIES, Prepared};
 use crate::actions::spec::{ActionKind, RedisOp};
-use crate::collect::types::CollectError;
 use crate::msg::{ActionEvent, Outcome};
-
-fn is_unknown(e: Option<&CollectError>) -> bool {
-    matches!(e, Some(CollectError::UnknownCommand | CollectError::NoPerm))
-}
 
 impl State {
     /// The context actions are prepared in: the selected target as last seen.
     pub fn action_context(&self) -> Context<'_> {
         let inst = self.instances.get(self.selected);
-        let mut unknown = Vec::new();
-        if let Some(i) = inst {
-            for (name, err) in [
-                ("SLOWLOG", i.slowlog_error.as_ref()),
-                ("LATENCY", i.latency.error.as_ref()),
-                ("CLIENT", i.clients.error.as_ref()),
-            ] {
-                if is_unknown(err) {
-                    unknown.push(name.to_string());
-                }
-            }
-        }
         let clients = match (&self.ui.client_sel, inst) {
             (Some(sel), Some(i)) => select::resolve(sel, i.clients.value.as_ref()),
             _ => Vec::new(),
@@ -45,8 +28,16 @@ impl State {
             info: inst.and_then(|i| i.info.as_ref()),
             config: inst.and_then(|i| i.config.value.as_ref()),
             config_unavailable: inst
-                .is_some_and(|i| i.config.error.is_some() && i.config.value.is_none()),
-            unknown_commands: unknown,
+                .filter(|i| i.config.value.is_none())
+                .and_then(|i| i.config.error.as_ref())
+                .map(|e| {
+                    e.refusal_short()
+                        .map_or_else(|| format!("GET failed: {e}"), str::to_string)
+                }),
+            config_command: self.config_command.clone(),
+            missing_commands: inst
+                .map(|i| i.missing_commands(&self.config_command))
+                .unwrap_or_default(),
             read_only: self.actions.read_only,
             disabled: self.actions.disabled.clone(),
             vars: self.actions.runbook.settings.vars.clone(),

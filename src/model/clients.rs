@@ -88,9 +88,7 @@ impl Instance {
             _ => list_note,
         };
         let list_status = match (&self.clients.error, &self.clients.value) {
-            (Some(e), _) => PaneStatus::Error {
-                message: format!("CLIENT LIST: {e}"),
-            },
+            (Some(e), _) => self.slot_status(now, "CLIENT LIST", Some(e)),
             (None, None) => PaneStatus::Pending,
             (None, Some(_)) => self.clients_list_freshness(now),
         };

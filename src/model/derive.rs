@@ -6,7 +6,7 @@ use super::health;
 use super::instance::{Instance, LATENCY_WINDOW, Link};
 use super::view::{
     ConnState, ErrorRate, ErrorsPane, Header, Health, HitRatePane, MemoryPane, PaneStatus,
-    PersistencePane, SCHEMA_VERSION, SlowlogPane, SlowlogRow, Snapshot, Verdict,
+    PersistencePane, SCHEMA_VERSION, SlowCommand, SlowlogPane, SlowlogRow, Snapshot, Verdict,
 };
 use crate::collect::types::CollectError;
 use crate::target::Thresholds;
@@ -41,10 +41,22 @@ impl Instance {
         }
     }
 
-    fn slot_status(&self, now: Instant, error: Option<&CollectError>) -> PaneStatus {
+    /// The status of a pane fed by `command` (`SLOWLOG`): unavailable when the server lacks
+    /// or refuses it, an error when it failed otherwise.
+    pub(super) fn slot_status(
+        &self,
+        now: Instant,
+        command: &str,
+        error: Option<&CollectError>,
+    ) -> PaneStatus {
         match error {
-            Some(e) => PaneStatus::Error {
-                message: e.to_string(),
+            Some(e) => match e.refusal() {
+                Some(why) => PaneStatus::Unavailable {
+                    message: format!("{command} unavailable: {why}"),
+                },
+                None => PaneStatus::Error {
+                    message: e.to_string(),
+                },
             },
             None => self.info_status(now),
         }
@@ -200,9 +212,13 @@ impl Instance {
             ));
         }
         if let Some(e) = &self.config.error {
-            out.push(format!(
-                "CONFIG GET unavailable ({e}): limits and policy from INFO"
-            ));
+            out.push(match e.refusal() {
+                Some(why) => format!(
+                    "CONFIG unavailable: {why}; limits from INFO (--config-command NAME \
+                     if renamed)"
+                ),
+                None => format!("CONFIG GET failed ({e}): limits and policy from INFO"),
+            });
         }
         out
     }
@@ -342,7 +358,7 @@ impl Instance {
             latency_verdict: health::latency(stats.map(|s| s.0), opts.thresholds).verdict,
             spark: self.ping_hist.tail_u64(opts.spark_len),
             latency_events: self.latency.value.clone().unwrap_or_default(),
-            latency_status: self.slot_status(now, self.latency.error.as_ref()),
+            latency_status: self.slot_status(now, "LATENCY", self.latency.error.as_ref()),
             latency_monitor_threshold_ms: threshold,
         }
     }
@@ -372,8 +388,15 @@ impl Instance {
             }
             _ => None,
         };
+        let status = self.slot_status(now, "SLOWLOG", self.slowlog_error.as_ref());
+        let by_commandstats = if matches!(status, PaneStatus::Unavailable { .. }) {
+            self.slowest_commands()
+        } else {
+            Vec::new()
+        };
         SlowlogPane {
-            status: self.slot_status(now, self.slowlog_error.as_ref()),
+            status,
+            by_commandstats,
             entries,
             length: self.slowlog_len.value,
             new_per_min,
@@ -383,6 +406,26 @@ impl Instance {
                 .as_ref()
                 .and_then(|c| c.get_i64("slowlog-log-slower-than")),
         }
+    }
+
+    /// The commands with the highest mean time per call (`INFO commandstats`), slowest first.
+    fn slowest_commands(&self) -> Vec<SlowCommand> {
+        const SHOWN: usize = 8;
+        let Some(stats) = &self.commandstats.value else {
+            return Vec::new();
+        };
+        let mut rows: Vec<SlowCommand> = stats
+            .iter()
+            .filter(|(_, s)| s.calls > 0)
+            .map(|(name, s)| SlowCommand {
+                command: name.clone(),
+                calls: s.calls,
+                usec_per_call: s.usec as f64 / s.calls as f64,
+            })
+            .collect();
+        rows.sort_by(|a, b| b.usec_per_call.total_cmp(&a.usec_per_call));
+        rows.truncate(SHOWN);
+        rows
     }
 
     fn persistence_pane(&self, now: Instant) -> PersistencePane {
@@ -434,6 +477,12 @@ impl Instance {
                         s.to_string()
                     }
                 }),
+            save_unknown: self
+                .config
+                .error
+                .as_ref()
+                .filter(|e| e.refusal().is_some() && self.config.value.is_none())
+                .map(|_| "CONFIG unavailable".to_string()),
             aof_enabled: i.aof_enabled,
             aof_rewrite_in_progress: i.aof_rewrite_in_progress,
             aof_last_rewrite_status: i.aof_last_bgrewrite_status.clone(),

@@ -7,7 +7,7 @@
 pub mod facts;
 pub mod rules;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
 
 use serde::Serialize;
@@ -191,6 +191,31 @@ pub fn diagnose(
         causes: out,
         fired,
         holding,
+    }
+}
+
+/// An unknown cause says why, when its signals cannot be had on this server (`unknowable`:
+/// signal → `SLOWLOG unavailable: command disabled (rename-command)`), rather than nothing.
+pub fn explain_unknown(
+    causes: &mut [CauseView],
+    rules: &[RuleSpec],
+    unknowable: &BTreeMap<&'static str, String>,
+) {
+    for c in causes
+        .iter_mut()
+        .filter(|c| c.verdict == Likelihood::Unknown)
+    {
+        for r in rules.iter().filter(|r| r.cause == c.cause) {
+            if let Some(why) = unknowable.get(r.signal.as_str())
+                && !c.evidence.iter().any(|e| &e.text == why)
+            {
+                c.evidence.push(Evidence {
+                    text: why.clone(),
+                    since_secs: None,
+                    against: false,
+                });
+            }
+        }
     }
 }
 

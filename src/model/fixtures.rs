@@ -336,6 +336,7 @@ fn slowlog() -> SlowlogPane {
         length: Some(128),
         new_per_min: Some(2.0),
         threshold_us: Some(10_000),
+        by_commandstats: Vec::new(),
     }
 }
 
@@ -347,6 +348,7 @@ fn persistence() -> PersistencePane {
         rdb_bgsave_in_progress: Some(false),
         rdb_last_bgsave_status: Some("ok".into()),
         save_config: Some("3600 1 300 100 60 10000".into()),
+        save_unknown: None,
         aof_enabled: Some(true),
         aof_rewrite_in_progress: Some(false),
         aof_last_rewrite_status: Some("ok".into()),

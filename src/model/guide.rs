@@ -213,11 +213,28 @@ impl State {
                 &["check-aof", "fix-aof", "check-rdb"],
             ),
         ];
+        let ctx = self.action_context();
         let steps = options
             .iter()
             .map(|(title, cause, names)| {
                 let c = snap.diagnosis.iter().find(|c| c.cause == *cause);
+                let blocked = self
+                    .actions
+                    .runbook
+                    .find(names[0])
+                    .and_then(|spec| ctx.unavailable(spec));
                 let otherwise = match c {
+                    // The runbook's remedy cannot run here (CONFIG renamed away on a managed
+                    // service): say so, the change goes through the provider instead.
+                    Some(c) if c.verdict == Likelihood::Likely && blocked.is_some() => (
+                        StepState::Waiting,
+                        format!(
+                            "cause {cause} is likely; {} cannot run here ({}): use the \
+                             provider's console",
+                            names[0],
+                            blocked.unwrap_or_default()
+                        ),
+                    ),
                     Some(c) if c.verdict == Likelihood::Likely => (
                         StepState::Waiting,
                         format!("cause {cause} is likely: d, enter opens {}", names[0]),
@@ -372,10 +389,16 @@ impl State {
         }
         let unknown = ids(Likelihood::Unknown);
         if !unknown.is_empty() {
-            let (state, detail) = if up {
-                (StepState::NotNeeded, "nothing to judge them by yet")
-            } else {
-                (StepState::Waiting, "no data from Redis")
+            // Why, when the server cannot tell (a command renamed away): not "yet".
+            let why = causes
+                .iter()
+                .filter(|c| c.verdict == Likelihood::Unknown)
+                .find_map(|c| c.evidence.first())
+                .map(|e| e.text.as_str());
+            let (state, detail) = match (up, why) {
+                (true, Some(why)) => (StepState::NotNeeded, why),
+                (true, None) => (StepState::NotNeeded, "nothing to judge them by yet"),
+                (false, _) => (StepState::Waiting, "no data from Redis"),
             };
             steps.push(step(&format!("unknown: {unknown}"), state, detail));
         }

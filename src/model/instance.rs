@@ -6,8 +6,8 @@ use std::time::{Duration, Instant, SystemTime};
 use super::counters::{Counters, Rates};
 use super::ring::{DAY_AT_1S, HOUR_AT_1S, Ring};
 use crate::collect::types::{
-    ClientListResult, CollectError, CommandStat, ConfigValues, Info, LatencyEvent, Sample,
-    SlowlogEntry,
+    ClientListResult, CollectError, CommandCheck, CommandStat, ConfigValues, Info, LatencyEvent,
+    Sample, SlowlogEntry,
 };
 use crate::msg::LinkEvent;
 
@@ -84,6 +84,8 @@ pub struct Instance {
     pub clients: Slot<ClientListResult>,
     pub commandstats: Slot<BTreeMap<String, CommandStat>>,
     pub latency: Slot<Vec<LatencyEvent>>,
+    /// What `COMMAND INFO` said about the commands redtriage sends (once per connection).
+    pub commands: Slot<CommandCheck>,
     pub slowlog_len: Slot<u64>,
     /// Newest first.
     pub slowlog: Vec<SlowlogEntry>,
@@ -129,6 +131,7 @@ impl Instance {
             clients: Slot::default(),
             commandstats: Slot::default(),
             latency: Slot::default(),
+            commands: Slot::default(),
             slowlog_len: Slot::default(),
             slowlog: Vec::new(),
             slowlog_error: None,
@@ -198,6 +201,32 @@ impl Instance {
         }
     }
 
+    /// Commands (upper case) this server lacks or refused, and why: from `COMMAND INFO` and
+    /// from the errors of the commands the panes send (`config_command` is CONFIG's name).
+    pub fn missing_commands(&self, config_command: &str) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        if let Some(c) = &self.commands.value {
+            for name in &c.absent {
+                if let Some(why) = CollectError::UnknownCommand.refusal_short() {
+                    out.insert(name.clone(), why.to_string());
+                }
+            }
+        }
+        let config = config_command.to_ascii_uppercase();
+        for (name, err) in [
+            ("SLOWLOG", self.slowlog_error.as_ref()),
+            ("LATENCY", self.latency.error.as_ref()),
+            ("CLIENT", self.clients.error.as_ref()),
+            (config.as_str(), self.config.error.as_ref()),
+        ] {
+            if let Some(why) = err.and_then(CollectError::refusal_short) {
+                out.entry(name.to_string())
+                    .or_insert_with(|| why.to_string());
+            }
+        }
+        out
+    }
+
     /// A sample from the poller.
     pub fn on_sample(&mut self, s: Sample) {
         let at = s.at;
@@ -211,6 +240,7 @@ impl Instance {
         self.push_history(&s);
         self.merge_slowlog(at, s.slowlog, s.slowlog_len);
         self.latency.apply(at, s.latency_latest);
+        self.commands.apply(at, s.commands);
         self.commandstats.apply(at, s.commandstats);
         self.config.apply(at, s.config);
         self.clients.apply(at, s.clients);

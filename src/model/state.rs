@@ -106,6 +106,8 @@ pub struct State {
     pub actions: ActionsState,
     /// This machine's RAM (maxmemory above it is refused).
     pub machine_ram: Option<u64>,
+    /// The CONFIG command's name (`--config-command`), for the actions that send it.
+    pub config_command: String,
     /// Who runs the actions (`$USER`), for the incident log.
     pub user: Option<String>,
     /// Prometheus figures, alerts and fleet, when `--prometheus` is given.
@@ -176,6 +178,7 @@ impl State {
             targets: targets.to_vec(),
             actions: ActionsState::new(Runbook::default_runbook(), false),
             machine_ram: None,
+            config_command: "CONFIG".into(),
             user: None,
             selected: 0,
             ui: UiState::default(),
@@ -222,7 +225,12 @@ impl State {
     fn diagnose(&self, inst: &Instance, snap: &mut Snapshot) {
         let rb = &self.actions.runbook;
         let facts = super::diagnosis::facts::facts(snap, inst);
-        let d = super::diagnosis::diagnose(&rb.causes, &rb.rules, &facts, &inst.diag, self.now);
+        let mut d = super::diagnosis::diagnose(&rb.causes, &rb.rules, &facts, &inst.diag, self.now);
+        super::diagnosis::explain_unknown(
+            &mut d.causes,
+            &rb.rules,
+            &super::diagnosis::facts::unknowable(snap),
+        );
         snap.diagnosis = d.causes;
         snap.diag_fired = d.fired;
         snap.diag_holding = d.holding;

@@ -106,6 +106,11 @@ pub enum PaneStatus {
     /// The command this pane needs failed (`NOPERM`, `unknown command`, `timeout`…); figures
     /// that came from elsewhere (INFO) are still filled in.
     Error { message: String },
+    /// The command this pane needs cannot be used on this server: renamed away
+    /// (`rename-command`, as managed services do) or refused by the ACL. `message` names it
+    /// and why (`SLOWLOG unavailable: command disabled (rename-command)`); figures that come
+    /// from INFO are still filled in.
+    Unavailable { message: String },
 }
 
 /// One health target from the runbook table.
@@ -251,6 +256,19 @@ pub struct SlowlogPane {
     pub new_per_min: Option<f64>,
     /// `slowlog-log-slower-than`, µs (from CONFIG; None when unknown).
     pub threshold_us: Option<i64>,
+    /// While SLOWLOG is unavailable: what INFO offers instead, the commands with the highest
+    /// mean time per call since the server started (`INFO commandstats`), slowest first.
+    pub by_commandstats: Vec<SlowCommand>,
+}
+
+/// One command of `INFO commandstats`, for the slowlog pane when SLOWLOG is unavailable.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SlowCommand {
+    /// Escaped command name as INFO reports it (`get`, `config|get`).
+    pub command: String,
+    pub calls: u64,
+    /// Mean server time per call since start, µs.
+    pub usec_per_call: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -262,6 +280,8 @@ pub struct PersistencePane {
     pub rdb_last_bgsave_status: Option<String>,
     /// `save` config (`3600 1 300 100`), when CONFIG is available.
     pub save_config: Option<String>,
+    /// Why `save_config` is unknown, when CONFIG cannot be used (`CONFIG unavailable`).
+    pub save_unknown: Option<String>,
     pub aof_enabled: Option<bool>,
     pub aof_rewrite_in_progress: Option<bool>,
     pub aof_last_rewrite_status: Option<String>,

@@ -140,6 +140,9 @@ pub struct RecSample {
     pub config: Fetched<ConfigValues>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub clients: Fetched<ClientListResult>,
+    /// `COMMAND INFO` of the commands redtriage sends (first sample of a connection).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commands: Fetched<crate::collect::types::CommandCheck>,
     /// Only when it changed since the target's previous sample.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<SelfCost>,
@@ -405,6 +408,7 @@ impl RecSample {
             commandstats: s.commandstats.clone(),
             config: s.config.clone(),
             clients: s.clients.clone(),
+            commands: s.commands.clone(),
             cost,
         }
     }
@@ -421,6 +425,7 @@ impl RecSample {
             commandstats: self.commandstats.clone(),
             config: self.config.clone(),
             clients: self.clients.clone(),
+            commands: self.commands.clone(),
             cost: self.cost.clone(),
         })
     }

@@ -95,6 +95,10 @@ fn sample(at: Instant) -> Sample {
                 ..ClientInfo::default()
             }],
         })),
+        commands: Some(Ok(crate::collect::types::CommandCheck {
+            asked: vec!["BGSAVE".into(), "CONFIG".into()],
+            absent: ["CONFIG".to_string()].into(),
+        })),
         cost: Some(SelfCost {
             window_secs: 5.000_123,
             calls_per_refresh: 1.0 / 3.0,

@@ -285,19 +285,27 @@ impl Columns {
         );
         let name = format::truncate(&clean(&row.name), self.name);
         let title = clean(&row.title);
-        let text = match &row.unavailable {
+        // The reason matters more than the section: a greyed row whose reason would be cut
+        // takes the section's room too.
+        let reason = row.unavailable.as_ref().map(|r| format!("— {}", clean(r)));
+        let (text_w, section_w) = match &reason {
+            Some(r) if self.section > 0 && format::width(r) > self.text => {
+                (self.text + 1 + self.section, 0)
+            }
+            _ => (self.text, self.section),
+        };
+        let text = match reason {
             // The reason matters more than the title: the title is cut first, dropped when
             // less than 12 cells of it would show.
             Some(reason) => {
-                let reason = format!("— {}", clean(reason));
-                let room = self.text.saturating_sub(format::width(&reason) + 1);
+                let room = text_w.saturating_sub(format::width(&reason) + 1);
                 if room >= 12 {
                     format!("{} {reason}", format::truncate(&title, room))
                 } else {
-                    format::truncate(&reason, self.text)
+                    format::truncate(&reason, text_w)
                 }
             }
-            None => format::truncate(&title, self.text),
+            None => format::truncate(&title, text_w),
         };
         let pad = |s: String, w: usize| {
             let fill = w.saturating_sub(format::width(&s));
@@ -311,9 +319,9 @@ impl Columns {
         let mut spans = vec![
             Span::styled(key, key_style),
             Span::raw(pad(name, self.name + 1)),
-            Span::raw(pad(text, self.text)),
+            Span::raw(pad(text, text_w)),
         ];
-        if self.section > 0 {
+        if section_w > 0 {
             let section = row.section.as_deref().map(clean).unwrap_or_default();
             let section = format::truncate(&section, self.section);
             spans.push(Span::styled(

@@ -184,6 +184,7 @@ fn list_note(pane: &ClientsPane) -> Option<String> {
             pane.list_note.as_deref().unwrap_or("not fetched yet")
         )),
         PaneStatus::Error { message } => Some(format!("client list: {message}")),
+        PaneStatus::Unavailable { message } => Some(message.clone()),
         PaneStatus::Ok | PaneStatus::Stale { .. } if pane.groups.is_empty() => {
             Some("client list: no clients".into())
         }

@@ -72,6 +72,23 @@ pub fn frame_pane(frame: &mut Frame, area: Rect, pf: &PaneFrame, theme: Theme) -
             }
             Some(rows.rest())
         }
+        PaneStatus::Unavailable { message } => {
+            // Not an error: the server does not offer it. Said in the pane, in full (wrapped
+            // over two rows when narrow), and the INFO figures follow.
+            let mut rows = Rows::new(inner);
+            let need = if format::width(message) > usize::from(inner.width) {
+                2
+            } else {
+                1
+            };
+            if let Some(r) = rows.take(need) {
+                let p = Paragraph::new(message.as_str())
+                    .style(theme.label())
+                    .wrap(ratatui::widgets::Wrap { trim: true });
+                frame.render_widget(p, r);
+            }
+            Some(rows.rest())
+        }
         PaneStatus::Ok | PaneStatus::Stale { .. } => Some(inner),
     }
 }
@@ -95,7 +112,7 @@ fn title_right(pf: &PaneFrame, theme: Theme) -> Line<'static> {
         PaneStatus::Error { .. } => {
             spans.push(Span::styled(" error ", theme.verdict(Verdict::Warn)));
         }
-        PaneStatus::Pending | PaneStatus::Ok => {}
+        PaneStatus::Pending | PaneStatus::Ok | PaneStatus::Unavailable { .. } => {}
     }
     if let Some(v) = pf.verdict
         && !matches!(pf.status, PaneStatus::Pending)

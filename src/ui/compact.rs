@@ -112,6 +112,7 @@ fn summary_line(id: PaneId, snap: &Snapshot, focused: bool, theme: Theme) -> Lin
             ));
         }
         PaneStatus::Error { .. } => spans.push(Span::styled(" error", warn)),
+        PaneStatus::Unavailable { .. } => spans.push(Span::styled(" n/a", theme.label())),
         PaneStatus::Pending | PaneStatus::Ok => {}
     }
     Line::from(spans)

@@ -89,6 +89,8 @@ fn other(pane: &PersistencePane, theme: Theme) -> Vec<Item> {
     ));
     if let Some(save) = &pane.save_config {
         other.push(kv("save", save.clone(), theme));
+    } else if let Some(why) = &pane.save_unknown {
+        other.push(kv("save", format!("? ({why})"), theme));
     }
     other
 }

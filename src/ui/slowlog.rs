@@ -3,7 +3,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Span;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table};
 
 use super::common::{self, PaneFrame, PaneOpts, Rows, kv};
@@ -25,6 +25,11 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &SlowlogPane, opts: &PaneOpts
         return;
     };
     let mut rows = Rows::new(inner);
+    if !pane.by_commandstats.is_empty() {
+        // SLOWLOG is unavailable (its figures would all be dashes): what INFO offers instead.
+        by_commandstats(frame, &mut rows, pane, theme);
+        return;
+    }
     let figures = vec![
         kv("len", opt(pane.length, format::count), theme),
         kv(
@@ -46,6 +51,31 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &SlowlogPane, opts: &PaneOpts
         entries_table(&pane.entries, rows.rest().width, theme),
         rows.rest(),
     );
+}
+
+/// What INFO offers when SLOWLOG is unavailable: the slowest commands on average.
+fn by_commandstats(frame: &mut Frame, rows: &mut Rows, pane: &SlowlogPane, theme: Theme) {
+    if let Some(r) = rows.take(1) {
+        frame.render_widget(
+            Paragraph::new("slowest per call (INFO commandstats):").style(theme.label()),
+            r,
+        );
+    }
+    let lines: Vec<Line<'static>> = pane
+        .by_commandstats
+        .iter()
+        .map(|c| {
+            Line::from(vec![
+                Span::raw(format!(
+                    "{:>9} ",
+                    format::micros(c.usec_per_call.round() as u64)
+                )),
+                Span::raw(c.command.clone()),
+                Span::styled(format!(" ×{}", format::count(c.calls)), theme.label()),
+            ])
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), rows.rest());
 }
 
 /// `slowlog-log-slower-than`: negative disables the log, 0 logs everything.

@@ -5,16 +5,23 @@
 use std::time::Instant;
 
 use super::{Poller, SLOWLOG_MAX, bulk_bytes, config_from_pairs};
+use crate::actions::redis_ops;
+use crate::actions::spec::RedisOp;
 use crate::collect::governor::ClientListMode;
 use crate::collect::parse;
-use crate::collect::types::{ClientListResult, CollectError, ConfigValues, Sample};
+use crate::collect::types::{ClientListResult, CollectError, CommandCheck, ConfigValues, Sample};
+
+/// The commands the panes send besides PING and INFO (CONFIG under its `--config-command` name).
+const PANE_COMMANDS: [&str; 4] = ["CONFIG", "SLOWLOG", "LATENCY", "CLIENT"];
 
 impl Poller {
     /// `SLOWLOG GET 1` as the newest-id probe, the full fetch when it moved (`SLOWLOG LEN` then
     /// and on slow ticks), `LATENCY LATEST` on slow ticks and every tick while the latency
     /// monitor is on (with it off, Redis records nothing, so asking every second is waste).
     pub(super) async fn fast_extras(&mut self, sample: &mut Sample, slow: bool) -> Option<()> {
-        if !self.is_refused("SLOWLOG") {
+        if self.is_absent("SLOWLOG") {
+            sample.slowlog = Some(Err(CollectError::UnknownCommand));
+        } else if !self.is_refused("SLOWLOG") {
             let probe = self
                 .run_cmd(redis::cmd("SLOWLOG").arg("GET").arg(1))
                 .await?
@@ -30,7 +37,9 @@ impl Poller {
                 Err(e) => sample.slowlog = Some(Err(e)),
             }
         }
-        if !self.is_refused("LATENCY") && (slow || self.latency_monitor_on != Some(false)) {
+        if self.is_absent("LATENCY") {
+            sample.latency_latest = Some(Err(CollectError::UnknownCommand));
+        } else if !self.is_refused("LATENCY") && (slow || self.latency_monitor_on != Some(false)) {
             let latest = self
                 .run_cmd(redis::cmd("LATENCY").arg("LATEST"))
                 .await?
@@ -74,13 +83,19 @@ impl Poller {
         if rare && sample.commandstats.is_none() {
             self.commandstats(sample).await?;
         }
-        if rare && !self.is_refused("CONFIG") {
+        if rare && self.is_absent("CONFIG") {
+            sample.config = Some(Err(CollectError::UnknownCommand));
+        } else if rare && !self.is_refused("CONFIG") {
             let config = self.fetch_config().await?;
             self.note_refusal("CONFIG", &config);
             if let Ok(c) = &config {
                 self.latency_monitor_on = c.get_u64("latency-monitor-threshold").map(|ms| ms > 0);
             }
             sample.config = Some(config);
+        }
+        if self.is_absent("CLIENT") {
+            sample.clients = Some(Err(CollectError::UnknownCommand));
+            return Some(());
         }
         if self.is_refused("CLIENT") {
             return Some(());
@@ -136,6 +151,47 @@ impl Poller {
         }
         sample.clients = Some(list);
         Some(())
+    }
+
+    /// `COMMAND INFO` of the commands the panes and every Redis action send, once per
+    /// connection; those the server lacks are remembered (and never sent). A server that
+    /// refuses `COMMAND` itself leaves the list to the replies of the commands as they run.
+    pub(super) async fn check_commands(&mut self) -> Option<Result<CommandCheck, CollectError>> {
+        let config = self.settings.config_command.clone();
+        let mut asked: Vec<String> = PANE_COMMANDS
+            .iter()
+            .map(|n| self.sent_name(n))
+            .chain(
+                RedisOp::ALL
+                    .iter()
+                    .flat_map(|op| redis_ops::command_names(*op, &config)),
+            )
+            .collect();
+        asked.sort();
+        asked.dedup();
+        let mut cmd = redis::cmd("COMMAND");
+        cmd.arg("INFO").arg(&asked);
+        let reply = self.run_cmd(&cmd).await?;
+        self.commands_checked = true;
+        let check = reply.and_then(|v| match v {
+            redis::Value::Array(items) if items.len() == asked.len() => {
+                let absent = asked
+                    .iter()
+                    .zip(items)
+                    .filter(|(_, item)| matches!(item, redis::Value::Nil))
+                    .map(|(name, _)| name.clone())
+                    .collect();
+                Ok(CommandCheck { asked, absent })
+            }
+            other => Err(CollectError::Protocol(format!(
+                "COMMAND INFO: {}",
+                crate::escape::plain_str(&format!("{other:?}"))
+            ))),
+        });
+        if let Ok(c) = &check {
+            self.absent.extend(c.absent.iter().cloned());
+        }
+        Some(check)
     }
 
     /// One `CONFIG GET k1 k2 …` (7.0+), or one per key on older servers.

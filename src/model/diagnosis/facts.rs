@@ -151,6 +151,29 @@ fn flag(b: bool) -> f64 {
 }
 
 /// All signals known now for one instance.
+/// The signals this server cannot give, and why: those fed by a command it lacks or refuses
+/// (the pane says `SLOWLOG unavailable: …`). The diagnosis says so instead of guessing.
+pub fn unknowable(snap: &Snapshot) -> BTreeMap<&'static str, String> {
+    use crate::model::view::PaneStatus;
+    let mut out = BTreeMap::new();
+    let panes: [(&PaneStatus, &[&'static str]); 3] = [
+        (&snap.slowlog.status, &["slowlog_per_min"]),
+        (&snap.errors.latency_status, &["latency_event_ms"]),
+        (
+            &snap.clients.list_status,
+            &["top_group_percent", "idle_percent"],
+        ),
+    ];
+    for (status, signals) in panes {
+        if let PaneStatus::Unavailable { message } = status {
+            for s in signals {
+                out.insert(*s, message.clone());
+            }
+        }
+    }
+    out
+}
+
 pub fn facts(snap: &Snapshot, inst: &Instance) -> Facts {
     let mut f = Facts::new();
     link_facts(&mut f, snap, inst);
