@@ -199,7 +199,11 @@ where
         MultiplexedConnection::new_with_config(
             info,
             stream,
-            redis::AsyncConnectionConfig::default(),
+            // redis-rs has its own 500 ms response timeout by default: it would cut every
+            // `--timeout` above that to 500 ms. The caller's timeout is the only one.
+            redis::AsyncConnectionConfig::default()
+                .set_response_timeout(None)
+                .set_connection_timeout(None),
         ),
     )
     .await
