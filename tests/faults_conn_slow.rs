@@ -195,13 +195,24 @@ fn debug_sleep_is_a_latency_spike_then_unresponsive_then_recovers() {
     assert!((1.0..3.0).contains(&max), "max {max}s");
     // The server's own latency monitor has it too.
     t.wait_for("spike command latest 15", secs(10));
-    // Longer than the timeout: hung while it sleeps, keys answer, then back.
-    let mut sleeper = cli_spawn(&redis, &["DEBUG", "SLEEP", "8"]);
+    // Longer than the timeout (shorter than two): hung while it sleeps, keys answer, then
+    // back on a new connection (the one that timed out is never used again).
+    let before = redtriage_ids(&redis);
+    assert_eq!(before.len(), 1, "{before:?}");
+    let mut sleeper = cli_spawn(&redis, &["DEBUG", "SLEEP", "5"]);
     t.wait_for_all(&["UNRESPONSIVE (no reply for", "error: timeout"], secs(10));
     t.help_opens_and_closes();
     sleeper.wait().expect("redis-cli");
     let screen = wait_up(&t);
     assert!(max_in_seconds(&screen).is_some(), "spike gone:\n{screen}");
+    wait_until("one redtriage connection", secs(10), || {
+        redtriage_ids(&redis).len() == 1
+    });
+    let after = redtriage_ids(&redis);
+    assert!(
+        before.is_disjoint(&after),
+        "kept after a timeout: {before:?} {after:?}"
+    );
 }
 
 /// A raw connection that got +PONG (None: refused).
