@@ -203,8 +203,8 @@ impl Poller {
     }
 
     /// A command timed out: say so, and drop the connection. Its reply may still come (a
-    /// SIGSTOPped server answers everything on SIGCONT); on a new connection no late reply can
-    /// ever be read as the answer to a later command.
+    /// server stopped with SIGSTOP answers everything after SIGCONT); on a new connection no
+    /// late reply can ever be read as the answer to a later command.
     async fn on_timeout(&mut self) {
         self.conn = None;
         self.next_attempt = Instant::now() + self.backoff.next_delay();

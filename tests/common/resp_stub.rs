@@ -1,6 +1,7 @@
 //! A hand-written RESP server for what a real one cannot be made to do: send half of an INFO
 //! reply and hang up, send half and then say nothing more, or accept and never answer at all.
 
+use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -35,7 +36,7 @@ fn info_body() -> String {
     let mut body = String::from("# Server\r\nredis_version:7.2.4\r\nredis_mode:standalone\r\n");
     body.push_str("uptime_in_seconds:100\r\n# Clients\r\nconnected_clients:1\r\n");
     for i in 0..200 {
-        body.push_str(&format!("padding_field_{i}:{i}\r\n"));
+        let _ = write!(body, "padding_field_{i}:{i}\r\n");
     }
     body
 }
