@@ -8,7 +8,7 @@ use tokio::sync::mpsc;
 
 use crate::collect::poller::Poller;
 use crate::model::state::{State, update};
-use crate::model::view::{Snapshot, Verdict};
+use crate::model::view::{ConnState, Snapshot, Verdict};
 use crate::msg::Msg;
 use crate::target::{PollSettings, Target, Thresholds};
 
@@ -172,6 +172,12 @@ pub fn check_text(snap: &Snapshot) -> String {
         h.target,
         h.connection_label
     );
+    // Why it is not up, as the TUI's header says it (`error: timeout`).
+    if h.connection != ConnState::Up
+        && let Some(e) = &h.last_error
+    {
+        let _ = writeln!(out, "error: {e}");
+    }
     for item in &h.health.items {
         let _ = writeln!(
             out,

@@ -34,6 +34,10 @@ pub fn classify(err: &redis::RedisError) -> CollectError {
     if err.is_connection_refusal() {
         return CollectError::Refused;
     }
+    // The server hung up halfway through a reply: redis-rs reports the cut as a parse error.
+    if err.kind() == redis::ErrorKind::Parse && err.to_string().contains("end of input") {
+        return CollectError::Connect("closed in the middle of a reply".into());
+    }
     let detail = err.detail().unwrap_or_default();
     match err.code() {
         Some("NOPERM") => CollectError::NoPerm,
@@ -199,7 +203,11 @@ where
         MultiplexedConnection::new_with_config(
             info,
             stream,
-            redis::AsyncConnectionConfig::default(),
+            // redis-rs has its own 500 ms response timeout by default: it would cut every
+            // `--timeout` above that to 500 ms. The caller's timeout is the only one.
+            redis::AsyncConnectionConfig::default()
+                .set_response_timeout(None)
+                .set_connection_timeout(None),
         ),
     )
     .await

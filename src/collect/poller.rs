@@ -23,9 +23,6 @@ use super::types::{CollectError, ConfigValues, Sample};
 use crate::msg::{LinkEvent, Msg, TargetId};
 use crate::target::{PollSettings, Target};
 
-/// Consecutive timeouts after which the connection is dropped and rebuilt (a late reply on a
-/// kept connection is matched by the multiplexer, but a hung peer must not keep a dead socket).
-const TIMEOUTS_BEFORE_RECONNECT: u32 = 2;
 /// How long a refused command (NOPERM, unknown command) is left alone.
 const REFUSED_RETRY: Duration = Duration::from_secs(60);
 /// Slowlog entries fetched at most in one go.
@@ -74,7 +71,6 @@ pub struct Poller {
     conn: Option<MultiplexedConnection>,
     backoff: Backoff,
     next_attempt: Instant,
-    timeouts_in_row: u32,
     last_reply: Option<Instant>,
     slow_due: Instant,
     newest_slowlog_id: Option<u64>,
@@ -121,7 +117,6 @@ impl Poller {
             tx,
             conn: None,
             next_attempt: now,
-            timeouts_in_row: 0,
             last_reply: None,
             slow_due: now,
             newest_slowlog_id: None,
@@ -181,9 +176,9 @@ impl Poller {
     async fn try_connect(&mut self) {
         match connect::connect(&self.target, self.settings.timeout).await {
             Ok(conn) => {
+                // The backoff is reset by the first full sample, not here: a server that
+                // accepts and then breaks every time is retried gently too.
                 self.conn = Some(conn);
-                self.backoff.reset();
-                self.timeouts_in_row = 0;
                 self.last_reply = Some(Instant::now());
                 self.slow_due = Instant::now();
                 self.slow_ticks = 0;
@@ -216,23 +211,23 @@ impl Poller {
         }
     }
 
-    /// A command timed out: say so, and rebuild the connection after a few in a row.
+    /// A command timed out: say so, and drop the connection. Its reply may still come (a
+    /// server stopped with SIGSTOP answers everything after SIGCONT); on a new connection no
+    /// late reply can ever be read as the answer to a later command.
     async fn on_timeout(&mut self) {
-        self.timeouts_in_row += 1;
-        if self.timeouts_in_row >= TIMEOUTS_BEFORE_RECONNECT {
-            self.conn = None;
-            self.next_attempt = Instant::now();
-        }
+        self.conn = None;
+        self.next_attempt = Instant::now() + self.backoff.next_delay();
         self.link(LinkEvent::NoReply {
             last_reply: self.last_reply,
         })
         .await;
     }
 
-    /// The connection broke (reset, EOF): drop it and reconnect on the next tick.
+    /// The connection broke (reset, EOF): drop it and reconnect after the backoff (one tick
+    /// or so after a good sample, slower while it keeps breaking).
     async fn on_broken(&mut self, e: CollectError) {
         self.conn = None;
-        self.next_attempt = Instant::now();
+        self.next_attempt = Instant::now() + self.backoff.next_delay();
         self.link(LinkEvent::Down(e)).await;
         self.read_server_log().await;
     }
@@ -246,6 +241,36 @@ impl Poller {
 
     /// Runs `cmd`; on timeout or a broken connection handles it and returns `None`.
     async fn run_cmd(&mut self, cmd: &redis::Cmd) -> Option<Result<redis::Value, CollectError>> {
+        match self.run_raw(cmd).await? {
+            Err(e) if broken(&e) => {
+                self.on_broken(e).await;
+                None
+            }
+            other => Some(other),
+        }
+    }
+
+    /// PING, the first command of a tick, and its round trip. A connection the server closed
+    /// while it sat idle between ticks (its `timeout`, a proxy's idle limit) fails here at
+    /// once: a new one is made in the same tick and PING sent again, so a server that is up
+    /// is never shown DOWN for a tick. Only a failed reconnect is reported.
+    async fn ping(&mut self) -> Option<(Instant, Duration)> {
+        let at = Instant::now();
+        match self.run_raw(&redis::cmd("PING")).await? {
+            Err(e) if broken(&e) => {
+                self.conn = None;
+                self.try_connect().await;
+                let at = Instant::now();
+                let _ = self.run_cmd(&redis::cmd("PING")).await?;
+                Some((at, at.elapsed()))
+            }
+            // LOADING and NOPERM still prove the server answers.
+            _ => Some((at, at.elapsed())),
+        }
+    }
+
+    /// [`Self::run_cmd`] that hands a broken connection's error back instead of handling it.
+    async fn run_raw(&mut self, cmd: &redis::Cmd) -> Option<Result<redis::Value, CollectError>> {
         let conn = self.conn.as_mut()?;
         let r = query(conn, cmd, self.settings.timeout).await;
         if let Ok(v) = &r {
@@ -260,14 +285,8 @@ impl Poller {
                 self.on_timeout().await;
                 None
             }
-            Err(
-                e @ (CollectError::Connect(_) | CollectError::Refused | CollectError::Protocol(_)),
-            ) => {
-                self.on_broken(e).await;
-                None
-            }
+            Err(e) if broken(&e) => Some(Err(e)),
             other => {
-                self.timeouts_in_row = 0;
                 self.last_reply = Some(Instant::now());
                 Some(other)
             }
@@ -311,13 +330,10 @@ impl Poller {
     }
 
     async fn poll(&mut self) {
-        let at = Instant::now();
         let wall = SystemTime::now();
-        let Some(ping) = self.run_cmd(&redis::cmd("PING")).await else {
+        let Some((at, ping_rtt)) = self.ping().await else {
             return;
         };
-        let ping_rtt = at.elapsed();
-        let _ = ping; // LOADING and NOPERM still prove the server answers.
         let slow = Instant::now() >= self.slow_due;
         let rare = slow && self.slow_ticks.is_multiple_of(RARE_EVERY);
         let merged = rare && self.plan.multi();
@@ -360,6 +376,7 @@ impl Poller {
         }
         self.gov.note_refresh(at, ping_rtt);
         sample.cost = Some(self.gov.cost.clone());
+        self.backoff.reset();
         self.send(Msg::Sample {
             target: self.id,
             sample: Box::new(sample),
@@ -382,6 +399,14 @@ impl Poller {
         self.gov.note_decision(every, why, mode);
         Some(())
     }
+}
+
+/// A reset, an EOF or a reply that could not be parsed: the connection is not usable.
+fn broken(e: &CollectError) -> bool {
+    matches!(
+        e,
+        CollectError::Connect(_) | CollectError::Refused | CollectError::Protocol(_)
+    )
 }
 
 mod extras;

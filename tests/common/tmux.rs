@@ -60,15 +60,32 @@ impl Tmux {
         }
     }
 
-    /// `?` opens the help and ESC closes it: the UI answers keys (whatever the server does).
+    /// Waits until every one of `all` is on the screen at once.
+    pub fn wait_for_all(&self, all: &[&str], limit: Duration) -> String {
+        let deadline = Instant::now() + limit;
+        loop {
+            let screen = self.capture();
+            if all.iter().all(|w| screen.contains(w)) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{all:?} not all on screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The UI answers keys: `?` opens the help overlay, ESC closes it (each seen on screen).
     pub fn help_opens_and_closes(&self) {
+        const HELP: &str = "help (this overlay)";
         self.keys("?");
-        self.wait_for("help (this overlay)", Duration::from_secs(5));
+        self.wait_for(HELP, Duration::from_secs(5));
         self.keys("Escape");
-        // ESC and the next key in one read are alt+key to the terminal: let it arrive alone.
+        // ESC and the next key in one read are alt+key: let the ESC arrive alone.
         std::thread::sleep(Duration::from_millis(300));
         let deadline = Instant::now() + Duration::from_secs(5);
-        while self.capture().contains("help (this overlay)") {
+        while self.capture().contains(HELP) {
             assert!(Instant::now() < deadline, "ESC did not close the help");
             std::thread::sleep(Duration::from_millis(50));
         }
