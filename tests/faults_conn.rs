@@ -126,7 +126,7 @@ fn idle_timeout_closing_the_connection_is_a_quiet_reconnect() {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
-    t.wait_for(" 5.0 changes", secs(10));
+    t.wait_for(" 5 changes", secs(10));
     // The fault really happened: the server hung up on redtriage and it came back, several
     // times (of the new connections, six are this test's redis-cli).
     let after = stat(&redis, "total_connections_received");
@@ -192,7 +192,8 @@ fn a_listener_that_never_answers_times_out_connect_and_auth() {
                 assert!(sent.contains("AUTH"), "AUTH never sent: {sent:?}");
                 assert!(!out.contains(p), "password in the output");
             }
-            None => assert!(sent.contains("CLIENT SETNAME"), "{sent:?}"),
+            // HELLO 2 SETNAME (CLIENT SETNAME before Redis 6).
+            None => assert!(sent.contains("SETNAME"), "{sent:?}"),
         }
     }
     // The TUI: the header says so and keys answer.

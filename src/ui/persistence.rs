@@ -124,7 +124,13 @@ fn rdb(pane: &PersistencePane, theme: Theme) -> Vec<Item> {
     let mut items = vec![
         kv("rdb", saved, theme),
         vec![Span::raw(opt(pane.rdb_changes_since_save, |n| {
-            format!("{} changes", format::num(n as f64))
+            // Exact while small (`5 changes`, not `5.0`), compact once large (`18k`).
+            let n = if n < 1000 {
+                n.to_string()
+            } else {
+                format::num(n as f64)
+            };
+            format!("{n} changes")
         }))],
         status_item("bgsave", pane.rdb_last_bgsave_status.as_ref(), theme),
     ];

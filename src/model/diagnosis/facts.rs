@@ -491,7 +491,7 @@ fn persistence_facts(f: &mut Facts, snap: &Snapshot, inst: &Instance) {
             "misconf_per_sec",
             r,
             format!(
-                "MISCONF error replies {}/s ({total} since start): writes refused",
+                "MISCONF error replies {} ({total} since start): writes refused",
                 rate(r)
             ),
         );
