@@ -224,3 +224,207 @@ fn acl_user_and_client_names_show_as_redis_cli_prints_them() {
     quit(tui);
     drop(conns);
 }
+
+/// redis-cli's rendering of `CONFIG GET name`'s value, quotes removed.
+fn cli_config(redis: &Redis, name: &str) -> String {
+    let out = Command::new("redis-cli")
+        .args([
+            "--no-raw",
+            "-p",
+            &redis.port.to_string(),
+            "CONFIG",
+            "GET",
+            name,
+        ])
+        .output()
+        .expect("redis-cli");
+    let text = String::from_utf8(out.stdout).expect("ASCII");
+    let line = text.lines().nth(1).expect("the value line");
+    let q = line.trim_start_matches("2) ");
+    q[1..q.len() - 1].to_string()
+}
+
+#[test]
+fn config_dir_and_dbfilename_show_as_redis_cli_prints_them_and_are_not_passed_on() {
+    let redis = Redis::start(&["--enable-protected-configs", "yes"]);
+    // A real directory with a hostile name (no '/', no NUL), and a hostile file name.
+    let mut dir = redis.dir.path().as_os_str().as_bytes().to_vec();
+    dir.extend_from_slice(b"/d\x1b]0;PWNED3\x07\x1b[2JCLR3\xe2\x80\xae\x9b\xff");
+    std::fs::create_dir(OsStr::from_bytes(&dir)).expect("mkdir");
+    let file: &[u8] = b"f\x1b[31mRED3\x08\x7f\xc2\x85\r.rdb";
+    for (k, v) in [(&b"dir"[..], &dir[..]), (b"dbfilename", file)] {
+        let out = cli_bytes(&redis, &[b"CONFIG", b"SET", k, v]);
+        assert!(out.starts_with(b"OK"), "{}", String::from_utf8_lossy(&out));
+    }
+    // An action whose plan is filled from CONFIG GET (as the shipped check-rdb's
+    // `{rdb_path}`): the server's values exist here only escaped, so the plan names them
+    // (as redis-cli prints them) and refuses to run a command on the escaped text.
+    let rb = redis.dir.path().join("runbook.toml");
+    let action = |name: &str, arg: &str| {
+        format!(
+            "[[action]]\nname = \"{name}\"\ntitle = \"{name}\"\nkind = \"external\"\n\
+             commands = [[\"true\", \"{arg}\"]]\n"
+        )
+    };
+    let text = action("show-dir", "{dir}") + &action("show-file", "{dbfilename}");
+    std::fs::write(&rb, text).expect("runbook");
+    let url = redis.url();
+    let rb = rb.display().to_string();
+    let mut tui = Pty::start(&[&url, "--interval", "200ms", "--runbook", &rb], 200, 50);
+    // The slow-cadence CONFIG GET is in once the policy shows.
+    tui.wait_for("policy noeviction", LIMIT);
+    for (name, key) in [("show-dir", "dir"), ("show-file", "dbfilename")] {
+        let want = format!("\"{}\"", cli_config(&redis, key));
+        tui.keys("a");
+        tui.wait_for("enter choose", LIMIT);
+        tui.keys(name);
+        tui.keys("\r");
+        let screen = tui.wait_for(&format!("the server's {key} is"), LIMIT);
+        // The dialog wraps: compare with the line breaks and borders taken out.
+        let joined: String = screen
+            .lines()
+            .filter_map(|l| l.split('│').nth(2))
+            .map(str::trim)
+            .collect();
+        assert!(joined.contains(&want), "{want} not in:\n{screen}");
+        assert!(!screen.contains("y = run"), "{screen}");
+        tui.keys("x");
+        tui.wait_until("the dialog closed", LIMIT, |s| !s.contains("the server's"));
+    }
+    assert_stream_clean(&tui);
+    quit(tui);
+}
+
+/// printf's format for `bytes` followed by a newline: octal for every non-printable byte.
+fn printf_format(bytes: &[u8]) -> String {
+    let mut f = String::new();
+    for &b in bytes {
+        match b {
+            b'%' => f.push_str("%%"),
+            b'\\' => f.push_str("\\\\"),
+            b'\'' => f.push_str("\\047"),
+            0x20..=0x7e => f.push(char::from(b)),
+            _ => f.push_str(&format!("\\{b:03o}")),
+        }
+    }
+    f.push_str("\\n");
+    f
+}
+
+#[test]
+fn external_command_output_shows_as_redis_cli_prints_it() {
+    let redis = Redis::start(&[]);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let format: String = PAYLOADS.iter().map(|p| printf_format(p)).collect();
+    let rb = tmp.path().join("runbook.toml");
+    std::fs::write(
+        &rb,
+        format!(
+            "[[action]]\nname = \"evil-output\"\ntitle = \"evil output\"\nkind = \"external\"\n\
+             commands = [[\"printf\", '{format}']]\n"
+        ),
+    )
+    .expect("runbook");
+    let want: Vec<String> = PAYLOADS.iter().map(|p| cli_plain(&redis, p)).collect();
+    let url = redis.url();
+    let log = tmp.path().join("log.jsonl");
+    let (rb, log) = (rb.display().to_string(), log.display().to_string());
+    let args = [
+        &url,
+        "--interval",
+        "200ms",
+        "--runbook",
+        &rb,
+        "--incident-log",
+        &log,
+    ];
+    let mut tui = Pty::start(&args, 200, 50);
+    tui.wait_for("UP", LIMIT);
+    tui.keys("a");
+    tui.wait_for("enter choose", LIMIT);
+    tui.keys("evil-output");
+    tui.keys("\r");
+    tui.wait_for("y = run", LIMIT);
+    tui.keys("y");
+    tui.wait_until("every output line", LIMIT, |s| {
+        want.iter().all(|w| s.contains(w.as_str()))
+    });
+    assert_stream_clean(&tui);
+    quit(tui);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prometheus_labels_and_alert_annotations_show_escaped() {
+    use common::prom::{Exporter, Prometheus};
+    let redis = Redis::start(&[]);
+    let exporter = Exporter::start(redis.port);
+    let instance = format!("127.0.0.1:{}", redis.port);
+    // YAML double-quoted escapes: \e ESC, \a BEL, \b BS, \r CR, \x7f DEL, \x9b U+009B.
+    let label = r#"l\e]0;PWNED4\a\x9b\u202e"#;
+    let sev = r#"s\e[31mRED4\x85\u2066"#;
+    let summary = r#"a\e[2JCLR4 \e]52;c;cHduZWQ=\a \b\x7f\r \u2069\u2067"#;
+    let fleet_instance = r#"i\e[2JCLR5\e]0;PWNED5\a\u202e"#;
+    let targets = vec![
+        (
+            exporter.port,
+            format!("instance: \"{instance}\", evil: \"{label}\""),
+        ),
+        (exporter.port, format!("instance: \"{fleet_instance}\"")),
+    ];
+    let rules = format!(
+        "      - alert: Hostile\n        expr: redis_up == 1\n        for: 0s\n        \
+         labels: {{sev: \"{sev}\"}}\n        annotations: {{summary: \"{summary}\"}}\n"
+    );
+    let prom = Prometheus::start_custom(&targets, &rules);
+    prom.wait_series("ALERTS{alertname=\"Hostile\"}", 2, Duration::from_secs(60));
+    // What the strings are once YAML has decoded them, rendered by redis-cli.
+    let decode = |s: &str| -> Vec<u8> {
+        s.replace(r"\e", "\x1b")
+            .replace(r"\a", "\x07")
+            .replace(r"\b", "\x08")
+            .replace(r"\r", "\r")
+            .replace(r"\x7f", "\x7f")
+            .replace(r"\x9b", "\u{9b}")
+            .replace(r"\x85", "\u{85}")
+            .replace(r"\u202e", "\u{202e}")
+            .replace(r"\u2066", "\u{2066}")
+            .replace(r"\u2067", "\u{2067}")
+            .replace(r"\u2069", "\u{2069}")
+            .into_bytes()
+    };
+    let want_alert = [
+        cli_plain(&redis, &decode(label)),
+        cli_plain(&redis, &decode(sev)),
+        cli_plain(&redis, &decode(summary)),
+    ];
+    let want_fleet = cli_plain(&redis, &decode(fleet_instance));
+    let url = redis.url();
+    let (purl, sel) = (prom.url(), format!("instance=\"{instance}\""));
+    let args = [
+        &url,
+        "--interval",
+        "200ms",
+        "--prometheus",
+        &purl,
+        "--prom-selector",
+        &sel,
+    ];
+    let mut tui = Pty::start(&args, 280, 50);
+    tui.wait_for("UP", LIMIT);
+    tui.keys("A");
+    tui.wait_until(
+        "the hostile alert's labels and summary",
+        Duration::from_secs(60),
+        |s| want_alert.iter().all(|w| s.contains(w.as_str())),
+    );
+    tui.keys("A");
+    tui.keys("F");
+    tui.wait_until(
+        "the hostile instance in the fleet",
+        Duration::from_secs(60),
+        |s| s.contains(&want_fleet),
+    );
+    assert_stream_clean(&tui);
+    tui.esc();
+    quit(tui);
+}
