@@ -297,6 +297,7 @@ fn config_dir_and_dbfilename_show_as_redis_cli_prints_them_and_are_not_passed_on
 
 /// printf's format for `bytes` followed by a newline: octal for every non-printable byte.
 fn printf_format(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
     let mut f = String::new();
     for &b in bytes {
         match b {
@@ -304,7 +305,9 @@ fn printf_format(bytes: &[u8]) -> String {
             b'\\' => f.push_str("\\\\"),
             b'\'' => f.push_str("\\047"),
             0x20..=0x7e => f.push(char::from(b)),
-            _ => f.push_str(&format!("\\{b:03o}")),
+            _ => {
+                let _ = write!(f, "\\{b:03o}");
+            }
         }
     }
     f.push_str("\\n");
@@ -360,10 +363,10 @@ async fn prometheus_labels_and_alert_annotations_show_escaped() {
     let exporter = Exporter::start(redis.port);
     let instance = format!("127.0.0.1:{}", redis.port);
     // YAML double-quoted escapes: \e ESC, \a BEL, \b BS, \r CR, \x7f DEL, \x9b U+009B.
-    let label = r#"l\e]0;PWNED4\a\x9b\u202e"#;
-    let sev = r#"s\e[31mRED4\x85\u2066"#;
-    let summary = r#"a\e[2JCLR4 \e]52;c;cHduZWQ=\a \b\x7f\r \u2069\u2067"#;
-    let fleet_instance = r#"i\e[2JCLR5\e]0;PWNED5\a\u202e"#;
+    let label = r"l\e]0;PWNED4\a\x9b\u202e";
+    let sev = r"s\e[31mRED4\x85\u2066";
+    let summary = r"a\e[2JCLR4 \e]52;c;cHduZWQ=\a \b\x7f\r \u2069\u2067";
+    let fleet_instance = r"i\e[2JCLR5\e]0;PWNED5\a\u202e";
     let targets = vec![
         (
             exporter.port,
