@@ -1,7 +1,7 @@
 //! Hostile bytes in every place the real TUI shows data, on a real PTY: slowlog keys and
-//! arguments, Lua error replies (INFO errorstats), ACL user and client names (CLIENT LIST),
-//! CONFIG values (the `check-rdb` plan), Prometheus label values and alert annotations, and
-//! external command output. For each, the raw byte stream the terminal receives holds no
+//! arguments, Lua error replies (INFO errorstats), ACL user and client names (CLIENT LIST;
+//! CLIENT SETNAME and HELLO SETNAME), CONFIG values (action plans), Prometheus label values,
+//! alert annotations and fleet instances, external command output, and the server's log. For each, the raw byte stream the terminal receives holds no
 //! control sequence from the data (only what crossterm writes for ratatui, see
 //! `common::pty::control_violations`, and never a payload's raw bytes), and the emulated
 //! screen shows the bytes escaped exactly as `redis-cli --no-raw` prints them.
@@ -209,6 +209,13 @@ fn acl_user_and_client_names_show_as_redis_cli_prints_them() {
     let ok = resp(&mut c, &[b"CLIENT", b"SETNAME", name]);
     assert!(ok.starts_with(b"+OK"), "{}", String::from_utf8_lossy(&ok));
     conns.push(c);
+    // The same rule for HELLO … SETNAME.
+    let hello: &[u8] = b"h'e\\l\"o;|&<>";
+    let mut c = std::net::TcpStream::connect(("127.0.0.1", redis.port)).expect("connect");
+    let ok = resp(&mut c, &[b"HELLO", b"2", b"SETNAME", hello]);
+    assert!(ok.starts_with(b"*"), "{}", String::from_utf8_lossy(&ok));
+    conns.push(c);
+    want.push(cli_plain(&redis, hello));
     let name_want = cli_plain(&redis, name);
     let url = redis.url();
     let mut tui = Pty::start(&[&url, "--interval", "200ms"], 200, 50);
@@ -427,6 +434,39 @@ async fn prometheus_labels_and_alert_annotations_show_escaped() {
         Duration::from_secs(60),
         |s| s.contains(&want_fleet),
     );
+    assert_stream_clean(&tui);
+    tui.esc();
+    quit(tui);
+}
+
+#[test]
+fn server_log_lines_show_as_redis_cli_prints_them() {
+    // Nothing listens on the target: the diagnosis reads the server's log (every 2 s) and
+    // names its newest finding. Each round appends a new start and one hostile line.
+    let renderer = Redis::start(&[]);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let log = tmp.path().join("redis.log");
+    std::fs::write(&log, b"").expect("log");
+    let url = format!("redis://127.0.0.1:{}", common::free_port());
+    let log_s = log.display().to_string();
+    let args = [&url, "--interval", "200ms", "--server-log", &log_s];
+    let mut tui = Pty::start(&args, 280, 40);
+    tui.wait_for("DOWN", LIMIT);
+    tui.keys("d");
+    for chunk in PAYLOADS.chunks(4) {
+        let mut line = b"1:M 01 Jan 2026 00:00:01.000 # Short read or OOM loading DB.".to_vec();
+        for p in chunk {
+            line.push(b' ');
+            line.extend_from_slice(p);
+        }
+        let want = cli_plain(&renderer, &line);
+        let mut text = std::fs::read(&log).expect("log");
+        text.extend_from_slice(b"1:C 01 Jan 2026 00:00:00.000 # oO0OoO0OoO0Oo Redis is starting\n");
+        text.extend_from_slice(&line);
+        text.push(b'\n');
+        std::fs::write(&log, &text).expect("log");
+        tui.wait_for(&want, LIMIT);
+    }
     assert_stream_clean(&tui);
     tui.esc();
     quit(tui);
