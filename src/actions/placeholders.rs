@@ -77,14 +77,37 @@ pub fn fill(arg: &str, vars: &BTreeMap<String, String>) -> Result<String, String
             .find('}')
             .ok_or_else(|| format!("unclosed '{{' in {arg:?}"))?;
         let name = &after[..end];
-        let value = vars.get(name).ok_or_else(|| {
-            format!("no value for {{{name}}}: CONFIG did not give it; set it in [settings.vars]")
-        })?;
+        let value = vars.get(name).ok_or_else(|| missing(name, vars))?;
         out.push_str(value);
         rest = &after[end + 1..];
     }
     out.push_str(rest);
     Ok(out)
+}
+
+/// Key under which [`unusable`] keeps a CONFIG value that cannot be passed to a command; not a
+/// placeholder name (those are `[A-Za-z0-9_]+`), so never filled from.
+pub fn unusable(name: &str) -> String {
+    format!("!unusable:{name}")
+}
+
+/// Why `{name}` has no value: a CONFIG value it comes from held bytes that only exist here
+/// escaped (a path with control bytes, non-ASCII, quotes or backslashes: passing the escaped
+/// text would name another file), or CONFIG did not give it.
+fn missing(name: &str, vars: &BTreeMap<String, String>) -> String {
+    let sources: &[&str] = match name {
+        "rdb_path" => &["dir", "dbfilename"],
+        "aof_manifest_or_file" => &["dir", "appenddirname", "appendfilename"],
+        other => &[other],
+    };
+    for s in sources {
+        if let Some(shown) = vars.get(&unusable(s)) {
+            return format!(
+                "no value for {{{name}}}: the server's {s} is \"{shown}\", bytes a command cannot be given as shown; set {s} in [settings.vars]"
+            );
+        }
+    }
+    format!("no value for {{{name}}}: CONFIG did not give it; set it in [settings.vars]")
 }
 
 /// Fills every argument of `argv`.
@@ -132,5 +155,13 @@ mod tests {
         assert!(names("{a-b}").is_err());
         assert!(check_names("{nope}", &BTreeMap::new()).is_err());
         assert!(check_names("{port}", &BTreeMap::new()).is_ok());
+    }
+
+    #[test]
+    fn an_unusable_config_value_is_named_not_filled() {
+        let v = vars(&[(&unusable("dir"), r"/d\x1b]0;x\a")]);
+        let e = fill("{rdb_path}", &v).unwrap_err();
+        assert!(e.contains(r#"dir is "/d\x1b]0;x\a""#), "{e}");
+        assert!(fill("{dir}", &v).unwrap_err().contains("set dir in"));
     }
 }

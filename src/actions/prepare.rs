@@ -128,8 +128,16 @@ impl Context<'_> {
         }
         if let Some(c) = self.config {
             for key in ["dir", "dbfilename", "appenddirname", "appendfilename"] {
-                if let Some(val) = c.get(key).filter(|s| !s.is_empty()) {
-                    v.insert(key.into(), val.to_string());
+                // CONFIG values are kept escaped: only a value escaping left unchanged is
+                // the server's real path; any other would run the command on another file.
+                match c.get(key).filter(|s| !s.is_empty()) {
+                    Some(val) if crate::escape::is_clean(val) => {
+                        v.insert(key.into(), val.to_string());
+                    }
+                    Some(val) => {
+                        v.insert(placeholders::unusable(key), val.to_string());
+                    }
+                    None => {}
                 }
             }
         }

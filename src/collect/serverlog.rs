@@ -68,13 +68,16 @@ const PATTERNS: &[(&str, LogKind)] = &[
 /// Lines that look alarming but are not (a clean start or shutdown).
 const BENIGN: &[&str] = &["done loading", "ready to accept", "db loaded from"];
 
-/// Findings in `text` (the tail of a log): only lines after the last start marker.
+/// Findings in `text` (the tail of a log): only lines after the last start marker. Lines are
+/// bytes to the end: an invalid UTF-8 byte is escaped as itself (`\xff`), not as U+FFFD.
 pub fn scan(text: &[u8]) -> Vec<LogFinding> {
-    let text = String::from_utf8_lossy(text);
-    let lines: Vec<&str> = text.lines().collect();
+    let lines: Vec<&[u8]> = text
+        .split(|&b| b == b'\n')
+        .map(|l| l.strip_suffix(b"\r").unwrap_or(l))
+        .collect();
     let start = lines
         .iter()
-        .rposition(|l| START_MARKERS.iter().any(|m| l.contains(m)))
+        .rposition(|l| START_MARKERS.iter().any(|m| has(l, m.as_bytes())))
         .unwrap_or(0);
     let mut out: Vec<LogFinding> = lines[start..].iter().filter_map(|l| classify(l)).collect();
     if out.len() > KEEP {
@@ -83,17 +86,20 @@ pub fn scan(text: &[u8]) -> Vec<LogFinding> {
     out
 }
 
-fn classify(line: &str) -> Option<LogFinding> {
+fn has(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+fn classify(line: &[u8]) -> Option<LogFinding> {
     let lower = line.to_ascii_lowercase();
-    if BENIGN.iter().any(|b| lower.contains(b)) {
+    if BENIGN.iter().any(|b| has(&lower, b.as_bytes())) {
         return None;
     }
     let kind = PATTERNS
         .iter()
-        .find(|(p, _)| lower.contains(p))
+        .find(|(p, _)| has(&lower, p.as_bytes()))
         .map(|(_, k)| *k)?;
-    let bytes = line.as_bytes();
-    let cut = &bytes[..bytes.len().min(LINE_MAX)];
+    let cut = &line[..line.len().min(LINE_MAX)];
     Some(LogFinding {
         kind,
         line: crate::escape::plain(cut.trim_ascii()),
@@ -136,6 +142,12 @@ mod tests {
         assert_eq!(f[0].kind, LogKind::Oom);
         assert!(f[0].line.bytes().all(|b| (0x20..=0x7e).contains(&b)));
         assert!(f[0].line.contains("\\x1b"));
+    }
+
+    #[test]
+    fn invalid_utf8_is_escaped_as_the_bytes_it_is() {
+        let f = scan(b"x # Out of memory \xff\xfe\xc3( \xe2\x80\xae\r\n");
+        assert_eq!(f[0].line, r"x # Out of memory \xff\xfe\xc3( \xe2\x80\xae");
     }
 
     #[test]

@@ -389,6 +389,16 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Key(key) if state.comms.overlay.is_some() => state.comms_key(key),
         Msg::Key(key) if state.actions.dialog.is_some() => state.dialog_key(key),
         Msg::Key(key) if state.actions.palette.is_some() => state.palette_key(key),
+        // Help is on top of the panes: any key closes it (`q` still quits), also one that is
+        // bound to nothing or that a pane would take.
+        Msg::Key(key) if state.ui.help => {
+            if let Some(cmd) = command_for(key) {
+                state.apply(cmd)
+            } else {
+                state.ui.help = false;
+                vec![Effect::Redraw]
+            }
+        }
         Msg::Key(key) if let Some(effects) = super::prom::on_key(state, key) => effects,
         Msg::Key(key) if let Some(effects) = state.body_key(key) => effects,
         Msg::Key(key) => match command_for(key) {

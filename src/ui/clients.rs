@@ -149,8 +149,11 @@ const SELECTED: &str = "▶";
 
 /// Single clients (`c` in the zoomed pane), by id.
 fn clients_table(clients: &[ClientInfo], width: u16, theme: Theme) -> Table<'static> {
-    let fixed = [6, 21, 8, 10, 6, 8];
-    let name_w = common::flex_width(width, &fixed).min(32);
+    // The user column grows past 8 only into room the name (at most 32) leaves.
+    let room = common::flex_width(width, &[6, 21, 8, 10, 6, 8]);
+    let user_w = common::content_width(clients.iter().map(|c| c.user.as_str()), 8, 32)
+        .min(8 + room.saturating_sub(32));
+    let name_w = common::flex_width(width, &[6, 21, user_w, 10, 6, 8]).min(32);
     let rows: Vec<Row<'static>> = clients
         .iter()
         .map(|c| {
@@ -158,14 +161,14 @@ fn clients_table(clients: &[ClientInfo], width: u16, theme: Theme) -> Table<'sta
                 c.id.to_string(),
                 format::truncate(&c.addr, 21),
                 format::truncate(&c.name, usize::from(name_w)),
-                format::truncate(&c.user, 8),
+                format::truncate(&c.user, usize::from(user_w)),
                 format::truncate(&c.cmd, 10),
                 format::age(c.idle_secs),
                 format::bytes(c.omem),
             ])
         })
         .collect();
-    let widths = [6, 21, name_w, 8, 10, 6, 8]
+    let widths = [6, 21, name_w, user_w, 10, 6, 8]
         .map(Constraint::Length)
         .to_vec();
     common::table(

@@ -407,6 +407,17 @@ pub fn table(
 
 /// Width left for a flexible column once `fixed` columns (and one space between each of the
 /// `fixed.len() + 1` columns) are placed.
+/// The width a text column needs to show `texts` whole, at least `min` and at most `max`
+/// cells: escaped data (`\x1b[2J…`) is long, and a wide pane should not cut it.
+pub fn content_width<'a>(texts: impl IntoIterator<Item = &'a str>, min: u16, max: u16) -> u16 {
+    let w = texts
+        .into_iter()
+        .map(super::format::width)
+        .max()
+        .unwrap_or(0);
+    u16::try_from(w).unwrap_or(u16::MAX).clamp(min, max)
+}
+
 pub fn flex_width(total: u16, fixed: &[u16]) -> u16 {
     let used: u16 = fixed.iter().sum::<u16>() + u16::try_from(fixed.len()).unwrap_or(0);
     total.saturating_sub(used)

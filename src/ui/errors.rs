@@ -77,7 +77,8 @@ fn kinds(frame: &mut Frame, rows: &mut Rows, pane: &ErrorsPane, theme: Theme) {
 }
 
 fn kinds_table(pane: &ErrorsPane, width: u16, theme: Theme) -> ratatui::widgets::Table<'static> {
-    let kind_w = common::flex_width(width, &[8, 8]).min(24);
+    let need = common::content_width(pane.by_kind.iter().map(|k| k.kind.as_str()), 24, 64);
+    let kind_w = common::flex_width(width, &[8, 8]).min(need);
     let rows: Vec<Row<'static>> = pane
         .by_kind
         .iter()

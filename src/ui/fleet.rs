@@ -74,7 +74,7 @@ pub fn render(frame: &mut Frame, area: Rect, p: &PromView, theme: Theme) {
     table(frame, rows.rest(), fleet, theme);
 }
 
-fn cells(r: &FleetRow, cursor: bool, theme: Theme) -> Row<'static> {
+fn cells(r: &FleetRow, cursor: bool, inst_w: u16, theme: Theme) -> Row<'static> {
     let marker = if cursor { FOCUS_MARKER } else { " " };
     let pct = |v: Option<f64>| opt(v, |v| format!("{v:.0}%"));
     Row::new(vec![
@@ -82,7 +82,8 @@ fn cells(r: &FleetRow, cursor: bool, theme: Theme) -> Row<'static> {
             format!("{marker}{}", r.health.word()),
             theme.verdict(r.health),
         ),
-        Span::raw(r.instance.clone()),
+        // Cut with `…`, never mid-escape by the column (`\xe2\` reads as other bytes).
+        Span::raw(format::truncate(&r.instance, usize::from(inst_w))),
         Span::raw(r.up),
         Span::raw(pct(r.memory_percent)),
         Span::raw(pct(r.clients_percent)),
@@ -99,20 +100,20 @@ fn table(frame: &mut Frame, area: Rect, fleet: &crate::model::prom_view::FleetVi
         .as_ref()
         .and_then(|c| fleet.rows.iter().position(|r| &r.instance == c))
         .or(if fleet.rows.is_empty() { None } else { Some(0) });
-    let inst_w = fleet
-        .rows
-        .iter()
-        .map(|r| format::width(&r.instance))
-        .max()
-        .unwrap_or(8)
-        .clamp(8, 32) as u16;
+    // Up to 32 cells, more (to 64) when the row still leaves 40 for `why`.
+    let room = common::flex_width(area.width, &[8, 0, 9, 5, 8, 5, 7, 7]).saturating_sub(40);
+    let inst_w = common::content_width(
+        fleet.rows.iter().map(|r| r.instance.as_str()),
+        8,
+        room.clamp(32, 64),
+    );
     let fixed = [8, inst_w, 9, 5, 8, 5, 7, 7];
     let why = common::flex_width(area.width, &fixed);
     let rows: Vec<Row<'static>> = fleet
         .rows
         .iter()
         .enumerate()
-        .map(|(i, r)| cells(r, Some(i) == selected, theme))
+        .map(|(i, r)| cells(r, Some(i) == selected, inst_w, theme))
         .collect();
     let mut widths: Vec<Constraint> = fixed.iter().map(|w| Constraint::Length(*w)).collect();
     widths.push(Constraint::Length(why));

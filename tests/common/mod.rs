@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 pub mod diagnose;
 pub mod docker;
 pub mod prom;
+pub mod pty;
 pub mod resp_stub;
 pub mod tmux;
 

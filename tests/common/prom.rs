@@ -87,18 +87,33 @@ const RULES: &str = "groups:\n  - name: redis\n    interval: 1s\n    rules:\n   
 impl Prometheus {
     /// `targets`: (exporter port, Redis port).
     pub fn start(targets: &[(u16, u16)]) -> Self {
+        let labels: Vec<(u16, String)> = targets
+            .iter()
+            .map(|(exporter, redis)| (*exporter, format!("instance: \"127.0.0.1:{redis}\"")))
+            .collect();
+        Self::start_custom(&labels, "")
+    }
+
+    /// Like [`Prometheus::start`] with each target's static labels given as YAML flow-map
+    /// entries (`instance: "…", evil: "\e]0;x\a"`) and `extra_rules` (rule list items,
+    /// indented 6) after the `RedisDown` rule.
+    pub fn start_custom(targets: &[(u16, String)], extra_rules: &str) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut cfg = String::from(
             "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: [rules.yml]\nscrape_configs:\n  - job_name: redis\n    static_configs:\n",
         );
-        for (exporter, redis) in targets {
+        for (exporter, labels) in targets {
             let _ = writeln!(
                 cfg,
-                "      - targets: [\"127.0.0.1:{exporter}\"]\n        labels: {{instance: \"127.0.0.1:{redis}\"}}"
+                "      - targets: [\"127.0.0.1:{exporter}\"]\n        labels: {{{labels}}}"
             );
         }
         std::fs::write(dir.path().join("prometheus.yml"), cfg).expect("config");
-        std::fs::write(dir.path().join("rules.yml"), RULES).expect("rules");
+        std::fs::write(
+            dir.path().join("rules.yml"),
+            format!("{RULES}{extra_rules}"),
+        )
+        .expect("rules");
         let mut p = Self {
             port: free_port(),
             dir,
