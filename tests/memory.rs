@@ -31,6 +31,7 @@ fn ring_bytes(state: &State) -> usize {
 #[test]
 fn day_of_history_fits_the_budget() {
     let t0 = Instant::now();
+    let at_start = rss_kib();
     let mut state = State::new(
         &[redtriage::target::Target::local_default()],
         Thresholds::default(),
@@ -40,6 +41,13 @@ fn day_of_history_fits_the_budget() {
     // 24 h at 1 s: 86,400 × (4 + 4 + 2 + 4) B for the series + 3,600 × 32 B of hit counters.
     assert_eq!(computed, DAY_AT_1S * 14 + 3600 * 32);
     let before = rss_kib();
+    // The rings touch their pages when made: RSS does not creep up as they fill (a soak can
+    // tell a leak from a ring filling).
+    assert!(
+        (before - at_start) * 1024 >= computed as u64 * 9 / 10,
+        "rings not resident at start: +{} KiB for {computed} B",
+        before - at_start
+    );
     let last = fastforward::feed(
         &mut state,
         t0,
