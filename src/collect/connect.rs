@@ -118,6 +118,16 @@ pub async fn connect(
     limit: Duration,
 ) -> Result<MultiplexedConnection, ConnectFailure> {
     match connect_once(target, limit).await {
+        // TLS 1.3 sends the server's verdict on the client certificate after the handshake:
+        // the first command finds the connection closed.
+        Err(ConnectFailure::Handshake(CollectError::Connect(m)))
+            if hung_up(&m)
+                && let Some(tls) = &target.tls =>
+        {
+            Err(ConnectFailure::Handshake(CollectError::Connect(
+                escape::plain_str(&super::tls::hung_up_after_handshake(&m, tls)),
+            )))
+        }
         Err(ConnectFailure::Handshake(CollectError::Connect(m))) if hung_up(&m) => {
             // Twice: a slot freed between the two connects makes the first probe say nothing.
             let why = match refusal_reason(target, limit).await {
@@ -275,7 +285,7 @@ async fn tls_handshake(
     match timeout(limit, connector.connect(server_name, stream)).await {
         Err(_) => Err(ConnectFailure::NoReply),
         Ok(Err(e)) => Err(ConnectFailure::Handshake(CollectError::Connect(
-            escape::plain_str(&format!("TLS: {e}")),
+            escape::plain_str(&super::tls::handshake_error(&e, tls)),
         ))),
         Ok(Ok(s)) => Ok(s),
     }

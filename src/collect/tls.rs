@@ -57,6 +57,61 @@ pub fn client_config(tls: &TlsSettings) -> Result<ClientConfig, String> {
     }
 }
 
+/// A failed handshake as a sentence that says whose certificate is the problem: rustls calls
+/// the server's "the peer certificate", and a client certificate the server refused arrives as
+/// a bare alert.
+pub fn handshake_error(e: &std::io::Error, tls: &TlsSettings) -> String {
+    use rustls::AlertDescription as A;
+    match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
+        Some(rustls::Error::InvalidCertificate(c)) => {
+            let hint = match (c, &tls.cacert) {
+                (rustls::CertificateError::UnknownIssuer, Some(_)) => {
+                    " (not signed by the --cacert CA)"
+                }
+                (rustls::CertificateError::UnknownIssuer, None) => {
+                    " (not signed by a public CA; give its CA with --cacert)"
+                }
+                _ => "",
+            };
+            format!("TLS: server certificate rejected: {c}{hint}")
+        }
+        Some(rustls::Error::AlertReceived(
+            a @ (A::BadCertificate
+            | A::UnsupportedCertificate
+            | A::CertificateRevoked
+            | A::CertificateExpired
+            | A::CertificateUnknown
+            | A::UnknownCA
+            | A::CertificateRequired
+            | A::AccessDenied),
+        )) => format!("TLS: {}", client_cert_refused(&format!("{a:?}"), tls)),
+        _ => format!("TLS: {e}"),
+    }
+}
+
+/// The server's alert about our client certificate (or its absence).
+fn client_cert_refused(alert: &str, tls: &TlsSettings) -> String {
+    if tls.cert.is_some() {
+        format!("the server refused the client certificate ({alert}); check --cert and --key")
+    } else {
+        format!("the server wants a client certificate ({alert}); give one with --cert and --key")
+    }
+}
+
+/// The server hung up on the first command after a TLS handshake that looked fine. TLS 1.3
+/// sends the verdict on the client certificate only then, so that is the likely reason.
+pub fn hung_up_after_handshake(m: &str, tls: &TlsSettings) -> String {
+    if tls.cert.is_some() {
+        format!(
+            "TLS: the server hung up after the handshake ({m}); it may have refused the client certificate (--cert, --key)"
+        )
+    } else {
+        format!(
+            "TLS: the server hung up after the handshake ({m}); if it requires a client certificate, give one with --cert and --key"
+        )
+    }
+}
+
 /// `--insecure`: accept any certificate (still checks the handshake signatures).
 #[derive(Debug)]
 struct NoVerify(Arc<rustls::crypto::CryptoProvider>);
@@ -103,5 +158,69 @@ impl ServerCertVerifier for NoVerify {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(cacert: bool, cert: bool) -> TlsSettings {
+        TlsSettings {
+            cacert: cacert.then(|| "ca.pem".into()),
+            cert: cert.then(|| "client.pem".into()),
+            key: cert.then(|| "client.key".into()),
+            ..TlsSettings::default()
+        }
+    }
+
+    /// What tokio-rustls returns for a rustls error.
+    fn io(e: rustls::Error) -> std::io::Error {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, e)
+    }
+
+    #[test]
+    fn handshake_errors_say_whose_certificate() {
+        let unknown = || io(rustls::CertificateError::UnknownIssuer.into());
+        assert_eq!(
+            handshake_error(&unknown(), &settings(true, true)),
+            "TLS: server certificate rejected: UnknownIssuer (not signed by the --cacert CA)"
+        );
+        assert!(handshake_error(&unknown(), &settings(false, false)).contains("--cacert"));
+        let version = io(
+            rustls::CertificateError::Other(rustls::OtherError(std::sync::Arc::new(
+                std::io::Error::other("UnsupportedCertVersion"),
+            )))
+            .into(),
+        );
+        assert!(
+            handshake_error(&version, &settings(true, false))
+                .starts_with("TLS: server certificate rejected: ")
+        );
+        let alert = || {
+            io(rustls::Error::AlertReceived(
+                rustls::AlertDescription::BadCertificate,
+            ))
+        };
+        assert_eq!(
+            handshake_error(&alert(), &settings(true, true)),
+            "TLS: the server refused the client certificate (BadCertificate); check --cert and --key"
+        );
+        assert!(
+            handshake_error(&alert(), &settings(true, false))
+                .contains("wants a client certificate")
+        );
+        assert!(hung_up_after_handshake("broken pipe", &settings(true, false)).contains("--cert"));
+        assert!(
+            hung_up_after_handshake("broken pipe", &settings(true, true))
+                .contains("refused the client certificate")
+        );
+        let other = io(rustls::Error::AlertReceived(
+            rustls::AlertDescription::ProtocolVersion,
+        ));
+        assert_eq!(
+            handshake_error(&other, &settings(true, true)),
+            "TLS: received fatal alert: ProtocolVersion"
+        );
     }
 }
