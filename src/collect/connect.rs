@@ -118,17 +118,19 @@ pub async fn connect(
     limit: Duration,
 ) -> Result<MultiplexedConnection, ConnectFailure> {
     match connect_once(target, limit).await {
-        // TLS 1.3 sends the server's verdict on the client certificate after the handshake:
-        // the first command finds the connection closed.
-        Err(ConnectFailure::Handshake(CollectError::Connect(m)))
-            if hung_up(&m)
-                && let Some(tls) = &target.tls =>
-        {
-            Err(ConnectFailure::Handshake(CollectError::Connect(
-                escape::plain_str(&super::tls::hung_up_after_handshake(&m, tls)),
-            )))
-        }
-        Err(ConnectFailure::Handshake(CollectError::Connect(m))) if hung_up(&m) => {
+        Err(ConnectFailure::Handshake(CollectError::Connect(m))) => {
+            let hung_up = hung_up(&m);
+            // TLS 1.3 sends the server's verdict on the client certificate after the handshake.
+            if let Some(why) = target
+                .tls
+                .as_ref()
+                .and_then(|tls| super::tls::after_handshake(&m, hung_up, tls))
+            {
+                return Err(ConnectFailure::Handshake(CollectError::Connect(why)));
+            }
+            if !hung_up {
+                return Err(ConnectFailure::Handshake(CollectError::Connect(m)));
+            }
             // Twice: a slot freed between the two connects makes the first probe say nothing.
             let why = match refusal_reason(target, limit).await {
                 Some(e) => Some(e),

@@ -61,7 +61,6 @@ pub fn client_config(tls: &TlsSettings) -> Result<ClientConfig, String> {
 /// the server's "the peer certificate", and a client certificate the server refused arrives as
 /// a bare alert.
 pub fn handshake_error(e: &std::io::Error, tls: &TlsSettings) -> String {
-    use rustls::AlertDescription as A;
     match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
         Some(rustls::Error::InvalidCertificate(c)) => {
             let hint = match (c, &tls.cacert) {
@@ -75,19 +74,24 @@ pub fn handshake_error(e: &std::io::Error, tls: &TlsSettings) -> String {
             };
             format!("TLS: server certificate rejected: {c}{hint}")
         }
-        Some(rustls::Error::AlertReceived(
-            a @ (A::BadCertificate
-            | A::UnsupportedCertificate
-            | A::CertificateRevoked
-            | A::CertificateExpired
-            | A::CertificateUnknown
-            | A::UnknownCA
-            | A::CertificateRequired
-            | A::AccessDenied),
-        )) => format!("TLS: {}", client_cert_refused(&format!("{a:?}"), tls)),
+        Some(rustls::Error::AlertReceived(a)) if CERT_ALERTS.contains(a) => {
+            format!("TLS: {}", client_cert_refused(&format!("{a:?}"), tls))
+        }
         _ => format!("TLS: {e}"),
     }
 }
+
+/// Alerts a server sends over a client certificate (or its absence).
+const CERT_ALERTS: [rustls::AlertDescription; 8] = [
+    rustls::AlertDescription::BadCertificate,
+    rustls::AlertDescription::UnsupportedCertificate,
+    rustls::AlertDescription::CertificateRevoked,
+    rustls::AlertDescription::CertificateExpired,
+    rustls::AlertDescription::CertificateUnknown,
+    rustls::AlertDescription::UnknownCA,
+    rustls::AlertDescription::CertificateRequired,
+    rustls::AlertDescription::AccessDenied,
+];
 
 /// The server's alert about our client certificate (or its absence).
 fn client_cert_refused(alert: &str, tls: &TlsSettings) -> String {
@@ -98,17 +102,35 @@ fn client_cert_refused(alert: &str, tls: &TlsSettings) -> String {
     }
 }
 
-/// The server hung up on the first command after a TLS handshake that looked fine. TLS 1.3
-/// sends the verdict on the client certificate only then, so that is the likely reason.
-pub fn hung_up_after_handshake(m: &str, tls: &TlsSettings) -> String {
-    if tls.cert.is_some() {
-        format!(
+/// The first command after a TLS handshake that looked fine failed with `m` (already
+/// escaped). TLS 1.3 gives the server's verdict on the client certificate only then: as an
+/// alert (`received fatal alert: CertificateRequired`), or as a hang-up when our write comes
+/// first (`hung_up`). `None` when `m` is neither, or is a failed handshake (already worded by
+/// [`handshake_error`]).
+pub fn after_handshake(m: &str, hung_up: bool, tls: &TlsSettings) -> Option<String> {
+    if m.starts_with("TLS: ") {
+        return None;
+    }
+    if let Some((_, rest)) = m.split_once("received fatal alert: ") {
+        let alert: String = rest
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect();
+        return CERT_ALERTS
+            .iter()
+            .any(|a| format!("{a:?}") == alert)
+            .then(|| format!("TLS: {}", client_cert_refused(&alert, tls)));
+    }
+    if !hung_up {
+        None
+    } else if tls.cert.is_some() {
+        Some(format!(
             "TLS: the server hung up after the handshake ({m}); it may have refused the client certificate (--cert, --key)"
-        )
+        ))
     } else {
-        format!(
+        Some(format!(
             "TLS: the server hung up after the handshake ({m}); if it requires a client certificate, give one with --cert and --key"
-        )
+        ))
     }
 }
 
@@ -210,11 +232,34 @@ mod tests {
             handshake_error(&alert(), &settings(true, false))
                 .contains("wants a client certificate")
         );
-        assert!(hung_up_after_handshake("broken pipe", &settings(true, false)).contains("--cert"));
+    }
+
+    #[test]
+    fn failures_after_the_handshake() {
+        let after =
+            |m: &str, hung_up: bool, cert: bool| after_handshake(m, hung_up, &settings(true, cert));
         assert!(
-            hung_up_after_handshake("broken pipe", &settings(true, true))
+            after("broken pipe", true, false)
+                .expect("hang-up")
+                .contains("give one with --cert")
+        );
+        assert!(
+            after("broken pipe", true, true)
+                .expect("hang-up")
                 .contains("refused the client certificate")
         );
+        assert_eq!(
+            after("received fatal alert: CertificateRequired", false, false).as_deref(),
+            Some(
+                "TLS: the server wants a client certificate (CertificateRequired); give one with --cert and --key"
+            )
+        );
+        assert_eq!(
+            after("received fatal alert: ProtocolVersion", false, true),
+            None
+        );
+        assert_eq!(after("timed out", false, true), None);
+        assert_eq!(after("TLS: unexpected eof", true, true), None);
         let other = io(rustls::Error::AlertReceived(
             rustls::AlertDescription::ProtocolVersion,
         ));
