@@ -1,106 +1,78 @@
 //! TLS (rustls) against a real redis-server with `tls-port`, certificates made by the test
-//! with the openssl command: CA, client certificates, SNI and a wrong CA.
+//! with rcgen: CA, client certificates, SNI and a wrong CA.
 
 mod common;
 
 use std::path::Path;
-use std::process::Command;
 
 use common::Redis;
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
+    KeyUsagePurpose,
+};
 
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .expect("openssl (scripts/test installs it)");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+/// A CA: its certificate (PEM) and the issuer that signs with its key.
+fn ca(cn: &str) -> (String, Issuer<'static, KeyPair>) {
+    let mut params = CertificateParams::new(Vec::new()).expect("params");
+    params.distinguished_name.push(DnType::CommonName, cn);
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+    let key = KeyPair::generate().expect("key");
+    let cert = params.self_signed(&key).expect("self-signed CA");
+    (cert.pem(), Issuer::new(params, key))
 }
 
-/// A CA, a server certificate for DNS:localhost only (no IP), a client certificate, and a
-/// second CA that signed nothing.
+/// A leaf certificate signed by `issuer` (rcgen writes X.509 v3, the only version rustls
+/// accepts): (certificate PEM, key PEM).
+fn leaf(
+    issuer: &Issuer<'_, KeyPair>,
+    cn: &str,
+    sans: &[&str],
+    usage: ExtendedKeyUsagePurpose,
+) -> (String, String) {
+    let sans: Vec<String> = sans.iter().map(|s| (*s).to_string()).collect();
+    let mut params = CertificateParams::new(sans).expect("params");
+    params.distinguished_name.push(DnType::CommonName, cn);
+    params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+    params.extended_key_usages = vec![usage];
+    params.use_authority_key_identifier_extension = true;
+    let key = KeyPair::generate().expect("key");
+    let cert = params.signed_by(&key, issuer).expect("signed");
+    (cert.pem(), key.serialize_pem())
+}
+
+/// A CA, a server certificate for localhost and 127.0.0.1, a client certificate, and a second
+/// CA that signed only a client certificate the server must refuse.
 fn make_certs(dir: &Path) {
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=redtriage test CA",
-        ],
+    let write = |name: &str, text: &str| std::fs::write(dir.join(name), text).expect("write");
+    let (ca_pem, issuer) = ca("redtriage test CA");
+    write("ca.pem", &ca_pem);
+    let (other_pem, other_issuer) = ca("other CA");
+    write("other.pem", &other_pem);
+    let (cert, key) = leaf(
+        &issuer,
+        "localhost",
+        &["localhost", "127.0.0.1"],
+        ExtendedKeyUsagePurpose::ServerAuth,
     );
-    openssl(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-keyout",
-            "other.key",
-            "-out",
-            "other.pem",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=other CA",
-        ],
+    write("server.pem", &cert);
+    write("server.key", &key);
+    let (cert, key) = leaf(
+        &issuer,
+        "redtriage",
+        &[],
+        ExtendedKeyUsagePurpose::ClientAuth,
     );
-    std::fs::write(dir.join("server.ext"), "subjectAltName=DNS:localhost\n").expect("ext");
-    // rustls (webpki) accepts only v3 certificates: the client one gets an extension too.
-    std::fs::write(dir.join("client.ext"), "extendedKeyUsage=clientAuth\n").expect("ext");
-    for (name, cn) in [("server", "localhost"), ("client", "redtriage")] {
-        openssl(
-            dir,
-            &[
-                "req",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-keyout",
-                &format!("{name}.key"),
-                "-out",
-                &format!("{name}.csr"),
-                "-subj",
-                &format!("/CN={cn}"),
-            ],
-        );
-        let mut args = vec![
-            "x509",
-            "-req",
-            "-in",
-            &*format!("{name}.csr"),
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-out",
-            &*format!("{name}.pem"),
-            "-days",
-            "2",
-        ]
-        .into_iter()
-        .map(str::to_string)
-        .collect::<Vec<_>>();
-        args.extend(["-extfile".to_string(), format!("{name}.ext")]);
-        let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-        openssl(dir, &refs);
-    }
+    write("client.pem", &cert);
+    write("client.key", &key);
+    let (cert, key) = leaf(
+        &other_issuer,
+        "stranger",
+        &[],
+        ExtendedKeyUsagePurpose::ClientAuth,
+    );
+    write("other-client.pem", &cert);
+    write("other-client.key", &key);
 }
 
 fn snapshot(args: &[&str]) -> serde_json::Value {
@@ -164,11 +136,23 @@ fn tls_with_ca_client_certificates_sni_and_a_wrong_ca() {
     let v = snapshot(&[&[url.as_str()][..], &client[..]].concat());
     assert_eq!(label(&v), "UP", "{v}");
     assert!(v["memory"]["used_bytes"].is_number());
-    // By IP the name does not match the certificate; --sni localhost fixes that.
+    // By IP: the certificate names 127.0.0.1 too.
     let by_ip = format!("rediss://127.0.0.1:{port}");
     let v = snapshot(&[&[by_ip.as_str()][..], &client[..]].concat());
+    assert_eq!(label(&v), "UP", "{v}");
+    // --sni is the name sent and verified: one the certificate does not carry fails the
+    // check (DOWN with the TLS reason), the right one passes.
+    let v = snapshot(
+        &[
+            &[by_ip.as_str(), "--sni", "elsewhere.example"][..],
+            &client[..],
+        ]
+        .concat(),
+    );
     assert!(
-        label(&v).starts_with("DOWN") && label(&v).contains("TLS"),
+        label(&v).starts_with("DOWN")
+            && label(&v).contains("TLS: server certificate rejected")
+            && label(&v).contains("elsewhere.example"),
         "{}",
         label(&v)
     );
@@ -183,11 +167,39 @@ fn tls_with_ca_client_certificates_sni_and_a_wrong_ca() {
         "--key",
         &*p("client.key"),
     ];
+    // The error says it is the server's certificate and which flag to look at.
     let v = snapshot(&[&[url.as_str()][..], &wrong[..]].concat());
-    assert!(label(&v).contains("TLS"), "{}", label(&v));
-    // No client certificate while the server requires one: not UP either.
+    assert!(
+        label(&v).starts_with("DOWN")
+            && label(&v).contains("TLS: server certificate rejected: UnknownIssuer")
+            && label(&v).contains("--cacert"),
+        "{}",
+        label(&v)
+    );
+    // No client certificate while the server requires one: DOWN, and the error points at
+    // --cert (TLS 1.3: the verdict comes after the handshake, as an alert or a hang-up).
     let v = snapshot(&[url.as_str(), "--cacert", &*p("ca.pem")]);
-    assert_ne!(label(&v), "UP");
+    assert!(
+        label(&v).starts_with("DOWN") && label(&v).contains("client certificate"),
+        "{}",
+        label(&v)
+    );
+    // A client certificate from another CA: the server refuses it.
+    let (other_cert, other_key) = (p("other-client.pem"), p("other-client.key"));
+    let v = snapshot(&[
+        url.as_str(),
+        "--cacert",
+        &*p("ca.pem"),
+        "--cert",
+        &other_cert,
+        "--key",
+        &other_key,
+    ]);
+    assert!(
+        label(&v).starts_with("DOWN") && label(&v).contains("client certificate"),
+        "{}",
+        label(&v)
+    );
     // --insecure skips the server check (the client certificate is still sent).
     let v = snapshot(&[&[url.as_str(), "--insecure"][..], &wrong[..]].concat());
     assert_eq!(label(&v), "UP");

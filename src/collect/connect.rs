@@ -122,7 +122,19 @@ pub async fn connect(
     limit: Duration,
 ) -> Result<MultiplexedConnection, ConnectFailure> {
     match connect_once(target, limit).await {
-        Err(ConnectFailure::Handshake(CollectError::Connect(m))) if hung_up(&m) => {
+        Err(ConnectFailure::Handshake(CollectError::Connect(m))) => {
+            let hung_up = hung_up(&m);
+            // TLS 1.3 sends the server's verdict on the client certificate after the handshake.
+            if let Some(why) = target
+                .tls
+                .as_ref()
+                .and_then(|tls| super::tls::after_handshake(&m, hung_up, tls))
+            {
+                return Err(ConnectFailure::Handshake(CollectError::Connect(why)));
+            }
+            if !hung_up {
+                return Err(ConnectFailure::Handshake(CollectError::Connect(m)));
+            }
             // Twice: a slot freed between the two connects makes the first probe say nothing.
             let why = match refusal_reason(target, limit).await {
                 Some(e) => Some(e),
@@ -296,7 +308,7 @@ async fn tls_handshake(
     match timeout(limit, connector.connect(server_name, stream)).await {
         Err(_) => Err(ConnectFailure::NoReply),
         Ok(Err(e)) => Err(ConnectFailure::Handshake(CollectError::Connect(
-            escape::plain_str(&format!("TLS: {e}")),
+            escape::plain_str(&super::tls::handshake_error(&e, tls)),
         ))),
         Ok(Ok(s)) => Ok(s),
     }

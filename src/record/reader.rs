@@ -37,7 +37,14 @@ pub fn load(path: &Path) -> Result<Recording, String> {
 
 /// Parses a recording's bytes; `shown` names it in errors.
 pub fn parse(text: &[u8], shown: &str, base: Instant) -> Result<Recording, String> {
-    let at = |n: usize, what: &str| format!("cannot replay {shown}, line {n}: {what}");
+    // `what` can quote the file (serde names an unknown field as written): escaped, since
+    // the error goes to the terminal.
+    let at = |n: usize, what: &str| {
+        format!(
+            "cannot replay {shown}, line {n}: {}",
+            crate::escape::plain_str(what)
+        )
+    };
     let mut lines = text.split(|&b| b == b'\n').enumerate().peekable();
     let header: FileHeader = match lines.next() {
         Some((_, first)) if !first.is_empty() => serde_json::from_slice(first)
@@ -147,6 +154,22 @@ mod tests {
             let e = load_text(text).expect_err(want);
             assert!(e.starts_with("cannot replay \"/tmp/r.jsonl\", "), "{e}");
             assert!(e.contains(want), "{e} / {want}");
+        }
+    }
+
+    /// Found by the `recording` fuzz target: serde's message quoted an unknown field name with
+    /// its control bytes, and `replay` printed it to the terminal.
+    #[test]
+    fn errors_escape_what_the_file_says() {
+        let header = HEADER.replace(
+            "\"targets\"",
+            "\"thresholds\":{\"x\\u001b]0;PWNED\\u0007\\r\":1},\"targets\"",
+        );
+        let line = "{\"t_ms\":1,\"wall_ms\":1,\"msg\":{\"evil\\u001b[2J\":1}}";
+        for text in [header.clone(), format!("{HEADER}\n{line}\n")] {
+            let e = load_text(&text).expect_err("unknown field");
+            assert!(e.bytes().all(|b| (0x20..=0x7e).contains(&b)), "{e:?}");
+            assert!(e.contains(r"\x1b"), "{e}");
         }
     }
 
