@@ -16,6 +16,43 @@ pub fn quoted(bytes: &[u8]) -> String {
     out
 }
 
+/// Inverse of [`quoted`], written independently of it (the property tests and fuzz targets
+/// check one against the other): `None` on anything `quoted` cannot have produced.
+pub fn unquote(s: &str) -> Option<Vec<u8>> {
+    let inner = s.strip_prefix('"')?.strip_suffix('"')?.as_bytes();
+    let mut out = Vec::with_capacity(inner.len());
+    let mut i = 0;
+    while i < inner.len() {
+        let b = inner[i];
+        if b != b'\\' {
+            if b == b'"' {
+                return None; // an unescaped quote inside
+            }
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        let esc = *inner.get(i + 1)?;
+        i += 2;
+        out.push(match esc {
+            b'\\' => b'\\',
+            b'"' => b'"',
+            b'n' => b'\n',
+            b'r' => b'\r',
+            b't' => b'\t',
+            b'a' => 0x07,
+            b'b' => 0x08,
+            b'x' => {
+                let hex = std::str::from_utf8(inner.get(i..i + 2)?).ok()?;
+                i += 2;
+                u8::from_str_radix(hex, 16).ok()?
+            }
+            _ => return None,
+        });
+    }
+    Some(out)
+}
+
 /// Escapes `bytes` with the same rules as [`quoted`] but without the quotes; used for names and
 /// values shown in table cells (client names, error prefixes, config values).
 pub fn plain(bytes: &[u8]) -> String {

@@ -11,7 +11,7 @@ use redis::Value;
 use redtriage::collect::parse::{
     parse_client_list, parse_config, parse_info, parse_latency_latest, parse_slowlog,
 };
-use redtriage::escape::{plain, plain_str, quoted};
+use redtriage::escape::{plain, plain_str, quoted, unquote};
 use redtriage::prom::client::{parse_alerts, parse_body, parse_matrix, parse_vector, rfc3339_secs};
 
 /// Printable ASCII only: no ESC, CSI, OSC, BEL, CR, DEL, C1 (0x80..=0x9f) or UTF-8 (bidi) bytes.
@@ -36,43 +36,6 @@ fn all_strings_printable<T: serde::Serialize>(value: &T) -> bool {
 
 fn map_printable(m: &BTreeMap<String, String>) -> bool {
     m.iter().all(|(k, v)| printable(k) && printable(v))
-}
-
-/// Inverse of `escape::quoted`, written independently of it: `None` on anything `quoted`
-/// cannot have produced.
-fn unquote(s: &str) -> Option<Vec<u8>> {
-    let inner = s.strip_prefix('"')?.strip_suffix('"')?.as_bytes();
-    let mut out = Vec::with_capacity(inner.len());
-    let mut i = 0;
-    while i < inner.len() {
-        let b = inner[i];
-        if b != b'\\' {
-            if b == b'"' {
-                return None; // an unescaped quote inside
-            }
-            out.push(b);
-            i += 1;
-            continue;
-        }
-        let esc = *inner.get(i + 1)?;
-        i += 2;
-        out.push(match esc {
-            b'\\' => b'\\',
-            b'"' => b'"',
-            b'n' => b'\n',
-            b'r' => b'\r',
-            b't' => b'\t',
-            b'a' => 0x07,
-            b'b' => 0x08,
-            b'x' => {
-                let hex = std::str::from_utf8(inner.get(i..i + 2)?).ok()?;
-                i += 2;
-                u8::from_str_radix(hex, 16).ok()?
-            }
-            _ => return None,
-        });
-    }
-    Some(out)
 }
 
 /// Bytes biased towards what breaks terminals: ESC, CSI, OSC, BEL, CR/LF, DEL, C1, bidi.

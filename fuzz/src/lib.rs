@@ -30,42 +30,7 @@ pub fn assert_printable(what: &str, s: &str) {
     assert!(printable(s), "{what}: unescaped text {s:?}");
 }
 
-/// Inverse of `escape::quoted`, written independently of it: `None` on anything `quoted`
-/// cannot have produced.
-pub fn unquote(s: &str) -> Option<Vec<u8>> {
-    let inner = s.strip_prefix('"')?.strip_suffix('"')?.as_bytes();
-    let mut out = Vec::with_capacity(inner.len());
-    let mut i = 0;
-    while i < inner.len() {
-        let b = inner[i];
-        if b != b'\\' {
-            if b == b'"' {
-                return None;
-            }
-            out.push(b);
-            i += 1;
-            continue;
-        }
-        let esc = *inner.get(i + 1)?;
-        i += 2;
-        out.push(match esc {
-            b'\\' => b'\\',
-            b'"' => b'"',
-            b'n' => b'\n',
-            b'r' => b'\r',
-            b't' => b'\t',
-            b'a' => 0x07,
-            b'b' => 0x08,
-            b'x' => {
-                let hex = std::str::from_utf8(inner.get(i..i + 2)?).ok()?;
-                i += 2;
-                u8::from_str_radix(hex, 16).ok()?
-            }
-            _ => return None,
-        });
-    }
-    Some(out)
-}
+pub use redtriage::escape::unquote;
 
 /// Text that may go to a terminal or a Markdown file: no control character other than a
 /// newline, and no bidi or invisible format character.
