@@ -76,17 +76,7 @@ pub fn frame_pane(frame: &mut Frame, area: Rect, pf: &PaneFrame, theme: Theme) -
             // Not an error: the server does not offer it. Said in the pane, in full (wrapped
             // over two rows when narrow), and the INFO figures follow.
             let mut rows = Rows::new(inner);
-            let need = if format::width(message) > usize::from(inner.width) {
-                2
-            } else {
-                1
-            };
-            if let Some(r) = rows.take(need) {
-                let p = Paragraph::new(message.as_str())
-                    .style(theme.label())
-                    .wrap(ratatui::widgets::Wrap { trim: true });
-                frame.render_widget(p, r);
-            }
+            wrapped_note(frame, &mut rows, message, 2, theme);
             Some(rows.rest())
         }
         PaneStatus::Ok | PaneStatus::Stale { .. } => Some(inner),
@@ -405,8 +395,29 @@ pub fn table(
         .column_spacing(1)
 }
 
-/// Width left for a flexible column once `fixed` columns (and one space between each of the
-/// `fixed.len() + 1` columns) are placed.
+/// Rows `text` takes wrapped at `width` (a word may push a line over, so one spare).
+pub fn wrapped_rows(text: &str, width: u16) -> u16 {
+    let w = format::width(text);
+    let width = usize::from(width.max(1));
+    if w <= width {
+        1
+    } else {
+        u16::try_from(w.div_ceil(width) + 1).unwrap_or(u16::MAX)
+    }
+}
+
+/// `text` in the label style, wrapped over the rows it needs (at most `max_rows`), taken
+/// from `rows`: a pane's word on what it cannot show.
+pub fn wrapped_note(frame: &mut Frame, rows: &mut Rows, text: &str, max_rows: u16, theme: Theme) {
+    let need = wrapped_rows(text, rows.rest().width).min(max_rows);
+    if let Some(r) = rows.take(need) {
+        let p = Paragraph::new(text.to_string())
+            .style(theme.label())
+            .wrap(ratatui::widgets::Wrap { trim: true });
+        frame.render_widget(p, r);
+    }
+}
+
 /// The width a text column needs to show `texts` whole, at least `min` and at most `max`
 /// cells: escaped data (`\x1b[2J…`) is long, and a wide pane should not cut it.
 pub fn content_width<'a>(texts: impl IntoIterator<Item = &'a str>, min: u16, max: u16) -> u16 {
@@ -418,6 +429,8 @@ pub fn content_width<'a>(texts: impl IntoIterator<Item = &'a str>, min: u16, max
     u16::try_from(w).unwrap_or(u16::MAX).clamp(min, max)
 }
 
+/// Width left for a flexible column once `fixed` columns (and one space between each of the
+/// `fixed.len() + 1` columns) are placed.
 pub fn flex_width(total: u16, fixed: &[u16]) -> u16 {
     let used: u16 = fixed.iter().sum::<u16>() + u16::try_from(fixed.len()).unwrap_or(0);
     total.saturating_sub(used)

@@ -103,7 +103,7 @@ fn extra_rows(pane: &ErrorsPane, width: u16) -> u16 {
     if pane.latency_monitor_threshold_ms == Some(0) {
         u16::try_from(hint_lines(width).len()).unwrap_or(2)
     } else if let PaneStatus::Unavailable { message } = &pane.latency_status {
-        wrapped_rows(&unavailable_text(message), width)
+        common::wrapped_rows(&unavailable_text(message), width)
     } else {
         u16::try_from(pane.latency_events.len()).unwrap_or(u16::MAX)
     }
@@ -133,14 +133,7 @@ fn latency_events(frame: &mut Frame, rows: &mut Rows, pane: &ErrorsPane, theme: 
         lines.push(Span::styled(format!("latency latest: {message}"), warn).into());
     } else if let PaneStatus::Unavailable { message } = &pane.latency_status {
         // Said in full, wrapped: which command, and why.
-        let text = unavailable_text(message);
-        let need = wrapped_rows(&text, rows.rest().width);
-        if let Some(r) = rows.take(need) {
-            let p = Paragraph::new(text)
-                .style(theme.label())
-                .wrap(ratatui::widgets::Wrap { trim: true });
-            frame.render_widget(p, r);
-        }
+        common::wrapped_note(frame, rows, &unavailable_text(message), u16::MAX, theme);
     }
     for e in &pane.latency_events {
         lines.push(ratatui::text::Line::from(vec![
@@ -163,17 +156,6 @@ fn latency_events(frame: &mut Frame, rows: &mut Rows, pane: &ErrorsPane, theme: 
 /// The LATENCY-unavailable line: latency figures then come from PING alone.
 fn unavailable_text(message: &str) -> String {
     format!("{message}; latency from PING")
-}
-
-/// Rows `text` takes wrapped at `width` (a word may push a line over, so one spare).
-fn wrapped_rows(text: &str, width: u16) -> u16 {
-    let w = format::width(text);
-    let width = usize::from(width.max(1));
-    if w <= width {
-        1
-    } else {
-        u16::try_from(w.div_ceil(width) + 1).unwrap_or(u16::MAX)
-    }
 }
 
 /// One-line summary for small terminals: `p99 1.2ms err 1.2/s`.
