@@ -1,21 +1,27 @@
 //! A drill recorded and reviewed afterwards (issue 5): `drill oom --record F --incident-log L`
-//! run in tmux like an engineer would — see the cause, raise maxmemory through the runbook
-//! action, watch it recover — then `redtriage report L` has every section filled, and
+//! run on a terminal like an engineer would — see the cause, raise maxmemory through the
+//! runbook action, watch it recover — then `redtriage report L` has every section filled, and
 //! `redtriage replay F` ends on the panes the live run ended on.
+//!
+//! Both run on a PTY (`common::pty`): the live run's last frame is read from its output stream
+//! after it quit, so a sample that lands between a screen capture and the `q` cannot make the
+//! two differ (a tmux capture before the `q` could miss that last frame).
 
 mod common;
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::tmux::Tmux;
+use common::pty::Pty;
 
 /// The diagnosis line and the panes: the header rows above them hold clocks (the watch's
 /// seconds can differ by one between the live run's last frame and the recording's end).
+/// Trailing blanks are cut: the emulator keeps those a frame wrote, not those it skipped.
 fn body(screen: &str) -> Vec<&str> {
     screen
         .lines()
         .skip_while(|l| !l.starts_with("diagnosis:"))
+        .map(str::trim_end)
         .collect()
 }
 
@@ -52,7 +58,7 @@ fn a_recorded_oom_drill_gives_a_full_report_and_replays_the_same_panes() {
     )
     .expect("config");
     let c = cfg.display().to_string();
-    let tui = Tmux::start(
+    let mut tui = Pty::start(
         &[
             "drill",
             "oom",
@@ -83,10 +89,10 @@ fn a_recorded_oom_drill_gives_a_full_report_and_replays_the_same_panes() {
     tui.keys("a");
     tui.keys("maxmemory");
     std::thread::sleep(Duration::from_millis(300));
-    tui.keys("Enter");
+    tui.keys("\r");
     tui.wait_for("maxmemory", Duration::from_secs(5));
     tui.keys("256mb");
-    tui.keys("Enter");
+    tui.keys("\r");
     tui.wait_for("y", Duration::from_secs(5));
     tui.keys("y");
     tui.wait_for(
@@ -95,29 +101,20 @@ fn a_recorded_oom_drill_gives_a_full_report_and_replays_the_same_panes() {
     );
     // The CONFIG REWRITE offer (default No), then watch it recover.
     std::thread::sleep(Duration::from_millis(300));
-    tui.keys("Escape");
-    std::thread::sleep(Duration::from_millis(300));
-    tui.keys("Escape");
+    tui.esc();
+    tui.esc();
     let deadline = Instant::now() + Duration::from_secs(30);
-    while tui.capture().contains("B Out of memory LIKELY") {
+    while tui.screen().contains("B Out of memory LIKELY") {
         assert!(
             Instant::now() < deadline,
             "B stayed likely:\n{}",
-            tui.capture()
+            tui.screen()
         );
         std::thread::sleep(Duration::from_millis(200));
     }
     std::thread::sleep(Duration::from_secs(3));
-    // Quit right after a redraw, so the recording ends on this screen.
-    let before = tui.capture();
-    let until = Instant::now() + Duration::from_secs(3);
-    while tui.capture() == before && Instant::now() < until {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    std::thread::sleep(Duration::from_millis(100));
-    let live = tui.capture();
     tui.keys("q");
-    tui.wait_gone(Duration::from_secs(10));
+    let live = tui.last_frame(Duration::from_secs(10));
 
     let md_path = dir.path().join("postmortem.md");
     let out = Command::new(env!("CARGO_BIN_EXE_redtriage"))
@@ -132,9 +129,10 @@ fn a_recorded_oom_drill_gives_a_full_report_and_replays_the_same_panes() {
     let md = std::fs::read_to_string(&md_path).expect("report written");
     check_report(&md);
 
-    let replay = Tmux::start(&["replay", &r, "--speed", "max"], 100, 30);
-    let end = replay.wait_for("REPLAY END", Duration::from_secs(30));
+    let mut replay = Pty::start(&["replay", &r, "--speed", "max"], 100, 30);
+    replay.wait_for("REPLAY END", Duration::from_secs(30));
     replay.keys("q");
+    let end = replay.last_frame(Duration::from_secs(10));
     assert!(body(&live).len() > 20, "{live}");
     assert_eq!(body(&live), body(&end), "live:\n{live}\nreplay:\n{end}");
 }

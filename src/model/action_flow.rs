@@ -481,6 +481,34 @@ impl State {
     fn log_changes(&mut self, at: Instant, snap: &super::view::Snapshot) -> Vec<Effect> {
         let mut out = Vec::new();
         let state = state_word(&snap.header.connection);
+        let up = state == "UP";
+        let samples = (self.instances.get(self.selected)).map_or(0, |i| i.samples_total);
+        let now = (
+            snap.header.target.clone(),
+            samples,
+            snap.header.restarts_seen,
+        );
+        let (restarted, new_sample) = match &self.actions.last_seen {
+            Some((t, n, r)) if *t == now.0 => (now.2 > *r, now.1 > *n),
+            _ => (false, false),
+        };
+        self.actions.last_seen = Some(now);
+        self.actions.outage_logged |= !up;
+        // A restart quicker than a poll shows no DOWN: the log still has to say the server
+        // went away (the run id changed under an open link, or the link was re-made at once).
+        if restarted && up && !self.actions.outage_logged {
+            let why = snap.header.last_restart_why.unwrap_or("restart seen");
+            let text = format!("UP → RESTARTED → UP ({why}; down for less than a poll)");
+            self.actions.push_timeline(at, text.clone());
+            out.push(Effect::Log(Box::new(log_event(
+                &snap.header.target,
+                "state",
+                text,
+            ))));
+        }
+        if new_sample && up {
+            self.actions.outage_logged = false;
+        }
         if self.actions.last_state.as_deref() != Some(state.as_str()) {
             let before = self
                 .actions

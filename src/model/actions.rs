@@ -108,6 +108,10 @@ pub struct ActionsState {
     /// Last connection label and health word seen, to log changes.
     pub last_state: Option<String>,
     pub last_health: Option<String>,
+    /// (target, samples, restarts seen) at the last change check, and whether a state other
+    /// than UP was logged since the last sample: to log a restart too quick to be seen DOWN.
+    pub last_seen: Option<(String, u64, u32)>,
+    pub outage_logged: bool,
     /// The likely causes last logged (`A,B`), to log diagnosis changes.
     pub last_likely: Option<String>,
     /// When figures were last logged.
@@ -180,6 +184,8 @@ impl ActionsState {
             log_error: None,
             last_state: None,
             last_health: None,
+            last_seen: None,
+            outage_logged: false,
             last_likely: None,
             last_figures: None,
             done: Vec::new(),

@@ -184,6 +184,7 @@ impl Instance {
             last_restart_ago_secs: self
                 .last_restart
                 .map(|t| secs(now.saturating_duration_since(t))),
+            last_restart_why: self.last_restart_why,
             ops_per_sec: self.rates.ops,
             latency_p50_us: p50,
             stale_secs,

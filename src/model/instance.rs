@@ -107,6 +107,7 @@ pub struct Instance {
     pub samples_total: u64,
     pub restarts: u32,
     pub last_restart: Option<Instant>,
+    pub last_restart_why: Option<&'static str>,
     /// (when, text) newest last.
     pub notices: VecDeque<(Instant, String)>,
     /// redtriage's own cost on this server and the governor's back-off state.
@@ -149,6 +150,7 @@ impl Instance {
             diag: crate::model::diagnosis::RuleMemory::default(),
             restarts: 0,
             last_restart: None,
+            last_restart_why: None,
             notices: VecDeque::new(),
             cost: None,
         }
@@ -256,6 +258,7 @@ impl Instance {
             if let Some(why) = now.restart_reason(prev) {
                 self.restarts += 1;
                 self.last_restart = Some(at);
+                self.last_restart_why = Some(why);
                 self.hits.clear();
                 self.hit_hist.clear();
                 self.slowlog.clear();

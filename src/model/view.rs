@@ -151,6 +151,8 @@ pub struct Header {
     pub restarts_seen: u32,
     /// Seconds since the last restart/reset noticed.
     pub last_restart_ago_secs: Option<u64>,
+    /// How the last restart was noticed (`run id changed`, `uptime went back`).
+    pub last_restart_why: Option<&'static str>,
     /// Commands per second from `total_commands_processed` deltas.
     pub ops_per_sec: Option<f64>,
     /// PING round trip p50 over the latency window, µs.

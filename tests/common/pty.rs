@@ -13,6 +13,8 @@ use portable_pty::{CommandBuilder, MasterPty, PtySize, native_pty_system};
 struct Seen {
     raw: Vec<u8>,
     parser: vt100::Parser,
+    /// The reader saw EOF: the program exited and everything it wrote is in `raw`.
+    eof: bool,
 }
 
 /// `redtriage ARGS` on a PTY of a given size; killed on drop.
@@ -54,6 +56,7 @@ impl Pty {
         let seen = Arc::new(Mutex::new(Seen {
             raw: Vec::new(),
             parser: vt100::Parser::new(nz(rows), nz(cols), 0),
+            eof: false,
         }));
         let mut reader = pair.master.try_clone_reader().expect("reader");
         let shared = seen.clone();
@@ -67,6 +70,7 @@ impl Pty {
                 s.raw.extend_from_slice(&buf[..n]);
                 s.parser.process(&buf[..n]);
             }
+            shared.lock().expect("lock").eof = true;
         });
         let writer = pair.master.take_writer().expect("writer");
         Self {
@@ -145,6 +149,27 @@ impl Pty {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// The last frame the program drew on the alternate screen before it left it: the raw
+    /// stream up to its last `ESC[?1049l`, replayed into a fresh emulator of the current size.
+    /// Waits (up to `limit`) for the program to exit and its output to be read to the end.
+    pub fn last_frame(&mut self, limit: Duration) -> String {
+        const LEAVE: &[u8] = b"\x1b[?1049l";
+        self.wait_gone(limit);
+        let deadline = Instant::now() + limit;
+        while !self.seen.lock().expect("lock").eof {
+            assert!(Instant::now() < deadline, "output not read to the end");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let raw = self.raw();
+        let end = (raw.windows(LEAVE.len()))
+            .rposition(|w| w == LEAVE)
+            .expect("the program left the alternate screen");
+        let (rows, cols) = self.screen_size();
+        let mut parser = vt100::Parser::new(nz(rows), nz(cols), 0);
+        parser.process(&raw[..end]);
+        parser.screen().contents()
     }
 
     /// The number of raw bytes so far (to wait for output after a key).

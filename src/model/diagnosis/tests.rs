@@ -221,6 +221,50 @@ fn restart_is_a_and_reset_counters_are_no_evidence() {
     assert_eq!(s.likely(), vec!["A".to_string()], "{:#?}", s.diag());
 }
 
+/// The timeline entries (newest last) that mention a restart.
+fn restart_lines(s: &Script) -> Vec<String> {
+    (s.state.actions.timeline.iter())
+        .filter(|e| e.text.contains("RESTARTED"))
+        .map(|e| e.text.clone())
+        .collect()
+}
+
+#[test]
+fn a_restart_quicker_than_a_poll_is_logged_as_one() {
+    let mut s = Script::new();
+    s.run(3, healthy(), |_, _| {});
+    assert!(restart_lines(&s).is_empty());
+    let mut after = healthy();
+    after.run_id = Some("run-2".into());
+    after.uptime_in_seconds = Some(1);
+    s.run(3, after, |i, _| *i.uptime_in_seconds.as_mut().unwrap() += 1);
+    assert_eq!(
+        restart_lines(&s),
+        vec!["UP → RESTARTED → UP (run id changed; down for less than a poll)".to_string()]
+    );
+}
+
+#[test]
+fn a_restart_seen_down_is_not_logged_twice() {
+    let mut s = Script::new();
+    s.run(3, healthy(), |_, _| {});
+    s.link(LinkEvent::Down(CollectError::Refused));
+    s.link(LinkEvent::Connected);
+    let mut after = healthy();
+    after.run_id = Some("run-2".into());
+    after.uptime_in_seconds = Some(1);
+    s.run(3, after, |i, _| *i.uptime_in_seconds.as_mut().unwrap() += 1);
+    assert_eq!(s.state.view(0).unwrap().header.restarts_seen, 1);
+    let timeline: Vec<&str> = (s.state.actions.timeline.iter())
+        .map(|e| e.text.as_str())
+        .collect();
+    assert!(
+        timeline.iter().any(|t| t.starts_with("UP → DOWN")),
+        "{timeline:?}"
+    );
+    assert!(restart_lines(&s).is_empty(), "{timeline:?}");
+}
+
 #[test]
 fn connection_refused_is_a_and_not_d() {
     let mut s = Script::new();
