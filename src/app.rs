@@ -10,7 +10,8 @@ use tokio::sync::mpsc;
 
 use std::path::PathBuf;
 
-use crate::actions::log::{LogEvent, LogWriter};
+use crate::actions::log::LogEvent;
+use crate::actions::log_writer::LogWriter;
 use crate::actions::runner::{self, Sink};
 use crate::actions::spec::{ActionSpec, Runbook};
 use crate::collect::poller::Poller;
@@ -215,7 +216,7 @@ fn run_effects(effects: Vec<Effect>, ctx: &EffectCtx, dirty: &mut bool) -> bool 
     quit
 }
 
-/// Stamps and appends a log event off the UI path; a failure comes back as `Msg::LogFailed`.
+/// Stamps and appends a log event off the UI path; a failure comes back as `Msg::Log`.
 fn write_log(ctx: &EffectCtx, mut ev: LogEvent) {
     let Some(log) = &ctx.log else {
         return;
@@ -224,13 +225,13 @@ fn write_log(ctx: &EffectCtx, mut ev: LogEvent) {
     log.send(ev);
 }
 
-/// The incident log's writer thread; a failed append comes back as `Msg::LogFailed`.
+/// The incident log's writer thread; failed appends and the recovery come back as `Msg::Log`.
 fn log_writer(path: Option<&PathBuf>, tx: &mpsc::Sender<Msg>) -> Option<LogWriter> {
     let tx = tx.clone();
     path.map(|p| {
-        LogWriter::start(p.clone(), move |e| {
-            // The header says "INCIDENT LOG NOT WRITTEN:" before it.
-            let _ = tx.try_send(Msg::LogFailed(e));
+        LogWriter::start(p.clone(), move |status| {
+            // Never blocks the writer: at quit nobody reads the channel any more.
+            let _ = tx.try_send(Msg::Log(status));
         })
     })
 }
@@ -283,7 +284,7 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
         }
     };
     let mut terminal = ratatui::init();
-    let _guard = TerminalGuard;
+    let guard = TerminalGuard;
     install_panic_hook();
     let tasks = spawn_pollers(&targets, &poll, &tx);
     let mut prom_rt = match &prom {
@@ -343,10 +344,19 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
         }
     }
     crate::actions::external::kill_all();
-    log_detach(&mut ctx, &state, &shown);
-    // Flush the recording now (its error, if any, was in the header).
-    drop(recorder);
+    let left = log_detach(&mut ctx, &state, &shown);
+    leave(recorder, guard, left.as_deref());
     Ok(ExitCode::SUCCESS)
+}
+
+/// The recording flushed (its error, if any, was in the header), the terminal given back,
+/// then what the incident log could not take, where it stays readable.
+fn leave<R>(recorder: Option<R>, guard: TerminalGuard, log_left: Option<&str>) {
+    drop(recorder);
+    drop(guard);
+    if let Some(left) = log_left {
+        eprintln!("redtriage: incident log: {left}");
+    }
 }
 
 /// Records the start of every action `effects` runs, so a replay shows it (its output and
@@ -366,15 +376,11 @@ fn record_starts(r: &mut crate::record::Recorder, effects: &[Effect]) {
 
 /// At quit: the last figures (so the postmortem has an "after" even when nothing changed in
 /// the last minute), then the session's end. Written here, not in a task: the process ends
-/// right after.
-fn log_detach(ctx: &mut EffectCtx, state: &State, shown: &str) {
+/// right after. Returns what could not be written, for stderr once the terminal is back.
+fn log_detach(ctx: &mut EffectCtx, state: &State, shown: &str) -> Option<String> {
     // What is queued first, so the last lines stay last.
-    if let Some(log) = ctx.log.as_mut() {
-        log.finish();
-    }
-    let Some(path) = &ctx.log_path else {
-        return;
-    };
+    let left = ctx.log.as_mut().and_then(LogWriter::finish);
+    let path = ctx.log_path.as_ref()?;
     let now = crate::actions::log::rfc3339(std::time::SystemTime::now());
     if let Some(mut ev) = state.final_figures() {
         ev.time.clone_from(&now);
@@ -383,6 +389,7 @@ fn log_detach(ctx: &mut EffectCtx, state: &State, shown: &str) {
     let mut ev = session_event(shown, "detached from");
     ev.time = now;
     let _ = crate::actions::log::append(path, &ev);
+    left
 }
 
 /// `redtriage 0.1.0 attached to redis://…` (the postmortem report cuts sessions on these).

@@ -73,8 +73,9 @@ pub enum Msg {
         at: Instant,
         event: ActionEvent,
     },
-    /// Writing the incident log failed (disk full, unwritable dir): shown in the header.
-    LogFailed(String),
+    /// Writing the incident log failed (disk full, unwritable dir: shown in the header) or
+    /// works again (the header clears, the timeline says what was written late).
+    Log(crate::actions::log_writer::LogStatus),
     /// The app wrote a file for the model (a saved message, the report): its path or why not.
     Written {
         what: crate::model::comms_flow::Written,

@@ -103,6 +103,8 @@ fn a_full_disk_warns_in_the_header_and_keeps_every_whole_line() {
     assert!(std::fs::metadata(&log).expect("log").len() <= 4096);
 }
 
+/// The directory gone, then back: the events of the outage were held in memory and land
+/// late, in order, and the header's warning goes away.
 #[test]
 fn the_log_directory_gone_warns_and_the_log_resumes_after_it_is_back() {
     let mut redis = Redis::start(&[]);
@@ -127,24 +129,30 @@ fn the_log_directory_gone_warns_and_the_log_resumes_after_it_is_back() {
         warning.is_some()
     });
     let warning = warning.unwrap_or_default();
-    // The path that failed, and why.
+    // The path that failed, and why; nothing is lost yet.
     assert!(warning.contains("incidents: File exists"), "{warning}");
+    assert!(warning.contains("events held, retrying"), "{warning}");
     tui.help_opens_and_closes();
     redis.start_again();
     wait_header(&tui, "UP for");
     tui.wait_new_sample(LIMIT);
-    // Back in place: the next events are appended after the old ones.
+    // Back in place: the held events are written by the retry (no new event needed), after
+    // the old ones, and the warning goes.
     std::fs::remove_file(&dir).expect("remove the file");
     std::fs::rename(&moved, &dir).expect("move the dir back");
-    bounce(&mut redis, &tui);
     wait_until("the log to resume", LIMIT, || {
         parsed_kinds(&log).len() > before.len()
     });
+    wait_until("the warning to clear", LIMIT, || {
+        log_warning(&tui).is_none()
+    });
+    tui.keys("t");
+    tui.wait_for("incident log written again", LIMIT);
     tui.keys("q");
     tui.wait_gone(Duration::from_secs(10));
     let after = parsed_kinds(&log);
     assert_eq!(after[..before.len()], before[..], "{after:?}");
-    // The bounce after the return is there: the log goes on where it stopped.
+    // The outage's own events are there, in time order, and a note says they came late.
     let text = std::fs::read_to_string(&log).expect("log");
     let resumed: Vec<&str> = text.lines().skip(before.len()).collect();
     assert!(
@@ -153,6 +161,18 @@ fn the_log_directory_gone_warns_and_the_log_resumes_after_it_is_back() {
             .any(|l| l.contains("\"kind\":\"state\"") && l.contains("UP → DOWN")),
         "{text}"
     );
+    assert!(
+        resumed
+            .iter()
+            .any(|l| l.contains("\"kind\":\"log\"") && l.contains("written late, 0 dropped")),
+        "{text}"
+    );
+    let times: Vec<String> = redtriage::report::parse::parse(&text)
+        .events
+        .into_iter()
+        .map(|e| e.time)
+        .collect();
+    assert!(times.is_sorted(), "{times:?}");
 }
 
 /// Live (not zombie) processes in process group `pgid`, from /proc.

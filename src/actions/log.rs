@@ -17,7 +17,7 @@ pub struct LogEvent {
     /// Masked target URL.
     pub target: String,
     /// `session`, `state`, `health`, `figures`, `diagnosis`, `action_start`, `action_end`,
-    /// `watch`.
+    /// `watch`, `log` (the writer's own note after the log could not be written for a while).
     pub kind: &'static str,
     /// Who ran it (`$USER`), for actions.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -179,77 +179,5 @@ mod tests {
             std::fs::read_to_string(&p).expect("read").lines().count(),
             2
         );
-    }
-}
-
-/// Appends events in the order they were sent, on one thread of its own: the UI never waits
-/// on the disk, and the log never has a later event before an earlier one (one task per
-/// event did that).
-pub struct LogWriter {
-    tx: Option<std::sync::mpsc::Sender<LogEvent>>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl LogWriter {
-    /// Starts the writer; `on_error` gets the text of every failed append.
-    pub fn start(path: PathBuf, on_error: impl Fn(String) + Send + 'static) -> Self {
-        let (tx, rx) = std::sync::mpsc::channel::<LogEvent>();
-        let thread = std::thread::Builder::new()
-            .name("incident-log".into())
-            .spawn(move || {
-                for ev in rx {
-                    if let Err(e) = append(&path, &ev) {
-                        on_error(e);
-                    }
-                }
-            })
-            .ok();
-        Self {
-            tx: Some(tx),
-            thread,
-        }
-    }
-
-    /// Queues `ev` (never blocks).
-    pub fn send(&self, ev: LogEvent) {
-        if let Some(tx) = &self.tx {
-            let _ = tx.send(ev);
-        }
-    }
-
-    /// Writes what is queued and stops.
-    pub fn finish(&mut self) {
-        self.tx = None;
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-#[cfg(test)]
-mod writer_tests {
-    use super::*;
-
-    #[test]
-    fn events_land_in_the_order_they_were_sent() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("log.jsonl");
-        let mut w = LogWriter::start(path.clone(), |_| {});
-        for i in 0..200 {
-            w.send(LogEvent::new(
-                std::time::UNIX_EPOCH,
-                "t",
-                "state",
-                format!("event {i}"),
-            ));
-        }
-        w.finish();
-        let text = std::fs::read_to_string(&path).unwrap();
-        let details: Vec<String> = text
-            .lines()
-            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["detail"].to_string())
-            .collect();
-        let want: Vec<String> = (0..200).map(|i| format!("\"event {i}\"")).collect();
-        assert_eq!(details, want);
     }
 }

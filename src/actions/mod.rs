@@ -3,6 +3,7 @@
 
 pub mod external;
 pub mod log;
+pub mod log_writer;
 pub mod placeholders;
 pub mod prepare;
 pub mod redis_ops;

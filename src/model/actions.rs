@@ -202,6 +202,37 @@ impl ActionsState {
         }
     }
 
+    /// The incident log's writer failed (the header says so) or works again (the header
+    /// clears; the timeline keeps what happened).
+    pub fn on_log_status(&mut self, at: Instant, status: crate::actions::log_writer::LogStatus) {
+        use crate::actions::log_writer::LogStatus;
+        match status {
+            LogStatus::Failing {
+                error,
+                held,
+                dropped,
+            } => {
+                if self.log_error.is_none() {
+                    self.push_timeline(at, format!("incident log not written: {error}"));
+                }
+                self.log_error = Some(LogStatus::failing_text(&error, held, dropped));
+            }
+            LogStatus::Recovered {
+                written_late,
+                dropped,
+            } => {
+                self.log_error = None;
+                self.push_timeline(
+                    at,
+                    format!(
+                        "incident log written again: {written_late} held events written late, \
+                         {dropped} dropped"
+                    ),
+                );
+            }
+        }
+    }
+
     pub fn push_timeline(&mut self, at: Instant, text: String) {
         self.timeline.push_back(TimelineEntry { at, text });
         while self.timeline.len() > TIMELINE_KEEP {

@@ -419,8 +419,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.replayed_start(run, at, name, mitigation);
             vec![Effect::Redraw]
         }
-        Msg::LogFailed(e) => {
-            state.actions.log_error = Some(e);
+        Msg::Log(status) => {
+            let at = state.now;
+            state.actions.on_log_status(at, status);
             vec![Effect::Redraw]
         }
         Msg::Written { what, result } => state.on_written(what, result),
