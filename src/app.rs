@@ -164,9 +164,7 @@ fn initial_state(targets: &[Target], opts: &TuiOptions) -> State {
         .as_ref()
         .map(|_| crate::model::docker::DockerState::default());
     state.comms.templates = opts.templates.clone();
-    state.user = std::env::var("USER")
-        .ok()
-        .map(|u| crate::escape::plain_str(&u));
+    state.user = crate::actions::log::user();
     state
 }
 
@@ -178,10 +176,8 @@ fn run_effects(effects: Vec<Effect>, ctx: &EffectCtx, dirty: &mut bool) -> bool 
             Effect::Quit => quit = true,
             Effect::Redraw => *dirty = true,
             Effect::RunAction { run, prepared } => {
-                let sink = Sink {
-                    run,
-                    tx: ctx.tx.clone(),
-                };
+                let sink = Sink::new(run, ctx.tx.clone());
+                ctx.remember_cancel(run, &sink);
                 let target = prepared
                     .target
                     .clone()
@@ -191,10 +187,7 @@ fn run_effects(effects: Vec<Effect>, ctx: &EffectCtx, dirty: &mut bool) -> bool 
             }
             Effect::Probe { run, target } => {
                 let spec = ctx.probe.clone();
-                let sink = Sink {
-                    run,
-                    tx: ctx.tx.clone(),
-                };
+                let sink = Sink::new(run, ctx.tx.clone());
                 let target = target.unwrap_or_else(|| ctx.target.clone());
                 let timeout = ctx.timeout;
                 if let Ok(p) = crate::actions::prepare::prepare(
@@ -211,6 +204,7 @@ fn run_effects(effects: Vec<Effect>, ctx: &EffectCtx, dirty: &mut bool) -> bool 
                 crate::comms_io::save(ctx.log_path.clone(), name, text, ctx.tx.clone());
             }
             Effect::Report => crate::comms_io::report(ctx.log_path.clone(), ctx.tx.clone()),
+            Effect::CancelAction { run } => ctx.cancel(run),
         }
     }
     quit
@@ -245,6 +239,24 @@ struct EffectCtx {
     /// Appends the incident log in order, off the UI path.
     log: Option<LogWriter>,
     probe: ActionSpec,
+    /// The cancel of each action run still going (its runner holds the other end).
+    cancels: std::cell::RefCell<Vec<(u64, std::sync::Arc<tokio::sync::Notify>)>>,
+}
+
+impl EffectCtx {
+    /// Keeps `sink`'s cancel for `x`; forgets those whose run has ended (their runner and
+    /// output pumps dropped their sinks).
+    fn remember_cancel(&self, run: u64, sink: &Sink) {
+        let mut c = self.cancels.borrow_mut();
+        c.retain(|(_, n)| std::sync::Arc::strong_count(n) > 1);
+        c.push((run, sink.cancel.clone()));
+    }
+
+    fn cancel(&self, run: u64) {
+        if let Some((_, n)) = self.cancels.borrow().iter().find(|(r, _)| *r == run) {
+            n.notify_one();
+        }
+    }
 }
 
 /// Runs the dashboard until the user quits.
@@ -275,6 +287,7 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
         log_path: opts.log_path.clone(),
         log: log_writer(opts.log_path.as_ref(), &tx),
         probe: probe_spec(),
+        cancels: std::cell::RefCell::default(),
     };
     let mut recorder = match crate::record::start(opts.record.as_deref(), &state) {
         Ok(r) => r,

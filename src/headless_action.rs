@@ -57,9 +57,7 @@ async fn observe(target: &Target, opts: &TuiOptions) -> State {
     state.actions = ActionsState::new(opts.runbook.clone(), opts.read_only);
     state.config_command.clone_from(&opts.poll.config_command);
     state.machine_ram = crate::actions::size::machine_ram();
-    state.user = std::env::var("USER")
-        .ok()
-        .map(|u| crate::escape::plain_str(&u));
+    state.user = crate::actions::log::user();
     state
 }
 
@@ -132,7 +130,7 @@ pub async fn run(
         prepared,
         target.clone(),
         opts.poll.timeout,
-        Sink { run, tx },
+        Sink::new(run, tx),
     ));
     let mut ok = false;
     while let Some(msg) = rx.recv().await {

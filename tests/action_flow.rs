@@ -1,7 +1,8 @@
 //! The action flow through the real model and a real redis-server: the dialog defaults to No,
 //! swallows keys, needs the typed target for destructive actions, carries client ids (not row
 //! indexes) while the table reorders; a restart through an external command shows DOWN then
-//! UP, is logged, and starts the stability watch.
+//! UP, is logged, and starts the stability watch; a cancel abandons a command a stopped
+//! server never answers.
 
 mod common;
 
@@ -144,10 +145,7 @@ async fn destructive_needs_the_target_typed_and_kills_the_selected_group() {
         prepared,
         redis.target(),
         Duration::from_secs(1),
-        Sink {
-            run,
-            tx: d.sender(),
-        },
+        Sink::new(run, d.sender()),
     )
     .await;
     assert!(outcome.ok, "{outcome:?}");
@@ -200,10 +198,7 @@ async fn restart_through_an_external_command_shows_down_then_up() {
     type_text(&mut d, &target);
     d.apply(key(KeyCode::Enter));
     let (run, prepared) = run_effects(&d).pop().expect("run effect");
-    let sink = Sink {
-        run,
-        tx: d.sender(),
-    };
+    let sink = Sink::new(run, d.sender());
     let t = redis.target();
     tokio::spawn(async move { runner::run(prepared, t, Duration::from_secs(1), sink).await });
     d.wait_for(Duration::from_secs(15), "down", |s| {
@@ -307,4 +302,45 @@ async fn attach_with_a_refused_password_asks_for_one_and_never_shows_it() {
     d.state
         .update_link_for_test(LinkEvent::AuthFailed("WRONGPASS".into()));
     assert!(d.state.actions.dialog.is_none());
+}
+
+/// A cancel abandons a Redis command a stopped server never answers, long before the
+/// connect and action timeouts, and says what that means.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_abandons_a_redis_command_a_stopped_server_never_answers() {
+    let redis = Redis::start(&[]);
+    let rb = Runbook::default_runbook();
+    let spec = rb.find("ping").expect("ping action").clone();
+    let ctx = redtriage::actions::prepare::Context::default();
+    let prepared = redtriage::actions::prepare::prepare(&spec, &ctx, None).expect("prepared");
+    redis.signal(libc::SIGSTOP);
+    let (tx, mut rx) = tokio::sync::mpsc::channel(64);
+    let sink = Sink::new(1, tx);
+    let cancel = sink.cancel.clone();
+    let target = redis.target();
+    let task =
+        tokio::spawn(
+            async move { runner::run(prepared, target, Duration::from_secs(60), sink).await },
+        );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!task.is_finished(), "a stopped server answered");
+    cancel.notify_one();
+    // A bound against a hang, far above what a cancel takes.
+    let outcome = tokio::time::timeout(Duration::from_secs(20), task)
+        .await
+        .expect("the cancel ended the run")
+        .expect("no panic");
+    redis.signal(libc::SIGCONT);
+    assert!(!outcome.ok, "{outcome:?}");
+    assert_eq!(
+        outcome.summary,
+        "cancelled by the user: a command already sent may still be carried out by Redis"
+    );
+    let mut done = None;
+    while let Ok(Msg::Action { event, .. }) = rx.try_recv() {
+        if let redtriage::msg::ActionEvent::Done(o) = event {
+            done = Some(o);
+        }
+    }
+    assert_eq!(done.map(|o| o.summary), Some(outcome.summary));
 }

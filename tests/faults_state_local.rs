@@ -1,7 +1,8 @@
 //! Faults on redtriage's own side, through the real binary in tmux (issue 6): the incident
 //! log's disk full or its directory gone (a clear warning, the dashboard goes on, nothing
-//! already written is lost), and an action whose child ignores SIGTERM (killed after the
-//! grace, said so, no process of its group left). The keys answer during each fault.
+//! already written is lost, what could not be written lands late), and an action whose child
+//! ignores SIGTERM (killed after the grace, said so, no process of its group left), at its
+//! timeout or when cancelled with `x`. The keys answer during each fault.
 
 mod common;
 
@@ -192,20 +193,21 @@ fn live_in_group(pgid: i32) -> Vec<String> {
     out
 }
 
-#[test]
-fn an_action_child_ignoring_sigterm_is_killed_after_the_grace_and_said_so() {
-    let redis = Redis::start(&[]);
-    let tmp = tempfile::tempdir().expect("tempdir");
-    let rb = tmp.path().join("runbook.toml");
-    // The leader and a background child both ignore TERM; `$$` is the group's id.
+/// A dashboard with the one action `stubborn` (the leader and a background child both ignore
+/// TERM; `$$` is the group's id) of the given timeout, started; returns the dashboard, the
+/// action's process group and the incident log.
+fn run_stubborn(redis: &Redis, tmp: &Path, timeout: &str) -> (Tmux, i32, std::path::PathBuf) {
+    let rb = tmp.join("runbook.toml");
     std::fs::write(
         &rb,
-        "[[action]]\nname = \"stubborn\"\ntitle = \"Ignores SIGTERM\"\nkind = \"external\"\n\
-         timeout = \"2s\"\n\
-         commands = [[\"sh\", \"-c\", \"trap '' TERM; echo pgid=$$; sleep 600 & sleep 600\"]]\n",
+        format!(
+            "[[action]]\nname = \"stubborn\"\ntitle = \"Ignores SIGTERM\"\nkind = \"external\"\n\
+             timeout = \"{timeout}\"\n\
+             commands = [[\"sh\", \"-c\", \"trap '' TERM; echo pgid=$$; sleep 600 & sleep 600\"]]\n"
+        ),
     )
     .expect("runbook");
-    let log = tmp.path().join("incident.jsonl");
+    let log = tmp.join("incident.jsonl");
     let (url, rb_s, log_s) = (
         redis.url(),
         rb.display().to_string(),
@@ -243,6 +245,14 @@ fn an_action_child_ignoring_sigterm_is_killed_after_the_grace_and_said_so() {
         found.is_some()
     });
     assert!(live_in_group(pgid).len() >= 2, "{:?}", live_in_group(pgid));
+    (tui, pgid, log)
+}
+
+#[test]
+fn an_action_child_ignoring_sigterm_is_killed_after_the_grace_and_said_so() {
+    let redis = Redis::start(&[]);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (tui, pgid, log) = run_stubborn(&redis, tmp.path(), "2s");
     // While it runs, and while it shrugs off the SIGTERM: the keys answer.
     tui.help_opens_and_closes();
     let done = tui.wait_for("SIGTERM ignored", LIMIT);
@@ -258,4 +268,43 @@ fn an_action_child_ignoring_sigterm_is_killed_after_the_grace_and_said_so() {
     let text = std::fs::read_to_string(&log).expect("log");
     assert!(text.contains("\"kind\":\"action_end\""), "{text}");
     assert!(text.contains("SIGTERM ignored"), "{text}");
+}
+
+/// `x` stops a running action long before its timeout: asked first (any key but `y` lets it
+/// run), then its whole process group stopped, the end saying so, who asked in the log.
+#[test]
+fn x_cancels_a_running_action_and_its_whole_process_group() {
+    let redis = Redis::start(&[]);
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let (tui, pgid, log) = run_stubborn(&redis, tmp.path(), "10m");
+    tui.keys("x");
+    tui.wait_for("cancel stubborn?", Duration::from_secs(5));
+    tui.keys("n");
+    wait_until("the question to close", Duration::from_secs(5), || {
+        !tui.capture().contains("cancel stubborn?")
+    });
+    assert!(live_in_group(pgid).len() >= 2, "{:?}", live_in_group(pgid));
+    tui.keys("x");
+    tui.wait_for("y = cancel it", Duration::from_secs(5));
+    tui.keys("y");
+    let done = tui.wait_for("SIGTERM ignored", LIMIT);
+    assert!(done.contains("cancelled by the user"), "{done}");
+    wait_until("the whole group gone", Duration::from_secs(5), || {
+        live_in_group(pgid).is_empty()
+    });
+    tui.help_opens_and_closes();
+    tui.keys("x");
+    tui.wait_for("no action is running", Duration::from_secs(5));
+    tui.keys("Escape");
+    std::thread::sleep(Duration::from_millis(300));
+    tui.keys("q");
+    tui.wait_gone(Duration::from_secs(10));
+    let text = std::fs::read_to_string(&log).expect("log");
+    let kinds = parsed_kinds(&log);
+    assert!(kinds.iter().any(|k| k == "action_end"), "{kinds:?}");
+    assert!(text.contains("\"kind\":\"action_cancel\""), "{text}");
+    assert!(
+        text.contains("cancelled by the user: SIGTERM ignored"),
+        "{text}"
+    );
 }

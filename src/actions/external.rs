@@ -1,5 +1,6 @@
 //! External commands: argv lists without a shell, each in its own process group; output lines
-//! escaped and streamed; the group is killed (TERM, then KILL) at the timeout and on quit.
+//! escaped and streamed; the group is stopped (TERM, then KILL) at the timeout or the user's
+//! cancel, and killed on quit.
 
 use std::collections::HashSet;
 use std::process::Stdio;
@@ -114,24 +115,16 @@ async fn run_one(
         .stderr
         .take()
         .map(|e| tokio::spawn(pump(e, sink.clone())));
-    let status = if let Ok(s) = tokio::time::timeout(limit, child.wait()).await {
-        s.map_err(|e| e.to_string())
-    } else {
-        signal_group(pgid, libc::SIGTERM);
-        let how = if tokio::time::timeout(TERM_GRACE, child.wait())
-            .await
-            .is_err()
-        {
-            signal_group(pgid, libc::SIGKILL);
-            let _ = child.wait().await;
-            format!("SIGTERM ignored for {TERM_GRACE:?}, process group killed (SIGKILL)")
-        } else {
-            "process group stopped (SIGTERM)".to_string()
-        };
-        // Children that ignored TERM and outlived the leader.
-        signal_group(pgid, libc::SIGKILL);
-        register(pgid, false);
-        return Err(format!("timed out after {limit:?}: {how}"));
+    let stopped = tokio::select! {
+        s = tokio::time::timeout(limit, child.wait()) => match s {
+            Ok(s) => Ok(s),
+            Err(_) => Err(format!("timed out after {limit:?}")),
+        },
+        () = sink.cancelled() => Err("cancelled by the user".to_string()),
+    };
+    let status = match stopped {
+        Ok(s) => s.map_err(|e| e.to_string()),
+        Err(why) => return Err(stop_group(&mut child, pgid, &why).await),
     };
     // The group is left alone after a normal exit: a daemon the command started (a restart's
     // `redis-server --daemonize yes`) may not have left it yet. Grandchildren holding the
@@ -150,4 +143,24 @@ async fn run_one(
         ),
     };
     Ok((code.or(Some(-1)), summary))
+}
+
+/// TERM to the group, KILL after the grace (and KILL again for children that outlived the
+/// leader); says how it ended, after `why`.
+async fn stop_group(child: &mut tokio::process::Child, pgid: i32, why: &str) -> String {
+    signal_group(pgid, libc::SIGTERM);
+    let how = if tokio::time::timeout(TERM_GRACE, child.wait())
+        .await
+        .is_err()
+    {
+        signal_group(pgid, libc::SIGKILL);
+        let _ = child.wait().await;
+        format!("SIGTERM ignored for {TERM_GRACE:?}, process group killed (SIGKILL)")
+    } else {
+        "process group stopped (SIGTERM)".to_string()
+    };
+    // Children that ignored TERM and outlived the leader.
+    signal_group(pgid, libc::SIGKILL);
+    register(pgid, false);
+    format!("{why}: {how}")
 }

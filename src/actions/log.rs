@@ -17,7 +17,8 @@ pub struct LogEvent {
     /// Masked target URL.
     pub target: String,
     /// `session`, `state`, `health`, `figures`, `diagnosis`, `action_start`, `action_end`,
-    /// `watch`, `log` (the writer's own note after the log could not be written for a while).
+    /// `watch`, `action_cancel` (who asked), `log` (the writer's own note after the log could
+    /// not be written for a while).
     pub kind: &'static str,
     /// Who ran it (`$USER`), for actions.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -68,6 +69,20 @@ pub fn default_path(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
 /// Mode of a new incident log or recording: they name keys, clients and hosts, so only the
 /// user who ran redtriage reads them (an existing file keeps its mode).
 pub const PRIVATE: u32 = 0o600;
+
+/// Who runs redtriage, for the log's `user`: `$USER`, else `$LOGNAME` (escaped), else the
+/// uid (a container's root often has neither variable).
+pub fn user() -> Option<String> {
+    use std::os::unix::fs::MetadataExt as _;
+    let named = ["USER", "LOGNAME"]
+        .into_iter()
+        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()));
+    named.map(|u| crate::escape::plain_str(&u)).or_else(|| {
+        std::fs::metadata("/proc/self")
+            .ok()
+            .map(|m| format!("uid {}", m.uid()))
+    })
+}
 
 /// Appends one event (creating the directory); errors are returned for the header to show.
 pub fn append(path: &Path, ev: &LogEvent) -> Result<(), String> {

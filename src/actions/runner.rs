@@ -1,23 +1,39 @@
 //! Runs a [`Prepared`] action in its own task: Redis commands on a connection of its own,
-//! external commands in their own process group (killed with their children on timeout or on
-//! quit), HTTP checks with reqwest. Output streams back as escaped lines.
+//! external commands in their own process group (killed with their children on timeout, on
+//! cancel or on quit), HTTP checks with reqwest. Output streams back as escaped lines.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 use super::prepare::{Prepared, Step};
 use crate::msg::{ActionEvent, Msg, Outcome};
 use crate::target::Target;
 
-/// Sends action events for one run.
+/// Sends action events for one run, and hears its cancel.
 #[derive(Clone)]
 pub struct Sink {
     pub run: u64,
     pub tx: mpsc::Sender<Msg>,
+    /// Notified (once) when the user cancels the run.
+    pub cancel: Arc<Notify>,
 }
 
 impl Sink {
+    pub fn new(run: u64, tx: mpsc::Sender<Msg>) -> Self {
+        Self {
+            run,
+            tx,
+            cancel: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Resolves once the run is cancelled (a cancel before the wait is kept).
+    pub async fn cancelled(&self) {
+        self.cancel.notified().await;
+    }
+
     pub async fn line(&self, text: impl Into<String>) {
         let _ = self
             .tx
@@ -44,41 +60,53 @@ impl Sink {
 /// Runs the action to the end (or its timeout) and reports `Done`.
 pub async fn run(p: Prepared, target: Target, conn_timeout: Duration, sink: Sink) -> Outcome {
     let started = Instant::now();
-    let result = match &p.step {
-        Step::Redis {
-            op,
-            args,
-            config_command,
-        } => {
-            super::redis_ops::run(
-                *op,
+    let work = async {
+        match &p.step {
+            Step::Redis {
+                op,
                 args,
                 config_command,
-                &target,
-                conn_timeout.max(Duration::from_secs(1)),
-                p.timeout,
-                &sink,
-            )
-            .await
-        }
-        Step::External { commands, stdin } => {
-            super::external::run_all(commands, stdin.as_deref(), p.timeout, &sink).await
-        }
-        Step::Http { url } => http_check(url, p.timeout, &sink).await,
-        Step::Docker {
-            op,
-            container,
-            command,
-            stdin,
-        } => match op {
-            crate::docker::ops::DockerOp::Restart => {
-                crate::docker::ops::restart(container, p.timeout, &sink).await
+            } => {
+                super::redis_ops::run(
+                    *op,
+                    args,
+                    config_command,
+                    &target,
+                    conn_timeout.max(Duration::from_secs(1)),
+                    p.timeout,
+                    &sink,
+                )
+                .await
             }
-            crate::docker::ops::DockerOp::Exec => {
-                let stdin = stdin.as_deref();
-                crate::docker::ops::exec(container, command, stdin, p.timeout, &sink).await
+            Step::External { commands, stdin } => {
+                super::external::run_all(commands, stdin.as_deref(), p.timeout, &sink).await
             }
-        },
+            Step::Http { url } => http_check(url, p.timeout, &sink).await,
+            Step::Docker {
+                op,
+                container,
+                command,
+                stdin,
+            } => match op {
+                crate::docker::ops::DockerOp::Restart => {
+                    crate::docker::ops::restart(container, p.timeout, &sink).await
+                }
+                crate::docker::ops::DockerOp::Exec => {
+                    let stdin = stdin.as_deref();
+                    crate::docker::ops::exec(container, command, stdin, p.timeout, &sink).await
+                }
+            },
+        }
+    };
+    // External commands stop their process group themselves (TERM, then KILL); the rest is
+    // dropped where it is, which cannot take back what already reached the other side.
+    let result = if matches!(p.step, Step::External { .. }) {
+        work.await
+    } else {
+        tokio::select! {
+            r = work => r,
+            () = sink.cancelled() => Err(cancelled_note(&p.step).to_string()),
+        }
     };
     let (ok, exit_code, summary) = match result {
         Ok((code, summary)) => (code.is_none_or(|c| c == 0), code, summary),
@@ -93,6 +121,21 @@ pub async fn run(p: Prepared, target: Target, conn_timeout: Duration, sink: Sink
     };
     sink.done(outcome.clone()).await;
     outcome
+}
+
+/// What a cancel leaves behind, by kind of step.
+fn cancelled_note(step: &Step) -> &'static str {
+    match step {
+        Step::Redis { .. } => {
+            "cancelled by the user: a command already sent may still be carried out by Redis"
+        }
+        Step::Docker {
+            op: crate::docker::ops::DockerOp::Restart,
+            ..
+        } => "cancelled by the user: the engine may still finish the restart",
+        Step::Docker { .. } => "cancelled by the user: the command may still run in the container",
+        Step::External { .. } | Step::Http { .. } => "cancelled by the user",
+    }
 }
 
 /// `GET url`: status and latency.

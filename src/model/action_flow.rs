@@ -169,9 +169,14 @@ impl State {
         if matches!(dialog, Dialog::Confirm { .. }) {
             return self.confirm_key(key, dialog);
         }
+        if let Dialog::Cancel { run, name } = dialog {
+            return self.cancel_key(key, run, &name);
+        }
         let close = vec![Effect::Redraw];
         match &mut dialog {
-            Dialog::Message { .. } | Dialog::Confirm { .. } => return close,
+            Dialog::Message { .. } | Dialog::Confirm { .. } | Dialog::Cancel { .. } => {
+                return close;
+            }
             _ if key.code == KeyCode::Esc => return close,
             Dialog::Password { instance, text } => {
                 if key.code == KeyCode::Enter {

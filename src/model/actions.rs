@@ -52,6 +52,8 @@ pub enum Dialog {
     Message { title: String, text: String },
     /// The password for an instance attached from the fleet (AUTH failed); never shown.
     Password { instance: String, text: String },
+    /// Cancel the running action `run`? Only `y` does.
+    Cancel { run: u64, name: String },
 }
 
 /// The action running now.

@@ -42,6 +42,12 @@ pub enum DialogView {
         title: String,
         text: String,
     },
+    /// A yes/no question: `prompt` says which key does what.
+    Ask {
+        title: String,
+        text: String,
+        prompt: String,
+    },
 }
 
 /// The confirmation dialog.
@@ -136,6 +142,11 @@ fn dialog_view(d: &Dialog, title_of: impl Fn(&str) -> String) -> DialogView {
         Dialog::Message { title, text } => DialogView::Message {
             title: title.clone(),
             text: text.clone(),
+        },
+        Dialog::Cancel { name, .. } => DialogView::Ask {
+            title: format!("cancel {name}?"),
+            text: super::action_cancel::CANCEL_TEXT.to_string(),
+            prompt: "y = cancel it   any other key = let it run".to_string(),
         },
     }
 }

@@ -1,6 +1,7 @@
 //! The model: state, history, derived figures. Pure: no I/O, no clock reads (time comes in
 //! the messages).
 
+pub mod action_cancel;
 pub mod action_flow;
 pub mod actions;
 pub mod actions_view;

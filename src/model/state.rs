@@ -56,6 +56,8 @@ pub enum Command {
     Runbook,
     /// `C`: show/hide the Container pane.
     Container,
+    /// `x`: cancel the running action (asks first).
+    CancelAction,
     /// A runbook action's direct key.
     Action(char),
 }
@@ -88,6 +90,10 @@ pub enum Effect {
     },
     /// Write the postmortem report of this session off the UI thread (`Msg::Written`).
     Report,
+    /// Cancel run `run` (its `Done` comes back as usual, saying it was cancelled).
+    CancelAction {
+        run: u64,
+    },
 }
 
 /// Everything the app knows.
@@ -146,6 +152,7 @@ pub fn command_for(key: KeyEvent) -> Option<Command> {
         KeyCode::Char('d') => Command::Diagnosis,
         KeyCode::Char('r') => Command::Runbook,
         KeyCode::Char('C') => Command::Container,
+        KeyCode::Char('x') => Command::CancelAction,
         KeyCode::PageUp => Command::ScrollOutput(10),
         KeyCode::PageDown => Command::ScrollOutput(-10),
         KeyCode::Esc => Command::Close,
@@ -349,6 +356,7 @@ impl State {
             Command::Diagnosis => return self.toggle_body(super::ui_state::Body::Diagnosis),
             Command::Runbook => return self.toggle_body(super::ui_state::Body::Runbook),
             Command::Container => return self.toggle_body(super::ui_state::Body::Container),
+            Command::CancelAction => self.open_cancel(),
             Command::ToggleClientRows => {
                 self.ui.client_rows = !self.ui.client_rows;
                 self.ui.client_sel = None;

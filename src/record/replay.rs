@@ -147,6 +147,7 @@ fn apply(state: &mut State, msg: Msg, dirty: &mut bool) -> bool {
             | Effect::Probe { .. }
             | Effect::Log(_)
             | Effect::SaveText { .. }
+            | Effect::CancelAction { .. }
             | Effect::Report => {}
         }
     }

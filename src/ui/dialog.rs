@@ -54,7 +54,14 @@ pub fn render(frame: &mut Frame, area: Rect, d: &DialogView, theme: Theme) {
             cursor,
         } => choose(title, options, *cursor, theme),
         DialogView::Confirm(c) => confirm(c, inner_w, theme),
-        DialogView::Message { title, text } => message(title, text, inner_w, theme),
+        DialogView::Message { title, text } => {
+            message(title, text, "any key closes", inner_w, theme)
+        }
+        DialogView::Ask {
+            title,
+            text,
+            prompt,
+        } => message(title, text, prompt, inner_w, theme),
     };
     let lines = parts.body.len() + parts.prompt.len() + 2;
     let rect = centered(area, DIALOG_W, u16::try_from(lines).unwrap_or(u16::MAX));
@@ -202,7 +209,7 @@ fn choose(name: &str, options: &[String], cursor: usize, theme: Theme) -> Parts 
     }
 }
 
-fn message(name: &str, text: &str, width: usize, theme: Theme) -> Parts {
+fn message(name: &str, text: &str, prompt: &str, width: usize, theme: Theme) -> Parts {
     let body = text
         .lines()
         .flat_map(|l| prose(l, width, Style::new()))
@@ -213,7 +220,7 @@ fn message(name: &str, text: &str, width: usize, theme: Theme) -> Parts {
         body,
         prompt: vec![
             Line::default(),
-            Line::from(Span::styled("any key closes", theme.label())),
+            Line::from(Span::styled(prompt.to_string(), theme.label())),
         ],
     }
 }

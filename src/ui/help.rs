@@ -30,9 +30,9 @@ pub const KEYS: [(&str, &str); 10] = [
 /// Action keys (and the Prometheus views') and what they do.
 pub const ACTION_KEYS: [(&str, &str); 10] = [
     ("a", "actions palette"),
+    ("x", "cancel the running action"),
     ("w", "start the stability watch"),
-    ("o", "action output panel"),
-    ("t", "timeline panel"),
+    ("o  t", "output / timeline panel"),
     ("PgUp  PgDn", "scroll output/timeline"),
     ("g", "clients/groups (zoomed)"),
     ("j k  ↑ ↓", "select client (zoomed)"),

@@ -212,7 +212,8 @@ fn render_pane(
 
 /// `q quit  ? help  tab focus  enter zoom  p pause  1-6 pane  a actions  o output  t timeline`
 /// then the runbook's direct keys, as many as fit in `width` (the least needed go first);
-/// `esc close`/`esc unzoom` in front when there is something to close.
+/// `esc close`/`esc unzoom` in front when there is something to close, `x cancel` while an
+/// action runs.
 fn footer_line(ui: &UiState, view: &ActionsView, width: u16, theme: Theme) -> Line<'static> {
     // (key, what, priority: lower stays longer)
     let mut keys: Vec<(String, String, u8)> = Vec::new();
@@ -227,6 +228,9 @@ fn footer_line(ui: &UiState, view: &ActionsView, width: u16, theme: Theme) -> Li
     };
     if let Some(what) = esc {
         keys.push(("esc".into(), what.into(), 0));
+    }
+    if view.running.is_some() {
+        keys.push(("x".into(), "cancel".into(), 0));
     }
     let pause = if ui.paused { "resume" } else { "pause" };
     for (k, what, prio) in [
