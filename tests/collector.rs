@@ -400,3 +400,58 @@ async fn client_groups_match_client_list() {
     // Everyone but redis-cli itself, which CLIENT LIST above counted.
     assert_eq!(addr.count, list.lines().count() as u64 - 1);
 }
+
+/// With `slowlog-log-slower-than 0` every command is logged, redtriage's polls too: they are
+/// neither new slow entries nor the top offender; the application's commands are both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redtriage_own_commands_in_the_slowlog_do_not_count() {
+    use redtriage::model::diagnosis::Likelihood;
+    let redis = Redis::start(&[
+        "--slowlog-log-slower-than",
+        "0",
+        "--slowlog-max-len",
+        "1024",
+    ]);
+    let mut d = Driver::start(redis.target(), fast_poll());
+    d.wait_for(Duration::from_secs(10), "up", |s| {
+        s.header.connection == ConnState::Up
+    })
+    .await;
+    d.samples(10).await;
+    let own: u64 = redis.cli(&["SLOWLOG", "LEN"]).trim().parse().expect("len");
+    assert!(own >= 20, "the polls are in the slowlog: {own}");
+    let snap = d.view();
+    assert_eq!(snap.slowlog.new_per_min, Some(0.0), "{:?}", snap.slowlog);
+    let slow = |s: &redtriage::model::view::Snapshot| {
+        (s.diagnosis.iter().find(|c| c.cause == "slow"))
+            .cloned()
+            .expect("the slow cause")
+    };
+    assert_ne!(
+        slow(&snap).verdict,
+        Likelihood::Likely,
+        "{:#?}",
+        slow(&snap)
+    );
+    // The application's commands (redis-cli's connections have no name) count.
+    for i in 0..30 {
+        redis.cli(&["SET", &format!("app:{i}"), "v"]);
+    }
+    d.sample_after(Instant::now()).await;
+    d.samples(2).await;
+    let snap = d.view();
+    assert!(
+        snap.slowlog.new_per_min.is_some_and(|n| n > 0.0),
+        "{:?}",
+        snap.slowlog
+    );
+    let cause = slow(&snap);
+    assert_eq!(cause.verdict, Likelihood::Likely, "{cause:#?}");
+    assert!(
+        cause
+            .evidence
+            .iter()
+            .any(|e| e.text.contains("top: SET ×30")),
+        "{cause:#?}"
+    );
+}

@@ -115,6 +115,10 @@ async fn connect_once(
     handshake(conn, target, limit).await
 }
 
+/// The name every connection of redtriage gives itself (`CLIENT LIST`, the slowlog's client
+/// name): its own commands are told apart from the application's by it.
+pub const CLIENT_NAME: &str = "redtriage";
+
 /// Opens, authenticates and names a connection; when the server hangs up during the
 /// handshake, reads why (see [`refusal_reason`]).
 pub async fn connect(
@@ -265,7 +269,7 @@ async fn handshake(
     // server's errorstats as redtriage's own error. `CLIENT SETNAME` for older servers.
     match query(
         &mut conn,
-        redis::cmd("HELLO").arg(2).arg("SETNAME").arg("redtriage"),
+        redis::cmd("HELLO").arg(2).arg("SETNAME").arg(CLIENT_NAME),
         limit,
     )
     .await
@@ -276,7 +280,7 @@ async fn handshake(
     }
     match query(
         &mut conn,
-        redis::cmd("CLIENT").arg("SETNAME").arg("redtriage"),
+        redis::cmd("CLIENT").arg("SETNAME").arg(CLIENT_NAME),
         limit,
     )
     .await

@@ -382,10 +382,13 @@ impl Instance {
                     .join(" "),
             })
             .collect();
+        // Not counting redtriage's own entries (with `slowlog-log-slower-than 0` its polls
+        // alone would make a few hundred a minute).
         let new_per_min = match (self.slowlog_ids.front(), self.slowlog_ids.back()) {
-            (Some((t0, id0)), Some((t1, id1))) if t1 > t0 => {
+            (Some((t0, id0, own0)), Some((t1, id1, own1))) if t1 > t0 => {
                 let mins = t1.saturating_duration_since(*t0).as_secs_f64() / 60.0;
-                Some(id1.saturating_sub(*id0) as f64 / mins)
+                let foreign = id1.saturating_sub(*id0).saturating_sub(own1 - own0);
+                Some(foreign as f64 / mins)
             }
             _ => None,
         };

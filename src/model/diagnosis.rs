@@ -240,10 +240,16 @@ pub struct SlowCommand {
     pub max_us: u64,
 }
 
-/// The slowlog's commands, the most frequent first (then the slowest).
+/// Was this slowlog entry one of redtriage's own commands (its polls, its actions)?
+pub fn is_own(e: &SlowlogEntry) -> bool {
+    e.client_name == crate::collect::connect::CLIENT_NAME
+}
+
+/// The slowlog's commands, the most frequent first (then the slowest); redtriage's own are
+/// left out (with `slowlog-log-slower-than 0` they would top the list on an idle server).
 pub fn slow_commands(entries: &[SlowlogEntry]) -> Vec<SlowCommand> {
     let mut by: HashMap<String, SlowCommand> = HashMap::new();
-    for e in entries {
+    for e in entries.iter().filter(|e| !is_own(e)) {
         // Already quoted and escaped: drop the quotes only.
         let name = e.args.first().map_or_else(
             || "?".to_string(),

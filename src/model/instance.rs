@@ -90,8 +90,11 @@ pub struct Instance {
     /// Newest first.
     pub slowlog: Vec<SlowlogEntry>,
     pub slowlog_error: Option<CollectError>,
-    /// (time, newest slowlog id) per sample, last minute or so.
-    pub slowlog_ids: VecDeque<(Instant, u64)>,
+    /// (time, newest slowlog id, redtriage's own entries so far) per sample, last minute or
+    /// so: the new entries per minute not counting redtriage's own.
+    pub slowlog_ids: VecDeque<(Instant, u64, u64)>,
+    /// redtriage's own slowlog entries seen (its client name), since the start.
+    pub slowlog_own: u64,
     pub prev: Option<Counters>,
     pub rates: Rates,
     pub hits: Ring<HitPoint>,
@@ -137,6 +140,7 @@ impl Instance {
             slowlog: Vec::new(),
             slowlog_error: None,
             slowlog_ids: VecDeque::new(),
+            slowlog_own: 0,
             prev: None,
             rates: Rates::default(),
             // Only the ≤ 5 min hit-rate windows read these: an hour is plenty at any interval.
@@ -311,11 +315,16 @@ impl Instance {
             Some(Err(e)) => self.slowlog_error = Some(e),
             Some(Ok(entries)) => {
                 self.slowlog_error = None;
-                let newest_known = self.slowlog.first().map(|e| e.id);
+                let mut newest_known = self.slowlog.first().map(|e| e.id);
                 let newest_fetched = entries.first().map(|e| e.id);
                 if newest_fetched < newest_known {
                     self.slowlog.clear(); // ids went back: slowlog of a new process
+                    newest_known = None;
                 }
+                let own = (entries.iter())
+                    .filter(|e| Some(e.id) > newest_known && super::diagnosis::is_own(e))
+                    .count();
+                self.slowlog_own += own as u64;
                 self.slowlog.extend(entries);
                 self.slowlog.sort_by_key(|e| std::cmp::Reverse(e.id));
                 self.slowlog.dedup_by_key(|e| e.id);
@@ -323,12 +332,12 @@ impl Instance {
             }
         }
         if let Some(newest) = self.slowlog.first().map(|e| e.id) {
-            self.slowlog_ids.push_back((at, newest));
+            self.slowlog_ids.push_back((at, newest, self.slowlog_own));
         }
         while self
             .slowlog_ids
             .front()
-            .is_some_and(|(t, _)| at.saturating_duration_since(*t) > Duration::from_secs(70))
+            .is_some_and(|(t, ..)| at.saturating_duration_since(*t) > Duration::from_secs(70))
         {
             self.slowlog_ids.pop_front();
         }
