@@ -1,6 +1,7 @@
 //! The action flow on the state: open (palette or direct key) → input/choice → confirmation
 //! (default No; typed target name for destructive ones; a second confirmation when asked)
-//! → run effect → output and timeline → stability watch for mitigations.
+//! → run effect → output and timeline → stability watch for mitigations (what each sample
+//! brings to the watch and the log is in `sample_flow`).
 
 use std::time::Instant;
 
@@ -9,7 +10,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::actions::{Dialog, Palette, Panel, Running, log_event};
 use super::select;
 use super::state::{Effect, State};
-use super::watch::{self, Watch};
+use super::watch::Watch;
 use crate::actions::prepare::{self, Context, POLICIES, Prepared};
 use crate::actions::spec::{ActionKind, RedisOp};
 use crate::msg::{ActionEvent, Outcome};
@@ -416,154 +417,6 @@ impl State {
         );
     }
 
-    /// After each sample: log state and health changes, feed the watch, ask for probes.
-    pub fn after_sample(&mut self, at: Instant) -> Vec<Effect> {
-        let Some(snap) = self.view(0) else {
-            return Vec::new();
-        };
-        if self.frozen.is_none() {
-            self.track_diagnosis(self.selected, &snap, at);
-        }
-        let before = (
-            self.actions.last_state.clone(),
-            self.actions.last_health.clone(),
-        );
-        let mut effects = self.log_changes(at, &snap);
-        let changed =
-            (&self.actions.last_state, &self.actions.last_health) != (&before.0, &before.1);
-        effects.extend(self.log_incident(at, &snap, changed));
-        let up = snap.header.connection == super::view::ConnState::Up;
-        let problem = watch::problem(up, &snap.header.health);
-        let likely = snap
-            .diagnosis
-            .iter()
-            .any(|c| c.verdict == super::diagnosis::Likelihood::Likely);
-        if (problem.is_some() || likely)
-            && snap.header.connection != super::view::ConnState::Connecting
-        {
-            let before = self.actions.incident.since;
-            self.actions.incident.problem(at);
-            if self.actions.incident.since != before {
-                self.actions.root_cause = None;
-            }
-        }
-        // The incident's root cause stays named after the fix made it unlikely.
-        if let Some(text) = super::comms_facts::likely(&snap) {
-            self.actions.root_cause = Some(text);
-        }
-        let every = self.actions.probe_every;
-        let Some(w) = self.actions.watch.as_mut() else {
-            return effects;
-        };
-        let completed = w.observe(at, problem).then_some(w.window.as_secs());
-        let probe = up && w.probe_due(at, every);
-        if probe {
-            w.last_probe = Some(at);
-        }
-        if let Some(secs) = completed {
-            if self.actions.incident.since.is_some() {
-                self.actions.incident.resolved = Some(at);
-            }
-            let text = format!("STABLE for {secs}s: watch window completed");
-            self.actions.push_timeline(at, text.clone());
-            effects.push(Effect::Log(Box::new(log_event(
-                &snap.header.target,
-                "watch",
-                text,
-            ))));
-        }
-        if probe {
-            let run = self.actions.next_run;
-            self.actions.next_run += 1;
-            effects.push(Effect::Probe {
-                run,
-                target: self.targets.get(self.selected).cloned(),
-            });
-        }
-        effects
-    }
-
-    fn log_changes(&mut self, at: Instant, snap: &super::view::Snapshot) -> Vec<Effect> {
-        let mut out = Vec::new();
-        let state = state_word(&snap.header.connection);
-        let up = state == "UP";
-        let samples = (self.instances.get(self.selected)).map_or(0, |i| i.samples_total);
-        let now = (
-            snap.header.target.clone(),
-            samples,
-            snap.header.restarts_seen,
-        );
-        let (restarted, new_sample) = match &self.actions.last_seen {
-            Some((t, n, r)) if *t == now.0 => (now.2 > *r, now.1 > *n),
-            _ => (false, false),
-        };
-        self.actions.last_seen = Some(now);
-        self.actions.outage_logged |= !up;
-        // A restart quicker than a poll shows no DOWN: the log still has to say the server
-        // went away (the run id changed under an open link, or the link was re-made at once).
-        if restarted && up && !self.actions.outage_logged {
-            let why = snap.header.last_restart_why.unwrap_or("restart seen");
-            let text = format!("UP → RESTARTED → UP ({why}; down for less than a poll)");
-            self.actions.push_timeline(at, text.clone());
-            out.push(Effect::Log(Box::new(log_event(
-                &snap.header.target,
-                "state",
-                text,
-            ))));
-        }
-        if new_sample && up {
-            self.actions.outage_logged = false;
-        }
-        if self.actions.last_state.as_deref() != Some(state.as_str()) {
-            let before = self
-                .actions
-                .last_state
-                .replace(state.clone())
-                .unwrap_or_else(|| "START".into());
-            let text = format!("{before} → {}", snap.header.connection_label);
-            self.actions.push_timeline(at, text.clone());
-            out.push(Effect::Log(Box::new(log_event(
-                &snap.header.target,
-                "state",
-                text,
-            ))));
-        }
-        let health = snap.header.health.overall.word().to_string();
-        if self.actions.last_health.as_deref() != Some(health.as_str()) {
-            let before = self.actions.last_health.replace(health.clone());
-            if let Some(before) = before {
-                // As the header says it: an unreachable server has no figures to list.
-                let bad = if snap.header.health.overall == super::view::Verdict::Unknown {
-                    "no fresh data".to_string()
-                } else {
-                    snap.header
-                        .health
-                        .items
-                        .iter()
-                        .filter(|i| i.verdict != super::view::Verdict::Ok)
-                        .map(|i| format!("{} {}", i.name, i.value))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                };
-                let text = format!(
-                    "health {before} → {health}{}",
-                    if bad.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({bad})")
-                    }
-                );
-                self.actions.push_timeline(at, text.clone());
-                out.push(Effect::Log(Box::new(log_event(
-                    &snap.header.target,
-                    "health",
-                    text,
-                ))));
-            }
-        }
-        out
-    }
-
     /// An instance attached from the fleet refused our credentials: ask for a password, once
     /// per attach (Esc keeps the failing credentials).
     pub fn ask_attach_password(&mut self) {
@@ -619,14 +472,5 @@ fn edit_text(text: &mut String, code: KeyCode) {
         }
         KeyCode::Char(c) => text.push(c),
         _ => {}
-    }
-}
-
-/// The connection state without its timers (`UNRESPONSIVE`, `DOWN (refused)`).
-fn state_word(c: &super::view::ConnState) -> String {
-    match c {
-        super::view::ConnState::Unresponsive { .. } => "UNRESPONSIVE".into(),
-        super::view::ConnState::Loading { .. } => "LOADING".into(),
-        other => other.label(),
     }
 }

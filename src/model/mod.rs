@@ -26,6 +26,7 @@ pub mod instance;
 pub mod prom;
 pub mod prom_view;
 pub mod ring;
+pub mod sample_flow;
 pub mod select;
 pub mod state;
 pub mod ui_state;
