@@ -92,9 +92,35 @@ pub fn is_clean(s: &str) -> bool {
         .all(|b| (0x20..=0x7e).contains(&b) && b != b'\\' && b != b'"')
 }
 
+/// The text a [`plain`]-escaped value came from, when it is UTF-8 without control or bidi
+/// characters: fit to hand to a command as one argument (the terminal still gets the escaped
+/// form). `None` otherwise.
+pub fn original_text(escaped: &str) -> Option<String> {
+    let bytes = unquote(&format!("\"{escaped}\""))?;
+    let text = String::from_utf8(bytes).ok()?;
+    let bidi = |c: char| matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    (!text.chars().any(|c| c.is_control() || bidi(c))).then_some(text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn original_text_only_when_it_is_printable_utf8() {
+        let path = "/srv/données/d\"q\\b";
+        assert_eq!(original_text(&plain_str(path)).as_deref(), Some(path));
+        assert_eq!(original_text("abc").as_deref(), Some("abc"));
+        for bad in [
+            &b"/d\x1b]0;x\x07"[..],
+            b"\xff\xfe",
+            "a\u{202e}b".as_bytes(),
+            b"a\x7f",
+            b"\xc2\x9b",
+        ] {
+            assert_eq!(original_text(&plain(bad)), None, "{bad:?}");
+        }
+    }
 
     #[test]
     fn escapes_like_redis_cli() {

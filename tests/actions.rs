@@ -454,3 +454,33 @@ fn eviction_policy_is_picked_from_the_list() {
             "\"random-ish\" is not a maxmemory policy",
         ));
 }
+
+/// A CONFIG path that is UTF-8 (`données`, with quotes) reaches the command as the server's
+/// real path (`test -d` passes), while what is shown stays escaped as redis-cli prints it.
+#[test]
+fn a_utf8_config_dir_fills_the_placeholder_with_the_real_path() {
+    let redis = Redis::start(&["--enable-protected-configs", "yes"]);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let log = tmp.path().join("log.jsonl");
+    let dir = redis.dir.path().join("données \"q\"");
+    std::fs::create_dir(&dir).expect("mkdir");
+    let set = redis.cli(&["CONFIG", "SET", "dir", dir.to_str().expect("utf-8")]);
+    assert!(set.starts_with("OK"), "{set}");
+    let rb = runbook(
+        tmp.path(),
+        "[[action]]\nname = \"where\"\ntitle = \"where\"\nkind = \"external\"\n\
+         commands = [[\"test\", \"-d\", \"{dir}\"], [\"printf\", \"<%s>\\\\n\", \"{dir}\"]]\n",
+    );
+    let out = redtriage(&log)
+        .args(["action", "where", &redis.url(), "--yes", "--runbook"])
+        .arg(&rb)
+        .output()
+        .expect("run");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains(r#"donn\xc3\xa9es \"q\">"#), "{text}");
+}

@@ -92,7 +92,7 @@ pub fn unusable(name: &str) -> String {
 }
 
 /// Why `{name}` has no value: a CONFIG value it comes from held bytes that only exist here
-/// escaped (a path with control bytes, non-ASCII, quotes or backslashes: passing the escaped
+/// escaped (a path with control bytes or bytes that are not UTF-8: passing the escaped
 /// text would name another file), or CONFIG did not give it.
 fn missing(name: &str, vars: &BTreeMap<String, String>) -> String {
     let sources: &[&str] = match name {

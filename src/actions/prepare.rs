@@ -128,17 +128,16 @@ impl Context<'_> {
         }
         if let Some(c) = self.config {
             for key in ["dir", "dbfilename", "appenddirname", "appendfilename"] {
-                // CONFIG values are kept escaped: only a value escaping left unchanged is
-                // the server's real path; any other would run the command on another file.
-                match c.get(key).filter(|s| !s.is_empty()) {
-                    Some(val) if crate::escape::is_clean(val) => {
-                        v.insert(key.into(), val.to_string());
-                    }
-                    Some(val) => {
-                        v.insert(placeholders::unusable(key), val.to_string());
-                    }
-                    None => {}
-                }
+                // CONFIG values are kept escaped: the command gets the server's real path
+                // (passing the escaped text would name another file), when it is printable
+                // UTF-8 (`/srv/données`); control bytes or invalid UTF-8 leave it unfilled.
+                let Some(val) = c.get(key).filter(|s| !s.is_empty()) else {
+                    continue;
+                };
+                match crate::escape::original_text(val) {
+                    Some(text) => v.insert(key.into(), text),
+                    None => v.insert(placeholders::unusable(key), val.to_string()),
+                };
             }
         }
         if let Some(f) = self
