@@ -6,83 +6,30 @@
 
 mod common;
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::Redis;
+use common::tmux::{Launch, Tmux};
 
-/// A tmux server of our own (`-L`), so `set-clipboard` and the buffers are ours.
-struct Tmux {
-    socket: String,
+/// Starts the dashboard on a tmux server with `set-clipboard on` (the copy lands in its
+/// buffer), 120×40, as user `oncall`.
+fn start(args: &[&str], dir: &std::path::Path) -> Tmux {
+    let conf = dir.join("tmux.conf");
+    std::fs::write(&conf, "set -s set-clipboard on\nset -g history-limit 100\n").unwrap();
+    let how = Launch {
+        conf: Some(&conf),
+        env: &[("USER", "oncall")],
+        ..Launch::default()
+    };
+    Tmux::launch(&how, args, 120, 40)
 }
 
-impl Tmux {
-    fn start(args: &[&str], dir: &std::path::Path) -> Self {
-        let socket = format!("rt-comms-{}-{}", std::process::id(), common::free_port());
-        let conf = dir.join("tmux.conf");
-        std::fs::write(&conf, "set -s set-clipboard on\nset -g history-limit 100\n").unwrap();
-        let bin = assert_cmd::cargo::cargo_bin("redtriage");
-        let mut cmd = vec![bin.display().to_string()];
-        cmd.extend(args.iter().map(|s| (*s).to_string()));
-        let status = Command::new("tmux")
-            .args(["-L", &socket, "-f"])
-            .arg(&conf)
-            .args(["new-session", "-d", "-s", "t", "-x", "120", "-y", "40"])
-            .arg(cmd.join(" "))
-            .env("TERM", "xterm-256color")
-            .env("USER", "oncall")
-            .status()
-            .unwrap();
-        assert!(status.success());
-        Self { socket }
-    }
-
-    fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "t"];
-        args.extend(keys);
-        self.tmux(&args);
-        std::thread::sleep(Duration::from_millis(150));
-    }
-
-    fn wait_for(&self, what: &str, limit: Duration) -> String {
-        let deadline = Instant::now() + limit;
-        loop {
-            let screen = self.tmux(&["capture-pane", "-p", "-t", "t"]);
-            if screen.contains(what) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{what:?} not on screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn alive(&self) -> bool {
-        Command::new("tmux")
-            .args(["-L", &self.socket, "has-session", "-t", "t"])
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
+/// Sends `keys` in one `send-keys` (typed quickly), then gives the UI a moment.
+fn keys(tui: &Tmux, keys: &[&str]) {
+    let mut args = vec!["send-keys", "-t", tui.session.as_str()];
+    args.extend(keys);
+    tui.tmux(&args);
+    std::thread::sleep(Duration::from_millis(150));
 }
 
 /// Fills the server until writes fail with OOM, then makes a few more fail and miss.
@@ -107,10 +54,7 @@ fn hang_briefly(redis: &Redis, tui: &Tmux) {
     tui.wait_for("UNRESPONSIVE", Duration::from_secs(10));
     redis.signal(libc::SIGCONT);
     let deadline = Instant::now() + Duration::from_secs(10);
-    while tui
-        .tmux(&["capture-pane", "-p", "-t", "t"])
-        .contains("UNRESPONSIVE")
-    {
+    while tui.capture().contains("UNRESPONSIVE") {
         assert!(Instant::now() < deadline, "still UNRESPONSIVE");
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -156,7 +100,7 @@ fn messages_copied_saved_and_report_written_from_a_real_incident() {
     ]);
     let url = format!("redis://:s3cr3t@127.0.0.1:{}", redis.port);
     let log_s = log.to_str().unwrap().to_string();
-    let tui = Tmux::start(
+    let tui = start(
         &[&url, "--interval", "200ms", "--incident-log", &log_s],
         work.path(),
     );
@@ -165,25 +109,25 @@ fn messages_copied_saved_and_report_written_from_a_real_incident() {
     tui.wait_for("CRIT", Duration::from_secs(10));
     std::thread::sleep(Duration::from_secs(2));
     // An action through the palette: PING, confirmed.
-    tui.keys(&["a"]);
-    tui.keys(&["p", "i", "n", "g"]);
-    tui.keys(&["Enter"]);
+    keys(&tui, &["a"]);
+    keys(&tui, &["p", "i", "n", "g"]);
+    keys(&tui, &["Enter"]);
     tui.wait_for("PING", Duration::from_secs(5));
-    tui.keys(&["y"]);
+    keys(&tui, &["y"]);
     tui.wait_for("PONG", Duration::from_secs(10));
     // The messages, filled.
-    tui.keys(&["c"]);
+    keys(&tui, &["c"]);
     let screen = tui.wait_for("communication", Duration::from_secs(5));
     assert!(screen.contains("Severity: MEDIUM"), "{screen}");
     assert!(screen.contains("Status: INVESTIGATING"), "{screen}");
     assert!(!screen.contains("s3cr3t"));
-    tui.keys(&["2"]);
+    keys(&tui, &["2"]);
     let screen = tui.wait_for("REDIS INCIDENT UPDATE", Duration::from_secs(5));
     assert!(screen.contains("Root Cause: Out of memory"), "{screen}");
     assert!(screen.contains("Actions: ping (ok)"), "{screen}");
     // Edit, copy with OSC 52 into tmux's buffer, save.
-    tui.keys(&["e", "End", "!", "Escape"]);
-    tui.keys(&["y"]);
+    keys(&tui, &["e", "End", "!", "Escape"]);
+    keys(&tui, &["y"]);
     tui.wait_for("copied", Duration::from_secs(5));
     let deadline = Instant::now() + Duration::from_secs(5);
     let mut buffer = String::new();
@@ -196,7 +140,7 @@ fn messages_copied_saved_and_report_written_from_a_real_incident() {
         "{buffer:?}"
     );
     assert!(!buffer.contains("s3cr3t"));
-    tui.keys(&["s"]);
+    keys(&tui, &["s"]);
     tui.wait_for("message saved to", Duration::from_secs(5));
     let saved: Vec<_> = std::fs::read_dir(work.path().join("comms"))
         .unwrap()
@@ -209,7 +153,7 @@ fn messages_copied_saved_and_report_written_from_a_real_incident() {
         text.starts_with("📊 REDIS INCIDENT UPDATE!\nStatus: "),
         "{text}"
     );
-    tui.keys(&["Escape"]);
+    keys(&tui, &["Escape"]);
     // Recovery: a restart (empty, so memory is fine again), then the report key.
     // A quick restart between two ticks is reconnected within the tick (no DOWN): the run id
     // tells it was a restart.
@@ -218,9 +162,9 @@ fn messages_copied_saved_and_report_written_from_a_real_incident() {
     tui.wait_for("UP", Duration::from_secs(15));
     std::thread::sleep(Duration::from_secs(2));
     hang_briefly(&redis, &tui);
-    tui.keys(&["C-r"]);
+    keys(&tui, &["C-r"]);
     tui.wait_for("report written to", Duration::from_secs(10));
-    tui.keys(&["q"]);
+    keys(&tui, &["q"]);
     let deadline = Instant::now() + Duration::from_secs(5);
     while tui.alive() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));

@@ -5,7 +5,6 @@
 mod common;
 
 use std::path::Path;
-use std::process::Command as StdCommand;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
@@ -39,17 +38,6 @@ fn args_for(via: Via, redis: &Redis) -> (String, Vec<String>) {
 
 fn assert_clean(what: &str, text: &str) {
     assert!(!text.contains(SECRET), "the password is in {what}:\n{text}");
-}
-
-fn pane_pid(t: &Tmux) -> u32 {
-    let out = StdCommand::new("tmux")
-        .args(["list-panes", "-t", &t.session, "-F", "#{pane_pid}"])
-        .output()
-        .expect("tmux list-panes");
-    String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
-        .expect("pane pid")
 }
 
 fn read_all_files(dir: &Path) -> Vec<(String, String)> {
@@ -94,7 +82,7 @@ fn dashboard(via: Via) {
         t.keys("Enter");
     }
     screens.push(t.wait_for("UP for", Duration::from_secs(15)));
-    let pid = pane_pid(&t);
+    let pid = t.pane_pid();
     let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).expect("cmdline");
     let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
     assert!(cmdline.contains("redtriage"), "{cmdline}");

@@ -3,86 +3,10 @@
 
 mod common;
 
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::Redis;
-
-struct Tmux {
-    session: String,
-}
-
-impl Tmux {
-    fn start(args: &[&str], width: u16, height: u16) -> Self {
-        let session = format!("rt-test-{}-{}", std::process::id(), common::free_port());
-        let bin = assert_cmd::cargo::cargo_bin("redtriage");
-        let mut cmd = vec![bin.display().to_string()];
-        cmd.extend(args.iter().map(|s| (*s).to_string()));
-        let status = Command::new("tmux")
-            .args([
-                "new-session",
-                "-d",
-                "-s",
-                &session,
-                "-x",
-                &width.to_string(),
-                "-y",
-                &height.to_string(),
-            ])
-            .arg(cmd.join(" "))
-            .env("TERM", "xterm-256color")
-            .status()
-            .expect("tmux");
-        assert!(status.success());
-        Self { session }
-    }
-
-    fn capture(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.session])
-            .output()
-            .expect("capture");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &str) {
-        Command::new("tmux")
-            .args(["send-keys", "-t", &self.session, keys])
-            .status()
-            .expect("send-keys");
-    }
-
-    fn wait_for(&self, what: &str, limit: Duration) -> String {
-        let deadline = Instant::now() + limit;
-        loop {
-            let screen = self.capture();
-            if screen.contains(what) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{what:?} not on screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    fn alive(&self) -> bool {
-        Command::new("tmux")
-            .args(["has-session", "-t", &self.session])
-            .stderr(std::process::Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success())
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.session])
-            .status();
-    }
-}
+use common::tmux::Tmux;
 
 #[test]
 fn keys_answer_while_redis_is_hung() {

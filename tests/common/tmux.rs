@@ -1,48 +1,88 @@
-//! The real binary in a detached tmux session of a given size (as tests/tui.rs drives it).
+//! The real binary in a detached tmux session of a given size, on a tmux server of its own
+//! (`-L`): parallel tests, a crash of one server, or someone's `tmux kill-server` on the
+//! default socket cannot take another test's dashboard with it.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-/// A tmux session running `redtriage ARGS`, killed on drop.
+/// A tmux server running one session `redtriage ARGS`, killed on drop.
 pub struct Tmux {
+    pub socket: String,
     pub session: String,
+}
+
+/// How the session starts, beyond the binary's arguments and the size.
+#[derive(Default)]
+pub struct Launch<'a> {
+    /// Shell commands run first (`ulimit -f 4;`).
+    pub prefix: &'a str,
+    /// A tmux config file for the server (`set -s set-clipboard on`).
+    pub conf: Option<&'a std::path::Path>,
+    /// Environment of the program.
+    pub env: &'a [(&'a str, &'a str)],
 }
 
 impl Tmux {
     pub fn start(args: &[&str], width: u16, height: u16) -> Self {
-        Self::start_with("", args, width, height)
+        Self::launch(&Launch::default(), args, width, height)
     }
 
     /// Like [`Tmux::start`], with shell commands run first (`ulimit -f 4;`).
     pub fn start_with(prefix: &str, args: &[&str], width: u16, height: u16) -> Self {
-        let session = format!("rt-test-{}-{}", std::process::id(), super::free_port());
+        let how = Launch {
+            prefix,
+            ..Launch::default()
+        };
+        Self::launch(&how, args, width, height)
+    }
+
+    pub fn launch(how: &Launch<'_>, args: &[&str], width: u16, height: u16) -> Self {
+        let socket = format!("rt-test-{}-{}", std::process::id(), super::free_port());
+        let session = "t".to_string();
         let bin = assert_cmd::cargo::cargo_bin("redtriage");
-        let mut cmd = vec![format!("{prefix} exec {}", bin.display())];
+        let mut cmd = vec![format!("{} exec {}", how.prefix, bin.display())];
         cmd.extend(args.iter().map(|s| (*s).to_string()));
-        let status = Command::new("tmux")
+        let mut tmux = Command::new("tmux");
+        tmux.args(["-L", &socket]);
+        if let Some(conf) = how.conf {
+            tmux.arg("-f").arg(conf);
+        }
+        let status = tmux
             .args(["new-session", "-d", "-s", &session])
             .args(["-x", &width.to_string(), "-y", &height.to_string()])
             .arg(cmd.join(" "))
             .env("TERM", "xterm-256color")
+            .envs(how.env.iter().copied())
             .status()
             .expect("tmux");
         assert!(status.success());
-        Self { session }
+        Self { socket, session }
     }
 
-    pub fn capture(&self) -> String {
+    /// `tmux ARGS` on this server; its stdout.
+    pub fn tmux(&self, args: &[&str]) -> String {
         let out = Command::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.session])
+            .args(["-L", &self.socket])
+            .args(args)
             .output()
-            .expect("capture");
+            .expect("tmux");
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// The pid of the program in the pane.
+    pub fn pane_pid(&self) -> u32 {
+        (self.tmux(&["list-panes", "-t", &self.session, "-F", "#{pane_pid}"]))
+            .trim()
+            .parse()
+            .expect("pane pid")
+    }
+
+    pub fn capture(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", &self.session])
+    }
+
     pub fn keys(&self, keys: &str) {
-        Command::new("tmux")
-            .args(["send-keys", "-t", &self.session, keys])
-            .status()
-            .expect("send-keys");
+        self.tmux(&["send-keys", "-t", &self.session, keys]);
     }
 
     pub fn wait_for(&self, what: &str, limit: Duration) -> String {
@@ -116,7 +156,7 @@ impl Tmux {
 
     pub fn alive(&self) -> bool {
         Command::new("tmux")
-            .args(["has-session", "-t", &self.session])
+            .args(["-L", &self.socket, "has-session", "-t", &self.session])
             .stderr(std::process::Stdio::null())
             .status()
             .is_ok_and(|s| s.success())
@@ -135,7 +175,8 @@ impl Tmux {
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.session])
+            .args(["-L", &self.socket, "kill-server"])
+            .stderr(std::process::Stdio::null())
             .status();
     }
 }
