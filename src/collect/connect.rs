@@ -26,6 +26,11 @@ pub enum ConnectFailure {
     Handshake(CollectError),
 }
 
+/// The server (or a proxy in front of it) accepted the connection and closed it halfway
+/// through a reply: shown as `DOWN (closed in the middle of a reply)`, told apart from
+/// "nothing accepts" by the diagnosis.
+pub const CUT_MID_REPLY: &str = "closed in the middle of a reply";
+
 /// Classifies a redis-rs error into what a pane can show.
 pub fn classify(err: &redis::RedisError) -> CollectError {
     if err.is_timeout() {
@@ -36,7 +41,7 @@ pub fn classify(err: &redis::RedisError) -> CollectError {
     }
     // The server hung up halfway through a reply: redis-rs reports the cut as a parse error.
     if err.kind() == redis::ErrorKind::Parse && err.to_string().contains("end of input") {
-        return CollectError::Connect("closed in the middle of a reply".into());
+        return CollectError::Connect(CUT_MID_REPLY.into());
     }
     let detail = err.detail().unwrap_or_default();
     match err.code() {

@@ -25,6 +25,10 @@ pub const SIGNALS: &[(&str, &str)] = &[
         "1 while nothing accepts the connection (not counting maxclients)",
     ),
     (
+        "cut",
+        "1 while connections are accepted, then closed in the middle of a reply",
+    ),
+    (
         "unresponsive",
         "1 while the connection is open but the server does not reply",
     ),
@@ -196,9 +200,12 @@ fn link_facts(f: &mut Facts, snap: &Snapshot, inst: &Instance) {
     }
     let err = h.last_error.as_deref().unwrap_or("");
     let maxclients = err.contains("max number of clients");
-    let down = matches!(h.connection, ConnState::Down { .. }) && !maxclients;
+    let cut = matches!(&h.connection,
+        ConnState::Down { reason } if reason == crate::collect::connect::CUT_MID_REPLY);
+    let down = matches!(h.connection, ConnState::Down { .. }) && !maxclients && !cut;
     let label = format!("{} for {}s", h.connection_label, h.since_secs);
     put(f, "down", flag(down), label.clone());
+    put(f, "cut", flag(cut), label.clone());
     let hung = matches!(h.connection, ConnState::Unresponsive { .. });
     put(
         f,

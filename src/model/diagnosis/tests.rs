@@ -556,3 +556,29 @@ fn a_runbook_without_rules_gets_the_shipped_ones_for_its_actions() {
         "only the actions this runbook has"
     );
 }
+
+/// Accepted, then cut mid-reply (a proxy in front of a dead server, or the network): A and D
+/// are both possible, neither likely, and nothing claims that nothing accepts connections.
+#[test]
+fn a_connection_cut_mid_reply_is_a_or_d_possible_not_refused() {
+    let mut s = Script::new();
+    s.run(2, healthy(), |_, _| {});
+    let cut = CollectError::Connect(crate::collect::connect::CUT_MID_REPLY.into());
+    s.link(LinkEvent::Down(cut));
+    assert_eq!(s.verdict("A"), Likelihood::Possible, "{:#?}", s.diag());
+    assert_eq!(s.verdict("D"), Likelihood::Possible, "{:#?}", s.diag());
+    let text: Vec<String> = (s.diag().iter())
+        .flat_map(|c| c.evidence.iter().map(|e| e.text.clone()))
+        .collect();
+    assert!(
+        text.iter().all(|t| !t.contains("nothing accepts")),
+        "{text:#?}"
+    );
+    assert!(
+        text.iter().any(|t| t.contains("cut mid-reply")),
+        "{text:#?}"
+    );
+    // Then refused: nothing accepts, A is likely.
+    s.link(LinkEvent::Down(CollectError::Refused));
+    assert_eq!(s.likely(), vec!["A".to_string()], "{:#?}", s.diag());
+}
