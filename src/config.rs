@@ -640,6 +640,8 @@ pub fn validate_thresholds(t: &Thresholds, source: &str) -> Result<(), ConfigErr
         ("hit_rate_target_percent", t.hit_rate_target_percent),
         ("clients_warn_percent", t.clients_warn_percent),
         ("clients_crit_percent", t.clients_crit_percent),
+        ("disk_warn_percent", t.disk_warn_percent),
+        ("disk_crit_percent", t.disk_crit_percent),
     ];
     for (key, v) in percents {
         if !(0.0..=100.0).contains(&v) {
@@ -691,6 +693,13 @@ fn check_order(t: &Thresholds, source: &str) -> Result<(), ConfigError> {
             "clients_crit_percent",
             t.clients_warn_percent,
             t.clients_crit_percent,
+            false,
+        ),
+        (
+            "disk_warn_percent",
+            "disk_crit_percent",
+            t.disk_warn_percent,
+            t.disk_crit_percent,
             false,
         ),
     ];

@@ -131,6 +131,9 @@ pub struct Thresholds {
     pub clients_crit_percent: f64,
     /// An uptime below this many seconds (a recent restart) is a warning.
     pub uptime_warn_secs: u64,
+    /// Used space of the filesystem holding the server's `dir`, %, warn at or above.
+    pub disk_warn_percent: f64,
+    pub disk_crit_percent: f64,
 }
 
 impl Default for Thresholds {
@@ -146,6 +149,8 @@ impl Default for Thresholds {
             clients_warn_percent: 90.0,
             clients_crit_percent: 100.0,
             uptime_warn_secs: 300,
+            disk_warn_percent: 90.0,
+            disk_crit_percent: 95.0,
         }
     }
 }

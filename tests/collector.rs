@@ -455,3 +455,44 @@ async fn redtriage_own_commands_in_the_slowlog_do_not_count() {
         "{cause:#?}"
     );
 }
+
+/// A server on this machine: the persistence pane has the disk of its `dir`, with the figures
+/// `df` gives for it, and the health table a `disk` row.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_disk_of_a_local_servers_dir_is_what_df_says() {
+    let redis = Redis::start(&[]);
+    let mut d = Driver::start(redis.target(), fast_poll());
+    let snap = d
+        .wait_for(Duration::from_secs(10), "the disk figures", |s| {
+            s.persistence.disk.is_some()
+        })
+        .await;
+    let disk = snap.persistence.disk.expect("disk");
+    let df = std::process::Command::new("df")
+        .args(["-P", "-B1"])
+        .arg(redis.dir.path())
+        .output()
+        .expect("df");
+    let text = String::from_utf8_lossy(&df.stdout).into_owned();
+    let row: Vec<u64> = (text.lines().nth(1).expect("df row").split_whitespace())
+        .skip(1)
+        .take(3)
+        .map(|n| n.parse().expect("number"))
+        .collect();
+    let (total, used, avail) = (row[0], row[1], row[2]);
+    let pct = used as f64 * 100.0 / (used + avail) as f64;
+    assert_eq!(disk.total_bytes, Some(total), "{disk:?} vs {text}");
+    let ours = disk.used_percent.expect("used");
+    assert!((ours - pct).abs() < 1.0, "{ours} vs df {pct}: {text}");
+    let free = disk.free_bytes.expect("free") as f64;
+    assert!(
+        (free - avail as f64).abs() <= avail as f64 * 0.01,
+        "{disk:?} vs {text}"
+    );
+    let row = snap.header.health.items.iter().find(|i| i.name == "disk");
+    assert!(
+        row.is_some_and(|r| r.value.ends_with("% used")),
+        "{:?}",
+        snap.header.health.items
+    );
+}

@@ -1,6 +1,7 @@
 //! Data sources: one poller task per source, each sending owned parsed samples.
 
 pub mod connect;
+pub mod disk;
 pub mod governor;
 pub mod parse;
 pub mod poller;

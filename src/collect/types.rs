@@ -301,6 +301,8 @@ pub struct Sample {
     pub commands: Fetched<CommandCheck>,
     /// redtriage's own cost and back-off state ([`super::governor`]).
     pub cost: Option<super::governor::SelfCost>,
+    /// The filesystem of the server's `dir`, for a server on this machine (slow cadence).
+    pub disk: Option<Result<super::disk::DiskFigures, String>>,
 }
 
 impl Sample {
@@ -319,6 +321,7 @@ impl Sample {
             clients: None,
             commands: None,
             cost: None,
+            disk: None,
         }
     }
 }

@@ -5,8 +5,9 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use super::health;
 use super::instance::{Instance, LATENCY_WINDOW, Link};
 use super::view::{
-    ConnState, ErrorRate, ErrorsPane, Header, Health, HitRatePane, MemoryPane, PaneStatus,
-    PersistencePane, SCHEMA_VERSION, SlowCommand, SlowlogPane, SlowlogRow, Snapshot, Verdict,
+    ConnState, DiskView, ErrorRate, ErrorsPane, Header, Health, HitRatePane, MemoryPane,
+    PaneStatus, PersistencePane, SCHEMA_VERSION, SlowCommand, SlowlogPane, SlowlogRow, Snapshot,
+    Verdict,
 };
 use crate::collect::types::CollectError;
 use crate::target::Thresholds;
@@ -131,12 +132,20 @@ impl Instance {
         let clients = self.clients_pane(now, opts);
         let hit_rate = self.hit_rate_pane(now, opts);
         let errors = self.errors_pane(now, opts);
-        let health = self.health(&memory, &clients, &hit_rate, &errors, opts.thresholds, now);
+        let disk = self.disk_view(opts.thresholds);
+        let mut health = self.health(&memory, &clients, &hit_rate, &errors, opts.thresholds, now);
+        if let Some(d) = &disk {
+            let item = super::disk_view::health_item(d, opts.thresholds);
+            if health.overall != Verdict::Unknown && item.verdict != Verdict::Unknown {
+                health.overall = health.overall.max(item.verdict);
+            }
+            health.items.push(item);
+        }
         Snapshot {
             schema: SCHEMA_VERSION,
             header: self.header(now, opts, health, errors.ping_p50_us),
             slowlog: self.slowlog_pane(now),
-            persistence: self.persistence_pane(now),
+            persistence: self.persistence_pane(now, disk),
             memory,
             clients,
             hit_rate,
@@ -432,7 +441,7 @@ impl Instance {
         rows
     }
 
-    fn persistence_pane(&self, now: Instant) -> PersistencePane {
+    fn persistence_pane(&self, now: Instant, disk: Option<DiskView>) -> PersistencePane {
         let Some(i) = self.info.as_ref() else {
             return PersistencePane {
                 status: self.info_status(now),
@@ -458,6 +467,10 @@ impl Instance {
             Verdict::Warn
         } else {
             Verdict::Ok
+        };
+        let verdict = match disk.as_ref().map(|d| d.verdict) {
+            Some(v @ (Verdict::Warn | Verdict::Crit)) => verdict.max(v),
+            _ => verdict,
         };
         PersistencePane {
             status: self.info_status(now),
@@ -497,6 +510,7 @@ impl Instance {
             loading_percent: i.loading_loaded_perc,
             loading_eta_secs: i.loading_eta_seconds,
             writes_blocked_misconf: misconf,
+            disk,
             verdict,
         }
     }

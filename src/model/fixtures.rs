@@ -361,6 +361,7 @@ fn persistence() -> PersistencePane {
         loading_percent: None,
         loading_eta_secs: None,
         writes_blocked_misconf: false,
+        disk: None,
         verdict: Verdict::Ok,
     }
 }

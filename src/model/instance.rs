@@ -115,6 +115,8 @@ pub struct Instance {
     pub notices: VecDeque<(Instant, String)>,
     /// redtriage's own cost on this server and the governor's back-off state.
     pub cost: Option<crate::collect::governor::SelfCost>,
+    /// The last disk reading of the server's `dir` (local servers only) and when.
+    pub disk: Option<(Instant, Result<crate::collect::disk::DiskFigures, String>)>,
     /// What the server's log said while it was down (cleared when it answers again).
     pub server_log: Vec<crate::collect::serverlog::LogFinding>,
     /// Since when each diagnosis rule has counted and when it last held.
@@ -157,6 +159,7 @@ impl Instance {
             last_restart_why: None,
             notices: VecDeque::new(),
             cost: None,
+            disk: None,
         }
     }
 
@@ -252,6 +255,9 @@ impl Instance {
         self.clients.apply(at, s.clients);
         if s.cost.is_some() {
             self.cost = s.cost;
+        }
+        if let Some(d) = s.disk {
+            self.disk = Some((at, d));
         }
         self.info = Some(s.info);
     }

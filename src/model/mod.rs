@@ -14,6 +14,7 @@ pub mod comms_flow;
 pub mod counters;
 pub mod derive;
 pub mod diagnosis;
+pub mod disk_view;
 pub mod docker;
 #[doc(hidden)]
 pub mod fastforward;

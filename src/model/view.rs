@@ -297,6 +297,20 @@ pub struct PersistencePane {
     /// point and `stop-writes-on-bgsave-error yes` (assumed when CONFIG is unavailable).
     /// Shown loudly.
     pub writes_blocked_misconf: bool,
+    /// The filesystem of the server's `dir`, for a server on this machine.
+    pub disk: Option<DiskView>,
+    pub verdict: Verdict,
+}
+
+/// Space on the filesystem of the server's `dir` (`df`'s figures).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DiskView {
+    pub used_percent: Option<f64>,
+    /// What Redis (not root) may still write.
+    pub free_bytes: Option<u64>,
+    pub total_bytes: Option<u64>,
+    /// Why it could not be read (escaped).
+    pub error: Option<String>,
     pub verdict: Verdict,
 }
 

@@ -146,6 +146,8 @@ pub struct RecSample {
     /// Only when it changed since the target's previous sample.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<SelfCost>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disk: Option<Result<crate::collect::disk::DiskFigures, String>>,
 }
 
 /// An INFO reply: its text (or bytes, when not UTF-8), plus the typed fields that differ from
@@ -410,6 +412,7 @@ impl RecSample {
             clients: s.clients.clone(),
             commands: s.commands.clone(),
             cost,
+            disk: s.disk.clone(),
         }
     }
 
@@ -427,6 +430,7 @@ impl RecSample {
             clients: self.clients.clone(),
             commands: self.commands.clone(),
             cost: self.cost.clone(),
+            disk: self.disk.clone(),
         })
     }
 }

@@ -104,6 +104,13 @@ fn sample(at: Instant) -> Sample {
             calls_per_refresh: 1.0 / 3.0,
             ..SelfCost::default()
         }),
+        disk: Some(Ok(crate::collect::disk::DiskFigures {
+            usage: crate::collect::disk::DiskUsage {
+                total_bytes: 10_000_000_000,
+                free_bytes: 123_456_789,
+            },
+            used_percent: 98.765_432_1,
+        })),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Pane 4: persistence. A loud `WRITES BLOCKED` line when the last BGSAVE failed, a loading
-//! gauge while the dataset loads, then RDB, AOF and fork figures.
+//! gauge while the dataset loads, then RDB, AOF and fork figures, and the disk of the server's
+//! dir when redtriage can see it (first when it is filling up).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -49,9 +50,40 @@ pub fn render(
     {
         loading_row(frame, r, pane, theme);
     }
+    let disk = disk(pane, theme);
+    let urgent =
+        (pane.disk.as_ref()).is_some_and(|d| matches!(d.verdict, Verdict::Warn | Verdict::Crit));
+    if urgent {
+        common::draw_flow(frame, &mut rows, disk.clone());
+    }
     common::draw_flow(frame, &mut rows, rdb(pane, theme));
     common::draw_flow(frame, &mut rows, aof(pane, theme));
     common::draw_flow(frame, &mut rows, other(pane, theme));
+    if !urgent {
+        common::draw_flow(frame, &mut rows, disk);
+    }
+}
+
+/// `disk 93.1% used  1.2 GB free` (coloured by its verdict), or why it could not be read.
+fn disk(pane: &PersistencePane, theme: Theme) -> Vec<Item> {
+    let Some(d) = &pane.disk else {
+        return Vec::new();
+    };
+    let Some(used) = d.used_percent else {
+        let why = d.error.clone().unwrap_or_else(|| format::NONE.into());
+        return vec![kv("disk", format!("? ({why})"), theme)];
+    };
+    let style = match d.verdict {
+        Verdict::Ok => Style::new(),
+        v => theme.verdict(v),
+    };
+    vec![
+        kv_styled("disk", format!("{} used", format::pct(used)), style, theme),
+        vec![Span::raw(format!(
+            "{} free",
+            opt(d.free_bytes, format::bytes)
+        ))],
+    ]
 }
 
 /// `loading 42.0% eta 12s ████░░░░`.
@@ -165,6 +197,15 @@ fn aof(pane: &PersistencePane, theme: Theme) -> Vec<Item> {
 pub fn summary(pane: &PersistencePane, theme: Theme) -> Vec<Span<'static>> {
     if pane.writes_blocked_misconf {
         return vec![Span::styled(MISCONF[1], theme.alarm())];
+    }
+    if let Some(d) =
+        (pane.disk.as_ref()).filter(|d| matches!(d.verdict, Verdict::Warn | Verdict::Crit))
+        && let Some(used) = d.used_percent
+    {
+        return vec![Span::styled(
+            format!("disk {} used", format::pct(used)),
+            theme.verdict(d.verdict),
+        )];
     }
     vec![Span::raw(format!(
         "rdb {} ago bgsave {}",

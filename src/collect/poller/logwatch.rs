@@ -1,4 +1,5 @@
-//! Which Redis log file to read while the server does not answer, and when.
+//! Which Redis log file to read while the server does not answer, and when; and the data
+//! directory whose disk the persistence pane shows. Both only for a server on this machine.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -18,6 +19,8 @@ pub struct LogWatch {
     given: Option<PathBuf>,
     learned: Option<PathBuf>,
     last_read: Option<Instant>,
+    /// The server's `dir`, as the server spells it (printable UTF-8 only).
+    data_dir: Option<PathBuf>,
 }
 
 impl LogWatch {
@@ -34,20 +37,27 @@ impl LogWatch {
         if !is_local(target) {
             return;
         }
-        let Some(file) = cfg
-            .get("logfile")
-            .filter(|f| !f.is_empty() && !f.contains('\\'))
-        else {
+        // CONFIG values are kept escaped: the server's own text, when it is printable.
+        let real = |key: &str| {
+            (cfg.get(key).filter(|v| !v.is_empty())).and_then(crate::escape::original_text)
+        };
+        self.data_dir = real("dir").map(PathBuf::from);
+        let Some(file) = real("logfile") else {
             self.learned = None;
             return;
         };
         let mut p = PathBuf::from(file);
         if p.is_relative()
-            && let Some(dir) = cfg.get("dir").filter(|d| !d.contains('\\'))
+            && let Some(dir) = &self.data_dir
         {
-            p = PathBuf::from(dir).join(p);
+            p = dir.join(p);
         }
         self.learned = Some(p);
+    }
+
+    /// The server's data directory, when it is on this machine and CONFIG said where.
+    pub fn data_dir(&self) -> Option<&std::path::Path> {
+        self.data_dir.as_deref()
     }
 
     /// Reads the log when one is known and the last read is old enough.

@@ -96,6 +96,10 @@ pub const SIGNALS: &[(&str, &str)] = &[
         "aof_delayed_fsync increase per second",
     ),
     ("fork_ms", "duration of the latest fork, ms"),
+    (
+        "disk_used_percent",
+        "used space of the filesystem holding the server's dir, % (a server on this machine)",
+    ),
     ("slowlog_per_min", "new slowlog entries per minute"),
     (
         "latency_event_ms",
@@ -518,6 +522,19 @@ fn persistence_facts(f: &mut Facts, snap: &Snapshot, inst: &Instance) {
             "fork_ms",
             us as f64 / 1000.0,
             format!("latest fork took {}", micros(us)),
+        );
+    }
+    if let Some(d) = &p.disk
+        && let (Some(used), Some(free)) = (d.used_percent, d.free_bytes)
+    {
+        put(
+            f,
+            "disk_used_percent",
+            used,
+            format!(
+                "the disk of the server's dir is {used:.1}% used, {} free",
+                bytes(free)
+            ),
         );
     }
 }

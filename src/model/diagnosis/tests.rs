@@ -582,3 +582,31 @@ fn a_connection_cut_mid_reply_is_a_or_d_possible_not_refused() {
     s.link(LinkEvent::Down(CollectError::Refused));
     assert_eq!(s.likely(), vec!["A".to_string()], "{:#?}", s.diag());
 }
+
+/// The runbook's "check disk usage": a nearly full disk under the server's dir is E.
+#[test]
+fn a_nearly_full_disk_is_e() {
+    use crate::collect::disk::{DiskFigures, DiskUsage};
+    let mut s = Script::new();
+    let figures = |used: f64| DiskFigures {
+        usage: DiskUsage {
+            total_bytes: 100 << 30,
+            free_bytes: (100 << 30) / 100 * (100 - used as u64),
+        },
+        used_percent: used,
+    };
+    s.sample(healthy(), |x| x.disk = Some(Ok(figures(50.0))));
+    s.sample(healthy(), |x| x.disk = Some(Ok(figures(50.0))));
+    assert_eq!(s.verdict("E"), Likelihood::RuledOut, "{:#?}", s.diag());
+    s.sample(healthy(), |x| x.disk = Some(Ok(figures(92.0))));
+    assert_eq!(s.verdict("E"), Likelihood::Possible, "{:#?}", s.diag());
+    s.sample(healthy(), |x| x.disk = Some(Ok(figures(97.0))));
+    assert_eq!(s.likely(), vec!["E".to_string()], "{:#?}", s.diag());
+    assert!(
+        s.top().evidence[0].text.contains("97.0% used, 3.0 GB free"),
+        "{:?}",
+        s.top()
+    );
+    let snap = s.state.view(0).unwrap();
+    assert_eq!(snap.persistence.verdict, crate::model::view::Verdict::Crit);
+}
