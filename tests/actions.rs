@@ -484,3 +484,23 @@ fn a_utf8_config_dir_fills_the_placeholder_with_the_real_path() {
     assert!(out.status.success(), "{text}");
     assert!(text.contains(r#"donn\xc3\xa9es \"q\">"#), "{text}");
 }
+
+/// The runbook's "check disk usage" for a server on this machine: `df -h` of its dir.
+#[test]
+fn disk_usage_shows_the_filesystem_of_the_servers_dir() {
+    let redis = Redis::start(&[]);
+    let tmp = tempfile::tempdir().expect("tmp");
+    let log = tmp.path().join("log.jsonl");
+    let out = redtriage(&log)
+        .args(["action", "disk-usage", &redis.url(), "--yes"])
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{text}");
+    let dir = redis.dir.path().display().to_string();
+    assert!(text.contains(&format!("df -h {dir}")), "{text}");
+    assert!(
+        text.contains("Filesystem") && text.contains("Use%"),
+        "{text}"
+    );
+}

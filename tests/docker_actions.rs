@@ -207,3 +207,18 @@ fn a_container_that_cannot_start_is_repaired_in_a_throwaway_one() {
     assert!(r.start().status.success());
     r.wait_ping(Duration::from_secs(15));
 }
+
+/// The runbook's "check disk usage" inside the container: `df -h {dir}` through the Engine
+/// API's exec, `{dir}` the server's own (CONFIG GET: /data).
+#[test]
+fn disk_usage_is_read_inside_the_container() {
+    if !docker_or_skip("container_disk_usage") {
+        return;
+    }
+    let r = DockerRedis::run(&RunOpts::default().label("rt-df").no_bind_data());
+    let out = action("container-disk-usage", &r.url(), &[], &[]);
+    let t = text(&out);
+    assert!(out.status.success(), "{t}");
+    assert!(t.contains("df -h /data"), "{t}");
+    assert!(t.contains("Filesystem") && t.contains("Use%"), "{t}");
+}
