@@ -376,7 +376,7 @@ impl Poller {
         }
         if slow && let Some(dir) = self.log.data_dir() {
             let limit = self.settings.timeout.max(Duration::from_secs(1));
-            sample.disk = Some(crate::collect::disk::usage(dir.to_path_buf(), limit).await);
+            sample.disk = crate::collect::disk::usage(dir.to_path_buf(), limit).await;
         }
         self.gov.note_refresh(at, ping_rtt);
         sample.cost = Some(self.gov.cost.clone());
