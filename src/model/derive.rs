@@ -133,14 +133,8 @@ impl Instance {
         let hit_rate = self.hit_rate_pane(now, opts);
         let errors = self.errors_pane(now, opts);
         let disk = self.disk_view(opts.thresholds);
-        let mut health = self.health(&memory, &clients, &hit_rate, &errors, opts.thresholds, now);
-        if let Some(d) = &disk {
-            let item = super::disk_view::health_item(d, opts.thresholds);
-            if health.overall != Verdict::Unknown && item.verdict != Verdict::Unknown {
-                health.overall = health.overall.max(item.verdict);
-            }
-            health.items.push(item);
-        }
+        let panes = (&memory, &clients, &hit_rate, &errors, disk.as_ref());
+        let health = self.health(panes, opts.thresholds, now);
         Snapshot {
             schema: SCHEMA_VERSION,
             header: self.header(now, opts, health, errors.ping_p50_us),
@@ -233,12 +227,16 @@ impl Instance {
         out
     }
 
+    /// The runbook's health table (the disk row only when the server's disk is seen).
     fn health(
         &self,
-        memory: &MemoryPane,
-        clients: &super::view::ClientsPane,
-        hit: &HitRatePane,
-        errors: &ErrorsPane,
+        (memory, clients, hit, errors, disk): (
+            &MemoryPane,
+            &super::view::ClientsPane,
+            &HitRatePane,
+            &ErrorsPane,
+            Option<&DiskView>,
+        ),
         th: &Thresholds,
         now: Instant,
     ) -> Health {
@@ -250,7 +248,7 @@ impl Instance {
             self.hit_rate_over(now, Duration::from_secs(60))
                 .map(|r| r.1)
         });
-        let items = vec![
+        let mut items = vec![
             health::memory(pick(memory.used_bytes), memory.max_bytes, th),
             health::hit_rate(
                 if fresh { hit.m1_percent } else { None },
@@ -265,6 +263,7 @@ impl Instance {
             health::clients(pick(clients.connected), clients.max, th),
             health::uptime(reachable, pick(uptime), th),
         ];
+        items.extend(disk.map(|d| super::disk_view::health_item(d, th)));
         let overall = if reachable {
             items
                 .iter()
