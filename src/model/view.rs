@@ -1,6 +1,6 @@
 //! The view: every figure the panes show, computed by the model from its state at a given
 //! instant. The TUI renders it and `snapshot --json` serializes it — one code path, so the JSON
-//! is what the panes show. Its JSON shape is documented in README.md ("JSON shape") and is
+//! is what the panes show. Its JSON shape is documented in docs/json.md and is
 //! stable: fields are only ever added. All strings from the server are already escaped.
 
 use serde::Serialize;
