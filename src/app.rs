@@ -13,11 +13,11 @@ use std::path::PathBuf;
 use crate::actions::log::LogEvent;
 use crate::actions::log_writer::LogWriter;
 use crate::actions::runner::{self, Sink};
-use crate::actions::spec::{ActionSpec, Runbook};
 use crate::collect::poller::Poller;
 use crate::model::actions::ActionsState;
 use crate::model::state::{Effect, State, update};
 use crate::msg::Msg;
+use crate::runbook::spec::{ActionSpec, Runbook};
 use crate::target::{PollSettings, Target, Thresholds};
 use crate::ui::{self, theme::Theme};
 
@@ -190,9 +190,9 @@ fn run_effects(effects: Vec<Effect>, ctx: &EffectCtx, dirty: &mut bool) -> bool 
                 let sink = Sink::new(run, ctx.tx.clone());
                 let target = target.unwrap_or_else(|| ctx.target.clone());
                 let timeout = ctx.timeout;
-                if let Ok(p) = crate::actions::prepare::prepare(
+                if let Ok(p) = crate::runbook::prepare::prepare(
                     &spec,
-                    &crate::actions::prepare::Context::default(),
+                    &crate::runbook::prepare::Context::default(),
                     None,
                 ) {
                     tokio::spawn(async move { runner::run(p, target, timeout, sink).await });
@@ -448,8 +448,8 @@ pub fn probe_spec() -> ActionSpec {
         name: "probe".into(),
         key: None,
         title: "watch probe".into(),
-        kind: crate::actions::spec::ActionKind::Redis {
-            op: crate::actions::spec::RedisOp::Probe,
+        kind: crate::runbook::spec::ActionKind::Redis {
+            op: crate::collect::ops::RedisOp::Probe,
         },
         destructive: false,
         mitigation: false,

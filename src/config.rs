@@ -9,7 +9,8 @@ use clap::Parser as _;
 
 use crate::cli::{self, Cli, Command, Flags};
 use crate::escape::quoted;
-use crate::target::{PollSettings, Target, Thresholds};
+use crate::format;
+use crate::target::{self, PollSettings, Target, Thresholds};
 
 /// Bounds of the refresh period; values outside are clamped with a warning.
 pub const MIN_INTERVAL: Duration = Duration::from_millis(100);
@@ -88,7 +89,7 @@ pub struct Settings {
     /// Printed to stderr by `main` before anything else (password warning, clamped values).
     pub warnings: Vec<String>,
     /// The runbook (validated).
-    pub runbook: crate::actions::spec::Runbook,
+    pub runbook: crate::runbook::spec::Runbook,
     /// Where the incident log goes; None when no home/data dir is known.
     pub log_path: Option<PathBuf>,
     /// `--prometheus` and friends, or the config's `[prometheus]`.
@@ -242,7 +243,7 @@ fn mode_of(cli: &Cli) -> Result<(Mode, Option<&str>), ConfigError> {
             print_view,
         }) => (
             Mode::Collect {
-                run_for: cli::parse_duration(run_for)
+                run_for: format::parse_duration(run_for)
                     .ok_or_else(|| flag_error("--for", run_for, DURATION_HINT))?,
                 print_view,
             },
@@ -277,7 +278,7 @@ where
     if let (Some(url), Some(_)) = (&cli.url, &cli.command) {
         return Err(ConfigError::Conflict(format!(
             "URL {} given before the subcommand; put it after, like: redtriage snapshot URL",
-            quoted(cli::mask_url(url).as_bytes())
+            quoted(target::mask_url(url).as_bytes())
         )));
     }
     let (mode, positional) = mode_of(&cli)?;
@@ -333,8 +334,8 @@ where
 fn load_runbook(
     flag: Option<&Path>,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<crate::actions::spec::Runbook, ConfigError> {
-    use crate::actions::spec::Runbook;
+) -> Result<crate::runbook::spec::Runbook, ConfigError> {
+    use crate::runbook::spec::Runbook;
     if let Some(p) = flag {
         return Runbook::load(p).map_err(ConfigError::Runbook);
     }
@@ -343,7 +344,7 @@ fn load_runbook(
         .filter(|p| p.exists());
     match dflt {
         Some(p) => Runbook::load(&p).map_err(ConfigError::Runbook),
-        None => Runbook::parse(crate::actions::spec::DEFAULT_RUNBOOK, "assets/runbook.toml")
+        None => Runbook::parse(crate::runbook::spec::DEFAULT_RUNBOOK, "assets/runbook.toml")
             .map_err(ConfigError::Runbook),
     }
 }
@@ -561,9 +562,9 @@ fn clamp_interval(d: Duration, what: &str, warnings: &mut Vec<String>) -> Durati
     if clamped != d {
         warnings.push(format!(
             "redtriage: warning: {what} was clamped to {} (allowed {}–{})",
-            cli::format_duration(clamped),
-            cli::format_duration(MIN_INTERVAL),
-            cli::format_duration(MAX_INTERVAL),
+            format::format_duration(clamped),
+            format::format_duration(MIN_INTERVAL),
+            format::format_duration(MAX_INTERVAL),
         ));
     }
     clamped
@@ -576,13 +577,13 @@ const SPEED_HINT: &str = "expected a positive number (1, 4, 0.5) or max";
 
 /// A duration flag.
 fn flag_duration(flag: &'static str, value: &str) -> Result<Duration, ConfigError> {
-    cli::parse_duration(value).ok_or_else(|| flag_error(flag, value, DURATION_HINT))
+    format::parse_duration(value).ok_or_else(|| flag_error(flag, value, DURATION_HINT))
 }
 
 /// A duration in the file: a string (`"1s"`) or a number of seconds.
 fn file_duration(source: &str, key: &str, value: &toml::Value) -> Result<Duration, ConfigError> {
     let parsed = match value {
-        toml::Value::String(s) => cli::parse_duration(s),
+        toml::Value::String(s) => format::parse_duration(s),
         toml::Value::Integer(n) => u64::try_from(*n).ok().map(Duration::from_secs),
         toml::Value::Float(f) => Duration::try_from_secs_f64(*f).ok(),
         _ => None,

@@ -22,11 +22,11 @@ fn drain(rx: &mut mpsc::Receiver<Msg>, state: &mut State) {
 }
 
 /// The runbook the headless views diagnose with (`--runbook`), set once at start.
-static RUNBOOK: std::sync::OnceLock<crate::actions::spec::Runbook> = std::sync::OnceLock::new();
+static RUNBOOK: std::sync::OnceLock<crate::runbook::spec::Runbook> = std::sync::OnceLock::new();
 
 /// Makes the headless commands diagnose with `rb` (its causes and rules) instead of the
 /// shipped runbook.
-pub fn use_runbook(rb: crate::actions::spec::Runbook) {
+pub fn use_runbook(rb: crate::runbook::spec::Runbook) {
     let _ = RUNBOOK.set(rb);
 }
 

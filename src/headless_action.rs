@@ -6,7 +6,6 @@ use std::time::Instant;
 
 use tokio::sync::mpsc;
 
-use crate::actions::prepare::{self, ClientRef};
 use crate::actions::runner::{self, Sink};
 use crate::app::TuiOptions;
 use crate::collect::poller::Poller;
@@ -14,6 +13,7 @@ use crate::config::ActionRequest;
 use crate::model::actions::ActionsState;
 use crate::model::state::{Effect, State, update};
 use crate::msg::{ActionEvent, Msg};
+use crate::runbook::prepare::{self, ClientRef};
 use crate::target::Target;
 
 fn list(opts: &TuiOptions) {

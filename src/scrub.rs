@@ -29,7 +29,7 @@ pub fn masked_args(args: &[Vec<u8>]) -> Vec<Vec<u8>> {
         } else {
             match std::str::from_utf8(arg) {
                 Ok(s) if s.contains("://") || s.contains("pass") => {
-                    crate::cli::mask_url(s).into_bytes()
+                    crate::target::mask_url(s).into_bytes()
                 }
                 _ => arg.clone(),
             }

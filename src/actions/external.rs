@@ -59,7 +59,7 @@ pub async fn run_all(
 ) -> Result<(Option<i32>, String), String> {
     let mut last = (Some(0), String::new());
     for argv in commands {
-        sink.line(format!("$ {}", super::prepare::shell_words(argv)))
+        sink.line(format!("$ {}", crate::runbook::prepare::shell_words(argv)))
             .await;
         last = run_one(argv, stdin, limit, sink).await?;
         if last.0 != Some(0) {

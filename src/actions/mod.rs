@@ -4,9 +4,6 @@
 pub mod external;
 pub mod log;
 pub mod log_writer;
-pub mod placeholders;
-pub mod prepare;
 pub mod redis_ops;
 pub mod runner;
 pub mod size;
-pub mod spec;

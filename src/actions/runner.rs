@@ -7,8 +7,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{Notify, mpsc};
 
-use super::prepare::{Prepared, Step};
 use crate::msg::{ActionEvent, Msg, Outcome};
+use crate::runbook::prepare::{Prepared, Step};
 use crate::target::Target;
 
 /// Sends action events for one run, and hears its cancel.

@@ -61,7 +61,7 @@ mod tests {
     use super::*;
 
     fn target(url: &str) -> Target {
-        crate::cli::parse_url(url).expect("url")
+        crate::target::parse_url(url).expect("url")
     }
 
     #[test]

@@ -11,9 +11,10 @@ use super::actions::{Dialog, Palette, Panel, Running, log_event};
 use super::select;
 use super::state::{Effect, State};
 use super::watch::Watch;
-use crate::actions::prepare::{self, Context, POLICIES, Prepared};
-use crate::actions::spec::{ActionKind, RedisOp};
+use crate::collect::ops::RedisOp;
 use crate::msg::{ActionEvent, Outcome};
+use crate::runbook::prepare::{self, Context, POLICIES, Prepared};
+use crate::runbook::spec::ActionKind;
 
 impl State {
     /// The context actions are prepared in: the selected target as last seen.

@@ -6,9 +6,9 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use crate::actions::log::LogEvent;
-use crate::actions::prepare::Prepared;
-use crate::actions::spec::Runbook;
 use crate::model::watch::Watch;
+use crate::runbook::prepare::Prepared;
+use crate::runbook::spec::Runbook;
 
 /// Output lines kept for the output panel.
 pub const OUTPUT_KEEP: usize = 2000;
@@ -161,7 +161,7 @@ impl Incident {
 impl ActionsState {
     pub fn new(runbook: Runbook, read_only: bool) -> Self {
         let dur = |s: Option<&str>, d: u64| {
-            s.and_then(crate::cli::parse_duration)
+            s.and_then(crate::format::parse_duration)
                 .unwrap_or(Duration::from_secs(d))
         };
         let watch_window = dur(runbook.settings.watch_window.as_deref(), 300);

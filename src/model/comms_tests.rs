@@ -95,7 +95,7 @@ fn shipped_templates_match_the_runbook_line_for_line() {
 }
 
 fn target_with_password() -> Target {
-    crate::cli::parse_url("redis://app:s3cr3t-pw@127.0.0.1:6390/0").unwrap()
+    crate::target::parse_url("redis://app:s3cr3t-pw@127.0.0.1:6390/0").unwrap()
 }
 
 /// A state fed real samples, then the server went down: a fault, an action, a watch.
@@ -324,7 +324,7 @@ fn report_key_and_client_rows_key() {
     assert!(!s.ui.client_rows);
     press(&mut s, KeyCode::Char('g'));
     assert!(s.ui.client_rows);
-    assert!(crate::model::state::RESERVED_KEYS.contains(&'g'));
+    assert!(crate::runbook::RESERVED_KEYS.contains(&'g'));
 }
 
 #[test]

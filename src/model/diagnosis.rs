@@ -5,7 +5,6 @@
 //! one whose signals are all unknown (server never reached, no CONFIG…) is *unknown*.
 
 pub mod facts;
-pub mod rules;
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
@@ -13,7 +12,7 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::collect::types::SlowlogEntry;
-use rules::{CauseSpec, RuleSpec};
+use crate::runbook::rules::{CauseSpec, RuleSpec};
 
 /// Score from which a cause is likely.
 pub const LIKELY_SCORE: i32 = 3;
@@ -226,7 +225,7 @@ fn evidence_text(r: &RuleSpec, fact: &facts::Fact) -> String {
             "{} ({} {})",
             fact.text,
             r.op.symbol(),
-            crate::ui::format::num(r.value)
+            crate::format::num(r.value)
         ),
     }
 }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::state::{Effect, State};
 use super::view::{ConnState, Snapshot};
 use crate::docker::types::{ContainerEvent, ContainerInfo, DockerEvent, DockerMsg, RunState};
-use crate::ui::format::bytes;
+use crate::format::bytes;
 
 /// Events kept for the pane and the JSON.
 /// The same event again within this window is the same event (the engine repeats `oom`).

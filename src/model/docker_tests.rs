@@ -162,7 +162,7 @@ fn events_and_state_changes_are_said_once() {
 fn the_shipped_rules_name_cause_b_for_an_oom_kill() {
     use crate::model::state::State;
     let t = Instant::now();
-    let target = crate::cli::parse_url("redis://127.0.0.1:6379").expect("url");
+    let target = crate::target::parse_url("redis://127.0.0.1:6379").expect("url");
     let mut state = State::new(&[target], crate::target::Thresholds::default(), t);
     let mut i = info(RunState::Exited);
     i.exit_code = Some(137);

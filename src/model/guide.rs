@@ -8,7 +8,7 @@ use std::time::Duration;
 use super::diagnosis::{CauseView, Likelihood};
 use super::state::State;
 use super::view::{ConnState, Snapshot};
-use crate::ui::format::{age, micros, pct};
+use crate::format::{age, micros, pct};
 
 /// The runbook's SLA when the runbook file does not set `settings.sla`.
 pub const DEFAULT_SLA: Duration = Duration::from_secs(30 * 60);
@@ -95,7 +95,7 @@ impl State {
             .settings
             .sla
             .as_deref()
-            .and_then(crate::cli::parse_duration)
+            .and_then(crate::format::parse_duration)
             .unwrap_or(DEFAULT_SLA);
         GuideView {
             status,

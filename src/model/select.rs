@@ -1,8 +1,8 @@
 //! Client selection in the zoomed clients pane: by identity (group key or client id), never a
 //! row index, so a table that reorders under the cursor does not change what is selected.
 
-use crate::actions::prepare::ClientRef;
 use crate::collect::types::{ClientInfo, ClientListResult};
+use crate::runbook::prepare::ClientRef;
 
 /// What is selected.
 #[derive(Debug, Clone, PartialEq, Eq)]

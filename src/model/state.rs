@@ -9,15 +9,9 @@ use super::derive::ViewOptions;
 use super::instance::Instance;
 use super::ui_state::{PaneId, UiState};
 use super::view::Snapshot;
-use crate::actions::spec::Runbook;
 use crate::msg::{Msg, TargetId};
+use crate::runbook::spec::Runbook;
 use crate::target::{Target, Thresholds};
-
-/// Keys the dashboard itself uses; a runbook action may not take them.
-pub const RESERVED_KEYS: &[char] = &[
-    'q', '?', 'h', 'j', 'k', 'l', 'p', 'a', 'w', 't', 'o', 'c', 'g', 'r', 'd', 'F', 'A', 'C', 'x',
-    '1', '2', '3', '4', '5', '6', ' ',
-];
 
 /// What the user asked for (a key maps to one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,7 +65,7 @@ pub enum Effect {
     /// Run a confirmed action in its own task.
     RunAction {
         run: u64,
-        prepared: Box<crate::actions::prepare::Prepared>,
+        prepared: Box<crate::runbook::prepare::Prepared>,
     },
     /// Run the validation probe for the stability watch (result as `Msg::Action`).
     Probe {
@@ -160,7 +154,9 @@ pub fn command_for(key: KeyEvent) -> Option<Command> {
             let i = (c as usize) - ('1' as usize);
             Command::Jump(PaneId::ALL[i])
         }
-        KeyCode::Char(c) if !ctrl && !RESERVED_KEYS.contains(&c) => Command::Action(c),
+        KeyCode::Char(c) if !ctrl && !crate::runbook::RESERVED_KEYS.contains(&c) => {
+            Command::Action(c)
+        }
         _ => return None,
     })
 }

@@ -100,7 +100,7 @@ impl PromClient {
             PromAuth::Basic { user, password } => req.basic_auth(user, Some(password.expose())),
             PromAuth::Bearer(token) => req.bearer_auth(token.expose()),
         };
-        let t = crate::cli::format_duration(self.timeout);
+        let t = crate::format::format_duration(self.timeout);
         let call = async {
             let resp = req.send().await.map_err(|e| classify(e, &t))?;
             let status = resp.status().as_u16();

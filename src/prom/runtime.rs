@@ -90,7 +90,7 @@ impl PromRuntime {
         } else {
             format!("redis://{instance}")
         };
-        let mut target = match crate::cli::parse_url(&url) {
+        let mut target = match crate::target::parse_url(&url) {
             Ok(t) => t,
             Err(e) => {
                 if let Some(p) = state.prom.as_mut() {

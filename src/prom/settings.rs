@@ -89,7 +89,7 @@ impl PromSettings {
 
     /// The URL with any password masked, for the screen.
     pub fn display_url(&self) -> String {
-        crate::cli::mask_url(&self.url)
+        crate::target::mask_url(&self.url)
     }
 }
 
@@ -227,7 +227,7 @@ fn file_str(v: Option<&String>) -> &str {
 }
 
 fn mask(url: &str) -> String {
-    crate::cli::mask_url(url)
+    crate::target::mask_url(url)
 }
 
 /// Flag, else file; `Err(None)` means the file's value is bad (the caller names it).
@@ -236,7 +236,7 @@ fn duration(
     name: &'static str,
     file: Option<&String>,
 ) -> Result<Option<Duration>, Option<ConfigError>> {
-    let parse = |v: &str| crate::cli::parse_duration(v).filter(|d| !d.is_zero());
+    let parse = |v: &str| crate::format::parse_duration(v).filter(|d| !d.is_zero());
     match (flag, file) {
         (Some(v), _) => parse(v)
             .map(Some)

@@ -16,8 +16,8 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::common::Rows;
 use super::dialog;
-use super::format;
 use super::theme::Theme;
+use crate::format;
 use crate::model::actions::Panel;
 use crate::model::actions_view::{ActionsView, PaletteRow, PaletteView};
 

@@ -8,9 +8,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table, TableState, Wrap};
 
 use super::common::{self, PaneFrame, PaneOpts, Rows, Scale, Trend, kv};
-use super::format::{self, opt};
 use super::theme::Theme;
 use crate::collect::types::ClientInfo;
+use crate::format::{self, opt};
 use crate::model::ui_state::PaneId;
 use crate::model::view::{ClientGroup, ClientsPane, PaneStatus, Verdict};
 

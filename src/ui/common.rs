@@ -7,8 +7,8 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, LineGauge, Paragraph, Row, Sparkline, Table};
 
-use super::format;
 use super::theme::Theme;
+use crate::format;
 use crate::model::ui_state::PaneId;
 use crate::model::view::{PaneStatus, Verdict};
 
@@ -423,7 +423,7 @@ pub fn wrapped_note(frame: &mut Frame, rows: &mut Rows, text: &str, max_rows: u1
 pub fn content_width<'a>(texts: impl IntoIterator<Item = &'a str>, min: u16, max: u16) -> u16 {
     let w = texts
         .into_iter()
-        .map(super::format::width)
+        .map(crate::format::width)
         .max()
         .unwrap_or(0);
     u16::try_from(w).unwrap_or(u16::MAX).clamp(min, max)

@@ -8,7 +8,8 @@ use ratatui::widgets::Paragraph;
 
 use super::common::{FOCUS_MARKER, PaneOpts, Rows, verdict_word};
 use super::theme::Theme;
-use super::{clients, errors, format, header, hitrate, memory, persistence, slowlog};
+use super::{clients, errors, header, hitrate, memory, persistence, slowlog};
+use crate::format;
 use crate::model::actions_view::ActionsView;
 use crate::model::ui_state::{Body, PaneId, UiState};
 use crate::model::view::{PaneStatus, Snapshot, Verdict};

@@ -8,9 +8,9 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::format;
 use super::theme::Theme;
 use crate::docker::types::{ContainerInfo, RunState};
+use crate::format;
 use crate::model::docker::{ContainerStatus, ContainerView, state_words};
 use crate::model::view::Verdict;
 

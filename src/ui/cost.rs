@@ -4,9 +4,9 @@
 
 use ratatui::text::{Line, Span};
 
-use super::format;
 use super::theme::Theme;
 use crate::collect::governor::{ClientListMode, SelfCost};
+use crate::format;
 
 /// Lines for the overlay.
 pub fn lines(cost: Option<&SelfCost>, theme: Theme) -> Vec<Line<'static>> {

@@ -7,8 +7,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph};
 
-use super::format;
 use super::theme::Theme;
+use crate::format;
 use crate::model::diagnosis::{CauseView, Likelihood};
 use crate::model::view::Verdict;
 

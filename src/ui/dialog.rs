@@ -22,8 +22,8 @@ use ratatui::widgets::{Block, Clear, Padding, Paragraph};
 
 use super::actions::{CURSOR, centered, clean};
 use super::common::Rows;
-use super::format;
 use super::theme::Theme;
+use crate::format;
 use crate::model::actions_view::{ConfirmView, DialogView};
 use crate::model::view::Verdict;
 

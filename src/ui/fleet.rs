@@ -16,8 +16,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, TableState};
 
 use super::common::{self, FOCUS_MARKER, Rows};
-use super::format::{self, opt};
 use super::theme::Theme;
+use crate::format::{self, opt};
 use crate::model::prom_view::{FleetRow, PromView};
 use crate::model::ui_state::UiState;
 use crate::model::view::{PaneStatus, Verdict};

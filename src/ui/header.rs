@@ -9,8 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::common::{self, Item, verdict_word};
-use super::format;
 use super::theme::Theme;
+use crate::format;
 use crate::model::view::{ConnState, Header, HealthItem, Verdict};
 
 /// Extra lines below the first two, at most.

@@ -7,9 +7,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use super::common::{self, Item};
-use super::format;
 use super::theme::Theme;
 use crate::collect::governor::SelfCost;
+use crate::format;
 use crate::model::actions_view::ActionsView;
 use crate::model::view::Verdict;
 

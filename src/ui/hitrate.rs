@@ -7,8 +7,8 @@ use ratatui::style::Modifier;
 use ratatui::text::Span;
 
 use super::common::{self, PaneFrame, PaneOpts, Rows, Scale, Trend, kv, kv_styled};
-use super::format::{self, opt};
 use super::theme::Theme;
+use crate::format::{self, opt};
 use crate::model::ui_state::PaneId;
 use crate::model::view::HitRatePane;
 

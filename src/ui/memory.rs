@@ -7,8 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::common::{self, Item, PaneFrame, PaneOpts, Rows, Scale, Trend, kv};
-use super::format::{self, opt};
 use super::theme::Theme;
+use crate::format::{self, opt};
 use crate::model::ui_state::PaneId;
 use crate::model::view::{MemoryPane, Verdict};
 

@@ -13,7 +13,6 @@ mod diagnosis;
 mod dialog;
 mod errors;
 pub mod fleet;
-pub mod format;
 mod guide;
 mod header;
 mod help;
@@ -271,7 +270,8 @@ fn fit(keys: &[(String, String, u8)], width: usize) -> Vec<bool> {
     let mut used = 0;
     for i in order {
         let (k, what, _) = &keys[i];
-        let w = format::width(k) + 1 + format::width(what) + if used > 0 { 2 } else { 0 };
+        let w =
+            crate::format::width(k) + 1 + crate::format::width(what) + if used > 0 { 2 } else { 0 };
         if used + w <= width {
             keep[i] = true;
             used += w;

@@ -9,8 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::common::{self, Item, PaneFrame, PaneOpts, Rows, kv, kv_styled};
-use super::format::{self, opt};
 use super::theme::Theme;
+use crate::format::{self, opt};
 use crate::model::ui_state::PaneId;
 use crate::model::view::{PersistencePane, Verdict};
 

@@ -8,8 +8,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row};
 
 use super::common::{self, Rows, kv};
-use super::format::{self, opt};
 use super::theme::Theme;
+use crate::format::{self, opt};
 use crate::model::prom_view::PromView;
 use crate::model::view::{PaneStatus, Verdict};
 

@@ -5,9 +5,9 @@
 use std::time::Instant;
 
 use super::{Poller, SLOWLOG_MAX, bulk_bytes, config_from_pairs};
-use crate::actions::redis_ops;
-use crate::actions::spec::RedisOp;
 use crate::collect::governor::ClientListMode;
+use crate::collect::ops;
+use crate::collect::ops::RedisOp;
 use crate::collect::parse;
 use crate::collect::types::{ClientListResult, CollectError, CommandCheck, ConfigValues, Sample};
 
@@ -164,7 +164,7 @@ impl Poller {
             .chain(
                 RedisOp::ALL
                     .iter()
-                    .flat_map(|op| redis_ops::command_names(*op, &config)),
+                    .flat_map(|op| ops::command_names(*op, &config)),
             )
             .collect();
         asked.sort();

@@ -5,9 +5,9 @@
 use std::collections::BTreeMap;
 
 use crate::collect::serverlog::LogKind;
+use crate::format::{bytes, micros, num, pct, rate};
 use crate::model::instance::Instance;
 use crate::model::view::{ConnState, Snapshot};
-use crate::ui::format::{bytes, micros, num, pct, rate};
 
 /// A signal's value and the same figure in words, for the evidence.
 #[derive(Debug, Clone, PartialEq)]
@@ -17,131 +17,6 @@ pub struct Fact {
 }
 
 pub type Facts = BTreeMap<&'static str, Fact>;
-
-/// Every signal a rule may name, with what it measures.
-pub const SIGNALS: &[(&str, &str)] = &[
-    (
-        "down",
-        "1 while nothing accepts the connection (not counting maxclients)",
-    ),
-    (
-        "cut",
-        "1 while connections are accepted, then closed in the middle of a reply",
-    ),
-    (
-        "unresponsive",
-        "1 while the connection is open but the server does not reply",
-    ),
-    (
-        "maxclients_refused",
-        "1 while redtriage's own connection is refused: max clients",
-    ),
-    (
-        "restart_ago_secs",
-        "seconds since a restart was seen (run id, uptime went back)",
-    ),
-    ("uptime_secs", "server uptime, seconds"),
-    ("loading", "1 while the server loads its dataset"),
-    (
-        "log_aof",
-        "lines of the server log (latest start) about the AOF",
-    ),
-    ("log_rdb", "lines of the server log about the RDB"),
-    ("log_disk", "lines of the server log about disk writes"),
-    ("log_oom", "lines of the server log about memory allocation"),
-    ("log_crash", "lines of the server log reporting a crash"),
-    (
-        "used_percent",
-        "used_memory as a percentage of maxmemory (maxmemory set)",
-    ),
-    ("evictions_per_sec", "evicted keys per second"),
-    ("oom_errors_per_sec", "OOM error replies per second"),
-    (
-        "noeviction_oom",
-        "1 when the policy is noeviction and OOM errors were replied",
-    ),
-    (
-        "fragmentation",
-        "RSS / used_memory, when used_memory ≥ 64 MB",
-    ),
-    (
-        "clients_percent",
-        "connected clients as a percentage of maxclients",
-    ),
-    ("rejected_per_sec", "rejected connections per second"),
-    (
-        "top_group_percent",
-        "share of connections held by one client address (≥ 10 clients)",
-    ),
-    (
-        "idle_percent",
-        "share of listed clients idle for 5 minutes or more (≥ 10 clients)",
-    ),
-    ("blocked_clients", "clients blocked in BLPOP/WAIT…"),
-    (
-        "ping_ratio",
-        "PING p50 over the last 10 s against its baseline (≥ 30 samples)",
-    ),
-    ("ping_p50_ms", "PING round trip p50, ms"),
-    (
-        "views_disagree",
-        "1 when redtriage and the exporter disagree on up/down",
-    ),
-    ("bgsave_err", "1 when the last BGSAVE failed"),
-    ("aof_write_err", "1 when the last AOF write failed"),
-    ("aof_rewrite_err", "1 when the last AOF rewrite failed"),
-    ("misconf_per_sec", "MISCONF error replies per second"),
-    (
-        "delayed_fsync_per_sec",
-        "aof_delayed_fsync increase per second",
-    ),
-    ("fork_ms", "duration of the latest fork, ms"),
-    (
-        "disk_used_percent",
-        "used space of the filesystem holding the server's dir, % (a server on this machine)",
-    ),
-    ("slowlog_per_min", "new slowlog entries per minute"),
-    (
-        "latency_event_ms",
-        "LATENCY LATEST: worst latest spike of the last minute, ms",
-    ),
-    (
-        "hit_rate_now",
-        "hit rate over 10 s, percent (≥ 10 lookups/s)",
-    ),
-    (
-        "hit_rate_drop",
-        "5-minute hit rate minus the 10 s one, points (≥ 10 lookups/s)",
-    ),
-    (
-        "container_exited",
-        "1 while the container (Docker) has exited or is dead",
-    ),
-    (
-        "container_restarting",
-        "1 while the container is restarting",
-    ),
-    (
-        "container_restart_loop",
-        "container (re)starts seen in the last 5 minutes",
-    ),
-    (
-        "container_oom_killed",
-        "1 when the kernel OOM-killed the container (`OOMKilled`)",
-    ),
-    (
-        "maxmemory_over_limit",
-        "maxmemory / the container's memory limit (maxmemory set, limit set)",
-    ),
-    (
-        "no_maxmemory_limited",
-        "1 when maxmemory is 0 in a container with a memory limit",
-    ),
-    (
-        "container_unhealthy",
-        "1 when the container's health check fails while Redis answers",
-    ),
-];
 
 /// Samples kept out of the PING baseline (the "recent" window).
 const RECENT: usize = 10;

@@ -510,24 +510,24 @@ fn a_rate_that_dips_for_a_tick_does_not_flip_the_verdict() {
 }
 
 #[test]
-fn the_readme_lists_every_signal_and_cause() {
-    let readme = include_str!("../../../README.md");
-    for (name, _) in super::facts::SIGNALS {
+fn the_diagnosis_page_lists_every_signal_and_cause() {
+    let readme = include_str!("../../../docs/diagnosis.md");
+    for (name, _) in crate::runbook::SIGNALS {
         assert!(
             readme.contains(&format!("| `{name}` |")),
-            "README lacks signal {name}"
+            "docs/diagnosis.md lacks signal {name}"
         );
     }
-    let rb = crate::actions::spec::Runbook::default_runbook();
+    let rb = crate::runbook::spec::Runbook::default_runbook();
     for c in &rb.causes {
         assert!(
             readme.contains(&format!("| `{}` | {} |", c.id, c.title)),
-            "README lacks cause {}",
+            "docs/diagnosis.md lacks cause {}",
             c.id
         );
     }
     for r in &rb.rules {
-        assert!(super::facts::SIGNALS.iter().any(|(s, _)| *s == r.signal));
+        assert!(crate::runbook::SIGNALS.iter().any(|(s, _)| *s == r.signal));
     }
 }
 
@@ -540,14 +540,14 @@ const ONE_ACTION: &str =
 #[test_case("[[cause]]\nid = \"X\"\ntitle = \"t\"\n[[rule]]\ncause = \"X\"\nsignal = \"down\"\nop = \"!=\"\nvalue = 0\n", "line 12: unknown variant `!=`"; "bad op")]
 fn a_bad_rule_is_refused_with_its_reason(rules: &str, want: &str) {
     let text = format!("{ONE_ACTION}{rules}");
-    let err = crate::actions::spec::Runbook::parse(&text, "mine.toml").unwrap_err();
+    let err = crate::runbook::spec::Runbook::parse(&text, "mine.toml").unwrap_err();
     assert!(err.contains(want), "{err}");
     assert!(err.starts_with("runbook mine.toml"), "{err}");
 }
 
 #[test]
 fn a_runbook_without_rules_gets_the_shipped_ones_for_its_actions() {
-    let rb = crate::actions::spec::Runbook::parse(ONE_ACTION, "mine.toml").unwrap();
+    let rb = crate::runbook::spec::Runbook::parse(ONE_ACTION, "mine.toml").unwrap();
     assert_eq!(rb.causes.len(), 8);
     let d = rb.causes.iter().find(|c| c.id == "D").unwrap();
     assert_eq!(

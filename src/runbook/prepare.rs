@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::placeholders;
-use super::size::parse_size;
-use super::spec::{ActionKind, ActionSpec, Precondition, RedisOp};
+use super::spec::{ActionKind, ActionSpec, Precondition};
+use crate::collect::ops::{self, RedisOp};
 use crate::collect::types::{ConfigValues, Info};
+use crate::format::parse_size;
 use crate::target::{Address, Target};
 
 /// The policies `maxmemory-policy` accepts.
@@ -171,7 +172,7 @@ impl Context<'_> {
     }
 
     /// Why `spec` cannot run now, if it cannot (shown greyed in the palette). A Redis action
-    /// is checked command by command: each command it sends (as [`super::redis_ops::argvs`]
+    /// is checked command by command: each command it sends (as [`ops::argvs`]
     /// builds them) against what the server lacks or refused.
     /// Why `spec` cannot run now, if it cannot (shown greyed in the palette).
     pub fn unavailable(&self, spec: &ActionSpec) -> Option<String> {
@@ -183,7 +184,7 @@ impl Context<'_> {
         }
         if let ActionKind::Redis { op } = &spec.kind {
             let config = self.config_command();
-            for name in super::redis_ops::command_names(*op, config) {
+            for name in ops::command_names(*op, config) {
                 if let Some(why) = self.missing_commands.get(&name) {
                     return Some(format!("{name} {why}"));
                 }
@@ -426,9 +427,9 @@ fn redis_step(
     ))
 }
 
-/// The Redis commands as they will be sent (see [`super::redis_ops::argvs`]).
+/// The Redis commands as they will be sent (see [`ops::argvs`]).
 pub fn redis_display(op: RedisOp, args: &[String], config_command: &str) -> Vec<String> {
-    super::redis_ops::argvs(op, args, config_command)
+    ops::argvs(op, args, config_command)
         .iter()
         .map(|argv| argv.join(" "))
         .collect()
@@ -450,4 +451,38 @@ pub fn shell_words(argv: &[String]) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    #[test]
+    fn an_action_is_greyed_by_the_commands_it_sends() {
+        let rb = crate::runbook::spec::Runbook::default_runbook();
+        let mut ctx = Context {
+            up: true,
+            ..Context::default()
+        };
+        ctx.missing_commands
+            .insert("BGSAVE".into(), "disabled (rename-command)".into());
+        ctx.missing_commands
+            .insert("CONFIG".into(), "disabled (rename-command)".into());
+        let why = |ctx: &Context<'_>, name: &str| ctx.unavailable(rb.find(name).expect(name));
+        assert_eq!(
+            why(&ctx, "bgsave").as_deref(),
+            Some("BGSAVE disabled (rename-command)")
+        );
+        assert_eq!(
+            why(&ctx, "maxmemory").as_deref(),
+            Some("CONFIG disabled (rename-command)")
+        );
+        assert_eq!(why(&ctx, "ping"), None);
+        assert_eq!(why(&ctx, "memory-purge"), None);
+        // CONFIG renamed: the actions send the new name, which the server has.
+        ctx.config_command = "cfg-x".into();
+        assert_eq!(why(&ctx, "maxmemory"), None);
+        let p =
+            prepare(rb.find("maxmemory").expect("maxmemory"), &ctx, Some("1mb")).expect("prepared");
+        assert_eq!(p.display, ["cfg-x SET maxmemory 1048576"]);
+    }
 }

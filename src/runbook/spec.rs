@@ -6,52 +6,10 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::collect::ops::RedisOp;
+
 /// The runbook shipped with redtriage.
 pub const DEFAULT_RUNBOOK: &str = include_str!("../../assets/runbook.toml");
-
-/// A Redis command run over the connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RedisOp {
-    Ping,
-    /// SET/GET/DEL of a unique `redtriage:probe:<random>` key with a short TTL.
-    Probe,
-    Bgsave,
-    Bgrewriteaof,
-    /// `CONFIG SET maxmemory <value>`; the value is typed by the user (`2gb`, `512mb`).
-    SetMaxmemory,
-    /// `CONFIG SET maxmemory-policy <policy>`, picked from a list.
-    SetMaxmemoryPolicy,
-    /// `CONFIG REWRITE`.
-    ConfigRewrite,
-    /// `CLIENT KILL ID …` of the selected client or of every client of the selected group.
-    ClientKill,
-    SlowlogReset,
-    MemoryPurge,
-    LatencyReset,
-}
-
-impl RedisOp {
-    /// Every op (the poller asks `COMMAND INFO` about the commands they send).
-    pub const ALL: [RedisOp; 11] = [
-        RedisOp::Ping,
-        RedisOp::Probe,
-        RedisOp::Bgsave,
-        RedisOp::Bgrewriteaof,
-        RedisOp::SetMaxmemory,
-        RedisOp::SetMaxmemoryPolicy,
-        RedisOp::ConfigRewrite,
-        RedisOp::ClientKill,
-        RedisOp::SlowlogReset,
-        RedisOp::MemoryPurge,
-        RedisOp::LatencyReset,
-    ];
-
-    /// Does it change the server?
-    pub fn mutating(self) -> bool {
-        !matches!(self, RedisOp::Ping | RedisOp::Probe)
-    }
-}
 
 /// What an action runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -281,7 +239,7 @@ impl ActionSpec {
     pub fn timeout(&self) -> Duration {
         self.timeout
             .as_deref()
-            .and_then(crate::cli::parse_duration)
+            .and_then(crate::format::parse_duration)
             .unwrap_or(Duration::from_secs(30))
     }
 }
@@ -315,10 +273,10 @@ pub struct Runbook {
     pub actions: Vec<ActionSpec>,
     /// The investigation's causes (`[[cause]]`); a file without any gets the shipped ones.
     #[serde(default, rename = "cause")]
-    pub causes: Vec<crate::model::diagnosis::rules::CauseSpec>,
+    pub causes: Vec<crate::runbook::rules::CauseSpec>,
     /// The diagnosis rules (`[[rule]]`); a file without causes gets the shipped rules too.
     #[serde(default, rename = "rule")]
-    pub rules: Vec<crate::model::diagnosis::rules::RuleSpec>,
+    pub rules: Vec<crate::runbook::rules::RuleSpec>,
 }
 
 impl Runbook {
@@ -336,7 +294,7 @@ impl Runbook {
             }
         }
         let names: Vec<&str> = rb.actions.iter().map(|a| a.name.as_str()).collect();
-        crate::model::diagnosis::rules::validate(&rb.causes, &rb.rules, &names, source)?;
+        crate::runbook::rules::validate(&rb.causes, &rb.rules, &names, source)?;
         Ok(rb)
     }
 
@@ -382,7 +340,7 @@ impl Runbook {
                 ));
             }
             if let Some(k) = a.key {
-                if crate::model::state::RESERVED_KEYS.contains(&k) {
+                if crate::runbook::RESERVED_KEYS.contains(&k) {
                     return Err(format!(
                         "runbook {source}: action {:?} key {k:?} is already bound to a dashboard key",
                         a.name
@@ -404,7 +362,7 @@ impl Runbook {
                 ));
             }
             if a.timeout.is_some()
-                && crate::cli::parse_duration(a.timeout.as_deref().unwrap_or("")).is_none()
+                && crate::format::parse_duration(a.timeout.as_deref().unwrap_or("")).is_none()
             {
                 return Err(format!(
                     "runbook {source}: action {:?} timeout {:?} is not a duration like 30s",

@@ -1,5 +1,5 @@
 //! The diagnosis rules as data: `[[cause]]` and `[[rule]]` tables of the runbook file. A rule
-//! compares one named signal (see [`super::facts::SIGNALS`]) with a threshold and adds its
+//! compares one named signal (see [`crate::runbook::SIGNALS`]) with a threshold and adds its
 //! weight to its cause's score when it holds; a negative weight says that another finding
 //! explains the symptom away.
 
@@ -56,7 +56,7 @@ impl Op {
 pub struct RuleSpec {
     /// The cause's `id`.
     pub cause: String,
-    /// A signal name from [`super::facts::SIGNALS`].
+    /// A signal name from [`crate::runbook::SIGNALS`].
     pub signal: String,
     pub op: Op,
     pub value: f64,
@@ -106,8 +106,8 @@ pub fn validate(
                 r.signal, r.cause
             ));
         }
-        if !super::facts::SIGNALS.iter().any(|(s, _)| *s == r.signal) {
-            let known: Vec<&str> = super::facts::SIGNALS.iter().map(|(s, _)| *s).collect();
+        if !crate::runbook::SIGNALS.iter().any(|(s, _)| *s == r.signal) {
+            let known: Vec<&str> = crate::runbook::SIGNALS.iter().map(|(s, _)| *s).collect();
             return Err(format!(
                 "runbook {source}: rule for cause {:?}: unknown signal {:?} (known: {})",
                 r.cause,

@@ -3,6 +3,13 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+mod url;
+
+pub use url::{UrlError, mask_url, parse_db, parse_port, parse_url};
+
+/// Index of a target in `State::instances` (one instance is a fleet of one).
+pub type TargetId = usize;
+
 /// Where the Redis is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Address {

@@ -1,7 +1,10 @@
-//! Formatting of figures for the panes: bytes, durations, rates, percentages, `—` for none.
+//! Figures as people read and type them: bytes, durations, rates, percentages, `—` for none
+//! (for the panes, the JSON, messages and reports), and durations as typed in flags and files.
 //!
 //! Bytes use binary multiples (1 KB = 1024 B) labelled `KB`/`MB`/`GB`, like redis-cli's
 //! `used_memory_human`. Numbers keep three significant digits at most, so columns stay narrow.
+
+use std::time::Duration;
 
 use ratatui::text::Span;
 
@@ -217,9 +220,70 @@ pub fn wrap_words(s: &str, max: usize) -> Vec<String> {
     out
 }
 
+/// Parses `1s`, `500ms`, `2m`, `1h` or plain seconds (`0.5`).
+///
+/// Not `humantime::parse_duration`: it refuses the fractions (`1.5s`) and the plain seconds
+/// (`0.5`, `3`) that `--interval`, `--timeout` and the runbook's `timeout` have always taken.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let value: f64 = number.parse().ok()?;
+    let secs = match unit.trim() {
+        "" | "s" | "sec" | "secs" => value,
+        "ms" => value / 1000.0,
+        "m" | "min" => value * 60.0,
+        "h" => value * 3600.0,
+        _ => return None,
+    };
+    Duration::try_from_secs_f64(secs).ok()
+}
+
+/// Formats a duration for messages: `100ms`, `1s`, `1.5s`.
+pub fn format_duration(d: Duration) -> String {
+    if d.subsec_millis() == 0 && d.as_secs() > 0 {
+        format!("{}s", d.as_secs())
+    } else if d < Duration::from_secs(1) {
+        format!("{}ms", d.as_millis())
+    } else {
+        format!("{}s", d.as_secs_f64())
+    }
+}
+
+/// A memory size as redis.conf writes it: `2gb`, `512mb`, `100k`, `1024` (bytes).
+/// Parses a size; units are case-insensitive: `k`/`m`/`g` are powers of 1000,
+/// `kb`/`mb`/`gb` powers of 1024 (redis.conf's rules).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim().to_ascii_lowercase();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size like 2gb, 512mb or 1048576"))?;
+    let mult: u64 = match unit {
+        "" | "b" => 1,
+        "k" => 1000,
+        "kb" => 1024,
+        "m" => 1_000_000,
+        "mb" => 1024 * 1024,
+        "g" => 1_000_000_000,
+        "gb" => 1024 * 1024 * 1024,
+        _ => {
+            return Err(format!(
+                "{s:?}: unknown unit {unit:?} (use b, k, kb, m, mb, g, gb)"
+            ));
+        }
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("{s:?} is too large"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use test_case::test_case;
 
     #[test]
     fn wrap_words_breaks_at_spaces() {
@@ -322,5 +386,41 @@ mod tests {
         assert_eq!(truncate("GET key", 1), "…");
         assert_eq!(truncate("GET key", 0), "");
         assert_eq!(truncate("µµµµ", 3), "µµ…");
+    }
+
+    #[test_case("1s", 1000; "secs")]
+    #[test_case("500ms", 500; "millis")]
+    #[test_case("2m", 120_000; "minutes")]
+    #[test_case("0.5", 500; "plain fraction")]
+    #[test_case("3", 3000; "plain int")]
+    #[test_case("1.5s", 1500; "fractional secs")]
+    fn durations(s: &str, millis: u128) {
+        assert_eq!(parse_duration(s).unwrap().as_millis(), millis);
+    }
+
+    #[test_case("fast"; "word")]
+    #[test_case(""; "empty")]
+    #[test_case("1x"; "bad unit")]
+    #[test_case("-1s"; "negative")]
+    #[test_case("s"; "unit only")]
+    fn bad_durations(s: &str) {
+        assert_eq!(parse_duration(s), None);
+    }
+
+    #[test_case("2gb", 2 * 1024 * 1024 * 1024)]
+    #[test_case("512MB", 512 * 1024 * 1024)]
+    #[test_case("100k", 100_000)]
+    #[test_case("1048576", 1_048_576)]
+    #[test_case("0", 0)]
+    fn sizes(s: &str, want: u64) {
+        assert_eq!(parse_size(s), Ok(want));
+    }
+
+    #[test_case("lots")]
+    #[test_case("2tb")]
+    #[test_case("-1")]
+    #[test_case("99999999999999999999gb")]
+    fn bad_sizes(s: &str) {
+        assert!(parse_size(s).is_err());
     }
 }
