@@ -10,13 +10,13 @@ use std::time::Duration;
 
 use common::{Driver, Redis, fast_poll};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use redtriage::actions::prepare::Step;
 use redtriage::actions::runner::{self, Sink};
-use redtriage::actions::spec::Runbook;
 use redtriage::model::actions::{ActionsState, Dialog};
 use redtriage::model::state::Effect;
 use redtriage::model::view::ConnState;
 use redtriage::msg::Msg;
+use redtriage::runbook::prepare::Step;
+use redtriage::runbook::spec::Runbook;
 
 fn key(code: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
@@ -28,7 +28,7 @@ fn type_text(d: &mut Driver, text: &str) {
     }
 }
 
-fn run_effects(d: &Driver) -> Vec<(u64, redtriage::actions::prepare::Prepared)> {
+fn run_effects(d: &Driver) -> Vec<(u64, redtriage::runbook::prepare::Prepared)> {
     d.effects
         .iter()
         .filter_map(|e| match e {
@@ -311,8 +311,8 @@ async fn a_cancel_abandons_a_redis_command_a_stopped_server_never_answers() {
     let redis = Redis::start(&[]);
     let rb = Runbook::default_runbook();
     let spec = rb.find("ping").expect("ping action").clone();
-    let ctx = redtriage::actions::prepare::Context::default();
-    let prepared = redtriage::actions::prepare::prepare(&spec, &ctx, None).expect("prepared");
+    let ctx = redtriage::runbook::prepare::Context::default();
+    let prepared = redtriage::runbook::prepare::prepare(&spec, &ctx, None).expect("prepared");
     redis.signal(libc::SIGSTOP);
     let (tx, mut rx) = tokio::sync::mpsc::channel(64);
     let sink = Sink::new(1, tx);

@@ -18,7 +18,7 @@ fn redtriage(log: &Path) -> Command {
 /// The shipped check/fix actions with the AOF path given as a var (the server is down, so
 /// CONFIG cannot tell it).
 fn runbook_with_path(dir: &Path, manifest: &Path) -> PathBuf {
-    let shipped = redtriage::actions::spec::DEFAULT_RUNBOOK;
+    let shipped = redtriage::runbook::spec::DEFAULT_RUNBOOK;
     let start =
         shipped.find("\n[settings.vars]\n").expect("vars section") + "\n[settings.vars]\n".len();
     let text = format!(

@@ -342,7 +342,7 @@ async fn unix_socket_target() {
     let sock = dir.path().join("redis.sock");
     let sock_s = sock.to_str().expect("utf8 path");
     let redis = Redis::start(&["--unixsocket", sock_s, "--unixsocketperm", "700"]);
-    let target = redtriage::cli::parse_url(&format!("unix://{sock_s}")).expect("url");
+    let target = redtriage::target::parse_url(&format!("unix://{sock_s}")).expect("url");
     let mut d = Driver::start(target, fast_poll());
     let snap = d
         .wait_for(Duration::from_secs(10), "up over the socket", |s| {
