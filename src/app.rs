@@ -10,11 +10,11 @@ use tokio::sync::mpsc;
 
 use std::path::PathBuf;
 
-use crate::actions::log::LogEvent;
 use crate::actions::log_writer::LogWriter;
 use crate::actions::runner::{self, Sink};
 use crate::collect::poller::Poller;
 use crate::model::actions::ActionsState;
+use crate::model::log_event::LogEvent;
 use crate::model::state::{Effect, State, update};
 use crate::msg::Msg;
 use crate::runbook::spec::{ActionSpec, Runbook};
@@ -215,7 +215,7 @@ fn write_log(ctx: &EffectCtx, mut ev: LogEvent) {
     let Some(log) = &ctx.log else {
         return;
     };
-    ev.time = crate::actions::log::rfc3339(std::time::SystemTime::now());
+    ev.time = crate::format::rfc3339(std::time::SystemTime::now());
     log.send(ev);
 }
 
@@ -394,7 +394,7 @@ fn log_detach(ctx: &mut EffectCtx, state: &State, shown: &str) -> Option<String>
     // What is queued first, so the last lines stay last.
     let left = ctx.log.as_mut().and_then(LogWriter::finish);
     let path = ctx.log_path.as_ref()?;
-    let now = crate::actions::log::rfc3339(std::time::SystemTime::now());
+    let now = crate::format::rfc3339(std::time::SystemTime::now());
     if let Some(mut ev) = state.final_figures() {
         ev.time.clone_from(&now);
         let _ = crate::actions::log::append(path, &ev);

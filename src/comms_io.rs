@@ -8,8 +8,8 @@ use std::time::SystemTime;
 
 use tokio::sync::mpsc;
 
-use crate::model::comms_flow::Written;
 use crate::msg::Msg;
+use crate::msg::Written;
 
 /// Writes `text` to the terminal's clipboard with OSC 52 (`ESC ] 52 ; c ; <base64> BEL`);
 /// tmux passes it on with `set-clipboard on`. The text has no control bytes but newlines.

@@ -4,7 +4,7 @@
 //! Bytes use binary multiples (1 KB = 1024 B) labelled `KB`/`MB`/`GB`, like redis-cli's
 //! `used_memory_human`. Numbers keep three significant digits at most, so columns stay narrow.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use ratatui::text::Span;
 
@@ -280,6 +280,29 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("{s:?} is too large"))
 }
 
+/// `2026-11-25T20:06:18Z` without a date crate (civil-from-days, Howard Hinnant's algorithm).
+#[allow(clippy::many_single_char_names)]
+pub fn rfc3339(t: SystemTime) -> String {
+    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rem = secs % 86_400;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -422,5 +445,12 @@ mod tests {
     #[test_case("99999999999999999999gb")]
     fn bad_sizes(s: &str) {
         assert!(parse_size(s).is_err());
+    }
+
+    #[test]
+    fn formats_utc() {
+        let t = UNIX_EPOCH + Duration::from_secs(1_795_637_178);
+        assert_eq!(rfc3339(t), "2026-11-25T20:06:18Z");
+        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
     }
 }

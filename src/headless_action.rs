@@ -65,7 +65,7 @@ fn write_logs(effects: &[Effect], opts: &TuiOptions) {
     for e in effects {
         if let (Effect::Log(ev), Some(path)) = (e, &opts.log_path) {
             let mut ev = (**ev).clone();
-            ev.time = crate::actions::log::rfc3339(std::time::SystemTime::now());
+            ev.time = crate::format::rfc3339(std::time::SystemTime::now());
             if let Err(err) = crate::actions::log::append(path, &ev) {
                 eprintln!("redtriage: incident log not written: {err}");
             }

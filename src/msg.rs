@@ -75,10 +75,10 @@ pub enum Msg {
     },
     /// Writing the incident log failed (disk full, unwritable dir: shown in the header) or
     /// works again (the header clears, the timeline says what was written late).
-    Log(crate::actions::log_writer::LogStatus),
+    Log(crate::msg::LogStatus),
     /// The app wrote a file for the model (a saved message, the report): its path or why not.
     Written {
-        what: crate::model::comms_flow::Written,
+        what: Written,
         result: Result<String, String>,
     },
     /// A confirmed action started (recorded at its start, fed back only by a replay, where
@@ -93,4 +93,38 @@ pub enum Msg {
     Prom(Box<crate::prom::types::PromMsg>),
     /// Something the Docker source learned about the container.
     Docker(Box<crate::docker::types::DockerMsg>),
+}
+
+/// What the incident log writer tells the dashboard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogStatus {
+    /// An append failed: why, how many events wait in memory, how many were dropped.
+    Failing {
+        error: String,
+        held: usize,
+        dropped: u64,
+    },
+    /// Appends work again: the held events are written (late, with their own times).
+    Recovered { written_late: usize, dropped: u64 },
+}
+
+impl LogStatus {
+    /// The header's words, after `INCIDENT LOG NOT WRITTEN: `.
+    pub fn failing_text(error: &str, held: usize, dropped: u64) -> String {
+        let lost = if dropped > 0 {
+            format!(", {dropped} dropped")
+        } else {
+            String::new()
+        };
+        format!("{error} ({held} events held, retrying{lost})")
+    }
+}
+
+/// Which file the app wrote (or failed to).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// A message from the overlay.
+    Message,
+    /// The postmortem report (ctrl+r).
+    Report,
 }

@@ -2,60 +2,10 @@
 //! (`$XDG_DATA_HOME/redtriage/incident-log.jsonl`, else `~/.local/share/redtriage/…`).
 //! Strings in it are already escaped; passwords never reach it (targets are masked).
 
+use crate::model::log_event::LogEvent;
 use std::io::Write as _;
 use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
-
-use serde::Serialize;
-
-/// One line of the log.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LogEvent {
-    /// RFC 3339 UTC time.
-    pub time: String,
-    /// Masked target URL.
-    pub target: String,
-    /// `session`, `state`, `health`, `figures`, `diagnosis`, `action_start`, `action_end`,
-    /// `watch`, `action_cancel` (who asked), `log` (the writer's own note after the log could
-    /// not be written for a while).
-    pub kind: &'static str,
-    /// Who ran it (`$USER`), for actions.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub user: Option<String>,
-    /// Action name, for actions.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub action: Option<String>,
-    /// What happened, in words (`UP → DOWN (refused)`, the command lines…).
-    pub detail: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub exit_code: Option<i32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub duration_ms: Option<u64>,
-    /// First lines of the output (escaped).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub output: Vec<String>,
-    /// Figures (`figures`) or the ranked causes (`diagnosis`), for the postmortem report.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub data: Option<serde_json::Value>,
-}
-
-impl LogEvent {
-    pub fn new(at: SystemTime, target: &str, kind: &'static str, detail: String) -> Self {
-        Self {
-            time: rfc3339(at),
-            target: target.to_string(),
-            kind,
-            user: None,
-            action: None,
-            detail,
-            exit_code: None,
-            duration_ms: None,
-            output: Vec::new(),
-            data: None,
-        }
-    }
-}
 
 /// Default log path.
 pub fn default_path(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
@@ -117,40 +67,10 @@ fn cut_torn_line(f: &std::fs::File, start: Option<u64>, len: usize) {
     }
 }
 
-/// `2026-11-25T20:06:18Z` without a date crate (civil-from-days, Howard Hinnant's algorithm).
-#[allow(clippy::many_single_char_names)]
-pub fn rfc3339(t: SystemTime) -> String {
-    let secs = t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let rem = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
-
-    #[test]
-    fn formats_utc() {
-        let t = UNIX_EPOCH + Duration::from_secs(1_795_637_178);
-        assert_eq!(rfc3339(t), "2026-11-25T20:06:18Z");
-        assert_eq!(rfc3339(UNIX_EPOCH), "1970-01-01T00:00:00Z");
-    }
+    use std::time::UNIX_EPOCH;
 
     #[test]
     fn appends_lines() {

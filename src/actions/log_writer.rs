@@ -8,38 +8,16 @@ use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, channel};
 use std::time::{Duration, SystemTime};
 
-use super::log::{LogEvent, append, rfc3339};
+use super::log::append;
+use crate::format::rfc3339;
+use crate::model::log_event::LogEvent;
+use crate::msg::LogStatus;
 
 /// Events held in memory while the log cannot be written; the oldest go beyond that (a
 /// figures event is a few KiB: this bounds the backlog to a few tens of MiB at worst).
 pub const HELD_MAX: usize = 5_000;
 /// How often held events are retried when no new event comes.
 pub const RETRY: Duration = Duration::from_secs(2);
-
-/// What the writer tells the dashboard.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LogStatus {
-    /// An append failed: why, how many events wait in memory, how many were dropped.
-    Failing {
-        error: String,
-        held: usize,
-        dropped: u64,
-    },
-    /// Appends work again: the held events are written (late, with their own times).
-    Recovered { written_late: usize, dropped: u64 },
-}
-
-impl LogStatus {
-    /// The header's words, after `INCIDENT LOG NOT WRITTEN: `.
-    pub fn failing_text(error: &str, held: usize, dropped: u64) -> String {
-        let lost = if dropped > 0 {
-            format!(", {dropped} dropped")
-        } else {
-            String::new()
-        };
-        format!("{error} ({held} events held, retrying{lost})")
-    }
-}
 
 /// Appends events in order on its own thread; see the module doc.
 pub struct LogWriter {

@@ -5,7 +5,7 @@
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
-use crate::actions::log::LogEvent;
+use crate::model::log_event::LogEvent;
 use crate::model::watch::Watch;
 use crate::runbook::prepare::Prepared;
 use crate::runbook::spec::Runbook;
@@ -206,8 +206,8 @@ impl ActionsState {
 
     /// The incident log's writer failed (the header says so) or works again (the header
     /// clears; the timeline keeps what happened).
-    pub fn on_log_status(&mut self, at: Instant, status: crate::actions::log_writer::LogStatus) {
-        use crate::actions::log_writer::LogStatus;
+    pub fn on_log_status(&mut self, at: Instant, status: crate::msg::LogStatus) {
+        use crate::msg::LogStatus;
         match status {
             LogStatus::Failing {
                 error,

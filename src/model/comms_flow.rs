@@ -9,15 +9,7 @@ use super::actions::Panel;
 use super::comms::{Kind, Overlay, fill};
 use super::comms_facts::facts;
 use super::state::{Effect, State};
-
-/// Which file the app wrote (or failed to).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Written {
-    /// A message from the overlay.
-    Message,
-    /// The postmortem report (ctrl+r).
-    Report,
-}
+use crate::msg::Written;
 
 impl State {
     /// `c`: opens the overlay with the three messages filled from what is known now.

@@ -11,9 +11,9 @@ use super::*;
 use crate::collect::types::CollectError;
 use crate::model::actions::Running;
 use crate::model::comms_facts::facts;
-use crate::model::comms_flow::Written;
 use crate::model::fastforward::feed;
 use crate::model::state::{Effect, State, update};
+use crate::msg::Written;
 use crate::msg::{LinkEvent, Msg};
 use crate::target::{Target, Thresholds};
 

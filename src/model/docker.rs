@@ -345,8 +345,8 @@ impl State {
         let mut effects = Vec::new();
         for (kind, text) in said {
             self.actions.push_timeline(m.at, text.clone());
-            let mut ev = crate::actions::log::LogEvent::new(m.wall, &target, kind, text);
-            ev.time = crate::actions::log::rfc3339(m.wall);
+            let mut ev = crate::model::log_event::LogEvent::new(m.wall, &target, kind, text);
+            ev.time = crate::format::rfc3339(m.wall);
             effects.push(Effect::Log(Box::new(ev)));
         }
         effects.extend(self.after_sample(m.at));

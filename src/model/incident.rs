@@ -77,7 +77,7 @@ pub fn diagnosis_words(snap: &Snapshot) -> String {
 
 impl State {
     /// A `figures` event of the selected target now (written at quit).
-    pub fn final_figures(&self) -> Option<crate::actions::log::LogEvent> {
+    pub fn final_figures(&self) -> Option<crate::model::log_event::LogEvent> {
         let snap = self.view(0)?;
         let inst = self.instances.get(self.selected)?;
         let mut ev = log_event(

@@ -24,6 +24,7 @@ pub mod guide;
 pub mod health;
 pub mod incident;
 pub mod instance;
+pub mod log_event;
 pub mod prom;
 pub mod prom_view;
 pub mod ring;

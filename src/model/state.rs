@@ -74,7 +74,7 @@ pub enum Effect {
         target: Option<Target>,
     },
     /// Append to the incident log (the app stamps the time).
-    Log(Box<crate::actions::log::LogEvent>),
+    Log(Box<crate::model::log_event::LogEvent>),
     /// Copy to the terminal's clipboard with OSC 52.
     Clipboard(String),
     /// Save a message to `<incident dir>/comms/<UTC time>-<name>.txt` (answer: `Msg::Written`).

@@ -61,7 +61,7 @@ impl Recorder {
         let header = FileHeader {
             redtriage_recording: FORMAT,
             version: env!("CARGO_PKG_VERSION").to_string(),
-            started: crate::actions::log::rfc3339(started),
+            started: crate::format::rfc3339(started),
             targets: targets.iter().map(Target::display).collect(),
             thresholds: Some(thresholds.clone()),
         };

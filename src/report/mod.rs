@@ -40,7 +40,7 @@ pub struct Written {
 
 /// `20261125T200618Z`: a UTC time for file names.
 pub fn file_stamp(at: SystemTime) -> String {
-    crate::actions::log::rfc3339(at).replace(['-', ':'], "")
+    crate::format::rfc3339(at).replace(['-', ':'], "")
 }
 
 /// `<dir of log>/<log stem>-report-<UTC time>.md`.

@@ -199,7 +199,7 @@ pub fn fast_poll() -> PollSettings {
 pub struct Driver {
     pub state: State,
     /// Incident-log events the model asked to write.
-    pub logs: Vec<redtriage::actions::log::LogEvent>,
+    pub logs: Vec<redtriage::model::log_event::LogEvent>,
     /// Other effects (`RunAction`, `Probe`) for the test to carry out.
     pub effects: Vec<redtriage::model::state::Effect>,
     rx: mpsc::Receiver<Msg>,
