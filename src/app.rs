@@ -313,7 +313,7 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
         }
         None => None,
     };
-    crate::docker::poller::spawn(opts.docker.as_ref(), &tx);
+    crate::docker::poller::spawn(opts.docker.as_ref(), &tx.clone().into());
     spawn_input(tx.clone());
     spawn_clock(tx.clone());
     spawn_signals(tx.clone());

@@ -18,6 +18,7 @@ pub mod headless;
 pub mod headless_action;
 pub mod model;
 pub mod msg;
+pub mod outbox;
 pub mod prom;
 pub mod record;
 pub mod report;

@@ -2,27 +2,10 @@
 
 use std::time::Instant;
 
-use crate::collect::types::{CollectError, Sample};
+use crate::collect::types::{PollEvent, Sample};
 
-/// Index of a target in `State::instances` (one instance is a fleet of one).
-pub type TargetId = usize;
-
-/// What happened to a poller's connection.
-#[derive(Debug, Clone, PartialEq)]
-pub enum LinkEvent {
-    /// Connected, authenticated and named.
-    Connected,
-    /// Nothing accepts the connection (refused, unreachable, connect timeout).
-    Down(CollectError),
-    /// The socket is open but the server did not answer; `last_reply` is the last time it did.
-    NoReply { last_reply: Option<Instant> },
-    /// AUTH was rejected; escaped server text.
-    AuthFailed(String),
-    /// The handshake or a poll failed otherwise (TLS, protocol, INFO refused…).
-    Failed(CollectError),
-    /// While the server is down: what its log file says (latest start attempt only).
-    ServerLog(Vec<crate::collect::serverlog::LogFinding>),
-}
+pub use crate::collect::types::LinkEvent;
+pub use crate::target::TargetId;
 
 /// How an action ended.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -127,4 +110,25 @@ pub enum Written {
     Message,
     /// The postmortem report (ctrl+r).
     Report,
+}
+
+impl From<PollEvent> for Msg {
+    fn from(event: PollEvent) -> Self {
+        match event {
+            PollEvent::Link { target, at, event } => Msg::Link { target, at, event },
+            PollEvent::Sample { target, sample } => Msg::Sample { target, sample },
+        }
+    }
+}
+
+impl From<crate::prom::types::PromMsg> for Msg {
+    fn from(m: crate::prom::types::PromMsg) -> Self {
+        Msg::Prom(Box::new(m))
+    }
+}
+
+impl From<crate::docker::types::DockerMsg> for Msg {
+    fn from(m: crate::docker::types::DockerMsg) -> Self {
+        Msg::Docker(Box::new(m))
+    }
 }

@@ -57,6 +57,12 @@ impl Sink {
     }
 }
 
+impl crate::docker::ops::Lines for Sink {
+    async fn line(&self, text: String) {
+        Sink::line(self, text).await;
+    }
+}
+
 /// Runs the action to the end (or its timeout) and reports `Done`.
 pub async fn run(p: Prepared, target: Target, conn_timeout: Duration, sink: Sink) -> Outcome {
     let started = Instant::now();

@@ -13,15 +13,14 @@ use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant, SystemTime};
 
 use redis::aio::MultiplexedConnection;
-use tokio::sync::mpsc;
 use tokio::time::MissedTickBehavior;
 
 use super::connect::{self, ConnectFailure, query};
 use super::governor::{self, Governor};
 use super::parse;
-use super::types::{CollectError, ConfigValues, Sample};
-use crate::msg::{LinkEvent, Msg, TargetId};
-use crate::target::{PollSettings, Target};
+use super::types::{CollectError, ConfigValues, LinkEvent, PollEvent, Sample};
+use crate::outbox::Outbox;
+use crate::target::{PollSettings, Target, TargetId};
 
 /// How long a refused command (NOPERM, unknown command) is left alone.
 const REFUSED_RETRY: Duration = Duration::from_secs(60);
@@ -67,7 +66,7 @@ pub struct Poller {
     id: TargetId,
     target: Target,
     settings: PollSettings,
-    tx: mpsc::Sender<Msg>,
+    tx: Outbox<PollEvent>,
     conn: Option<MultiplexedConnection>,
     backoff: Backoff,
     next_attempt: Instant,
@@ -99,7 +98,7 @@ impl Poller {
         id: TargetId,
         target: Target,
         settings: PollSettings,
-        tx: mpsc::Sender<Msg>,
+        tx: impl Into<Outbox<PollEvent>>,
     ) -> Self {
         let now = Instant::now();
         let log = logwatch::LogWatch::new(settings.server_log.clone());
@@ -114,7 +113,7 @@ impl Poller {
             target,
             backoff: Backoff::new(settings.interval.min(Duration::from_secs(1)), cap),
             settings,
-            tx,
+            tx: tx.into(),
             conn: None,
             next_attempt: now,
             last_reply: None,
@@ -160,12 +159,12 @@ impl Poller {
         self.poll().await;
     }
 
-    async fn send(&self, msg: Msg) {
-        let _ = self.tx.send(msg).await;
+    async fn send(&self, event: PollEvent) {
+        let _ = self.tx.send(event).await;
     }
 
     async fn link(&self, event: LinkEvent) {
-        self.send(Msg::Link {
+        self.send(PollEvent::Link {
             target: self.id,
             at: Instant::now(),
             event,
@@ -381,7 +380,7 @@ impl Poller {
         self.gov.note_refresh(at, ping_rtt);
         sample.cost = Some(self.gov.cost.clone());
         self.backoff.reset();
-        self.send(Msg::Sample {
+        self.send(PollEvent::Sample {
             target: self.id,
             sample: Box::new(sample),
         })

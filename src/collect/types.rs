@@ -2,6 +2,8 @@
 //! from the server has already been escaped with [`crate::escape`].
 
 use std::collections::BTreeMap;
+
+use crate::target::TargetId;
 use std::time::{Duration, Instant, SystemTime};
 
 /// Why a command or a connection attempt failed. Errors are data: a pane shows them in words.
@@ -324,4 +326,35 @@ impl Sample {
             disk: None,
         }
     }
+}
+
+/// What happened to a poller's connection.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LinkEvent {
+    /// Connected, authenticated and named.
+    Connected,
+    /// Nothing accepts the connection (refused, unreachable, connect timeout).
+    Down(CollectError),
+    /// The socket is open but the server did not answer; `last_reply` is the last time it did.
+    NoReply { last_reply: Option<Instant> },
+    /// AUTH was rejected; escaped server text.
+    AuthFailed(String),
+    /// The handshake or a poll failed otherwise (TLS, protocol, INFO refused…).
+    Failed(CollectError),
+    /// While the server is down: what its log file says (latest start attempt only).
+    ServerLog(Vec<super::serverlog::LogFinding>),
+}
+
+/// What a poller tells the app (which makes a `Msg` of it).
+#[derive(Debug, Clone)]
+pub enum PollEvent {
+    Link {
+        target: TargetId,
+        at: Instant,
+        event: LinkEvent,
+    },
+    Sample {
+        target: TargetId,
+        sample: Box<Sample>,
+    },
 }

@@ -13,8 +13,13 @@ use futures::StreamExt as _;
 use serde::Deserialize;
 use tokio::io::AsyncWriteExt as _;
 
-use crate::actions::runner::Sink;
 use crate::escape;
+
+/// Where an op's output lines go, escaped, as they come (the action runner's sink streams them
+/// to the output panel).
+pub trait Lines: Sync {
+    fn line(&self, text: String) -> impl Future<Output = ()> + Send;
+}
 
 /// What a `docker` action does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
@@ -34,7 +39,7 @@ fn client() -> Result<Docker, String> {
 }
 
 /// Restarts `container` (10 s for Redis to stop before SIGKILL, as `docker restart`).
-pub async fn restart(container: &str, limit: Duration, sink: &Sink) -> OpResult {
+pub async fn restart(container: &str, limit: Duration, sink: &impl Lines) -> OpResult {
     let docker = client()?;
     let shown = escape::plain_str(container);
     sink.line(format!("restarting container {shown} (Engine API)"))
@@ -59,7 +64,7 @@ pub async fn exec(
     argv: &[String],
     stdin: Option<&str>,
     limit: Duration,
-    sink: &Sink,
+    sink: &impl Lines,
 ) -> OpResult {
     let docker = client()?;
     let shown = escape::plain_str(&argv.join(" "));
@@ -74,7 +79,7 @@ async fn exec_inner(
     container: &str,
     argv: &[String],
     stdin: Option<&str>,
-    sink: &Sink,
+    sink: &impl Lines,
 ) -> OpResult {
     let err = |e: bollard::errors::Error| escape::plain_str(&format!("exec in {container}: {e}"));
     let config = ExecConfig {

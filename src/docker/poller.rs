@@ -10,14 +10,13 @@ use std::time::{Duration, Instant, SystemTime};
 use bollard::Docker;
 use bollard::query_parameters::{EventsOptions, LogsOptions, StatsOptions};
 use futures::StreamExt as _;
-use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::MissedTickBehavior;
 
 use super::error;
 use super::find::{self, CpuReading};
 use super::types::{ContainerEvent, DockerEvent, DockerMsg, DockerSettings};
-use crate::msg::Msg;
+use crate::outbox::Outbox;
 
 /// An unreachable Engine is tried again after this long.
 pub const RETRY: Duration = Duration::from_secs(10);
@@ -39,7 +38,7 @@ const ACTIONS: &[&str] = &[
 /// One Docker poller.
 pub struct DockerPoller {
     settings: DockerSettings,
-    tx: mpsc::Sender<Msg>,
+    tx: Outbox<DockerMsg>,
     host: String,
     client: Option<Docker>,
     /// Id of the container followed once found.
@@ -54,10 +53,10 @@ pub struct DockerPoller {
 type Call<T> = Result<T, bollard::errors::Error>;
 
 impl DockerPoller {
-    pub fn new(settings: DockerSettings, tx: mpsc::Sender<Msg>) -> Self {
+    pub fn new(settings: DockerSettings, tx: impl Into<Outbox<DockerMsg>>) -> Self {
         Self {
             settings,
-            tx,
+            tx: tx.into(),
             host: error::host(),
             client: None,
             followed: None,
@@ -297,7 +296,7 @@ impl DockerPoller {
 }
 
 /// Starts the Docker poller task when there are settings.
-pub fn spawn(settings: Option<&DockerSettings>, tx: &mpsc::Sender<Msg>) {
+pub fn spawn(settings: Option<&DockerSettings>, tx: &Outbox<DockerMsg>) {
     if let Some(d) = settings {
         tokio::spawn(DockerPoller::new(d.clone(), tx.clone()).run());
     }
@@ -314,16 +313,16 @@ pub fn log_lines(bytes: &[u8]) -> Vec<String> {
     lines.into_iter().skip(skip).collect()
 }
 
-fn docker_msg(event: DockerEvent) -> Msg {
-    Msg::Docker(Box::new(DockerMsg {
+fn docker_msg(event: DockerEvent) -> DockerMsg {
+    DockerMsg {
         at: Instant::now(),
         wall: SystemTime::now(),
         event,
-    }))
+    }
 }
 
 /// Follows the Engine's events for one container until the stream ends.
-async fn follow_events(docker: Docker, id: String, tx: mpsc::Sender<Msg>) {
+async fn follow_events(docker: Docker, id: String, tx: Outbox<DockerMsg>) {
     let filters: HashMap<String, Vec<String>> = HashMap::from([
         ("container".to_string(), vec![id]),
         ("type".to_string(), vec!["container".to_string()]),
@@ -337,7 +336,7 @@ async fn follow_events(docker: Docker, id: String, tx: mpsc::Sender<Msg>) {
         let action = ev.action.unwrap_or_default();
         let attrs = ev.actor.and_then(|a| a.attributes).unwrap_or_default();
         if let Some(e) = event_of(&action, &attrs)
-            && tx.send(docker_msg(DockerEvent::Event(e))).await.is_err()
+            && !tx.send(docker_msg(DockerEvent::Event(e))).await
         {
             return;
         }

@@ -7,14 +7,14 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use tokio::sync::{mpsc, watch};
+use tokio::sync::watch;
 use tokio::time::MissedTickBehavior;
 
 use super::client::{Alert, PromClient, PromError, Series};
 use super::queries::{self, FLEET_SELECTOR, INSTANT};
 use super::settings::{BACKFILL_RANGE, PromSettings};
 use super::types::{Backfill, Figures, FiguresSet, PromEvent, PromMsg};
-use crate::msg::Msg;
+use crate::outbox::Outbox;
 
 /// A failed backfill is tried again after this long.
 const BACKFILL_RETRY: Duration = Duration::from_secs(30);
@@ -34,7 +34,7 @@ pub struct PromControl {
 pub struct PromPoller {
     client: PromClient,
     settings: PromSettings,
-    tx: mpsc::Sender<Msg>,
+    tx: Outbox<PromMsg>,
     control: watch::Receiver<PromControl>,
     /// Selector the backfill succeeded for, or was last tried for and when.
     backfill_done: Option<String>,
@@ -45,13 +45,13 @@ impl PromPoller {
     /// A poller; fails only on a bad CA file (already checked in the config).
     pub fn new(
         settings: PromSettings,
-        tx: mpsc::Sender<Msg>,
+        tx: impl Into<Outbox<PromMsg>>,
         control: watch::Receiver<PromControl>,
     ) -> Result<Self, String> {
         Ok(Self {
             client: PromClient::new(&settings)?,
             settings,
-            tx,
+            tx: tx.into(),
             control,
             backfill_done: None,
             backfill_tried: None,
@@ -85,7 +85,7 @@ impl PromPoller {
             selector: selector.to_string(),
             event,
         };
-        let _ = self.tx.send(Msg::Prom(Box::new(msg))).await;
+        let _ = self.tx.send(msg).await;
     }
 
     /// One round of queries.
