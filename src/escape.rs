@@ -102,6 +102,11 @@ pub fn original_text(escaped: &str) -> Option<String> {
     (!text.chars().any(|c| c.is_control() || bidi(c))).then_some(text)
 }
 
+/// A path for messages, escaped.
+pub fn display_path(path: &std::path::Path) -> String {
+    plain(path.as_os_str().as_encoded_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,5 +28,5 @@ fn main() -> color_eyre::Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     color_eyre::install()?;
-    redtriage::run::run(settings)
+    redtriage::modes::run::run(settings)
 }

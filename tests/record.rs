@@ -86,7 +86,7 @@ fn replay_ends_on_the_view_the_live_run_ended_on() {
     );
     let rec = redtriage::record::reader::load(&file).expect("loads");
     assert!(rec.warning.is_none());
-    let state = redtriage::record::replay::replay_all(&rec);
+    let state = redtriage::modes::replay::replay_all(&rec);
     let replayed = serde_json::to_value(state.view(200)).expect("json");
     // Every figure, since-timer and sparkline the same: instants come back to the nanosecond.
     assert_eq!(replayed, live);

@@ -8,7 +8,8 @@ use std::time::Instant;
 use libfuzzer_sys::fuzz_target;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use redtriage::record::{reader, replay};
+use redtriage::modes::replay;
+use redtriage::record::reader;
 use redtriage::ui::{Theme, draw};
 use redtriage_fuzz::{assert_printable, terminal_safe};
 

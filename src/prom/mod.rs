@@ -2,9 +2,7 @@
 //! poller task, and the fleet view's runtime (attaching the dashboard to another instance).
 
 pub mod client;
-pub mod headless;
 pub mod poller;
 pub mod queries;
-pub mod runtime;
 pub mod settings;
 pub mod types;

@@ -6,7 +6,6 @@
 pub mod feed;
 pub mod format;
 pub mod reader;
-pub mod replay;
 pub mod writer;
 
 pub use feed::Speed;

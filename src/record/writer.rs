@@ -45,7 +45,7 @@ impl Recorder {
         targets: &[Target],
         thresholds: &Thresholds,
     ) -> Result<Self, String> {
-        let shown = crate::config::display_path(path);
+        let shown = crate::escape::display_path(path);
         let fail = |e: &dyn std::fmt::Display| format!("--record {shown}: {e}");
         let file = std::fs::OpenOptions::new()
             .write(true)

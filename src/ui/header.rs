@@ -196,3 +196,22 @@ fn short_value(i: &HealthItem) -> String {
 fn show_error(h: &Header) -> bool {
     h.connection != ConnState::Up && h.last_error.is_some()
 }
+
+/// Paints `text` at the top right of the header (replay position, a stopped recording),
+/// in the alarm style when `alarm`.
+pub fn badge(frame: &mut ratatui::Frame, text: &str, alarm: bool, theme: Theme) {
+    use ratatui::layout::Rect;
+    use ratatui::widgets::Paragraph;
+    let area = frame.area();
+    let text = format!(" {text} ");
+    let width = u16::try_from(text.chars().count())
+        .unwrap_or(u16::MAX)
+        .min(area.width);
+    if width == 0 || area.height == 0 {
+        return;
+    }
+    let rect = Rect::new(area.x + area.width - width, area.y, width, 1);
+    let style = if alarm { theme.alarm() } else { theme.paused() };
+    frame.render_widget(ratatui::widgets::Clear, rect);
+    frame.render_widget(Paragraph::new(text).style(style), rect);
+}

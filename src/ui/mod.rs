@@ -39,6 +39,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+pub use header::badge;
 pub use theme::Theme;
 
 use crate::model::actions::Panel;

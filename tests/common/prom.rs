@@ -9,10 +9,10 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use redtriage::app::prom_runtime::{PromLaunch, PromRuntime};
 use redtriage::model::state::{State, update};
 use redtriage::model::view::Snapshot;
 use redtriage::msg::Msg;
-use redtriage::prom::runtime::{PromLaunch, PromRuntime};
 use redtriage::prom::settings::PromSettings;
 use redtriage::target::{PollSettings, Target, Thresholds};
 use tokio::sync::mpsc;

@@ -1,11 +1,10 @@
 //! A throwaway `redis-server` for `demo` and `drill`: its own temp dir holding a generated
 //! `redis.conf` and a `redis.log`, a free loopback port, killed with this process
 //! (parent-death signal) or when dropped. The temp dir is registered so the panic hook can
-//! remove it ([`cleanup_on_exit`]).
+//! remove it ([`crate::app::terminal::remove_on_panic`]).
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use color_eyre::eyre::{WrapErr, eyre};
@@ -13,22 +12,8 @@ use tokio::process::{Child, Command};
 
 use crate::target::{Address, Target};
 
-/// Temp dir to remove if the process exits abnormally (panic hook).
-static CLEANUP: Mutex<Option<PathBuf>> = Mutex::new(None);
-
-/// Removes the registered temp dir; called from the panic hook.
-pub fn cleanup_on_exit() {
-    if let Ok(mut g) = CLEANUP.lock()
-        && let Some(dir) = g.take()
-    {
-        let _ = std::fs::remove_dir_all(dir);
-    }
-}
-
 fn register(dir: Option<PathBuf>) {
-    if let Ok(mut g) = CLEANUP.lock() {
-        *g = dir;
-    }
+    crate::app::terminal::remove_on_panic(dir);
 }
 
 /// Finds `name` on PATH.

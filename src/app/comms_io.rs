@@ -44,11 +44,11 @@ pub fn save(log: Option<PathBuf>, name: &'static str, text: String, tx: mpsc::Se
                 let path = save_path(&log, name, SystemTime::now());
                 if let Some(dir) = path.parent() {
                     std::fs::create_dir_all(dir)
-                        .map_err(|e| format!("{}: {e}", crate::config::display_path(dir)))?;
+                        .map_err(|e| format!("{}: {e}", crate::escape::display_path(dir)))?;
                 }
                 std::fs::write(&path, text.as_bytes())
-                    .map_err(|e| format!("{}: {e}", crate::config::display_path(&path)))?;
-                Ok(crate::config::display_path(&path))
+                    .map_err(|e| format!("{}: {e}", crate::escape::display_path(&path)))?;
+                Ok(crate::escape::display_path(&path))
             });
         let _ = tx.blocking_send(Msg::Written {
             what: Written::Message,

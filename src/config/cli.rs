@@ -86,10 +86,10 @@ pub enum Command {
     /// Print the `ACL SETUSER` lines of a read-only monitoring user and an operator user.
     Acl {
         /// Name of the read-only monitoring user.
-        #[arg(long, value_name = "NAME", default_value = crate::acl::DEFAULT_MONITOR_USER)]
+        #[arg(long, value_name = "NAME", default_value = crate::modes::acl::DEFAULT_MONITOR_USER)]
         monitor_user: String,
         /// Name of the operator user (the runbook's Redis actions too).
-        #[arg(long, value_name = "NAME", default_value = crate::acl::DEFAULT_OPERATOR_USER)]
+        #[arg(long, value_name = "NAME", default_value = crate::modes::acl::DEFAULT_OPERATOR_USER)]
         operator_user: String,
     },
     /// Markdown postmortem from an incident log (default: its last session); prints the path.
@@ -138,7 +138,7 @@ pub enum Command {
 #[derive(Debug, Args)]
 pub struct DrillArgs {
     /// `list`, or the scenario to run.
-    #[arg(value_name = "SCENARIO", value_parser = clap::builder::PossibleValuesParser::new(crate::drill::CHOICES))]
+    #[arg(value_name = "SCENARIO", value_parser = clap::builder::PossibleValuesParser::new(crate::modes::drill::CHOICES))]
     pub scenario: String,
     /// No TUI: print the server's URL and log as one JSON line once the fault is in, keep it
     /// until SIGTERM/SIGINT or stdin closes.
@@ -286,7 +286,7 @@ pub struct Flags {
     pub compose_service: Option<String>,
     /// Prometheus: `--prometheus`, `--prom-*`.
     #[command(flatten)]
-    pub prom: crate::prom::settings::PromFlags,
+    pub prom: super::prom::PromFlags,
 }
 
 /// The warning redis-cli prints for a password on the command line.

@@ -5,9 +5,7 @@
 
 use std::process::ExitCode;
 
-use crate::throwaway::ThrowawayRedis;
-/// The panic hook's cleanup (kept here for `app`; the server code is in `throwaway`).
-pub use crate::throwaway::cleanup_on_exit;
+use crate::modes::throwaway::ThrowawayRedis;
 
 /// Runs the demo: server, traffic, TUI.
 pub async fn run(opts: crate::app::TuiOptions) -> color_eyre::Result<ExitCode> {
@@ -22,7 +20,7 @@ pub async fn run(opts: crate::app::TuiOptions) -> color_eyre::Result<ExitCode> {
         "5",
     ])
     .await?;
-    let traffic = tokio::spawn(crate::demo_traffic::drive(server.target()));
+    let traffic = tokio::spawn(crate::modes::demo_traffic::drive(server.target()));
     let result = crate::app::run_tui(vec![server.target()], opts).await;
     traffic.abort();
     server.stop().await;

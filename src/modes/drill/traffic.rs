@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
-use crate::demo_traffic::named;
+use crate::modes::demo_traffic::named;
 use crate::target::Target;
 
 /// Runs `cmd(i)` on a connection named `name` every `period`, for i = 0, 1, 2…

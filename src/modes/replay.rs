@@ -14,10 +14,11 @@ use std::time::Duration;
 use crossterm::event::{KeyCode, KeyEventKind};
 use tokio::sync::mpsc;
 
-use super::feed::{Feed, Speed};
-use super::reader::Recording;
+use crate::app::terminal::Terminal;
 use crate::model::state::{Effect, State, update};
 use crate::msg::Msg;
+use crate::record::feed::{Feed, Speed};
+use crate::record::reader::Recording;
 use crate::target::Target;
 use crate::ui::theme::Theme;
 
@@ -49,7 +50,7 @@ pub fn replay_all(rec: &Recording) -> State {
 /// Runs the replay TUI until `q`.
 pub async fn run(path: &Path, speed: Speed, color: bool) -> color_eyre::Result<ExitCode> {
     use std::io::IsTerminal as _;
-    let rec = match super::reader::load(path) {
+    let rec = match crate::record::reader::load(path) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("redtriage: {e}");
@@ -70,18 +71,15 @@ pub async fn run(path: &Path, speed: Speed, color: bool) -> color_eyre::Result<E
         Theme::new(false)
     };
     let (tx, mut rx) = mpsc::channel(crate::app::CHANNEL);
-    let mut terminal = ratatui::init();
-    let _guard = crate::app::TerminalGuard;
-    crate::app::install_panic_hook();
-    crate::app::spawn_input(tx.clone());
-    crate::app::spawn_signals(tx);
+    let mut terminal = Terminal::start(&tx);
+    drop(tx);
     let mut feed = Feed::new(&rec, speed, tokio::time::Instant::now());
     let mut dirty = true;
     let mut clock = tokio::time::interval(Duration::from_secs(1));
     loop {
         if dirty {
             let mark = feed.mark(tokio::time::Instant::now());
-            crate::app::draw(&mut terminal, &state, theme, Some((&mark, false)))?;
+            terminal.draw(&state, theme, Some((&mark, false)))?;
             dirty = false;
         }
         let wake = feed.next_wake(tokio::time::Instant::now());
@@ -142,7 +140,7 @@ fn apply(state: &mut State, msg: Msg, dirty: &mut bool) -> bool {
         match effect {
             Effect::Quit => quit = true,
             Effect::Redraw => *dirty = true,
-            Effect::Clipboard(text) => crate::comms_io::copy(&text),
+            Effect::Clipboard(text) => crate::app::comms_io::copy(&text),
             Effect::RunAction { .. }
             | Effect::Probe { .. }
             | Effect::Log(_)
@@ -152,23 +150,4 @@ fn apply(state: &mut State, msg: Msg, dirty: &mut bool) -> bool {
         }
     }
     quit
-}
-
-/// Paints `text` at the top right of the header (replay position, a stopped recording),
-/// in the alarm style when `alarm`.
-pub fn draw_badge(frame: &mut ratatui::Frame, text: &str, alarm: bool, theme: Theme) {
-    use ratatui::layout::Rect;
-    use ratatui::widgets::Paragraph;
-    let area = frame.area();
-    let text = format!(" {text} ");
-    let width = u16::try_from(text.chars().count())
-        .unwrap_or(u16::MAX)
-        .min(area.width);
-    if width == 0 || area.height == 0 {
-        return;
-    }
-    let rect = Rect::new(area.x + area.width - width, area.y, width, 1);
-    let style = if alarm { theme.alarm() } else { theme.paused() };
-    frame.render_widget(ratatui::widgets::Clear, rect);
-    frame.render_widget(Paragraph::new(text).style(style), rect);
 }

@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
+use super::{Mode, Settings};
 use crate::app::TuiOptions;
-use crate::config::{Mode, Settings};
 
 /// Runs the selected mode on a fresh tokio runtime.
 pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
@@ -27,14 +27,14 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
             docker,
             ..
         } = settings;
-        crate::headless::use_runbook(runbook.clone());
+        crate::modes::snapshot::use_runbook(runbook.clone());
         if let Some(d) = &docker {
-            crate::headless::use_docker(d.clone());
+            crate::modes::snapshot::use_docker(d.clone());
         }
         let launch = |fleet_only| {
             prometheus
                 .clone()
-                .map(|settings| crate::prom::runtime::PromLaunch {
+                .map(|settings| crate::app::prom_runtime::PromLaunch {
                     settings,
                     fleet_only,
                     base: target.clone(),
@@ -57,41 +57,44 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
             Mode::Fleet => crate::app::run_tui(Vec::new(), opts(true)).await,
             Mode::Snapshot { json } if prometheus.is_some() => {
                 let prom = prometheus.as_ref();
-                crate::prom::headless::snapshot(&target, &poll, &thresholds, prom, json).await
+                crate::modes::fleet::snapshot(&target, &poll, &thresholds, prom, json).await
             }
             Mode::Snapshot { json } => {
-                crate::headless::snapshot(&target, &poll, &thresholds, json).await
+                crate::modes::snapshot::snapshot(&target, &poll, &thresholds, json).await
             }
-            Mode::Check => crate::headless::check(&target, &poll, &thresholds).await,
-            Mode::Demo => crate::demo::run(opts(false)).await,
+            Mode::Check => crate::modes::snapshot::check(&target, &poll, &thresholds).await,
+            Mode::Demo => crate::modes::demo::run(opts(false)).await,
             Mode::Drill { choice, headless } => {
-                crate::drill::run(choice, headless, opts(false)).await
+                crate::modes::drill::run(choice, headless, opts(false)).await
             }
-            Mode::Action(req) => crate::headless_action::run(&target, &opts(false), &req).await,
+            Mode::Action(req) => crate::modes::action::run(&target, &opts(false), &req).await,
             Mode::Report(req) => Ok(crate::report::run(&req)),
             Mode::Acl {
                 monitor_user,
                 operator_user,
             } => {
-                print!("{}", crate::acl::render(&monitor_user, &operator_user));
-                eprintln!("{}", crate::acl::ADVICE);
+                print!(
+                    "{}",
+                    crate::modes::acl::render(&monitor_user, &operator_user)
+                );
+                eprintln!("{}", crate::modes::acl::ADVICE);
                 Ok(ExitCode::SUCCESS)
             }
             Mode::Collect {
                 run_for,
                 print_view,
             } => {
-                let opts = crate::collect_mode::CollectOptions {
+                let opts = crate::modes::collect::CollectOptions {
                     run_for,
                     print_view,
                     record,
                 };
-                crate::collect_mode::run(target, poll, thresholds, opts).await
+                crate::modes::collect::run(target, poll, thresholds, opts).await
             }
             Mode::Replay { file, speed } => {
                 let speed =
                     crate::record::Speed::parse(&speed).unwrap_or(crate::record::Speed::Max);
-                crate::record::replay::run(&file, speed, color).await
+                crate::modes::replay::run(&file, speed, color).await
             }
         }
     })

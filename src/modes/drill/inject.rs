@@ -11,8 +11,8 @@ use tokio::task::JoinHandle;
 use super::faults::{self, wait_info};
 use super::traffic::{fill_clients, flood, reader, slow, writer};
 use super::{Scenario, Tasks};
-use crate::demo_traffic::named;
-use crate::throwaway::ThrowawayRedis;
+use crate::modes::demo_traffic::named;
+use crate::modes::throwaway::ThrowawayRedis;
 
 const LIMIT: Duration = Duration::from_secs(20);
 

@@ -1,4 +1,4 @@
-//! `redtriage drill <scenario>`: a throwaway `redis-server` (see [`crate::throwaway`]) with
+//! `redtriage drill <scenario>`: a throwaway `redis-server` (see [`crate::modes::throwaway`]) with
 //! one of the runbook's causes injected, then the TUI on it, so a team can practise the
 //! runbook. `--headless` prints one JSON line once the fault is in and keeps it going until
 //! SIGTERM/SIGINT or stdin closes (what the tests drive). The server, the traffic and the temp
@@ -17,7 +17,7 @@ use tokio::task::JoinHandle;
 
 pub use scenario::{CHOICES, Scenario};
 
-use crate::throwaway::ThrowawayRedis;
+use crate::modes::throwaway::ThrowawayRedis;
 
 /// `drill list` or `drill <scenario>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,10 +6,10 @@ use std::process::ExitCode;
 
 use tokio::sync::{mpsc, watch};
 
-use super::poller::{PromControl, PromPoller};
-use super::settings::PromSettings;
 use crate::model::prom::PromState;
 use crate::model::view::Snapshot;
+use crate::prom::poller::{PromControl, PromPoller};
+use crate::prom::settings::PromSettings;
 use crate::target::{PollSettings, Target, Thresholds};
 
 /// Two Redis samples `poll.interval` apart and one Prometheus round, then the view.
@@ -20,7 +20,7 @@ pub async fn collect(
     prom: &PromSettings,
 ) -> color_eyre::Result<Snapshot> {
     let (tx, rx) = mpsc::channel(64);
-    let mut state = crate::headless::fresh_state(target, thresholds);
+    let mut state = crate::modes::snapshot::fresh_state(target, thresholds);
     state.prom = Some(PromState::new(prom));
     let (_control, crx) = watch::channel(PromControl {
         selector: Some(prom.selector.clone()),
@@ -30,7 +30,7 @@ pub async fn collect(
     let mut prom_poller =
         PromPoller::new(prom.clone(), tx.clone(), crx).map_err(color_eyre::eyre::Report::msg)?;
     let prom_task = tokio::spawn(async move { prom_poller.tick().await });
-    Ok(crate::headless::collect_into(state, (tx, rx), target, poll, Some(prom_task)).await)
+    Ok(crate::modes::snapshot::collect_into(state, (tx, rx), target, poll, Some(prom_task)).await)
 }
 
 /// `redtriage snapshot --prometheus URL [--json]`.
@@ -42,14 +42,14 @@ pub async fn snapshot(
     json: bool,
 ) -> color_eyre::Result<ExitCode> {
     let Some(prom) = prom else {
-        return crate::headless::snapshot(target, poll, thresholds, json).await;
+        return crate::modes::snapshot::snapshot(target, poll, thresholds, json).await;
     };
     let snap = collect(target, poll, thresholds, prom).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&snap)?);
     } else {
-        print!("{}", crate::headless::check_text(&snap));
-        print!("{}", crate::headless::diagnosis_text(&snap));
+        print!("{}", crate::modes::snapshot::check_text(&snap));
+        print!("{}", crate::modes::snapshot::diagnosis_text(&snap));
         if let Some(p) = &snap.prometheus {
             println!("{}", crate::ui::prom::status_text(p));
         }

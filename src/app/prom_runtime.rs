@@ -10,13 +10,13 @@ use std::time::Instant;
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
-use super::poller::{PromControl, PromPoller};
-use super::settings::PromSettings;
 use crate::collect::poller::Poller;
 use crate::model::instance::Instance;
 use crate::model::prom::PromState;
 use crate::model::state::State;
 use crate::msg::Msg;
+use crate::prom::poller::{PromControl, PromPoller};
+use crate::prom::settings::PromSettings;
 use crate::target::{PollSettings, Target};
 
 /// How the dashboard starts with Prometheus.
