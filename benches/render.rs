@@ -3,7 +3,7 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use redtriage::model::actions_view::ActionsView;
+use redtriage::model::actions::view::ActionsView;
 use redtriage::model::fixtures::snapshot_ok;
 use redtriage::model::ui_state::UiState;
 use redtriage::ui::{Theme, draw};

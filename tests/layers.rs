@@ -44,7 +44,10 @@ fn parse_table(doc: &str) -> Result<Vec<Layer>, String> {
             continue; // the header and its --- row
         };
         if cells.len() < 4 {
-            return Err(format!("layer row has {} cells, expected 4: {line}", cells.len()));
+            return Err(format!(
+                "layer row has {} cells, expected 4: {line}",
+                cells.len()
+            ));
         }
         let same = ticked(cells[3])
             .iter()
@@ -114,7 +117,10 @@ fn module_path(rel: &Path) -> Vec<String> {
         .iter()
         .map(|p| p.to_string_lossy().trim_end_matches(".rs").to_string())
         .collect();
-    if matches!(parts.last().map(String::as_str), Some("mod" | "lib" | "main")) {
+    if matches!(
+        parts.last().map(String::as_str),
+        Some("mod" | "lib" | "main")
+    ) {
         parts.pop();
     }
     parts
@@ -132,7 +138,7 @@ fn imports(rel: &Path, src: &str) -> Vec<(usize, String)> {
             let before = rest[..i].chars().last();
             let after = &rest[i + "crate::".len()..];
             if !before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_') {
-                if let Some(group) = after.strip_prefix('{') {
+                if after.starts_with('{') {
                     // A group may span lines: read on from here.
                     let offset = code.lines().take(n).map(|l| l.len() + 1).sum::<usize>()
                         + (line.len() - rest.len())
@@ -276,7 +282,10 @@ fn every_import_goes_down_the_layer_table() {
         .map(|m| m.trim_end_matches(';').to_string())
         .collect();
     let tabled: BTreeSet<String> = layers.iter().flat_map(|l| l.modules.clone()).collect();
-    assert_eq!(declared, tabled, "lib.rs's modules and the layer table differ");
+    assert_eq!(
+        declared, tabled,
+        "lib.rs's modules and the layer table differ"
+    );
 }
 
 const TABLE: &str = "<!-- layers -->\n\
@@ -299,7 +308,9 @@ fn an_upward_import_fails_naming_the_file_and_line() {
     );
     assert_eq!(
         errors,
-        ["src/model/view.rs:3: `model` (layer 1 model) imports `ui` (layer 2 ui): a layer above its own"]
+        [
+            "src/model/view.rs:3: `model` (layer 1 model) imports `ui` (layer 2 ui): a layer above its own"
+        ]
     );
 }
 
@@ -308,10 +319,22 @@ fn groups_super_chains_and_inline_paths_are_read_and_comments_are_not() {
     let src = "use crate::{\n    escape,\n    ui::Theme,\n};\n/// see [`crate::ui::draw`]\nfn f() { crate::ui::draw(); } // crate::ui\n";
     let errors = one("model/state.rs", src);
     assert_eq!(errors.len(), 2, "{errors:?}");
-    assert!(errors[0].starts_with("src/model/state.rs:1: "), "{errors:?}");
-    assert!(errors[1].starts_with("src/model/state.rs:6: "), "{errors:?}");
+    assert!(
+        errors[0].starts_with("src/model/state.rs:1: "),
+        "{errors:?}"
+    );
+    assert!(
+        errors[1].starts_with("src/model/state.rs:6: "),
+        "{errors:?}"
+    );
     // super:: that stays inside the module is fine; out of a top-level file it is crate::.
-    assert!(one("model/diagnosis/facts.rs", "use super::super::state::State;\n").is_empty());
+    assert!(
+        one(
+            "model/diagnosis/facts.rs",
+            "use super::super::state::State;\n"
+        )
+        .is_empty()
+    );
     assert_eq!(one("escape.rs", "use super::ui::x;\n").len(), 1);
 }
 

@@ -55,13 +55,7 @@ fn modes(args: &[&str], mode: Mode) {
 #[test_case(&["redis://u:pw@h", "--user", "v", "-a", "x"], &tcp("h", 6379), 0, Some("v"), Some("x"); "user pass over url")]
 #[test_case(&["unix:///s.sock", "-p", "7000"], &tcp("127.0.0.1", 7000), 0, None, None; "port turns unix to tcp")]
 #[test_case(&["snapshot", "-h", "[::1]", "--json"], &tcp("::1", 6379), 0, None, None; "ipv6 -h after subcommand")]
-fn precedence(
-    args: &[&str],
-    address: &Address,
-    db: i64,
-    user: Option<&str>,
-    pass: Option<&str>,
-) {
+fn precedence(args: &[&str], address: &Address, db: i64, user: Option<&str>, pass: Option<&str>) {
     let t = settings(args).unwrap().target;
     assert_eq!(&t.address, address);
     assert_eq!(t.db, db);

@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use super::derive::ViewOptions;
 use super::instance::Instance;
+use super::snapshot::ViewOptions;
 use super::view::{ClientGroup, ClientsPane, PaneStatus};
 use crate::collect::governor::ClientListMode;
 use crate::collect::types::{ClientInfo, ClientListResult};

@@ -1,10 +1,10 @@
 //! Diagnosis: which of the runbook's causes the evidence points to. Each cause of the runbook
 //! file (`[[cause]]`) gets a verdict from its rules (`[[rule]]`, see [`rules`]) evaluated on the
-//! signals of [`facts`]: the weights of the rules that hold add up to a score; 3 or more is
+//! signals of [`signals`]: the weights of the rules that hold add up to a score; 3 or more is
 //! *likely*, 1–2 *possible*; a cause whose signals are known and none holds is *ruled out*;
 //! one whose signals are all unknown (server never reached, no CONFIG…) is *unknown*.
 
-pub mod facts;
+pub mod signals;
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Instant;
@@ -104,7 +104,7 @@ impl RuleMemory {
 pub fn diagnose(
     causes: &[CauseSpec],
     rules: &[RuleSpec],
-    facts: &facts::Facts,
+    facts: &signals::Facts,
     mem: &RuleMemory,
     now: Instant,
 ) -> Diagnosis {
@@ -218,7 +218,7 @@ pub fn explain_unknown(
     }
 }
 
-fn evidence_text(r: &RuleSpec, fact: &facts::Fact) -> String {
+fn evidence_text(r: &RuleSpec, fact: &signals::Fact) -> String {
     match &r.text {
         Some(t) => t.replace("{fact}", &fact.text),
         None => format!(

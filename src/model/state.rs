@@ -5,8 +5,8 @@ use std::time::Instant;
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use super::actions::ActionsState;
-use super::derive::ViewOptions;
 use super::instance::Instance;
+use super::snapshot::ViewOptions;
 use super::ui_state::{PaneId, UiState};
 use super::view::Snapshot;
 use crate::msg::{Msg, TargetId};
@@ -219,7 +219,7 @@ impl State {
     pub fn prom_view(
         &self,
         header: Option<&super::view::Header>,
-    ) -> Option<super::prom_view::PromView> {
+    ) -> Option<super::prom::view::PromView> {
         let p = self.prom.as_ref()?;
         Some(p.view(self.now, header, &self.thresholds))
     }
@@ -227,12 +227,12 @@ impl State {
     /// Ranks the runbook's causes on the evidence of `snap` (and the instance's history).
     fn diagnose(&self, inst: &Instance, snap: &mut Snapshot) {
         let rb = &self.actions.runbook;
-        let facts = super::diagnosis::facts::facts(snap, inst);
+        let facts = super::diagnosis::signals::facts(snap, inst);
         let mut d = super::diagnosis::diagnose(&rb.causes, &rb.rules, &facts, &inst.diag, self.now);
         super::diagnosis::explain_unknown(
             &mut d.causes,
             &rb.rules,
-            &super::diagnosis::facts::unknowable(snap),
+            &super::diagnosis::signals::unknowable(snap),
         );
         snap.diagnosis = d.causes;
         snap.diag_fired = d.fired;

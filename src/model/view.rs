@@ -378,7 +378,7 @@ pub struct Snapshot {
     pub marks_ago: Vec<usize>,
     /// The Prometheus figures, when `--prometheus` is given.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub prometheus: Option<crate::model::prom_view::PromView>,
+    pub prometheus: Option<crate::model::prom::view::PromView>,
     /// redtriage's own cost per refresh and back-off state (help overlay); null until known.
     pub cost: Option<crate::collect::governor::SelfCost>,
     /// The container behind the Redis (Docker), when the Docker source runs.

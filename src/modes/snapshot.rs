@@ -110,7 +110,7 @@ fn unreachable_view(target: &Target, thresholds: &Thresholds) -> Snapshot {
     );
     state.instances[0].snapshot(
         Instant::now(),
-        crate::model::derive::ViewOptions {
+        crate::model::snapshot::ViewOptions {
             thresholds,
             spark_len: 0,
             paused: false,

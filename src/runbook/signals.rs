@@ -1,5 +1,5 @@
 //! The signals a diagnosis rule may name: the vocabulary of the runbook's `[[rule]]` tables.
-//! The model computes their values (`model::diagnosis::facts`); the runbook file is checked
+//! The model computes their values (`model::diagnosis::signals`); the runbook file is checked
 //! against these names when it is loaded.
 
 /// Every signal a rule may name, with what it measures.

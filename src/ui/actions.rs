@@ -14,12 +14,12 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use super::common::Rows;
 use super::dialog;
 use super::theme::Theme;
+use super::widgets::Rows;
 use crate::format;
 use crate::model::actions::Panel;
-use crate::model::actions_view::{ActionsView, PaletteRow, PaletteView};
+use crate::model::actions::view::{ActionsView, PaletteRow, PaletteView};
 
 /// The palette is at most this wide.
 const PALETTE_W: u16 = 76;

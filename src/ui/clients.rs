@@ -7,8 +7,8 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table, TableState, Wrap};
 
-use super::common::{self, PaneFrame, PaneOpts, Rows, Scale, Trend, kv};
 use super::theme::Theme;
+use super::widgets::{self, PaneFrame, PaneOpts, Rows, Scale, Trend, kv};
 use crate::collect::types::ClientInfo;
 use crate::format::{self, opt};
 use crate::model::ui_state::PaneId;
@@ -22,7 +22,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &ClientsPane, opts: &PaneOpts
         verdict: Some(pane.verdict),
         focused: opts.focused,
     };
-    let Some(inner) = common::frame_pane(frame, area, &pf, theme) else {
+    let Some(inner) = widgets::frame_pane(frame, area, &pf, theme) else {
         return;
     };
     let mut rows = Rows::new(inner);
@@ -38,7 +38,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &ClientsPane, opts: &PaneOpts
         kv("blocked", opt(pane.blocked, format::count), theme),
         kv("rejected", opt(pane.rejected_per_sec, format::rate), theme),
     ];
-    common::draw_flow(frame, &mut rows, figures);
+    widgets::draw_flow(frame, &mut rows, figures);
     // The table first; the trend only in the rows the table leaves.
     let list_rows = list_rows(pane, rows.rest().width);
     if let Some(r) = rows.take(list_rows) {
@@ -54,7 +54,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &ClientsPane, opts: &PaneOpts
         marks: opts.marks,
         seam: pane.spark_backfilled,
     };
-    common::trend(frame, &mut rows, &t, theme);
+    widgets::trend(frame, &mut rows, &t, theme);
 }
 
 /// `j/k select  g groups/clients  K kill selected  a actions`, at the bottom of the zoomed pane.
@@ -87,10 +87,10 @@ fn usage_row(frame: &mut Frame, r: Rect, pane: &ClientsPane, theme: Theme) {
             opt(pane.max, format::count)
         )),
         Span::raw(format!("{} ", opt(pane.used_percent, format::pct))),
-        common::verdict_word(pane.verdict, theme),
+        widgets::verdict_word(pane.verdict, theme),
     ]);
     let ratio = pane.used_percent.unwrap_or(0.0) / 100.0;
-    common::gauge(frame, r, ratio, label, theme.verdict(pane.verdict));
+    widgets::gauge(frame, r, ratio, label, theme.verdict(pane.verdict));
 }
 
 /// Rows for the group table (all groups and its header) or for the note, wrapped, 3 at most.
@@ -150,10 +150,10 @@ const SELECTED: &str = "▶";
 /// Single clients (`c` in the zoomed pane), by id.
 fn clients_table(clients: &[ClientInfo], width: u16, theme: Theme) -> Table<'static> {
     // The user column grows past 8 only into room the name (at most 32) leaves.
-    let room = common::flex_width(width, &[6, 21, 8, 10, 6, 8]);
-    let user_w = common::content_width(clients.iter().map(|c| c.user.as_str()), 8, 32)
+    let room = widgets::flex_width(width, &[6, 21, 8, 10, 6, 8]);
+    let user_w = widgets::content_width(clients.iter().map(|c| c.user.as_str()), 8, 32)
         .min(8 + room.saturating_sub(32));
-    let name_w = common::flex_width(width, &[6, 21, user_w, 10, 6, 8]).min(32);
+    let name_w = widgets::flex_width(width, &[6, 21, user_w, 10, 6, 8]).min(32);
     let rows: Vec<Row<'static>> = clients
         .iter()
         .map(|c| {
@@ -171,7 +171,7 @@ fn clients_table(clients: &[ClientInfo], width: u16, theme: Theme) -> Table<'sta
     let widths = [6, 21, name_w, user_w, 10, 6, 8]
         .map(Constraint::Length)
         .to_vec();
-    common::table(
+    widgets::table(
         vec!["id", "addr", "name", "user", "cmd", "idle", "omem"],
         rows,
         widths,
@@ -201,7 +201,7 @@ fn groups_table(groups: &[ClientGroup], width: u16, theme: Theme) -> Table<'stat
     if wide {
         fixed.push(8);
     }
-    let key_w = common::flex_width(width, &fixed).min(32);
+    let key_w = widgets::flex_width(width, &fixed).min(32);
     let rows: Vec<Row<'static>> = groups
         .iter()
         .map(|g| {
@@ -230,7 +230,7 @@ fn groups_table(groups: &[ClientGroup], width: u16, theme: Theme) -> Table<'stat
         header.push("tot-mem");
         widths.push(Constraint::Length(8));
     }
-    common::table(header, rows, widths, theme)
+    widgets::table(header, rows, widths, theme)
 }
 
 /// One-line summary for small terminals: `412/10000 blocked 3`.

@@ -6,11 +6,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::common::{FOCUS_MARKER, PaneOpts, Rows, verdict_word};
 use super::theme::Theme;
+use super::widgets::{FOCUS_MARKER, PaneOpts, Rows, verdict_word};
 use super::{clients, errors, header, hitrate, memory, persistence, slowlog};
 use crate::format;
-use crate::model::actions_view::ActionsView;
+use crate::model::actions::view::ActionsView;
 use crate::model::ui_state::{Body, PaneId, UiState};
 use crate::model::view::{PaneStatus, Snapshot, Verdict};
 

@@ -21,10 +21,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Padding, Paragraph};
 
 use super::actions::{CURSOR, centered, clean};
-use super::common::Rows;
 use super::theme::Theme;
+use super::widgets::Rows;
 use crate::format;
-use crate::model::actions_view::{ConfirmView, DialogView};
+use crate::model::actions::view::{ConfirmView, DialogView};
 use crate::model::view::Verdict;
 
 /// Dialogs are at most this wide.

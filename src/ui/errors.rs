@@ -7,8 +7,8 @@ use ratatui::style::Modifier;
 use ratatui::text::Span;
 use ratatui::widgets::{Paragraph, Row};
 
-use super::common::{self, PaneFrame, PaneOpts, Rows, Scale, Trend, kv, kv_styled};
 use super::theme::Theme;
+use super::widgets::{self, PaneFrame, PaneOpts, Rows, Scale, Trend, kv, kv_styled};
 use crate::format::{self, opt};
 use crate::model::ui_state::PaneId;
 use crate::model::view::{ErrorsPane, PaneStatus, Verdict};
@@ -24,7 +24,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &ErrorsPane, opts: &PaneOpts,
         verdict: Some(pane.latency_verdict),
         focused: opts.focused,
     };
-    let Some(inner) = common::frame_pane(frame, area, &pf, theme) else {
+    let Some(inner) = widgets::frame_pane(frame, area, &pf, theme) else {
         return;
     };
     let mut rows = Rows::new(inner);
@@ -36,7 +36,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &ErrorsPane, opts: &PaneOpts,
         kv("max", opt(pane.ping_max_us, format::micros), theme),
         kv("last", opt(pane.ping_last_us, format::micros), theme),
     ];
-    common::draw_flow(frame, &mut rows, figures);
+    widgets::draw_flow(frame, &mut rows, figures);
     kinds(frame, &mut rows, pane, theme);
     latency_events(frame, &mut rows, pane, theme);
     let style = lat.remove_modifier(Modifier::REVERSED);
@@ -49,7 +49,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &ErrorsPane, opts: &PaneOpts,
         marks: opts.marks,
         seam: 0,
     };
-    common::trend(frame, &mut rows, &t, theme);
+    widgets::trend(frame, &mut rows, &t, theme);
 }
 
 /// The error kinds: a table when there is room for it and the latency lines, else a flow.
@@ -73,12 +73,12 @@ fn kinds(frame: &mut Frame, rows: &mut Rows, pane: &ErrorsPane, theme: Theme) {
         );
         kv(&k.kind, total, theme)
     });
-    common::draw_flow(frame, rows, items.collect());
+    widgets::draw_flow(frame, rows, items.collect());
 }
 
 fn kinds_table(pane: &ErrorsPane, width: u16, theme: Theme) -> ratatui::widgets::Table<'static> {
-    let need = common::content_width(pane.by_kind.iter().map(|k| k.kind.as_str()), 24, 64);
-    let kind_w = common::flex_width(width, &[8, 8]).min(need);
+    let need = widgets::content_width(pane.by_kind.iter().map(|k| k.kind.as_str()), 24, 64);
+    let kind_w = widgets::flex_width(width, &[8, 8]).min(need);
     let rows: Vec<Row<'static>> = pane
         .by_kind
         .iter()
@@ -95,7 +95,7 @@ fn kinds_table(pane: &ErrorsPane, width: u16, theme: Theme) -> ratatui::widgets:
         Constraint::Length(8),
         Constraint::Length(8),
     ];
-    common::table(vec!["error", "total", "rate"], rows, widths, theme)
+    widgets::table(vec!["error", "total", "rate"], rows, widths, theme)
 }
 
 /// Rows the latency lines need below the kinds: the hint wraps at narrow widths.
@@ -103,7 +103,7 @@ fn extra_rows(pane: &ErrorsPane, width: u16) -> u16 {
     if pane.latency_monitor_threshold_ms == Some(0) {
         u16::try_from(hint_lines(width).len()).unwrap_or(2)
     } else if let PaneStatus::Unavailable { message } = &pane.latency_status {
-        common::wrapped_rows(&unavailable_text(message), width)
+        widgets::wrapped_rows(&unavailable_text(message), width)
     } else {
         u16::try_from(pane.latency_events.len()).unwrap_or(u16::MAX)
     }
@@ -133,7 +133,7 @@ fn latency_events(frame: &mut Frame, rows: &mut Rows, pane: &ErrorsPane, theme: 
         lines.push(Span::styled(format!("latency latest: {message}"), warn).into());
     } else if let PaneStatus::Unavailable { message } = &pane.latency_status {
         // Said in full, wrapped: which command, and why.
-        common::wrapped_note(frame, rows, &unavailable_text(message), u16::MAX, theme);
+        widgets::wrapped_note(frame, rows, &unavailable_text(message), u16::MAX, theme);
     }
     for e in &pane.latency_events {
         lines.push(ratatui::text::Line::from(vec![

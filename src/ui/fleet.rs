@@ -15,10 +15,10 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Row, Table, TableState};
 
-use super::common::{self, FOCUS_MARKER, Rows};
 use super::theme::Theme;
+use super::widgets::{self, FOCUS_MARKER, Rows};
 use crate::format::{self, opt};
-use crate::model::prom_view::{FleetRow, PromView};
+use crate::model::prom::view::{FleetRow, PromView};
 use crate::model::ui_state::UiState;
 use crate::model::view::{PaneStatus, Verdict};
 
@@ -29,7 +29,7 @@ pub fn draw_alone(frame: &mut Frame, p: &PromView, ui: &UiState, theme: &Theme) 
         super::help::render(
             frame,
             frame.area(),
-            &crate::model::actions_view::ActionsView::default(),
+            &crate::model::actions::view::ActionsView::default(),
             None,
             *theme,
         );
@@ -94,21 +94,21 @@ fn cells(r: &FleetRow, cursor: bool, inst_w: u16, theme: Theme) -> Row<'static> 
     ])
 }
 
-fn table(frame: &mut Frame, area: Rect, fleet: &crate::model::prom_view::FleetView, theme: Theme) {
+fn table(frame: &mut Frame, area: Rect, fleet: &crate::model::prom::view::FleetView, theme: Theme) {
     let selected = fleet
         .cursor
         .as_ref()
         .and_then(|c| fleet.rows.iter().position(|r| &r.instance == c))
         .or(if fleet.rows.is_empty() { None } else { Some(0) });
     // Up to 32 cells, more (to 64) when the row still leaves 40 for `why`.
-    let room = common::flex_width(area.width, &[8, 0, 9, 5, 8, 5, 7, 7]).saturating_sub(40);
-    let inst_w = common::content_width(
+    let room = widgets::flex_width(area.width, &[8, 0, 9, 5, 8, 5, 7, 7]).saturating_sub(40);
+    let inst_w = widgets::content_width(
         fleet.rows.iter().map(|r| r.instance.as_str()),
         8,
         room.clamp(32, 64),
     );
     let fixed = [8, inst_w, 9, 5, 8, 5, 7, 7];
-    let why = common::flex_width(area.width, &fixed);
+    let why = widgets::flex_width(area.width, &fixed);
     let rows: Vec<Row<'static>> = fleet
         .rows
         .iter()
@@ -121,7 +121,7 @@ fn table(frame: &mut Frame, area: Rect, fleet: &crate::model::prom_view::FleetVi
         " health", "instance", "up", "mem", "clients", "hit", "err/s", "evict/s", "why",
     ];
     let t: Table<'static> =
-        common::table(header, rows, widths, theme).row_highlight_style(theme.title(true));
+        widgets::table(header, rows, widths, theme).row_highlight_style(theme.title(true));
     let mut state = TableState::default().with_selected(selected);
     frame.render_stateful_widget(t, area, &mut state);
 }

@@ -8,8 +8,8 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::common::{self, Item, verdict_word};
 use super::theme::Theme;
+use super::widgets::{self, Item, verdict_word};
 use crate::format;
 use crate::model::view::{ConnState, Header, HealthItem, Verdict};
 
@@ -92,7 +92,7 @@ fn extra_lines(h: &Header, width: u16, theme: Theme) -> Vec<Line<'static>> {
     for n in &h.notices {
         items.push(vec![Span::styled(n.clone(), theme.verdict(Verdict::Warn))]);
     }
-    let mut lines = common::flow(items, width.max(1));
+    let mut lines = widgets::flow(items, width.max(1));
     lines.truncate(EXTRA_LINES);
     lines
 }

@@ -6,11 +6,11 @@ use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
-use super::common::{self, Item};
 use super::theme::Theme;
+use super::widgets::{self, Item};
 use crate::collect::governor::SelfCost;
 use crate::format;
-use crate::model::actions_view::ActionsView;
+use crate::model::actions::view::ActionsView;
 use crate::model::view::Verdict;
 
 /// Keys and what they do, in the order shown.
@@ -133,7 +133,7 @@ fn section(heading: &str, items: Vec<Item>, width: u16, theme: Theme) -> Vec<Lin
         theme.table_header(),
     )]];
     all.extend(items);
-    indent(common::flow(all, width.saturating_sub(1))).collect()
+    indent(widgets::flow(all, width.saturating_sub(1))).collect()
 }
 
 fn lines(view: &ActionsView, width: u16, theme: Theme) -> Vec<Line<'static>> {
@@ -178,7 +178,7 @@ fn verdict_items(theme: Theme) -> Vec<Item> {
     .into_iter()
     .map(|(v, what)| {
         vec![
-            common::verdict_word(v, theme),
+            widgets::verdict_word(v, theme),
             Span::raw(format!(" {what}")),
         ]
     })

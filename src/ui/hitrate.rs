@@ -6,8 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::Span;
 
-use super::common::{self, PaneFrame, PaneOpts, Rows, Scale, Trend, kv, kv_styled};
 use super::theme::Theme;
+use super::widgets::{self, PaneFrame, PaneOpts, Rows, Scale, Trend, kv, kv_styled};
 use crate::format::{self, opt};
 use crate::model::ui_state::PaneId;
 use crate::model::view::HitRatePane;
@@ -23,7 +23,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &HitRatePane, opts: &PaneOpts
         verdict: Some(pane.verdict),
         focused: opts.focused,
     };
-    let Some(inner) = common::frame_pane(frame, area, &pf, theme) else {
+    let Some(inner) = widgets::frame_pane(frame, area, &pf, theme) else {
         return;
     };
     let mut rows = Rows::new(inner);
@@ -34,7 +34,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &HitRatePane, opts: &PaneOpts
         theme,
     );
     now.push(Span::raw(" "));
-    now.push(common::verdict_word(pane.verdict, theme));
+    now.push(widgets::verdict_word(pane.verdict, theme));
     let figures = vec![
         now,
         kv("1m", opt(pane.m1_percent, format::pct), theme),
@@ -46,7 +46,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &HitRatePane, opts: &PaneOpts
             theme,
         ),
     ];
-    common::draw_flow(frame, &mut rows, figures);
+    widgets::draw_flow(frame, &mut rows, figures);
     let style = theme
         .verdict(pane.verdict)
         .remove_modifier(Modifier::REVERSED);
@@ -59,7 +59,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &HitRatePane, opts: &PaneOpts
         marks: opts.marks,
         seam: pane.spark_backfilled,
     };
-    common::trend(frame, &mut rows, &t, theme);
+    widgets::trend(frame, &mut rows, &t, theme);
 }
 
 /// A spark value (percent ×100) as `94.1%`.

@@ -6,8 +6,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::common::{self, Item, PaneFrame, PaneOpts, Rows, Scale, Trend, kv};
 use super::theme::Theme;
+use super::widgets::{self, Item, PaneFrame, PaneOpts, Rows, Scale, Trend, kv};
 use crate::format::{self, opt};
 use crate::model::ui_state::PaneId;
 use crate::model::view::{MemoryPane, Verdict};
@@ -20,14 +20,14 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &MemoryPane, opts: &PaneOpts,
         verdict: Some(pane.verdict),
         focused: opts.focused,
     };
-    let Some(inner) = common::frame_pane(frame, area, &pf, theme) else {
+    let Some(inner) = widgets::frame_pane(frame, area, &pf, theme) else {
         return;
     };
     let mut rows = Rows::new(inner);
     if let Some(r) = rows.take(1) {
         usage_row(frame, r, pane, theme);
     }
-    common::draw_flow(frame, &mut rows, figures(pane, theme));
+    widgets::draw_flow(frame, &mut rows, figures(pane, theme));
     let style = theme
         .verdict(pane.verdict)
         .remove_modifier(ratatui::style::Modifier::REVERSED);
@@ -40,7 +40,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &MemoryPane, opts: &PaneOpts,
         marks: opts.marks,
         seam: pane.spark_backfilled,
     };
-    common::trend(frame, &mut rows, &t, theme);
+    widgets::trend(frame, &mut rows, &t, theme);
 }
 
 /// `83.0 MB / 100 MB 83.0% WARN ████░░`, or `used 83.0 MB  no maxmemory set` when unlimited.
@@ -63,10 +63,10 @@ fn usage_row(frame: &mut Frame, r: Rect, pane: &MemoryPane, theme: Theme) {
             theme.verdict(pane.verdict),
         ),
         Span::raw(" "),
-        common::verdict_word(pane.verdict, theme),
+        widgets::verdict_word(pane.verdict, theme),
     ]);
     let ratio = pane.used_percent.unwrap_or(0.0) / 100.0;
-    common::gauge(frame, r, ratio, label, theme.verdict(pane.verdict));
+    widgets::gauge(frame, r, ratio, label, theme.verdict(pane.verdict));
 }
 
 fn figures(pane: &MemoryPane, theme: Theme) -> Vec<Item> {

@@ -4,7 +4,6 @@
 
 pub mod actions;
 mod clients;
-mod common;
 pub mod comms;
 mod compact;
 mod container;
@@ -22,6 +21,7 @@ mod persistence;
 pub mod prom;
 mod slowlog;
 pub mod theme;
+mod widgets;
 
 #[cfg(test)]
 mod tests;
@@ -43,10 +43,10 @@ pub use header::badge;
 pub use theme::Theme;
 
 use crate::model::actions::Panel;
-use crate::model::actions_view::ActionsView;
+use crate::model::actions::view::ActionsView;
 use crate::model::ui_state::{Body, PaneId, UiState};
 use crate::model::view::Snapshot;
-use common::PaneOpts;
+use widgets::PaneOpts;
 
 /// Smallest terminal that gets the 3×2 grid; smaller ones get the compact summary.
 pub const GRID_MIN: (u16, u16) = (60, 18);

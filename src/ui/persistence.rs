@@ -8,8 +8,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::common::{self, Item, PaneFrame, PaneOpts, Rows, kv, kv_styled};
 use super::theme::Theme;
+use super::widgets::{self, Item, PaneFrame, PaneOpts, Rows, kv, kv_styled};
 use crate::format::{self, opt};
 use crate::model::ui_state::PaneId;
 use crate::model::view::{PersistencePane, Verdict};
@@ -35,7 +35,7 @@ pub fn render(
         verdict: Some(pane.verdict),
         focused: opts.focused,
     };
-    let Some(inner) = common::frame_pane(frame, area, &pf, theme) else {
+    let Some(inner) = widgets::frame_pane(frame, area, &pf, theme) else {
         return;
     };
     let mut rows = Rows::new(inner);
@@ -54,13 +54,13 @@ pub fn render(
     let urgent =
         (pane.disk.as_ref()).is_some_and(|d| matches!(d.verdict, Verdict::Warn | Verdict::Crit));
     if urgent {
-        common::draw_flow(frame, &mut rows, disk.clone());
+        widgets::draw_flow(frame, &mut rows, disk.clone());
     }
-    common::draw_flow(frame, &mut rows, rdb(pane, theme));
-    common::draw_flow(frame, &mut rows, aof(pane, theme));
-    common::draw_flow(frame, &mut rows, other(pane, theme));
+    widgets::draw_flow(frame, &mut rows, rdb(pane, theme));
+    widgets::draw_flow(frame, &mut rows, aof(pane, theme));
+    widgets::draw_flow(frame, &mut rows, other(pane, theme));
     if !urgent {
-        common::draw_flow(frame, &mut rows, disk);
+        widgets::draw_flow(frame, &mut rows, disk);
     }
 }
 
@@ -94,7 +94,7 @@ fn loading_row(frame: &mut Frame, r: Rect, pane: &PersistencePane, theme: Theme)
         opt(pane.loading_eta_secs, format::age)
     ));
     let ratio = pane.loading_percent.unwrap_or(0.0) / 100.0;
-    common::gauge(frame, r, ratio, label, theme.verdict(Verdict::Warn));
+    widgets::gauge(frame, r, ratio, label, theme.verdict(Verdict::Warn));
 }
 
 /// Delayed fsync (AOF), fork time, save config.

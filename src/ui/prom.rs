@@ -7,10 +7,10 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row};
 
-use super::common::{self, Rows, kv};
 use super::theme::Theme;
+use super::widgets::{self, Rows, kv};
 use crate::format::{self, opt};
-use crate::model::prom_view::PromView;
+use crate::model::prom::view::PromView;
 use crate::model::view::{PaneStatus, Verdict};
 
 /// Title of the Alerts pane.
@@ -109,7 +109,7 @@ pub fn render_alerts(frame: &mut Frame, area: Rect, p: &PromView, theme: Theme) 
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let mut rows = Rows::new(inner);
-    common::draw_lines(frame, &mut rows, figures_lines(p, inner.width, theme));
+    widgets::draw_lines(frame, &mut rows, figures_lines(p, inner.width, theme));
     alert_table(frame, &mut rows, p, theme);
 }
 
@@ -143,7 +143,7 @@ fn figures_lines(p: &PromView, width: u16, theme: Theme) -> Vec<Line<'static>> {
                 kv("cmds", opt(f.commands_per_sec, format::rate), theme),
                 kv("errors", opt(f.errors_per_sec(), format::rate), theme),
             ];
-            lines.extend(common::flow(items, width));
+            lines.extend(widgets::flow(items, width));
         }
     }
     if p.matched.len() > 1 {
@@ -176,7 +176,7 @@ fn alert_table(frame: &mut Frame, rows: &mut Rows, p: &PromView, theme: Theme) {
         _ => None,
     };
     if let Some(span) = msg {
-        common::draw_lines(frame, rows, vec![Line::from(span)]);
+        widgets::draw_lines(frame, rows, vec![Line::from(span)]);
         if p.alerts.is_empty() {
             return;
         }
@@ -188,7 +188,7 @@ fn alert_table(frame: &mut Frame, rows: &mut Rows, p: &PromView, theme: Theme) {
         return;
     };
     let name_w = 18;
-    let rest = common::flex_width(area.width, &[7, 8, name_w]);
+    let rest = widgets::flex_width(area.width, &[7, 8, name_w]);
     let body: Vec<Row<'static>> = p
         .alerts
         .iter()
@@ -218,7 +218,7 @@ fn alert_table(frame: &mut Frame, rows: &mut Rows, p: &PromView, theme: Theme) {
         Constraint::Length(name_w),
         Constraint::Length(rest),
     ];
-    let table = common::table(
+    let table = widgets::table(
         vec!["state", "for", "alert", "summary / labels"],
         body,
         widths,

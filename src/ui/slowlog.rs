@@ -6,8 +6,8 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Table};
 
-use super::common::{self, PaneFrame, PaneOpts, Rows, kv};
 use super::theme::Theme;
+use super::widgets::{self, PaneFrame, PaneOpts, Rows, kv};
 use crate::format::{self, opt};
 use crate::model::ui_state::PaneId;
 use crate::model::view::{SlowlogPane, SlowlogRow};
@@ -21,7 +21,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &SlowlogPane, opts: &PaneOpts
         verdict: None,
         focused: opts.focused,
     };
-    let Some(inner) = common::frame_pane(frame, area, &pf, theme) else {
+    let Some(inner) = widgets::frame_pane(frame, area, &pf, theme) else {
         return;
     };
     let mut rows = Rows::new(inner);
@@ -39,7 +39,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &SlowlogPane, opts: &PaneOpts
         ),
         kv("over", opt(pane.threshold_us, threshold), theme),
     ];
-    common::draw_flow(frame, &mut rows, figures);
+    widgets::draw_flow(frame, &mut rows, figures);
     if pane.entries.is_empty() {
         frame.render_widget(
             Paragraph::new("no entries").style(theme.label()),
@@ -96,7 +96,7 @@ fn entries_table(entries: &[SlowlogRow], width: u16, theme: Theme) -> Table<'sta
     } else {
         vec![6, 7]
     };
-    let args_w = common::flex_width(width, &fixed);
+    let args_w = widgets::flex_width(width, &fixed);
     let rows: Vec<Row<'static>> = entries
         .iter()
         .map(|e| {
@@ -131,7 +131,7 @@ fn entries_table(entries: &[SlowlogRow], width: u16, theme: Theme) -> Table<'sta
             ],
         )
     };
-    common::table(header, rows, widths, theme)
+    widgets::table(header, rows, widths, theme)
 }
 
 /// One-line summary for small terminals: `len 128 new 2.0/min last 12.3ms`.

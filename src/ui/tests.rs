@@ -6,7 +6,7 @@ use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 
 use super::{Theme, draw};
-use crate::model::actions_view::ActionsView;
+use crate::model::actions::view::ActionsView;
 use crate::model::fixtures;
 use crate::model::ui_state::{PaneId, UiState};
 use crate::model::view::{ConnState, Snapshot};

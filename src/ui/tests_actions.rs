@@ -9,7 +9,7 @@ use super::tests::text;
 use super::tests_dashboard::{watch, zoomed_clients};
 use super::{Theme, draw};
 use crate::model::actions::Panel;
-use crate::model::actions_view::{ActionsView, ConfirmView, DialogView, PaletteRow, PaletteView};
+use crate::model::actions::view::{ActionsView, ConfirmView, DialogView, PaletteRow, PaletteView};
 use crate::model::fixtures;
 use crate::model::ui_state::UiState;
 use crate::model::view::Snapshot;

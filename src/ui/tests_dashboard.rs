@@ -4,7 +4,7 @@
 
 use super::tests_actions::{keys, screen, with_view};
 use crate::collect::types::ClientInfo;
-use crate::model::actions_view::ActionsView;
+use crate::model::actions::view::ActionsView;
 use crate::model::fixtures;
 use crate::model::ui_state::{PaneId, UiState};
 use crate::model::watch::WatchView;
@@ -132,7 +132,7 @@ fn marks_on_sparklines_80x24() {
     let s = screen(&snap, &UiState::default(), &ActionsView::default(), 80, 24);
     // Memory, hit rate and errors each show both marks (the clients table leaves no room for
     // its sparkline at this size).
-    assert_eq!(s.matches(super::common::MARK).count(), 6, "{s}");
+    assert_eq!(s.matches(super::widgets::MARK).count(), 6, "{s}");
     insta::assert_snapshot!(s);
 }
 

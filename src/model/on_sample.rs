@@ -45,7 +45,7 @@ impl State {
             }
         }
         // The incident's root cause stays named after the fix made it unlikely.
-        if let Some(text) = super::comms_facts::likely(&snap) {
+        if let Some(text) = super::comms::facts::likely(&snap) {
             self.actions.root_cause = Some(text);
         }
         effects.extend(self.feed_watch(at, &snap, up, problem));

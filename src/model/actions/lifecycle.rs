@@ -7,11 +7,11 @@ use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::actions::{Dialog, Palette, Panel, Running, log_event};
-use super::select;
-use super::state::{Effect, State};
-use super::watch::Watch;
 use crate::collect::ops::RedisOp;
+use crate::model::actions::{Dialog, Palette, Panel, Running, log_event};
+use crate::model::select;
+use crate::model::state::{Effect, State};
+use crate::model::watch::Watch;
 use crate::msg::{ActionEvent, Outcome};
 use crate::runbook::prepare::{self, Context, POLICIES, Prepared};
 use crate::runbook::spec::ActionKind;
@@ -26,7 +26,7 @@ impl State {
         };
         Context {
             target: self.targets.get(self.selected),
-            up: inst.is_some_and(|i| i.link == super::instance::Link::Up),
+            up: inst.is_some_and(|i| i.link == crate::model::instance::Link::Up),
             info: inst.and_then(|i| i.info.as_ref()),
             config: inst.and_then(|i| i.config.value.as_ref()),
             config_unavailable: inst
@@ -356,7 +356,7 @@ impl State {
         let word = if outcome.ok { "✓" } else { "✗" };
         self.actions
             .push_timeline(at, format!("{word} {}: {}", r.name, outcome.summary));
-        self.actions.done.push(super::actions::RunRecord {
+        self.actions.done.push(crate::model::actions::RunRecord {
             name: r.name.clone(),
             at,
             ok: outcome.ok,
@@ -424,7 +424,7 @@ impl State {
         let failed = self
             .instances
             .get(self.selected)
-            .is_some_and(|i| matches!(i.link, super::instance::Link::AuthFailed { .. }));
+            .is_some_and(|i| matches!(i.link, crate::model::instance::Link::AuthFailed { .. }));
         let Some(p) = self.prom.as_mut() else { return };
         let Some((instance, asked)) = p.attached.as_mut() else {
             return;
@@ -442,7 +442,7 @@ impl State {
     #[doc(hidden)]
     pub fn update_link_for_test(&mut self, event: crate::msg::LinkEvent) {
         let at = self.now;
-        super::state::update(
+        crate::model::state::update(
             self,
             crate::msg::Msg::Link {
                 target: self.selected,

@@ -5,9 +5,9 @@
 
 use std::time::Duration;
 
-use super::comms::Facts;
-use super::state::State;
-use super::view::{ConnState, Snapshot, Verdict};
+use crate::model::comms::Facts;
+use crate::model::state::State;
+use crate::model::view::{ConnState, Snapshot, Verdict};
 
 /// The runbook's severity. The runbook gives one severity for the whole incident class and no
 /// rule to raise it, so redtriage does not invent one.
@@ -94,7 +94,7 @@ pub fn likely(snap: &Snapshot) -> Option<String> {
     let c = snap
         .diagnosis
         .iter()
-        .find(|c| c.verdict == super::diagnosis::Likelihood::Likely)?;
+        .find(|c| c.verdict == crate::model::diagnosis::Likelihood::Likely)?;
     // Evidence that holds now; a cause held up only by lingering rules is not named here
     // (the one remembered from when it held is).
     let e = c

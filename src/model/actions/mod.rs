@@ -2,6 +2,10 @@
 //! action's output, the timeline and the stability watch. Pure: the runner and the log file
 //! are effects.
 
+pub mod cancel;
+pub mod lifecycle;
+pub mod view;
+
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 

@@ -5,10 +5,10 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::actions::Panel;
-use super::comms::{Kind, Overlay, fill};
-use super::comms_facts::facts;
-use super::state::{Effect, State};
+use crate::model::actions::Panel;
+use crate::model::comms::facts::facts;
+use crate::model::comms::{Kind, Overlay, fill};
+use crate::model::state::{Effect, State};
 use crate::msg::Written;
 
 impl State {
@@ -93,7 +93,8 @@ impl State {
         let templates = self.comms.templates.clone();
         if let Some(o) = self.comms.overlay.as_mut() {
             let i = o.kind.index();
-            o.editors[i] = super::comms_editor::Editor::new(&fill(templates.get(o.kind), &f));
+            o.editors[i] =
+                crate::model::comms::editor::Editor::new(&fill(templates.get(o.kind), &f));
             o.status = Some("filled again".into());
         }
     }

@@ -5,9 +5,9 @@ use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use serde::Serialize;
 
-use super::health;
-use super::prom::{BackfillState, PromState};
-use super::view::{ConnState, Header, PaneStatus, Verdict};
+use crate::model::health;
+use crate::model::prom::{BackfillState, PromState};
+use crate::model::view::{ConnState, Header, PaneStatus, Verdict};
 use crate::prom::types::Figures;
 use crate::target::Thresholds;
 
@@ -97,7 +97,7 @@ fn age(now: Instant, at: Option<Instant>) -> u64 {
 }
 
 /// Status of a Prometheus-fed value: error wins, then pending, else ok.
-fn status<T>(f: &super::prom::Fed<T>) -> PaneStatus {
+fn status<T>(f: &crate::model::prom::Fed<T>) -> PaneStatus {
     match (&f.error, &f.value) {
         (Some(e), _) => PaneStatus::Error { message: e.clone() },
         (None, None) => PaneStatus::Pending,

@@ -1,14 +1,18 @@
 //! Communication: the runbook's three incident messages (initial alert, update, resolution),
-//! filled from what redtriage knows ([`Facts`], see [`super::comms_facts`]), edited in an
+//! filled from what redtriage knows ([`Facts`], see [`super::comms::facts`]), edited in an
 //! overlay, then copied (OSC 52) or saved to the incident directory — both effects.
 //!
 //! Pure: templates are loaded by `config` before the terminal changes mode; time comes in
 //! the messages.
 
+pub mod editor;
+pub mod facts;
+pub mod keys;
+
 use std::path::Path;
 use std::time::Instant;
 
-use super::comms_editor::Editor;
+use super::comms::editor::Editor;
 
 /// The three messages, in the runbook's order (keys `1`–`3`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -61,9 +65,9 @@ impl Kind {
 
 /// The shipped templates (the runbook's, with `{placeholders}` for the filled values).
 const SHIPPED: [&str; 3] = [
-    include_str!("../../assets/templates/initial.txt"),
-    include_str!("../../assets/templates/update.txt"),
-    include_str!("../../assets/templates/resolution.txt"),
+    include_str!("../../../assets/templates/initial.txt"),
+    include_str!("../../../assets/templates/update.txt"),
+    include_str!("../../../assets/templates/resolution.txt"),
 ];
 
 /// Every placeholder a template may use, with what it is filled with.
@@ -314,5 +318,4 @@ impl Comms {
 }
 
 #[cfg(test)]
-#[path = "comms_tests.rs"]
 mod tests;

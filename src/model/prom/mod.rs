@@ -2,6 +2,8 @@
 //! the keys that belong to the Prometheus views (`F` fleet, `A` alerts). Pure, like `update`:
 //! time arrives in the messages.
 
+pub mod view;
+
 use std::time::{Instant, SystemTime};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
@@ -115,7 +117,7 @@ impl PromState {
 
     /// Fleet rows in screen order (worst first).
     pub fn fleet_order(&self, th: &crate::target::Thresholds) -> Vec<String> {
-        super::prom_view::fleet_rows(self, th)
+        super::prom::view::fleet_rows(self, th)
             .into_iter()
             .map(|r| r.instance)
             .collect()

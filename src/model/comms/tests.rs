@@ -10,14 +10,14 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::*;
 use crate::collect::types::CollectError;
 use crate::model::actions::Running;
-use crate::model::comms_facts::facts;
+use crate::model::comms::facts::facts;
 use crate::model::fastforward::feed;
 use crate::model::state::{Effect, State, update};
 use crate::msg::Written;
 use crate::msg::{LinkEvent, Msg};
 use crate::target::{Target, Thresholds};
 
-const RUNBOOK: &str = include_str!("../../tests/fixtures/runbook-templates.md");
+const RUNBOOK: &str = include_str!("../../../tests/fixtures/runbook-templates.md");
 
 /// The three fenced blocks of the runbook's "Communication Template" section, in order.
 fn runbook_blocks() -> Vec<Vec<String>> {

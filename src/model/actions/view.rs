@@ -3,8 +3,8 @@
 
 use std::time::Instant;
 
-use super::actions::{Dialog, Panel};
-use super::state::State;
+use crate::model::actions::{Dialog, Panel};
+use crate::model::state::State;
 
 /// One palette row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -145,7 +145,7 @@ fn dialog_view(d: &Dialog, title_of: impl Fn(&str) -> String) -> DialogView {
         },
         Dialog::Cancel { name, .. } => DialogView::Ask {
             title: format!("cancel {name}?"),
-            text: super::action_cancel::CANCEL_TEXT.to_string(),
+            text: crate::model::actions::cancel::CANCEL_TEXT.to_string(),
             prompt: "y = cancel it   any other key = let it run".to_string(),
         },
     }
@@ -183,15 +183,15 @@ impl State {
         let end = a.output.len().saturating_sub(a.output_scroll);
         let start = end.saturating_sub(rows);
         let body = self.ui.body;
-        let snap = (body != super::ui_state::Body::Grid)
+        let snap = (body != crate::model::ui_state::Body::Grid)
             .then(|| self.view(0))
             .flatten();
         let guide = snap
             .as_ref()
-            .filter(|_| body == super::ui_state::Body::Runbook)
+            .filter(|_| body == crate::model::ui_state::Body::Runbook)
             .map(|s| self.guide(s));
         let suggested = snap
-            .filter(|_| body == super::ui_state::Body::Diagnosis)
+            .filter(|_| body == crate::model::ui_state::Body::Diagnosis)
             .and_then(|_| self.suggested_action())
             .map(|n| {
                 let key = a.runbook.find(&n).and_then(|s| s.key);

@@ -4,8 +4,8 @@
 
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::actions::Dialog;
-use super::state::{Effect, State};
+use crate::model::actions::Dialog;
+use crate::model::state::{Effect, State};
 
 /// What the question says a cancel does.
 pub const CANCEL_TEXT: &str = "Commands get SIGTERM, then SIGKILL after 2 s (their whole \
@@ -44,7 +44,7 @@ impl State {
         self.actions.push_timeline(self.now, text.clone());
         self.actions.push_output(format!("{text}…"));
         let target = self.view(0).map(|s| s.header.target).unwrap_or_default();
-        let mut ev = super::actions::log_event(&target, "action_cancel", text);
+        let mut ev = crate::model::actions::log_event(&target, "action_cancel", text);
         ev.user.clone_from(&self.user);
         ev.action = Some(name.to_string());
         vec![

@@ -1,6 +1,6 @@
 //! A small multi-line text editor for the communication overlay: type, backspace, delete,
 //! enter, arrows, home/end. The cursor is (line, char index). Control and bidi characters
-//! are refused (see [`super::comms::allowed`]).
+//! are refused (see [`crate::model::comms::allowed`]).
 
 use crossterm::event::KeyCode;
 
@@ -51,7 +51,7 @@ impl Editor {
 
     /// Inserts one character at the cursor (refused characters are dropped).
     pub fn insert(&mut self, c: char) {
-        if !super::comms::allowed(c) {
+        if !crate::model::comms::allowed(c) {
             return;
         }
         let at = self.byte(self.row, self.col);

@@ -356,5 +356,4 @@ impl State {
 }
 
 #[cfg(test)]
-#[path = "docker_tests.rs"]
 mod tests;
