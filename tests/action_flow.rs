@@ -290,14 +290,26 @@ async fn attach_with_a_refused_password_asks_for_one_and_never_shows_it() {
         "{shown}"
     );
     d.apply(key(KeyCode::Enter));
-    let p = d.state.prom.as_ref().expect("prom");
-    assert_eq!(p.attach.as_deref(), Some("10.0.0.9:6379"));
+    // The attach is an effect the app carries out: a poller on that instance, with the typed
+    // password; the state already selects it.
+    let attached = d
+        .effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Attach { id, target } => Some((*id, target.clone())),
+            _ => None,
+        })
+        .expect("an attach effect");
+    assert_eq!(attached.1.display(), "redis://:****@10.0.0.9:6379");
     assert_eq!(
-        p.attach_password
+        attached
+            .1
+            .password
             .as_ref()
             .map(redtriage::target::Secret::expose),
         Some("s3cret")
     );
+    assert_eq!(d.state.selected, attached.0);
     // Asked once per attach: another failure does not reopen it.
     d.state
         .update_link_for_test(LinkEvent::AuthFailed("WRONGPASS".into()));

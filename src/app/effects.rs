@@ -51,6 +51,8 @@ pub(super) fn run_effects(effects: Vec<Effect>, ctx: &EffectCtx, dirty: &mut boo
             }
             Effect::Report => crate::app::comms_io::report(ctx.log_path.clone(), ctx.tx.clone()),
             Effect::CancelAction { run } => ctx.cancel(run),
+            // The Prometheus runtime's (`PromRuntime::carry`), before these.
+            Effect::Attach { .. } | Effect::PromPoll { .. } => {}
         }
     }
     quit

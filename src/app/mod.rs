@@ -55,7 +55,7 @@ pub struct TuiOptions {
     pub read_only: bool,
     pub log_path: Option<PathBuf>,
     /// Prometheus, when `--prometheus` is given (`fleet_only`: start on the fleet table).
-    pub prom: Option<crate::app::prom_runtime::PromLaunch>,
+    pub prom: Option<prom_runtime::PromLaunch>,
     /// The communication templates (shipped, or overridden; loaded before raw mode).
     pub templates: crate::model::comms::Templates,
     /// `--record FILE`: every sample, link event and clock tick goes there ([`crate::record`]).
@@ -95,6 +95,10 @@ fn initial_state(targets: &[Target], opts: &TuiOptions) -> State {
         .map(|_| crate::model::docker::DockerState::default());
     state.comms.templates = opts.templates.clone();
     state.user = crate::actions::log::user();
+    state.prom = opts
+        .prom
+        .as_ref()
+        .map(prom_runtime::PromLaunch::initial_state);
     state
 }
 
@@ -139,13 +143,7 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
     let tasks = spawn_pollers(&targets, &poll, &tx);
     let mut prom_rt = match &prom {
         Some(launch) => {
-            let rt = crate::app::prom_runtime::PromRuntime::start(
-                launch,
-                poll.clone(),
-                tasks,
-                &tx,
-                &mut state,
-            );
+            let rt = prom_runtime::PromRuntime::start(launch, poll.clone(), tasks, &tx);
             Some(rt.map_err(|e| color_eyre::eyre::eyre!("--prometheus: {e}"))?)
         }
         None => None,
@@ -176,11 +174,11 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
             if let Some(r) = recorder.as_mut() {
                 record_starts(r, &effects);
             }
+            if let Some(rt) = prom_rt.as_mut() {
+                rt.carry(&effects);
+            }
             quit |= run_effects(effects, &ctx, &mut dirty);
             next = rx.try_recv().ok();
-        }
-        if let Some(rt) = prom_rt.as_mut() {
-            rt.sync(&mut state);
         }
         if quit {
             break;

@@ -1,19 +1,18 @@
-//! The app side of Prometheus: starts the poller, tells it what to poll (the attached
-//! instance's selector, the fleet while its view is open), and attaches the dashboard to the
-//! instance chosen in the fleet view (a new Redis poller, a new target id, the old one stopped).
+//! The app side of Prometheus: starts the poller and carries out the effects `update` asks
+//! for it: what to poll (`Effect::PromPoll`: the fleet while its view is open, the attached
+//! instance's selector) and the Redis poller of an instance attached from the fleet
+//! (`Effect::Attach`: the old pollers stopped, one started on the new target). The state
+//! itself changes only in `update` (`model::prom::attach`).
 //!
 //! Attaching reuses the credentials and TLS settings redtriage was started with; an instance
-//! that needs others shows `AUTH FAILED` (simplification: no credentials prompt).
-
-use std::time::Instant;
+//! that refuses them asks for a password once.
 
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 use crate::collect::poller::Poller;
-use crate::model::instance::Instance;
 use crate::model::prom::PromState;
-use crate::model::state::State;
+use crate::model::state::Effect;
 use crate::msg::Msg;
 use crate::prom::poller::{PromControl, PromPoller};
 use crate::prom::settings::PromSettings;
@@ -29,29 +28,33 @@ pub struct PromLaunch {
     pub base: Target,
 }
 
-/// The running Prometheus poller and the Redis poller it may replace.
+impl PromLaunch {
+    /// The Prometheus part of the state the loop starts with.
+    pub fn initial_state(&self) -> PromState {
+        let mut p = PromState::new(&self.settings);
+        p.ui.fleet_open = self.fleet_only;
+        p.ui.fleet_only = self.fleet_only;
+        p.base = self.base.clone();
+        p
+    }
+}
+
+/// The running Prometheus poller and the Redis pollers an attach replaces.
 pub struct PromRuntime {
     control: watch::Sender<PromControl>,
     tx: mpsc::Sender<Msg>,
     poll: PollSettings,
-    /// Credentials and TLS for attached instances.
-    base: Target,
     redis_tasks: Vec<JoinHandle<()>>,
 }
 
 impl PromRuntime {
-    /// Starts the Prometheus poller and puts its state into `state`.
+    /// Starts the Prometheus poller; `redis_tasks` are the pollers an attach stops.
     pub fn start(
         launch: &PromLaunch,
         poll: PollSettings,
         redis_tasks: Vec<JoinHandle<()>>,
         tx: &mpsc::Sender<Msg>,
-        state: &mut State,
     ) -> Result<Self, String> {
-        let mut p = PromState::new(&launch.settings);
-        p.ui.fleet_open = launch.fleet_only;
-        p.ui.fleet_only = launch.fleet_only;
-        state.prom = Some(p);
         let (control, rx) = watch::channel(PromControl {
             selector: (!launch.fleet_only).then(|| launch.settings.selector.clone()),
             fleet: launch.fleet_only,
@@ -63,83 +66,41 @@ impl PromRuntime {
             control,
             tx: tx.clone(),
             poll,
-            base: launch.base.clone(),
             redis_tasks,
         })
     }
 
-    /// After `update`: follow the fleet view and attach when asked.
-    pub fn sync(&mut self, state: &mut State) {
-        let Some(p) = state.prom.as_mut() else {
-            return;
-        };
-        let fleet = p.ui.fleet_open;
-        self.control.send_if_modified(|c| {
-            let changed = c.fleet != fleet;
-            c.fleet = fleet;
-            changed
-        });
-        if let Some(instance) = p.attach.take() {
-            self.attach(state, &instance);
+    /// Carries out the effects that are the runtime's (the others are ignored).
+    pub fn carry(&mut self, effects: &[Effect]) {
+        for effect in effects {
+            match effect {
+                Effect::PromPoll { fleet, selector } => self.follow(*fleet, selector.as_ref()),
+                Effect::Attach { id, target } => self.attach(*id, target),
+                _ => {}
+            }
         }
     }
 
-    fn attach(&mut self, state: &mut State, instance: &str) {
-        let url = if instance.contains("://") {
-            instance.to_string()
-        } else {
-            format!("redis://{instance}")
-        };
-        let mut target = match crate::target::parse_url(&url) {
-            Ok(t) => t,
-            Err(e) => {
-                if let Some(p) = state.prom.as_mut() {
-                    p.ui.fleet_open = true;
-                    p.fleet.error = Some(format!(
-                        "cannot attach to instance \"{instance}\": {e} (the instance label must be the Redis address)"
-                    ));
-                }
-                return;
+    /// The fleet while its view is open; a new selector is polled (and backfilled) at once.
+    fn follow(&self, fleet: bool, selector: Option<&String>) {
+        self.control.send_if_modified(|c| {
+            let mut changed = c.fleet != fleet;
+            c.fleet = fleet;
+            if let Some(s) = selector {
+                c.selector = Some(s.clone());
+                c.backfill = true;
+                changed = true;
             }
-        };
-        target.user.clone_from(&self.base.user);
-        target.password.clone_from(&self.base.password);
-        target.tls.clone_from(&self.base.tls);
-        if let Some(p) = state.prom.as_mut() {
-            if let Some(typed) = p.attach_password.take() {
-                target.password = Some(typed);
-                p.attached = Some((instance.to_string(), true));
-            } else {
-                p.attached = Some((instance.to_string(), false));
-            }
-        }
+            changed
+        });
+    }
+
+    /// Stops the Redis pollers and starts one on the attached target.
+    fn attach(&mut self, id: usize, target: &Target) {
         for t in self.redis_tasks.drain(..) {
             t.abort();
         }
-        let id = state.instances.len();
-        state
-            .instances
-            .push(Instance::new(target.display(), Instant::now()));
-        // Actions act on `targets[selected]`: keep it in step with the attached instance.
-        state.targets.truncate(id);
-        while state.targets.len() < id {
-            state.targets.push(target.clone());
-        }
-        state.targets.push(target.clone());
-        state.selected = id;
-        state.frozen = None;
-        let poller = Poller::new(id, target, self.poll.clone(), self.tx.clone());
+        let poller = Poller::new(id, target.clone(), self.poll.clone(), self.tx.clone());
         self.redis_tasks.push(tokio::spawn(poller.run()));
-        let selector = format!(
-            "instance=\"{}\"",
-            instance.replace('\\', "\\\\").replace('"', "\\\"")
-        );
-        if let Some(p) = state.prom.as_mut() {
-            p.reset_instance(selector.clone());
-        }
-        self.control.send_modify(|c| {
-            c.selector = Some(selector);
-            c.backfill = true;
-        });
     }
 }

@@ -88,6 +88,18 @@ pub enum Effect {
     CancelAction {
         run: u64,
     },
+    /// Stop the Redis pollers and start one on `target`, as target `id` (attached from the
+    /// fleet view; the state already selects it).
+    Attach {
+        id: TargetId,
+        target: Box<Target>,
+    },
+    /// Tell the Prometheus poller what to poll: the fleet while its view is open; with a
+    /// `selector`, the attached instance's series from now on (backfilled again).
+    PromPoll {
+        fleet: bool,
+        selector: Option<String>,
+    },
 }
 
 /// Everything the app knows.

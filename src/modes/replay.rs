@@ -146,6 +146,8 @@ fn apply(state: &mut State, msg: Msg, dirty: &mut bool) -> bool {
             | Effect::Log(_)
             | Effect::SaveText { .. }
             | Effect::CancelAction { .. }
+            | Effect::Attach { .. }
+            | Effect::PromPoll { .. }
             | Effect::Report => {}
         }
     }

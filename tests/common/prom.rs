@@ -319,7 +319,8 @@ impl ProDriver {
             fleet_only: target.is_none(),
             base: target.unwrap_or_else(Target::local_default),
         };
-        let rt = PromRuntime::start(&launch, poll, tasks, &tx, &mut state).expect("runtime");
+        state.prom = Some(launch.initial_state());
+        let rt = PromRuntime::start(&launch, poll, tasks, &tx).expect("runtime");
         Self {
             state,
             rx,
@@ -339,8 +340,8 @@ impl ProDriver {
         if matches!(m, Msg::Sample { .. }) {
             self.samples += 1;
         }
-        update(&mut self.state, m);
-        self.rt.sync(&mut self.state);
+        let effects = update(&mut self.state, m);
+        self.rt.carry(&effects);
     }
 
     /// Applies messages until `cond` holds on the state, or panics after `limit`.

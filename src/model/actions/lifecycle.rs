@@ -182,11 +182,8 @@ impl State {
             _ if key.code == KeyCode::Esc => return close,
             Dialog::Password { instance, text } => {
                 if key.code == KeyCode::Enter {
-                    if let Some(p) = self.prom.as_mut() {
-                        p.attach_password = Some(crate::target::Secret::new(std::mem::take(text)));
-                        p.attach = Some(instance.clone());
-                    }
-                    return close;
+                    let typed = crate::target::Secret::new(std::mem::take(text));
+                    return crate::model::prom::attach(self, instance, Some(typed));
                 }
                 edit_text(text, key.code);
             }

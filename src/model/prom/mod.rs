@@ -12,6 +12,7 @@ use super::state::{Effect, State};
 use crate::prom::client::Alert;
 use crate::prom::settings::PromSettings;
 use crate::prom::types::{Backfill, FiguresSet, PromEvent, PromMsg};
+use crate::target::{Secret, Target};
 
 /// A value from Prometheus with when it arrived, or the error that replaced it.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -77,10 +78,8 @@ pub struct PromState {
     /// the backfill keeps only the points before it.
     pub first_wall: Option<SystemTime>,
     pub ui: PromUi,
-    /// An instance label the user chose in the fleet view; the app attaches to it.
-    pub attach: Option<String>,
-    /// A password typed for the instance being attached (AUTH failed with the ones given).
-    pub attach_password: Option<crate::target::Secret>,
+    /// Credentials and TLS to attach to a fleet instance with (the command line's target).
+    pub base: Target,
     /// The instance attached from the fleet, and whether its password was already asked for.
     pub attached: Option<(String, bool)>,
 }
@@ -99,8 +98,7 @@ impl PromState {
             wall: None,
             first_wall: None,
             ui: PromUi::default(),
-            attach: None,
-            attach_password: None,
+            base: Target::local_default(),
             attached: None,
         }
     }
@@ -183,39 +181,58 @@ fn apply_backfill(inst: &mut super::instance::Instance, b: &Backfill, cut: f64) 
     }
 }
 
-/// Keys of the Prometheus views; `None` lets the key through to the dashboard's keys.
+/// Keys of the Prometheus views; `None` lets the key through to the dashboard's keys. The
+/// poller follows the fleet view (`Effect::PromPoll` whenever it opens or closes).
 pub fn on_key(state: &mut State, key: KeyEvent) -> Option<Vec<Effect>> {
     if key.kind != KeyEventKind::Press || state.ui.help {
         return None;
     }
     let thresholds = state.thresholds.clone();
     let p = state.prom.as_mut()?;
-    if p.ui.fleet_open {
-        return fleet_key(p, key.code, &thresholds);
-    }
-    match key.code {
-        KeyCode::Char('F') => {
-            p.ui.fleet_open = true;
-            p.ui.alerts_zoomed = false;
+    let was_open = p.ui.fleet_open;
+    let mut effects = if p.ui.fleet_open {
+        let (effects, chosen) = fleet_key(p, key.code, &thresholds)?;
+        match chosen {
+            Some(instance) => attach(state, &instance, None),
+            None => effects,
         }
-        KeyCode::Char('A') => p.ui.alerts_zoomed = !p.ui.alerts_zoomed,
-        KeyCode::Esc if p.ui.alerts_zoomed => p.ui.alerts_zoomed = false,
-        _ => return None,
+    } else {
+        match key.code {
+            KeyCode::Char('F') => {
+                p.ui.fleet_open = true;
+                p.ui.alerts_zoomed = false;
+            }
+            KeyCode::Char('A') => p.ui.alerts_zoomed = !p.ui.alerts_zoomed,
+            KeyCode::Esc if p.ui.alerts_zoomed => p.ui.alerts_zoomed = false,
+            _ => return None,
+        }
+        vec![Effect::Redraw]
+    };
+    if let Some(p) = state.prom.as_ref()
+        && p.ui.fleet_open != was_open
+        && !effects.iter().any(|e| matches!(e, Effect::PromPoll { .. }))
+    {
+        effects.push(Effect::PromPoll {
+            fleet: p.ui.fleet_open,
+            selector: None,
+        });
     }
-    Some(vec![Effect::Redraw])
+    Some(effects)
 }
 
+/// A key in the fleet view: its effects, and the instance chosen with `enter`.
 fn fleet_key(
     p: &mut PromState,
     code: KeyCode,
     th: &crate::target::Thresholds,
-) -> Option<Vec<Effect>> {
+) -> Option<(Vec<Effect>, Option<String>)> {
     let order = p.fleet_order(th);
     let pos =
         p.ui.cursor
             .as_ref()
             .and_then(|c| order.iter().position(|o| o == c));
     let pick = |i: usize| order.get(i.min(order.len().saturating_sub(1))).cloned();
+    let mut chosen = None;
     match code {
         KeyCode::Char('q') => return None,
         KeyCode::Down | KeyCode::Char('j') => {
@@ -227,7 +244,7 @@ fn fleet_key(
         }
         KeyCode::Enter => {
             if let Some(inst) = pos.and_then(|i| order.get(i)).or(order.first()) {
-                p.attach = Some(inst.clone());
+                chosen = Some(inst.clone());
                 p.ui.fleet_open = false;
                 p.ui.fleet_only = false;
             }
@@ -235,5 +252,74 @@ fn fleet_key(
         KeyCode::Esc | KeyCode::Char('F') if !p.ui.fleet_only => p.ui.fleet_open = false,
         _ => {}
     }
-    Some(vec![Effect::Redraw])
+    Some((vec![Effect::Redraw], chosen))
+}
+
+/// Attaches the dashboard to a fleet instance (`enter` in the fleet view, or the password
+/// typed after its AUTH failed): a new target with the command line's credentials and TLS
+/// (the typed password instead, when given), selected, with a poller of its own (the app
+/// stops the others: `Effect::Attach`); the Prometheus figures follow its `instance` label.
+/// An instance label that is not a Redis address reopens the fleet view with the reason.
+pub fn attach(state: &mut State, instance: &str, password: Option<Secret>) -> Vec<Effect> {
+    let Some(p) = state.prom.as_mut() else {
+        return Vec::new();
+    };
+    let url = if instance.contains("://") {
+        instance.to_string()
+    } else {
+        format!("redis://{instance}")
+    };
+    let mut target = match crate::target::parse_url(&url) {
+        Ok(t) => t,
+        Err(e) => {
+            p.ui.fleet_open = true;
+            p.fleet.error = Some(format!(
+                "cannot attach to instance \"{instance}\": {e} (the instance label must be the Redis address)"
+            ));
+            return vec![
+                Effect::PromPoll {
+                    fleet: true,
+                    selector: None,
+                },
+                Effect::Redraw,
+            ];
+        }
+    };
+    target.user.clone_from(&p.base.user);
+    target.password.clone_from(&p.base.password);
+    target.tls.clone_from(&p.base.tls);
+    let typed = password.is_some();
+    if let Some(pw) = password {
+        target.password = Some(pw);
+    }
+    p.attached = Some((instance.to_string(), typed));
+    let selector = format!(
+        "instance=\"{}\"",
+        instance.replace('\\', "\\\\").replace('"', "\\\"")
+    );
+    p.reset_instance(selector.clone());
+    let fleet = p.ui.fleet_open;
+    let id = state.instances.len();
+    state
+        .instances
+        .push(super::instance::Instance::new(target.display(), state.now));
+    // Actions act on `targets[selected]`: keep it in step with the attached instance.
+    state.targets.truncate(id);
+    while state.targets.len() < id {
+        state.targets.push(target.clone());
+    }
+    state.targets.push(target.clone());
+    state.selected = id;
+    state.frozen = None;
+    vec![
+        Effect::Attach {
+            id,
+            target: Box::new(target),
+        },
+        Effect::PromPoll {
+            fleet,
+            selector: Some(selector),
+        },
+        Effect::Redraw,
+    ]
 }
