@@ -6,21 +6,16 @@ use std::process::ExitCode;
 
 use tokio::sync::{mpsc, watch};
 
+use super::snapshot::Headless;
 use crate::model::prom::PromState;
 use crate::model::view::Snapshot;
 use crate::prom::poller::{PromControl, PromPoller};
 use crate::prom::settings::PromSettings;
-use crate::target::{PollSettings, Target, Thresholds};
 
 /// Two Redis samples `poll.interval` apart and one Prometheus round, then the view.
-pub async fn collect(
-    target: &Target,
-    poll: &PollSettings,
-    thresholds: &Thresholds,
-    prom: &PromSettings,
-) -> color_eyre::Result<Snapshot> {
+pub async fn collect(h: Headless<'_>, prom: &PromSettings) -> color_eyre::Result<Snapshot> {
     let (tx, rx) = mpsc::channel(64);
-    let mut state = crate::modes::snapshot::fresh_state(target, thresholds);
+    let mut state = super::snapshot::fresh_state(h);
     state.prom = Some(PromState::new(prom));
     let (_control, crx) = watch::channel(PromControl {
         selector: Some(prom.selector.clone()),
@@ -30,26 +25,24 @@ pub async fn collect(
     let mut prom_poller =
         PromPoller::new(prom.clone(), tx.clone(), crx).map_err(color_eyre::eyre::Report::msg)?;
     let prom_task = tokio::spawn(async move { prom_poller.tick().await });
-    Ok(crate::modes::snapshot::collect_into(state, (tx, rx), target, poll, Some(prom_task)).await)
+    Ok(super::snapshot::collect_into(state, (tx, rx), h, Some(prom_task)).await)
 }
 
 /// `redtriage snapshot --prometheus URL [--json]`.
 pub async fn snapshot(
-    target: &Target,
-    poll: &PollSettings,
-    thresholds: &Thresholds,
+    h: Headless<'_>,
     prom: Option<&PromSettings>,
     json: bool,
 ) -> color_eyre::Result<ExitCode> {
     let Some(prom) = prom else {
-        return crate::modes::snapshot::snapshot(target, poll, thresholds, json).await;
+        return super::snapshot::snapshot(h, json).await;
     };
-    let snap = collect(target, poll, thresholds, prom).await?;
+    let snap = collect(h, prom).await?;
     if json {
         println!("{}", serde_json::to_string_pretty(&snap)?);
     } else {
-        print!("{}", crate::modes::snapshot::check_text(&snap));
-        print!("{}", crate::modes::snapshot::diagnosis_text(&snap));
+        print!("{}", super::snapshot::check_text(&snap));
+        print!("{}", super::snapshot::diagnosis_text(&snap));
         if let Some(p) = &snap.prometheus {
             println!("{}", crate::ui::prom::status_text(p));
         }

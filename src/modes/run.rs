@@ -2,6 +2,7 @@
 
 use std::process::ExitCode;
 
+use super::snapshot::Headless;
 use super::{Mode, Settings};
 use crate::app::TuiOptions;
 
@@ -27,10 +28,13 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
             docker,
             ..
         } = settings;
-        crate::modes::snapshot::use_runbook(runbook.clone());
-        if let Some(d) = &docker {
-            crate::modes::snapshot::use_docker(d.clone());
-        }
+        let headless = Headless {
+            target: &target,
+            poll: &poll,
+            thresholds: &thresholds,
+            runbook: &runbook,
+            docker: docker.as_ref(),
+        };
         let launch = |fleet_only| {
             prometheus
                 .clone()
@@ -57,12 +61,10 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
             Mode::Fleet => crate::app::run_tui(Vec::new(), opts(true)).await,
             Mode::Snapshot { json } if prometheus.is_some() => {
                 let prom = prometheus.as_ref();
-                crate::modes::fleet::snapshot(&target, &poll, &thresholds, prom, json).await
+                super::fleet::snapshot(headless, prom, json).await
             }
-            Mode::Snapshot { json } => {
-                crate::modes::snapshot::snapshot(&target, &poll, &thresholds, json).await
-            }
-            Mode::Check => crate::modes::snapshot::check(&target, &poll, &thresholds).await,
+            Mode::Snapshot { json } => super::snapshot::snapshot(headless, json).await,
+            Mode::Check => super::snapshot::check(headless).await,
             Mode::Demo => crate::modes::demo::run(opts(false)).await,
             Mode::Drill { choice, headless } => {
                 crate::modes::drill::run(choice, headless, opts(false)).await

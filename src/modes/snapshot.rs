@@ -7,9 +7,11 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 
 use crate::collect::poller::Poller;
+use crate::docker::types::DockerSettings;
 use crate::model::state::{State, update};
 use crate::model::view::{ConnState, Snapshot, Verdict};
 use crate::msg::Msg;
+use crate::runbook::Runbook;
 use crate::target::{PollSettings, Target, Thresholds};
 
 /// Sparkline points included in `--json`.
@@ -21,31 +23,26 @@ fn drain(rx: &mut mpsc::Receiver<Msg>, state: &mut State) {
     }
 }
 
-/// The runbook the headless views diagnose with (`--runbook`), set once at start.
-static RUNBOOK: std::sync::OnceLock<crate::runbook::spec::Runbook> = std::sync::OnceLock::new();
-
-/// Makes the headless commands diagnose with `rb` (its causes and rules) instead of the
-/// shipped runbook.
-pub fn use_runbook(rb: crate::runbook::spec::Runbook) {
-    let _ = RUNBOOK.set(rb);
-}
-
-/// The Docker source of the headless views (`--container`, …), set once at start.
-static DOCKER: std::sync::OnceLock<crate::docker::types::DockerSettings> =
-    std::sync::OnceLock::new();
-
-/// Makes the headless commands look at the container too.
-pub fn use_docker(settings: crate::docker::types::DockerSettings) {
-    let _ = DOCKER.set(settings);
+/// What a headless view is collected with: the settings the TUI would use, for one target.
+#[derive(Debug, Clone, Copy)]
+pub struct Headless<'a> {
+    pub target: &'a Target,
+    pub poll: &'a PollSettings,
+    pub thresholds: &'a Thresholds,
+    /// The runbook the diagnosis uses (`--runbook`, or the shipped one).
+    pub runbook: &'a Runbook,
+    /// The Docker source (`--container`, …), when a container can be looked for.
+    pub docker: Option<&'a DockerSettings>,
 }
 
 /// Two Docker rounds one interval apart (CPU needs two readings), in their own task.
 fn docker_rounds(
     state: &mut State,
     tx: &mpsc::Sender<Msg>,
-    interval: std::time::Duration,
+    h: Headless<'_>,
 ) -> Option<tokio::task::JoinHandle<()>> {
-    let settings = DOCKER.get()?.clone();
+    let settings = h.docker?.clone();
+    let interval = h.poll.interval;
     state.docker = Some(crate::model::docker::DockerState::default());
     let mut poller = crate::docker::poller::DockerPoller::new(settings, tx.clone());
     Some(tokio::spawn(async move {
@@ -56,24 +53,22 @@ fn docker_rounds(
     }))
 }
 
-/// A fresh state for one target, with the runbook of [`use_runbook`].
-pub(crate) fn fresh_state(target: &Target, thresholds: &Thresholds) -> State {
+/// A fresh state for one target, diagnosing with `h.runbook`.
+pub(crate) fn fresh_state(h: Headless<'_>) -> State {
     let mut state = State::new(
-        std::slice::from_ref(target),
-        thresholds.clone(),
+        std::slice::from_ref(h.target),
+        h.thresholds.clone(),
         Instant::now(),
     );
-    if let Some(rb) = RUNBOOK.get() {
-        state.actions.runbook = rb.clone();
-    }
+    state.actions.runbook = h.runbook.clone();
     state
 }
 
 /// Takes two samples `poll.interval` apart and returns the view.
-pub async fn collect(target: &Target, poll: &PollSettings, thresholds: &Thresholds) -> Snapshot {
+pub async fn collect(h: Headless<'_>) -> Snapshot {
     let (tx, rx) = mpsc::channel(64);
-    let state = fresh_state(target, thresholds);
-    collect_into(state, (tx, rx), target, poll, None).await
+    let state = fresh_state(h);
+    collect_into(state, (tx, rx), h, None).await
 }
 
 /// The two samples into `state`; `side` is another source sending into the same channel (a
@@ -81,11 +76,11 @@ pub async fn collect(target: &Target, poll: &PollSettings, thresholds: &Threshol
 pub(crate) async fn collect_into(
     mut state: State,
     (tx, mut rx): (mpsc::Sender<Msg>, mpsc::Receiver<Msg>),
-    target: &Target,
-    poll: &PollSettings,
+    h: Headless<'_>,
     side: Option<tokio::task::JoinHandle<()>>,
 ) -> Snapshot {
-    let docker = docker_rounds(&mut state, &tx, poll.interval);
+    let Headless { target, poll, .. } = h;
+    let docker = docker_rounds(&mut state, &tx, h);
     let mut poller = Poller::new(0, target.clone(), poll.clone(), tx);
     poller.tick().await;
     drain(&mut rx, &mut state);
@@ -119,13 +114,8 @@ fn unreachable_view(target: &Target, thresholds: &Thresholds) -> Snapshot {
 }
 
 /// `redtriage snapshot --json`: prints the view; exit 0 even when Redis is down.
-pub async fn snapshot(
-    target: &Target,
-    poll: &PollSettings,
-    thresholds: &Thresholds,
-    json: bool,
-) -> color_eyre::Result<ExitCode> {
-    let snap = collect(target, poll, thresholds).await;
+pub async fn snapshot(h: Headless<'_>, json: bool) -> color_eyre::Result<ExitCode> {
+    let snap = collect(h).await;
     if json {
         println!("{}", serde_json::to_string_pretty(&snap)?);
     } else {
@@ -192,12 +182,8 @@ pub fn check_text(snap: &Snapshot) -> String {
 }
 
 /// `redtriage check`: exit 0 OK, 1 WARN, 2 CRIT, 3 UNKNOWN (unreachable).
-pub async fn check(
-    target: &Target,
-    poll: &PollSettings,
-    thresholds: &Thresholds,
-) -> color_eyre::Result<ExitCode> {
-    let snap = collect(target, poll, thresholds).await;
+pub async fn check(h: Headless<'_>) -> color_eyre::Result<ExitCode> {
+    let snap = collect(h).await;
     print!("{}", check_text(&snap));
     let verdict = snap.header.health.overall;
     let code = u8::try_from(verdict.exit_code()).unwrap_or(3);
