@@ -8,9 +8,9 @@ pub mod counters;
 pub mod diagnosis;
 pub mod disk_view;
 pub mod docker;
-#[doc(hidden)]
+#[cfg(any(test, feature = "test-support"))]
 pub mod fastforward;
-#[doc(hidden)]
+#[cfg(any(test, feature = "test-support"))]
 pub mod fixtures;
 pub mod guide;
 pub mod health;

@@ -436,7 +436,7 @@ impl State {
     }
 
     /// Applies a link event to the selected target as the poller would (tests).
-    #[doc(hidden)]
+    #[cfg(any(test, feature = "test-support"))]
     pub fn update_link_for_test(&mut self, event: crate::msg::LinkEvent) {
         let at = self.now;
         crate::model::state::update(
