@@ -1,13 +1,12 @@
 //! The collector and model against a real redis-server: every figure checked against what the
 //! server itself says, and the failure states (down, hung, auth, CONFIG renamed, ACL).
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::{Driver, Redis, fast_poll};
 use redtriage::model::view::{ConnState, PaneStatus};
 use redtriage::target::Secret;
+
+use crate::common::{self, Driver, Redis, fast_poll};
 
 fn info_field(info: &str, key: &str) -> u64 {
     info.lines()

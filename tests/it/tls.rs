@@ -1,15 +1,14 @@
 //! TLS (rustls) against a real redis-server with `tls-port`, certificates made by the test
 //! with rcgen: CA, client certificates, SNI and a wrong CA.
 
-mod common;
-
 use std::path::Path;
 
-use common::Redis;
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
     KeyUsagePurpose,
 };
+
+use crate::common::{self, Redis};
 
 /// A CA: its certificate (PEM) and the issuer that signs with its key.
 fn ca(cn: &str) -> (String, Issuer<'static, KeyPair>) {

@@ -4,12 +4,10 @@
 //! ctrl+r writes the report; then `redtriage report` on the same log has every section filled.
 #![allow(clippy::unwrap_used)]
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::Redis;
-use common::tmux::{Launch, Tmux};
+use crate::common::Redis;
+use crate::common::tmux::{Launch, Tmux};
 
 /// Starts the dashboard on a tmux server with `set-clipboard on` (the copy lands in its
 /// buffer), 120×40, as user `oncall`.

@@ -2,8 +2,6 @@
 //! test harness, the fault injected with plain commands, signals and file edits, and the same
 //! diagnosis expected from `snapshot --json --server-log` as the drills give.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -12,8 +10,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use common::Redis;
-use common::diagnose::{expect_top, serial};
+use crate::common::Redis;
+use crate::common::diagnose::{expect_top, serial};
 
 /// Loops on their own threads until dropped (the app's traffic).
 #[derive(Default)]

@@ -2,12 +2,11 @@
 //! bytes made by the test, `--fix` (second confirmation, `y` fed on stdin) and the server
 //! loading the repaired file.
 
-mod common;
-
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
-use common::Redis;
+
+use crate::common::Redis;
 
 fn redtriage(log: &Path) -> Command {
     let mut c = Command::cargo_bin("redtriage").expect("binary");

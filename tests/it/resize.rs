@@ -3,12 +3,10 @@
 //! in between while Redis is up. It never panics, the last frame is drawn for the last size,
 //! and keys are still answered.
 
-mod common;
-
 use std::time::Duration;
 
-use common::Redis;
-use common::pty::{Pty, control_violations};
+use crate::common::Redis;
+use crate::common::pty::{Pty, control_violations};
 
 const LIMIT: Duration = Duration::from_secs(20);
 

@@ -3,17 +3,16 @@
 //! poll, and a full `maxclients` refusing redtriage's own connection. Each also checks that
 //! the UI keeps answering keys during the fault. (The quick ones: `tests/faults_conn.rs`.)
 
-mod common;
-
 use std::collections::BTreeSet;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::tmux::Tmux;
-use common::{Driver, Redis, fast_poll};
 use redtriage::model::view::ConnState;
+
+use crate::common::tmux::Tmux;
+use crate::common::{Driver, Redis, fast_poll};
 
 fn secs(n: u64) -> Duration {
     Duration::from_secs(n)

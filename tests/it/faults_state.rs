@@ -3,13 +3,11 @@
 //! failed BGSAVE (and no false "writes blocked" where Redis still takes writes), Prometheus
 //! dying and coming back on its own. In each the keys answer during the fault.
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::Redis;
-use common::prom::{Exporter, Prometheus};
-use common::tmux::Tmux;
+use crate::common::Redis;
+use crate::common::prom::{Exporter, Prometheus};
+use crate::common::tmux::Tmux;
 
 const LIMIT: Duration = Duration::from_secs(30);
 /// The incident log is not the point here (and stays out of the home directory).

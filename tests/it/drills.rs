@@ -3,15 +3,14 @@
 //! of the injection and no other cause as likely; SIGTERM (or stdin closing) removes the
 //! server and the temp dir. `drill list` lists all nine.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::diagnose::{bin, expect_top, serial};
 use serde_json::Value;
+
+use crate::common::diagnose::{bin, expect_top, serial};
 
 /// A headless drill child, killed if a test fails half-way.
 struct Drill {

@@ -2,15 +2,14 @@
 //! and by compose service, `docker kill` and the OOM kill shown in `snapshot --json` with the
 //! diagnosis they lead to, maxmemory above the container's limit, and no Docker socket.
 
-mod common;
-
 use std::process::Command;
 use std::time::Duration;
 
-use common::docker::{
+use serde_json::Value;
+
+use crate::common::docker::{
     ABSENT_DOCKER_HOST, ComposeOpts, ComposeRedis, Container, DockerRedis, RunOpts, docker_or_skip,
 };
-use serde_json::Value;
 
 /// `redtriage snapshot URL --json` with extra args, parsed.
 fn snapshot(url: &str, extra: &[&str], env: &[(&str, &str)]) -> Value {

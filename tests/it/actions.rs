@@ -1,14 +1,13 @@
 //! Runbook actions against a real redis-server, through `redtriage action` (the same
 //! preparation, runner and log as the TUI).
 
-mod common;
-
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
-use common::Redis;
 use predicates::prelude::*;
+
+use crate::common::{self, Redis};
 
 fn redtriage(log: &Path) -> Command {
     let mut c = Command::cargo_bin("redtriage").expect("binary");

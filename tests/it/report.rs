@@ -6,7 +6,7 @@
 use assert_cmd::Command;
 use predicates::prelude::*;
 
-const OOM: &str = include_str!("fixtures/incident-oom.jsonl");
+const OOM: &str = include_str!("../fixtures/incident-oom.jsonl");
 
 fn redtriage(home: &tempfile::TempDir) -> Command {
     let mut cmd = Command::cargo_bin("redtriage").unwrap();

@@ -3,13 +3,12 @@
 //! runbook action that changes something (the server refuses it: ACL LOG has it, nothing
 //! changed), while the operator user runs them all.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
-use common::Redis;
+
+use crate::common::Redis;
 
 const ADMIN: &str = "acl-admin-pw";
 const MONITOR: &str = "redtriage-monitor";

@@ -3,16 +3,15 @@
 //! log: DOWN then UP, or one RESTARTED line when it was quicker than a poll), the container's death logged, and a corrupted AOF checked and repaired
 //! by `docker exec`-style actions, then the container starting again.
 
-mod common;
-
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
-use common::docker::{
+use crate::common;
+use crate::common::docker::{
     ComposeOpts, ComposeRedis, Container, DockerRedis, RunOpts, corrupt_middle, docker_or_skip,
     text,
 };
-use common::tmux::Tmux;
+use crate::common::tmux::Tmux;
 
 const INCR: &str = "appendonlydir/appendonly.aof.1.incr.aof";
 
@@ -180,7 +179,7 @@ fn a_container_that_cannot_start_is_repaired_in_a_throwaway_one() {
     // Redis is down, so CONFIG cannot say where the AOF is: the runbook's vars do.
     let dir = tempfile::tempdir().expect("tempdir");
     let rb = dir.path().join("runbook.toml");
-    let shipped = include_str!("../assets/runbook.toml").replace(
+    let shipped = include_str!("../../assets/runbook.toml").replace(
         "[settings.vars]\n",
         "[settings.vars]\naof_manifest_or_file = \"/data/appendonlydir/appendonly.aof.manifest\"\n",
     );

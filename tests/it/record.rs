@@ -2,14 +2,13 @@
 //! ended on (JSON and screen), a bad file fails before raw mode naming the line, and no
 //! password ever reaches a recording.
 
-mod common;
-
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
-use common::Redis;
-use common::tmux::Tmux;
+
+use crate::common::Redis;
+use crate::common::tmux::Tmux;
 
 fn redtriage(home: &Path) -> Command {
     let mut cmd = Command::cargo_bin("redtriage").expect("binary");

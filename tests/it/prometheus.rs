@@ -5,14 +5,13 @@
 //! redtriage started; the fleet finds the sick instance and attaches to another. Each failure
 //! of Prometheus shows in words while the Redis panes keep refreshing.
 
-mod common;
-
 use std::time::Duration;
 
-use common::prom::{Exporter, ProDriver, Prometheus, Stub, StubMode, prom_settings};
-use common::{Redis, fast_poll};
 use crossterm::event::KeyCode;
 use redtriage::model::view::{ConnState, PaneStatus, Verdict};
+
+use crate::common::prom::{Exporter, ProDriver, Prometheus, Stub, StubMode, prom_settings};
+use crate::common::{self, Redis, fast_poll};
 
 const LIMIT: Duration = Duration::from_secs(60);
 

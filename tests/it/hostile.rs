@@ -6,15 +6,13 @@
 //! `common::pty::control_violations`, and never a payload's raw bytes), and the emulated
 //! screen shows the bytes escaped exactly as `redis-cli --no-raw` prints them.
 
-mod common;
-
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
 use std::process::Command;
 use std::time::Duration;
 
-use common::Redis;
-use common::pty::{Pty, control_violations};
+use crate::common::pty::{Pty, control_violations};
+use crate::common::{self, Redis};
 
 const LIMIT: Duration = Duration::from_secs(20);
 
@@ -365,7 +363,7 @@ fn external_command_output_shows_as_redis_cli_prints_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prometheus_labels_and_alert_annotations_show_escaped() {
-    use common::prom::{Exporter, Prometheus};
+    use crate::common::prom::{Exporter, Prometheus};
     let redis = Redis::start(&[]);
     let exporter = Exporter::start(redis.port);
     let instance = format!("127.0.0.1:{}", redis.port);

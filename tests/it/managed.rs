@@ -6,16 +6,15 @@
 //! With CONFIG renamed to a secret name, `--config-command NAME` brings the CONFIG figures and
 //! the CONFIG SET actions back.
 
-mod common;
-
 use std::path::Path;
 use std::time::Duration;
 
 use assert_cmd::Command;
-use common::tmux::Tmux;
-use common::{Driver, Redis, fast_poll};
 use redtriage::model::view::PaneStatus;
 use serde_json::Value;
+
+use crate::common::tmux::Tmux;
+use crate::common::{Driver, Redis, fast_poll};
 
 /// The commands managed services take away.
 const DISABLED: [&str; 7] = [

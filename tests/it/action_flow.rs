@@ -4,11 +4,8 @@
 //! UP, is logged, and starts the stability watch; a cancel abandons a command a stopped
 //! server never answers.
 
-mod common;
-
 use std::time::Duration;
 
-use common::{Driver, Redis, fast_poll};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use redtriage::actions::prepare::Step;
 use redtriage::actions::runner::{self, Sink};
@@ -17,6 +14,8 @@ use redtriage::model::actions::{ActionsState, Dialog};
 use redtriage::model::state::Effect;
 use redtriage::model::view::ConnState;
 use redtriage::msg::Msg;
+
+use crate::common::{self, Driver, Redis, fast_poll};
 
 fn key(code: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))

@@ -7,12 +7,10 @@
 //! after it quit, so a sample that lands between a screen capture and the `q` cannot make the
 //! two differ (a tmux capture before the `q` could miss that last frame).
 
-mod common;
-
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::pty::Pty;
+use crate::common::pty::Pty;
 
 /// The diagnosis line and the panes: the header rows above them hold clocks (the watch's
 /// seconds can differ by one between the live run's last frame and the recording's end).

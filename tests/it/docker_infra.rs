@@ -4,14 +4,12 @@
 //! OOM kill, maxmemory above the limit, restarts, a corrupted AOF in the volume repaired with
 //! the image's own redis-check-aof, no Docker socket) can be produced here.
 
-mod common;
-
 use std::os::unix::process::CommandExt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
-use common::docker::{
+use crate::common::docker::{
     ABSENT_DOCKER_HOST, ComposeOpts, ComposeRedis, Container, DockerRedis, RunOpts, corrupt_middle,
     docker, docker_ok, docker_or_skip, edit_in_container, image, text,
 };

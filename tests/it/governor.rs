@@ -1,13 +1,12 @@
 //! The self-cost governor against a real redis-server: CLIENT LIST limited by client count with
 //! the reason on the pane, and the own cost measured from commandstats. Not timed.
 
-mod common;
-
 use std::net::TcpStream;
 use std::time::Duration;
 
-use common::{Driver, Redis, fast_poll};
 use redtriage::target::PollSettings;
+
+use crate::common::{Driver, Redis, fast_poll};
 
 fn idle_clients(port: u16, n: usize) -> Vec<TcpStream> {
     (0..n)

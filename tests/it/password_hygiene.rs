@@ -2,14 +2,13 @@
 //! on screen, not in the incident log, a `--record` recording, a report, `snapshot --json`,
 //! stdout or stderr, nor in `/proc/<pid>/cmdline` of the running dashboard.
 
-mod common;
-
 use std::path::Path;
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
-use common::Redis;
-use common::tmux::Tmux;
+
+use crate::common::Redis;
+use crate::common::tmux::Tmux;
 
 const SECRET: &str = "Hyg1ene-s3cret-PW";
 

@@ -1,9 +1,8 @@
 //! `snapshot --json` and `check` run as a user would, against a real redis-server.
 
-mod common;
-
 use assert_cmd::Command;
-use common::Redis;
+
+use crate::common::{self, Redis};
 
 fn redtriage() -> Command {
     Command::cargo_bin("redtriage").expect("binary")

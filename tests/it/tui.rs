@@ -1,12 +1,10 @@
 //! The real TUI in tmux, as a user sees it: 80×24, keys answered while Redis is hung, the
 //! action palette. Hostile bytes on screen and in the raw stream: tests/hostile.rs (a PTY).
 
-mod common;
-
 use std::time::{Duration, Instant};
 
-use common::Redis;
-use common::tmux::Tmux;
+use crate::common::Redis;
+use crate::common::tmux::Tmux;
 
 #[test]
 fn keys_answer_while_redis_is_hung() {

@@ -4,13 +4,11 @@
 //! ignores SIGTERM (killed after the grace, said so, no process of its group left), at its
 //! timeout or when cancelled with `x`. The keys answer during each fault.
 
-mod common;
-
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::Redis;
-use common::tmux::Tmux;
+use crate::common::Redis;
+use crate::common::tmux::Tmux;
 
 const LIMIT: Duration = Duration::from_secs(30);
 

@@ -4,14 +4,12 @@
 //! answers. Every test also checks that the UI keeps answering keys during the fault.
 //! (SIGSTOP, DEBUG SLEEP and a full `maxclients` are in `tests/faults_conn_slow.rs`.)
 
-mod common;
-
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::Redis;
-use common::resp_stub::{Mode, Stub};
-use common::tmux::Tmux;
+use crate::common::Redis;
+use crate::common::resp_stub::{Mode, Stub};
+use crate::common::tmux::Tmux;
 
 fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
