@@ -8,18 +8,16 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
-use crate::common::Redis;
+use crate::common::{Redis, bin};
 
 const ADMIN: &str = "acl-admin-pw";
 const MONITOR: &str = "redtriage-monitor";
 const OPERATOR: &str = "redtriage-operator";
 
-fn redtriage(user: &str, pass: &str, log: &std::path::Path) -> Command {
-    let mut c = Command::cargo_bin("redtriage").expect("binary");
-    c.arg("--incident-log")
-        .arg(log)
-        .args(["--user", user])
-        .env("REDISCLI_AUTH", pass);
+/// `redtriage --incident-log LOG --user USER` with the password in `REDISCLI_AUTH`.
+fn as_user(user: &str, pass: &str, log: &std::path::Path) -> Command {
+    let mut c = bin::logging_to(log);
+    c.args(["--user", user]).env("REDISCLI_AUTH", pass);
     c
 }
 
@@ -99,11 +97,7 @@ fn actions(victim_id: &str) -> Vec<(&'static str, Vec<String>)> {
 
 /// Applies `redtriage acl` (placeholders replaced) through redis-cli as the admin.
 fn apply_acl(redis: &Redis, monitor_pw: &str, operator_pw: &str) -> String {
-    let out = Command::cargo_bin("redtriage")
-        .expect("binary")
-        .arg("acl")
-        .output()
-        .expect("run acl");
+    let out = bin::redtriage().arg("acl").output().expect("run acl");
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).expect("utf-8");
     let lines: Vec<&str> = text.lines().collect();
@@ -149,7 +143,7 @@ fn monitoring_user_sees_every_pane_and_runs_no_action_operator_runs_them_all() {
 /// `snapshot --json` as the monitoring user: every pane ok, no NOPERM anywhere.
 fn monitor_sees_every_pane(redis: &Redis, log: &std::path::Path) {
     // The monitoring user: every pane ok, the CLIENT LIST and LATENCY parts too.
-    let out = redtriage(MONITOR, "monitor-pw", log)
+    let out = as_user(MONITOR, "monitor-pw", log)
         .args(["snapshot", "--json", &redis.url(), "--interval", "500ms"])
         .output()
         .expect("snapshot");
@@ -225,7 +219,7 @@ fn monitor_is_refused_every_action(
         .expect("len");
     assert!(admin(redis, &["LATENCY", "LATEST"]).contains("command"));
     for (name, args) in actions(victim_id) {
-        let out = redtriage(MONITOR, "monitor-pw", log)
+        let out = as_user(MONITOR, "monitor-pw", log)
             .args(["action", name, &redis.url(), "--yes"])
             .args(&args)
             .output()
@@ -269,7 +263,7 @@ fn monitor_is_refused_every_action(
         );
     }
     // PING is the monitor's own (the poller needs it), so the ping action runs.
-    redtriage(MONITOR, "monitor-pw", log)
+    as_user(MONITOR, "monitor-pw", log)
         .args(["action", "ping", &redis.url(), "--yes"])
         .assert()
         .success();
@@ -288,7 +282,7 @@ fn operator_runs_every_action(
     let _ = admin(redis, &["ACL", "LOG", "RESET"]);
     for (name, args) in actions(victim_id) {
         wait_no_fork(redis);
-        let out = redtriage(OPERATOR, "operator-pw", log)
+        let out = as_user(OPERATOR, "operator-pw", log)
             .args(["action", name, &redis.url(), "--yes"])
             .args(&args)
             .output()

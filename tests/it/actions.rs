@@ -7,13 +7,8 @@ use std::time::{Duration, Instant};
 use assert_cmd::Command;
 use predicates::prelude::*;
 
+use crate::common::bin::logging_to as redtriage;
 use crate::common::{self, Redis};
-
-fn redtriage(log: &Path) -> Command {
-    let mut c = Command::cargo_bin("redtriage").expect("binary");
-    c.arg("--incident-log").arg(log).env_remove("REDISCLI_AUTH");
-    c
-}
 
 fn info_u64(redis: &Redis, section: &str, key: &str) -> u64 {
     redis

@@ -4,15 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
-
 use crate::common::Redis;
-
-fn redtriage(log: &Path) -> Command {
-    let mut c = Command::cargo_bin("redtriage").expect("binary");
-    c.arg("--incident-log").arg(log);
-    c
-}
+use crate::common::bin::logging_to as redtriage;
 
 /// The shipped check/fix actions with the AOF path given as a var (the server is down, so
 /// CONFIG cannot tell it).

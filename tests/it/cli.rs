@@ -2,19 +2,11 @@
 //! the bad value; `--help` and the password warning look like redis-cli's.
 #![allow(clippy::unwrap_used)] // no clippy.toml `allow-unwrap-in-tests` yet
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 use test_case::test_case;
 
-/// The binary with no user config file and no password or color settings from the caller.
-fn redtriage(home: &tempfile::TempDir) -> Command {
-    let mut cmd = Command::cargo_bin("redtriage").unwrap();
-    cmd.env("HOME", home.path())
-        .env("XDG_CONFIG_HOME", home.path().join("xdg"))
-        .env_remove("REDISCLI_AUTH")
-        .env_remove("NO_COLOR");
-    cmd
-}
+// The binary with no user config file and no password or color settings from the caller.
+use crate::common::bin::at_home as redtriage;
 
 fn write_config(home: &tempfile::TempDir, text: &str) -> String {
     let path = home.path().join("bad.toml");

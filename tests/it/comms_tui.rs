@@ -6,8 +6,8 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::Redis;
 use crate::common::tmux::{Launch, Tmux};
+use crate::common::{Redis, bin};
 
 /// Starts the dashboard on a tmux server with `set-clipboard on` (the copy lands in its
 /// buffer), 120×40, as user `oncall`.
@@ -179,8 +179,7 @@ fn messages_copied_saved_and_report_written_from_a_real_incident() {
     assert_eq!(reports.len(), 1, "ctrl+r wrote one report");
     // The CLI on the whole session (now with `detached`).
     let out = work.path().join("pm.md");
-    assert_cmd::Command::cargo_bin("redtriage")
-        .unwrap()
+    bin::redtriage()
         .args(["report", &log_s, "-o", out.to_str().unwrap()])
         .assert()
         .success();

@@ -7,25 +7,20 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::common::bin;
 use crate::common::docker::{
     ABSENT_DOCKER_HOST, ComposeOpts, ComposeRedis, Container, DockerRedis, RunOpts, docker_or_skip,
 };
 
 /// `redtriage snapshot URL --json` with extra args, parsed.
 fn snapshot(url: &str, extra: &[&str], env: &[(&str, &str)]) -> Value {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_redtriage"));
+    let mut cmd = bin::redtriage();
     cmd.args(["snapshot", url, "--json", "--interval", "500ms"])
         .args(extra);
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let out = cmd.output().expect("redtriage runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("json")
+    bin::snapshot_json(&mut cmd)
 }
 
 fn cause<'a>(snap: &'a Value, id: &str) -> &'a Value {
@@ -180,7 +175,7 @@ fn unreadable_docker_socket_leaves_the_rest_working() {
     let r = DockerRedis::run(&RunOpts::default().label("rt-perm").no_bind_data());
     // The socket is root:docker 0660: as nobody it cannot be opened. Tests run as root here
     // (CI too); as another user, the socket must already be unreadable to that user.
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_redtriage"));
+    let mut cmd = Command::new(bin::path());
     cmd.args(["snapshot", &r.url(), "--json", "--interval", "500ms"])
         .env("HOME", "/tmp")
         .env_remove("XDG_CONFIG_HOME");

@@ -3,21 +3,21 @@
 //! log: DOWN then UP, or one RESTARTED line when it was quicker than a poll), the container's death logged, and a corrupted AOF checked and repaired
 //! by `docker exec`-style actions, then the container starting again.
 
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
-use crate::common;
 use crate::common::docker::{
     ComposeOpts, ComposeRedis, Container, DockerRedis, RunOpts, corrupt_middle, docker_or_skip,
     text,
 };
 use crate::common::tmux::Tmux;
+use crate::common::{self, bin};
 
 const INCR: &str = "appendonlydir/appendonly.aof.1.incr.aof";
 
 /// `redtriage action NAME URL --yes ARGS…` with `env`.
 fn action(name: &str, url: &str, extra: &[&str], env: &[(String, String)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_redtriage"))
+    bin::redtriage()
         .args(["action", name, url, "--yes"])
         .args(extra)
         .envs(env.iter().map(|(k, v)| (k, v)))

@@ -10,6 +10,7 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+use crate::common::bin;
 use crate::common::pty::Pty;
 
 /// The diagnosis line and the panes: the header rows above them hold clocks (the watch's
@@ -115,7 +116,7 @@ fn a_recorded_oom_drill_gives_a_full_report_and_replays_the_same_panes() {
     let live = tui.last_frame(Duration::from_secs(10));
 
     let md_path = dir.path().join("postmortem.md");
-    let out = Command::new(env!("CARGO_BIN_EXE_redtriage"))
+    let out = bin::redtriage()
         .args(["report", &l, "-o", &md_path.display().to_string()])
         .output()
         .expect("report runs");

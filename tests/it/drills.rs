@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::common::diagnose::{bin, expect_top, serial};
+use crate::common::bin;
+use crate::common::diagnose::{expect_top, serial};
 
 /// A headless drill child, killed if a test fails half-way.
 struct Drill {
@@ -21,7 +22,7 @@ struct Drill {
 
 impl Drill {
     fn start(scenario: &str) -> Self {
-        let mut child = Command::new(bin())
+        let mut child = Command::new(bin::path())
             .args(["drill", scenario, "--headless"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -208,7 +209,7 @@ fn closing_stdin_ends_the_drill_and_cleans_up() {
 
 #[test]
 fn list_names_all_nine_with_their_cause() {
-    let out = Command::new(bin())
+    let out = Command::new(bin::path())
         .args(["drill", "list"])
         .output()
         .expect("drill list");
@@ -236,7 +237,7 @@ fn list_names_all_nine_with_their_cause() {
 
 #[test]
 fn unknown_scenario_is_a_usage_error() {
-    let out = Command::new(bin())
+    let out = Command::new(bin::path())
         .args(["drill", "meteor"])
         .output()
         .expect("drill meteor");

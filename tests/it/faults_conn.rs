@@ -7,9 +7,9 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::Redis;
 use crate::common::resp_stub::{Mode, Stub};
 use crate::common::tmux::Tmux;
+use crate::common::{Redis, bin};
 
 fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
@@ -133,8 +133,7 @@ fn idle_timeout_closing_the_connection_is_a_quiet_reconnect() {
 
 /// Runs the binary with `args`, killing it after 60 s: (exit code, stdout).
 fn run_bounded(args: &[&str]) -> (Option<i32>, String) {
-    let bin = assert_cmd::cargo::cargo_bin("redtriage");
-    let mut child = Command::new(bin)
+    let mut child = Command::new(bin::path())
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

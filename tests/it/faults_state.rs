@@ -5,9 +5,9 @@
 
 use std::time::{Duration, Instant};
 
-use crate::common::Redis;
 use crate::common::prom::{Exporter, Prometheus};
 use crate::common::tmux::Tmux;
+use crate::common::{Redis, bin};
 
 const LIMIT: Duration = Duration::from_secs(30);
 /// The incident log is not the point here (and stays out of the home directory).
@@ -126,14 +126,13 @@ fn children_of(parent: i32) -> Vec<i32> {
 
 /// `snapshot --json` of `url`: the view.
 fn snapshot(url: &str) -> serde_json::Value {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_redtriage"))
-        .args(["snapshot", url, "--json", "--incident-log", "/dev/null"])
-        .output()
-        .expect("snapshot");
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("{e}: {}", String::from_utf8_lossy(&out.stdout));
-    });
-    v
+    bin::snapshot_json(bin::redtriage().args([
+        "snapshot",
+        url,
+        "--json",
+        "--incident-log",
+        "/dev/null",
+    ]))
 }
 
 #[test]

@@ -1,12 +1,7 @@
 //! `snapshot --json` and `check` run as a user would, against a real redis-server.
 
-use assert_cmd::Command;
-
+use crate::common::bin::redtriage;
 use crate::common::{self, Redis};
-
-fn redtriage() -> Command {
-    Command::cargo_bin("redtriage").expect("binary")
-}
 
 fn config_file(dir: &std::path::Path, body: &str) -> std::path::PathBuf {
     let p = dir.join("config.toml");

@@ -9,10 +9,10 @@
 use std::path::Path;
 use std::time::Duration;
 
-use assert_cmd::Command;
 use redtriage::model::view::PaneStatus;
 use serde_json::Value;
 
+use crate::common::bin::{self, logging_to as redtriage};
 use crate::common::tmux::Tmux;
 use crate::common::{Driver, Redis, fast_poll};
 
@@ -80,24 +80,12 @@ fn calls(redis: &Redis, cmd: &str) -> u64 {
         .unwrap_or(0)
 }
 
-fn redtriage(log: &Path) -> Command {
-    let mut c = Command::cargo_bin("redtriage").expect("binary");
-    c.arg("--incident-log").arg(log).env_remove("REDISCLI_AUTH");
-    c
-}
-
 fn snapshot(redis: &Redis, log: &Path, extra: &[&str]) -> Value {
-    let out = redtriage(log)
-        .args(["snapshot", &redis.url(), "--json", "--interval", "300ms"])
-        .args(extra)
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("json")
+    bin::snapshot_json(
+        redtriage(log)
+            .args(["snapshot", &redis.url(), "--json", "--interval", "300ms"])
+            .args(extra),
+    )
 }
 
 fn unavailable(status: &Value) -> &str {

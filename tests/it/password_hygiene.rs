@@ -5,9 +5,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
-
 use crate::common::Redis;
+use crate::common::bin::redtriage;
 use crate::common::tmux::Tmux;
 
 const SECRET: &str = "Hyg1ene-s3cret-PW";
@@ -103,8 +102,7 @@ fn dashboard(via: Via) {
         assert_clean(&format!("the screen ({via:?})"), s);
     }
     let report = tmp.path().join("report.md");
-    Command::cargo_bin("redtriage")
-        .expect("binary")
+    redtriage()
         .arg("report")
         .arg(&log)
         .arg("-o")
@@ -152,7 +150,7 @@ fn headless_output_never_carries_the_password() {
             vec!["check"],
             vec!["action", "ping", "--yes"],
         ] {
-            let mut c = Command::cargo_bin("redtriage").expect("binary");
+            let mut c = redtriage();
             c.env_remove("REDISCLI_AUTH")
                 .arg("--incident-log")
                 .arg(&log)
@@ -176,8 +174,7 @@ fn headless_output_never_carries_the_password() {
     }
     // A wrong password is not echoed either.
     let wrong = format!("{SECRET}-wrong");
-    let out = Command::cargo_bin("redtriage")
-        .expect("binary")
+    let out = redtriage()
         .env_remove("REDISCLI_AUTH")
         .args(["snapshot", "--json"])
         .arg(format!("redis://:{wrong}@127.0.0.1:{}", redis.port))

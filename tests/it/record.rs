@@ -5,20 +5,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
-
 use crate::common::Redis;
+use crate::common::bin::at_home as redtriage;
 use crate::common::tmux::Tmux;
-
-fn redtriage(home: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("redtriage").expect("binary");
-    cmd.env("HOME", home)
-        .env("XDG_CONFIG_HOME", home.join("xdg"))
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env_remove("REDISCLI_AUTH")
-        .env_remove("NO_COLOR");
-    cmd
-}
 
 /// Some traffic (reads, misses, a slow command) while a recording runs.
 fn traffic(port: u16, for_: Duration) -> std::thread::JoinHandle<()> {

@@ -3,19 +3,11 @@
 //! `--templates` checked before anything starts.
 #![allow(clippy::unwrap_used)]
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 
-const OOM: &str = include_str!("../fixtures/incident-oom.jsonl");
+use crate::common::bin::at_home as redtriage;
 
-fn redtriage(home: &tempfile::TempDir) -> Command {
-    let mut cmd = Command::cargo_bin("redtriage").unwrap();
-    cmd.env("HOME", home.path())
-        .env("XDG_CONFIG_HOME", home.path().join("xdg"))
-        .env("XDG_DATA_HOME", home.path().join("data"))
-        .env_remove("REDISCLI_AUTH");
-    cmd
-}
+const OOM: &str = include_str!("../fixtures/incident-oom.jsonl");
 
 #[test]
 fn missing_log_is_a_clear_error_quoting_the_path() {

@@ -8,7 +8,7 @@ use rcgen::{
     KeyUsagePurpose,
 };
 
-use crate::common::{self, Redis};
+use crate::common::{self, Redis, bin};
 
 /// A CA: its certificate (PEM) and the issuer that signs with its key.
 fn ca(cn: &str) -> (String, Issuer<'static, KeyPair>) {
@@ -75,19 +75,11 @@ fn make_certs(dir: &Path) {
 }
 
 fn snapshot(args: &[&str]) -> serde_json::Value {
-    let out = assert_cmd::Command::cargo_bin("redtriage")
-        .expect("binary")
-        .arg("snapshot")
-        .args(args)
-        .args(["--json", "--interval", "200ms"])
-        .output()
-        .expect("run");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("json")
+    bin::snapshot_json(bin::redtriage().arg("snapshot").args(args).args([
+        "--json",
+        "--interval",
+        "200ms",
+    ]))
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The diagnosis as `redtriage snapshot --json` prints it, waited for: shared by the drill tests
 //! and the same faults made by hand.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -19,26 +19,14 @@ pub fn serial() -> MutexGuard<'static, ()> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// The redtriage binary cargo built for the tests.
-pub fn bin() -> PathBuf {
-    assert_cmd::cargo::cargo_bin("redtriage")
-}
-
 /// `redtriage snapshot URL --json [--server-log LOG]`, the whole JSON.
 pub fn snapshot(url: &str, log: Option<&Path>) -> Value {
-    let mut cmd = std::process::Command::new(bin());
+    let mut cmd = super::bin::redtriage();
     cmd.args(["snapshot", url, "--json"]);
     if let Some(log) = log {
         cmd.arg("--server-log").arg(log);
     }
-    let out = cmd.output().expect("run snapshot");
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "snapshot printed no JSON ({e}): {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
+    super::bin::snapshot_json(&mut cmd)
 }
 
 fn top_is(diagnosis: &Value, cause: &str) -> bool {

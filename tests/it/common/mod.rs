@@ -12,6 +12,7 @@ use redtriage::msg::Msg;
 use redtriage::target::{Address, PollSettings, Target, Thresholds};
 use tokio::sync::mpsc;
 
+pub mod bin;
 pub mod diagnose;
 pub mod docker;
 pub mod prom;

@@ -44,7 +44,7 @@ impl Pty {
         let pair = native_pty_system()
             .openpty(size(cols, rows))
             .expect("openpty");
-        let mut cmd = CommandBuilder::new(assert_cmd::cargo::cargo_bin("redtriage"));
+        let mut cmd = CommandBuilder::new(super::bin::path());
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("NO_COLOR");

@@ -39,7 +39,7 @@ impl Tmux {
     pub fn launch(how: &Launch<'_>, args: &[&str], width: u16, height: u16) -> Self {
         let socket = format!("rt-test-{}-{}", std::process::id(), super::free_port());
         let session = "t".to_string();
-        let bin = assert_cmd::cargo::cargo_bin("redtriage");
+        let bin = super::bin::path();
         let mut cmd = vec![format!("{} exec {}", how.prefix, bin.display())];
         cmd.extend(args.iter().map(|s| (*s).to_string()));
         let mut tmux = Command::new("tmux");
