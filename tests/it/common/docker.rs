@@ -128,22 +128,28 @@ pub fn docker_ok(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_string()
 }
 
-/// Runs `docker ARGS` with `stdin` fed to it (`-i` is the caller's).
-pub fn docker_stdin(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new("docker")
-        .args(args)
+/// Runs `cmd` with `stdin` fed to it; its output. `what` names the program in the panics.
+fn output_with_stdin(cmd: &mut Command, stdin: &[u8], what: &str) -> Output {
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("docker CLI on PATH");
+        .unwrap_or_else(|e| panic!("{what} on PATH: {e}"));
     child
         .stdin
         .take()
         .expect("stdin")
         .write_all(stdin)
         .expect("write stdin");
-    child.wait_with_output().expect("docker output")
+    child
+        .wait_with_output()
+        .unwrap_or_else(|e| panic!("{what} output: {e}"))
+}
+
+/// Runs `docker ARGS` with `stdin` fed to it (`-i` is the caller's).
+pub fn docker_stdin(args: &[&str], stdin: &[u8]) -> Output {
+    output_with_stdin(Command::new("docker").args(args), stdin, "docker CLI")
 }
 
 /// stdout and stderr of an `Output` as one string (for messages and `contains` checks).
@@ -780,20 +786,7 @@ impl ComposeRedis {
 
     /// Like [`ComposeRedis::compose`] with `stdin` fed (for `run -T … --fix` and its `y`).
     pub fn compose_stdin(&self, args: &[&str], stdin: &[u8]) -> Output {
-        let mut child = self
-            .compose_cmd(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("docker-compose on PATH");
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(stdin)
-            .expect("write stdin");
-        child.wait_with_output().expect("docker-compose output")
+        output_with_stdin(&mut self.compose_cmd(args), stdin, "docker-compose")
     }
 
     /// `docker-compose restart -t 5 redis` (the runbook's move), panics unless it succeeds.
