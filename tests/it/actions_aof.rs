@@ -4,8 +4,8 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::common::Redis;
 use crate::common::bin::logging_to as redtriage;
+use crate::common::{Redis, Respawn};
 
 /// The shipped check/fix actions with the AOF path given as a var (the server is down, so
 /// CONFIG cannot tell it).

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use redtriage::model::view::{ConnState, PaneStatus};
 use redtriage::target::Secret;
 
-use crate::common::{self, Driver, Redis, fast_poll};
+use crate::common::{self, Driver, Redis, Respawn, fast_poll};
 
 fn info_field(info: &str, key: &str) -> u64 {
     info.lines()

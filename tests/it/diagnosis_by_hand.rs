@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::common::Redis;
 use crate::common::diagnose::{expect_top, serial};
+use crate::common::{Redis, Respawn};
 
 /// Loops on their own threads until dropped (the app's traffic).
 #[derive(Default)]

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::resp_stub::{Mode, Stub};
 use crate::common::tmux::Tmux;
-use crate::common::{Redis, bin};
+use crate::common::{Redis, Respawn, bin};
 
 fn secs(n: u64) -> Duration {
     Duration::from_secs(n)

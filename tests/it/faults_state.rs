@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::prom::{Exporter, Prometheus};
 use crate::common::tmux::Tmux;
-use crate::common::{Redis, bin};
+use crate::common::{Redis, Respawn, bin};
 
 const LIMIT: Duration = Duration::from_secs(30);
 /// The incident log is not the point here (and stays out of the home directory).

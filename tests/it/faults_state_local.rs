@@ -7,8 +7,8 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::common::Redis;
 use crate::common::tmux::Tmux;
+use crate::common::{Redis, Respawn};
 
 const LIMIT: Duration = Duration::from_secs(30);
 

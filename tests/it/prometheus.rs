@@ -11,7 +11,7 @@ use crossterm::event::KeyCode;
 use redtriage::model::view::{ConnState, PaneStatus, Verdict};
 
 use crate::common::prom::{Exporter, ProDriver, Prometheus, Stub, StubMode, prom_settings};
-use crate::common::{self, Redis, fast_poll};
+use crate::common::{self, Redis, Respawn, fast_poll};
 
 const LIMIT: Duration = Duration::from_secs(60);
 

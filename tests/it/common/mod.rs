@@ -20,6 +20,29 @@ pub mod pty;
 pub mod resp_stub;
 pub mod tmux;
 
+/// A server the harness runs as a child process on a port of its own: killed and started again
+/// in place (same port, dir and arguments), as a crash and a restart would.
+pub trait Respawn {
+    /// Where the running child is kept (`None` once killed).
+    fn child(&mut self) -> &mut Option<Child>;
+
+    /// Starts the child and waits until it listens.
+    fn spawn(&mut self);
+
+    /// SIGKILL, reaped: the server dies without a goodbye.
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child().take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+
+    /// Starts again after `kill`: same port, dir and arguments.
+    fn start_again(&mut self) {
+        self.spawn();
+    }
+}
+
 /// A free loopback port.
 pub fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -87,26 +110,6 @@ impl Redis {
         self.dir.path().display().to_string()
     }
 
-    fn spawn(&mut self) {
-        let mut cmd = Command::new("redis-server");
-        if let Some(conf) = &self.conf {
-            cmd.arg(conf);
-        }
-        let child = cmd
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
-            .arg("--dir")
-            .arg(self.dir.path())
-            .args(&self.args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server on PATH (scripts/test installs it)");
-        self.child = Some(child);
-        self.wait_ready();
-    }
-
     fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(10);
         while Instant::now() < deadline {
@@ -151,18 +154,6 @@ impl Redis {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
-    pub fn kill(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-
-    /// Starts again after `kill` (same port, dir and arguments).
-    pub fn start_again(&mut self) {
-        self.spawn();
-    }
-
     /// Kills and starts again on the same port.
     pub fn restart(&mut self) {
         self.kill();
@@ -174,6 +165,32 @@ impl Redis {
         unsafe {
             libc::kill(self.pid(), sig);
         }
+    }
+}
+
+impl Respawn for Redis {
+    fn child(&mut self) -> &mut Option<Child> {
+        &mut self.child
+    }
+
+    fn spawn(&mut self) {
+        let mut cmd = Command::new("redis-server");
+        if let Some(conf) = &self.conf {
+            cmd.arg(conf);
+        }
+        let child = cmd
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
+            .arg("--dir")
+            .arg(self.dir.path())
+            .args(&self.args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server on PATH (scripts/test installs it)");
+        self.child = Some(child);
+        self.wait_ready();
     }
 }
 

@@ -17,7 +17,7 @@ use redtriage::prom::settings::PromSettings;
 use redtriage::target::{PollSettings, Target, Thresholds};
 use tokio::sync::mpsc;
 
-use super::free_port;
+use super::{Respawn, free_port};
 
 fn wait_listening(port: u16, what: &str) {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -45,6 +45,17 @@ impl Exporter {
         e
     }
 
+    /// Stopped for good (SIGKILL, reaped): `exporter DOWN` while Redis is up.
+    pub fn stop(&mut self) {
+        self.kill();
+    }
+}
+
+impl Respawn for Exporter {
+    fn child(&mut self) -> &mut Option<Child> {
+        &mut self.child
+    }
+
     fn spawn(&mut self) {
         let child = Command::new("prometheus-redis-exporter")
             .arg(format!(
@@ -58,13 +69,6 @@ impl Exporter {
             .expect("prometheus-redis-exporter on PATH (scripts/test installs it)");
         self.child = Some(child);
         wait_listening(self.port, "exporter");
-    }
-
-    pub fn stop(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
     }
 }
 
@@ -123,39 +127,6 @@ impl Prometheus {
         p
     }
 
-    fn spawn(&mut self) {
-        let dir = self.dir.path();
-        let child = Command::new("prometheus")
-            .arg(format!(
-                "--config.file={}",
-                dir.join("prometheus.yml").display()
-            ))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{}", self.port))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("prometheus on PATH (scripts/test installs it)");
-        self.child = Some(child);
-        wait_listening(self.port, "prometheus");
-    }
-
-    /// SIGKILL, reaped: Prometheus dies without a goodbye.
-    pub fn kill(&mut self) {
-        if let Some(mut c) = self.child.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-
-    /// Starts again after `kill`: same port, config and data.
-    pub fn start_again(&mut self) {
-        self.spawn();
-    }
-
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
@@ -175,6 +146,34 @@ impl Prometheus {
             );
             std::thread::sleep(Duration::from_millis(200));
         }
+    }
+}
+
+/// `kill` (SIGKILL, reaped: Prometheus dies without a goodbye) and `start_again` (same port,
+/// config and data).
+impl Respawn for Prometheus {
+    fn child(&mut self) -> &mut Option<Child> {
+        &mut self.child
+    }
+
+    fn spawn(&mut self) {
+        let dir = self.dir.path();
+        let child = Command::new("prometheus")
+            .arg(format!(
+                "--config.file={}",
+                dir.join("prometheus.yml").display()
+            ))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                dir.join("data").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{}", self.port))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("prometheus on PATH (scripts/test installs it)");
+        self.child = Some(child);
+        wait_listening(self.port, "prometheus");
     }
 }
 
