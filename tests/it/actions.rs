@@ -2,13 +2,13 @@
 //! preparation, runner and log as the TUI).
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use assert_cmd::Command;
 use predicates::prelude::*;
 
 use crate::common::bin::logging_to as redtriage;
-use crate::common::{self, Redis};
+use crate::common::{self, Redis, wait_until};
 
 fn info_u64(redis: &Redis, section: &str, key: &str) -> u64 {
     redis
@@ -17,14 +17,6 @@ fn info_u64(redis: &Redis, section: &str, key: &str) -> u64 {
         .find_map(|l| l.strip_prefix(&format!("{key}:")))
         .and_then(|v| v.trim().parse().ok())
         .unwrap_or_else(|| panic!("{key} missing"))
-}
-
-fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !f() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 /// `redtriage action NAME --yes --runbook RB` against a URL where nothing listens: for the

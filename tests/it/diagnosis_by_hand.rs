@@ -11,7 +11,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::common::diagnose::{expect_top, serial};
-use crate::common::{Redis, Respawn};
+use crate::common::{Redis, Respawn, wait_until};
 
 /// Loops on their own threads until dropped (the app's traffic).
 #[derive(Default)]
@@ -121,13 +121,8 @@ fn info_field(r: &Redis, section: &str, field: &str) -> String {
         .unwrap_or_default()
 }
 
-fn wait_until(what: &str, cond: impl Fn() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
+/// How long the fault's preparation (an eviction, a slowlog entry, the BGSAVE child) may take.
+const SETUP: Duration = Duration::from_secs(20);
 
 #[test]
 fn crash_by_hand_is_a() {
@@ -166,7 +161,7 @@ fn evictions_by_hand_is_b() {
         Duration::from_millis(2),
         looping(r.port, set_cmd("new", 1024)),
     );
-    wait_until("an eviction", || {
+    wait_until("an eviction", SETUP, || {
         info_field(&r, "stats", "evicted_keys")
             .parse::<u64>()
             .unwrap_or(0)
@@ -229,7 +224,7 @@ fn slow_commands_by_hand_is_slow() {
             }
         }),
     );
-    wait_until("a slowlog entry", || {
+    wait_until("a slowlog entry", SETUP, || {
         r.cli(&["SLOWLOG", "LEN"]).trim() != "0"
     });
     expect_top(&r.url(), Some(&log(&r)), "slow", Instant::now());
@@ -258,14 +253,14 @@ fn bgsave_fail_by_hand_is_e() {
     let r = start(&["--save", "3600", "1", "--rdb-key-save-delay", "100000"]);
     fill(r.port, "order", 300, 128);
     assert!(r.cli(&["BGSAVE"]).contains("started"));
-    wait_until("the BGSAVE child", || !children(r.pid()).is_empty());
+    wait_until("the BGSAVE child", SETUP, || !children(r.pid()).is_empty());
     for child in children(r.pid()) {
         // SAFETY: kill(2) on the BGSAVE child of our own server.
         unsafe {
             libc::kill(child, libc::SIGKILL);
         }
     }
-    wait_until("rdb_last_bgsave_status:err", || {
+    wait_until("rdb_last_bgsave_status:err", SETUP, || {
         info_field(&r, "persistence", "rdb_last_bgsave_status") == "err"
     });
     let mut app = Traffic::default();

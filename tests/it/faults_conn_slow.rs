@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use redtriage::model::view::ConnState;
 
 use crate::common::tmux::Tmux;
-use crate::common::{Driver, Redis, fast_poll};
+use crate::common::{Driver, Redis, fast_poll, wait_until};
 
 fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
@@ -30,14 +30,6 @@ fn redtriage_ids(redis: &Redis) -> BTreeSet<u64> {
         .filter(|l| l.contains(" name=redtriage "))
         .filter_map(|l| l.strip_prefix("id=")?.split(' ').next()?.parse().ok())
         .collect()
-}
-
-fn wait_until(what: &str, limit: Duration, cond: impl Fn() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 const MAXMEMORY: u64 = 123_456_789;

@@ -3,23 +3,15 @@
 //! failed BGSAVE (and no false "writes blocked" where Redis still takes writes), Prometheus
 //! dying and coming back on its own. In each the keys answer during the fault.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::common::prom::{Exporter, Prometheus};
 use crate::common::tmux::Tmux;
-use crate::common::{Redis, Respawn, bin};
+use crate::common::{Redis, Respawn, bin, wait_until};
 
 const LIMIT: Duration = Duration::from_secs(30);
 /// The incident log is not the point here (and stays out of the home directory).
 const NO_LOG: &str = "/dev/null";
-
-fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !f() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 /// The number right after `prefix` on the screen (`LOADING 42%` → 42.0).
 fn number_after(screen: &str, prefix: &str) -> Option<f64> {

@@ -5,20 +5,12 @@
 //! timeout or when cancelled with `x`. The keys answer during each fault.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::common::tmux::Tmux;
-use crate::common::{Redis, Respawn};
+use crate::common::{Redis, Respawn, wait_until};
 
 const LIMIT: Duration = Duration::from_secs(30);
-
-fn wait_until(what: &str, limit: Duration, mut f: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !f() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 /// Every line of the incident log is a whole JSON event; the kinds in order.
 fn parsed_kinds(log: &Path) -> Vec<String> {
