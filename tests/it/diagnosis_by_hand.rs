@@ -2,8 +2,6 @@
 //! test harness, the fault injected with plain commands, signals and file edits, and the same
 //! diagnosis expected from `snapshot --json --server-log` as the drills give.
 
-use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,7 +9,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::common::diagnose::{expect_top, serial};
-use crate::common::{Redis, Respawn, wait_until};
+use crate::common::{Redis, Respawn, hold, wait_until};
 
 /// Loops on their own threads until dropped (the app's traffic).
 #[derive(Default)]
@@ -170,29 +168,19 @@ fn evictions_by_hand_is_b() {
     expect_top(&r.url(), Some(&log(&r)), "B", Instant::now());
 }
 
-/// A raw connection that got +PONG (None: refused with -ERR max number of clients).
-fn hold(port: u16) -> Option<TcpStream> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(1))).ok()?;
-    s.write_all(b"PING\r\n").ok()?;
-    let mut buf = [0u8; 64];
-    let n = s.read(&mut buf).ok()?;
-    buf[..n].starts_with(b"+PONG").then_some(s)
-}
-
 #[test]
 fn client_flood_by_hand_is_c() {
     let _one = serial();
     let r = start(&["--maxclients", "16"]);
     let mut held = Vec::new();
-    while let Some(s) = hold(r.port) {
+    while let Some(s) = hold(r.port, Duration::from_secs(1)) {
         held.push(s);
         assert!(held.len() < 100, "maxclients never refused");
     }
     let port = r.port;
     let mut app = Traffic::default();
     app.spawn(Duration::from_secs(1), move || {
-        if let Some(s) = hold(port) {
+        if let Some(s) = hold(port, Duration::from_secs(1)) {
             held.push(s);
         }
     });

@@ -9,11 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::resp_stub::{Mode, Stub};
 use crate::common::tmux::Tmux;
-use crate::common::{Redis, Respawn, bin};
-
-fn secs(n: u64) -> Duration {
-    Duration::from_secs(n)
-}
+use crate::common::{Redis, Respawn, bin, secs};
 
 /// The TUI on `url`, fast: a 200 ms refresh and a 500 ms timeout.
 fn tui(url: &str, extra: &[&str]) -> Tmux {
@@ -22,16 +18,14 @@ fn tui(url: &str, extra: &[&str]) -> Tmux {
     Tmux::start(&args, 120, 32)
 }
 
-/// Up with a first sample in (the role only comes with INFO).
-fn wait_up(t: &Tmux) -> String {
-    t.wait_for_all(&["UP for", "master"], secs(20))
-}
+/// How long it may take to be UP with a first sample in.
+const UP_WITHIN: Duration = Duration::from_secs(20);
 
 #[test]
 fn killed_redis_is_down_refused_then_up_after_a_restart() {
     let mut redis = Redis::start(&[]);
     let t = tui(&redis.url(), &[]);
-    wait_up(&t);
+    t.wait_up(UP_WITHIN);
     // SIGKILL while redtriage polls five times a second.
     redis.kill();
     t.wait_for("DOWN (refused)", secs(15));
@@ -65,7 +59,7 @@ fn stub_fault_then_recovery(mode: Mode, shown: &str) {
     assert!(t.alive(), "redtriage exited (panic?)");
     drop(stub);
     let _redis = Redis::start_on(port, &[]);
-    let screen = wait_up(&t);
+    let screen = t.wait_up(UP_WITHIN);
     assert!(!screen.contains("error:"), "{screen}");
     assert!(t.alive(), "redtriage exited");
 }
@@ -102,7 +96,7 @@ fn idle_timeout_closing_the_connection_is_a_quiet_reconnect() {
         120,
         32,
     );
-    wait_up(&t);
+    t.wait_up(UP_WITHIN);
     let before = stat(&redis, "total_connections_received");
     let start = Instant::now();
     let mut keys_checked = false;

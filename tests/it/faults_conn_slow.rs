@@ -12,15 +12,10 @@ use std::time::{Duration, Instant};
 use redtriage::model::view::ConnState;
 
 use crate::common::tmux::Tmux;
-use crate::common::{Driver, Redis, fast_poll, wait_until};
+use crate::common::{Driver, Redis, fast_poll, hold, secs, wait_until};
 
-fn secs(n: u64) -> Duration {
-    Duration::from_secs(n)
-}
-
-fn wait_up(t: &Tmux) -> String {
-    t.wait_for_all(&["UP for", "master"], secs(30))
-}
+/// How long it may take to be UP with a first sample in.
+const UP_WITHIN: Duration = Duration::from_secs(30);
 
 /// The ids of the connections named `redtriage`, from CLIENT LIST.
 fn redtriage_ids(redis: &Redis) -> BTreeSet<u64> {
@@ -61,7 +56,7 @@ async fn sigstop_30s_then_sigcont_leaves_no_mismatched_reply() {
     let mut d = Driver::start(redis.target(), fast_poll());
     d.wait_for(secs(20), "up", |s| s.header.connection == ConnState::Up)
         .await;
-    wait_up(&t);
+    t.wait_up(UP_WITHIN);
     wait_until("both connections named", secs(10), || {
         redtriage_ids(&redis).len() == 2
     });
@@ -81,7 +76,7 @@ async fn sigstop_30s_then_sigcont_leaves_no_mismatched_reply() {
     std::thread::sleep(secs(30).saturating_sub(stopped.elapsed()));
     redis.signal(libc::SIGCONT);
 
-    let screen = wait_up(&t);
+    let screen = t.wait_up(UP_WITHIN);
     assert!(!screen.contains("UNRESPONSIVE"), "{screen}");
     d.wait_for(secs(30), "up again", |s| {
         s.header.connection == ConnState::Up
@@ -161,7 +156,7 @@ fn debug_sleep_is_a_latency_spike_then_unresponsive_then_recovers() {
         120,
         32,
     );
-    wait_up(&t);
+    t.wait_up(UP_WITHIN);
     // Shorter than the timeout: the PING waits it out, and the spike is shown. (A sleep that
     // starts mid-tick delays INFO instead, and the next PING is on time: up to three tries.)
     let mut max = None;
@@ -194,7 +189,7 @@ fn debug_sleep_is_a_latency_spike_then_unresponsive_then_recovers() {
     t.wait_for_all(&["UNRESPONSIVE (no reply for", "error: timeout"], secs(10));
     t.help_opens_and_closes();
     sleeper.wait().expect("redis-cli");
-    let screen = wait_up(&t);
+    let screen = t.wait_up(UP_WITHIN);
     assert!(max_in_seconds(&screen).is_some(), "spike gone:\n{screen}");
     wait_until("one redtriage connection", secs(10), || {
         redtriage_ids(&redis).len() == 1
@@ -204,16 +199,6 @@ fn debug_sleep_is_a_latency_spike_then_unresponsive_then_recovers() {
         before.is_disjoint(&after),
         "kept after a timeout: {before:?} {after:?}"
     );
-}
-
-/// A raw connection that got +PONG (None: refused).
-fn hold(port: u16) -> Option<TcpStream> {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(secs(2))).ok()?;
-    s.write_all(b"PING\r\n").ok()?;
-    let mut buf = [0u8; 64];
-    let n = s.read(&mut buf).ok()?;
-    buf[..n].starts_with(b"+PONG").then_some(s)
 }
 
 /// An `INFO stats` field read over a held connection (no slot to spare for redis-cli).
@@ -244,9 +229,9 @@ fn stat_over(conn: &mut TcpStream, field: &str) -> u64 {
 #[test]
 fn full_maxclients_is_said_retried_gently_and_connects_when_a_slot_frees() {
     let redis = Redis::start(&["--maxclients", "12"]);
-    let mut monitor = hold(redis.port).expect("monitor connection");
+    let mut monitor = hold(redis.port, secs(2)).expect("monitor connection");
     let mut held = Vec::new();
-    while let Some(s) = hold(redis.port) {
+    while let Some(s) = hold(redis.port, secs(2)) {
         held.push(s);
         assert!(held.len() < 100, "maxclients never refused");
     }
@@ -267,6 +252,6 @@ fn full_maxclients_is_said_retried_gently_and_connects_when_a_slot_frees() {
     assert!(screen.contains("max number of clients reached"), "{screen}");
     // A slot frees: redtriage takes it.
     held.pop();
-    let screen = wait_up(&t);
+    let screen = t.wait_up(UP_WITHIN);
     assert!(!screen.contains("max number of clients"), "{screen}");
 }

@@ -100,6 +100,11 @@ impl Tmux {
         }
     }
 
+    /// Waits until the header says UP with a first sample in (the role only comes with INFO).
+    pub fn wait_up(&self, limit: Duration) -> String {
+        self.wait_for_all(&["UP for", "master"], limit)
+    }
+
     /// Waits until every one of `all` is on the screen at once.
     pub fn wait_for_all(&self, all: &[&str], limit: Duration) -> String {
         let deadline = Instant::now() + limit;
