@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 
-use crate::common::{Redis, bin};
+use crate::common::{self, Redis, bin};
 
 const ADMIN: &str = "acl-admin-pw";
 const MONITOR: &str = "redtriage-monitor";
@@ -25,11 +25,10 @@ fn admin(redis: &Redis, args: &[&str]) -> String {
     redis.cli_auth(Some(ADMIN), args)
 }
 
-fn info_field(redis: &Redis, section: &str, key: &str) -> String {
-    admin(redis, &["INFO", section])
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("{key}:")))
-        .map_or_else(|| panic!("{key} missing"), |v| v.trim().to_string())
+/// `key` of `INFO section`, asked as the admin; panics when it is missing.
+fn admin_info(redis: &Redis, section: &str, key: &str) -> String {
+    common::info_value(&admin(redis, &["INFO", section]), key)
+        .unwrap_or_else(|| panic!("{key} missing"))
 }
 
 fn config(redis: &Redis, key: &str) -> String {
@@ -43,9 +42,9 @@ fn config(redis: &Redis, key: &str) -> String {
 fn wait_no_fork(redis: &Redis) {
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let busy = info_field(redis, "persistence", "rdb_bgsave_in_progress") != "0"
-            || info_field(redis, "persistence", "aof_rewrite_in_progress") != "0"
-            || info_field(redis, "persistence", "aof_rewrite_scheduled") != "0";
+        let busy = admin_info(redis, "persistence", "rdb_bgsave_in_progress") != "0"
+            || admin_info(redis, "persistence", "aof_rewrite_in_progress") != "0"
+            || admin_info(redis, "persistence", "aof_rewrite_scheduled") != "0";
         if !busy {
             return;
         }
@@ -209,8 +208,8 @@ fn monitor_is_refused_every_action(
     let before = (
         config(redis, "maxmemory"),
         config(redis, "maxmemory-policy"),
-        info_field(redis, "persistence", "rdb_saves"),
-        info_field(redis, "persistence", "aof_rewrites"),
+        admin_info(redis, "persistence", "rdb_saves"),
+        admin_info(redis, "persistence", "aof_rewrites"),
         std::fs::read_to_string(redis.conf.as_ref().expect("conf")).expect("conf"),
     );
     let slowlog_before: u64 = admin(redis, &["SLOWLOG", "LEN"])
@@ -232,8 +231,8 @@ fn monitor_is_refused_every_action(
     let after = (
         config(redis, "maxmemory"),
         config(redis, "maxmemory-policy"),
-        info_field(redis, "persistence", "rdb_saves"),
-        info_field(redis, "persistence", "aof_rewrites"),
+        admin_info(redis, "persistence", "rdb_saves"),
+        admin_info(redis, "persistence", "aof_rewrites"),
         std::fs::read_to_string(redis.conf.as_ref().expect("conf")).expect("conf"),
     );
     assert_eq!(before, after, "the monitor changed something");
@@ -297,7 +296,7 @@ fn operator_runs_every_action(
     let conf = std::fs::read_to_string(redis.conf.as_ref().expect("conf")).expect("conf");
     assert!(conf.contains("maxmemory-policy allkeys-lru"), "{conf}");
     assert!(!admin(redis, &["CLIENT", "LIST"]).contains("name=victim"));
-    assert_ne!(info_field(redis, "persistence", "rdb_saves"), before.0);
-    assert_ne!(info_field(redis, "persistence", "aof_rewrites"), before.1);
+    assert_ne!(admin_info(redis, "persistence", "rdb_saves"), before.0);
+    assert_ne!(admin_info(redis, "persistence", "aof_rewrites"), before.1);
     assert_eq!(admin(redis, &["ACL", "LOG"]).trim(), "");
 }

@@ -8,16 +8,7 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 
 use crate::common::bin::logging_to as redtriage;
-use crate::common::{self, Redis, wait_until};
-
-fn info_u64(redis: &Redis, section: &str, key: &str) -> u64 {
-    redis
-        .cli(&["INFO", section])
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("{key}:")))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("{key} missing"))
-}
+use crate::common::{self, Redis, info_u64, wait_until};
 
 /// `redtriage action NAME --yes --runbook RB` against a URL where nothing listens: for the
 /// actions of a test runbook that do not need Redis.

@@ -8,10 +8,10 @@ use redtriage::target::Secret;
 
 use crate::common::{self, Driver, Redis, Respawn, fast_poll};
 
+/// A number from a captured INFO reply; panics when it is missing.
 fn info_field(info: &str, key: &str) -> u64 {
-    info.lines()
-        .find_map(|l| l.strip_prefix(&format!("{key}:")))
-        .and_then(|v| v.trim().parse().ok())
+    common::info_value(info, key)
+        .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| panic!("{key} missing in INFO"))
 }
 

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime};
 
+use crate::common;
 use crate::common::docker::{
     ABSENT_DOCKER_HOST, ComposeOpts, ComposeRedis, Container, DockerRedis, RunOpts, corrupt_middle,
     docker, docker_ok, docker_or_skip, edit_in_container, image, text,
@@ -246,12 +247,7 @@ fn saw_down_during(c: &impl Container, act: impl FnOnce()) -> bool {
 }
 
 fn run_id(c: &impl Container) -> String {
-    c.cli_str(&["info", "server"])
-        .lines()
-        .find_map(|l| l.strip_prefix("run_id:"))
-        .expect("run_id")
-        .trim()
-        .to_string()
+    common::info_value(&c.cli_str(&["info", "server"]), "run_id").expect("run_id")
 }
 
 #[test]

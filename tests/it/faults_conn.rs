@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::resp_stub::{Mode, Stub};
 use crate::common::tmux::Tmux;
-use crate::common::{Redis, Respawn, bin, secs};
+use crate::common::{Redis, Respawn, bin, info_u64, secs};
 
 /// The TUI on `url`, fast: a 200 ms refresh and a 500 ms timeout.
 fn tui(url: &str, extra: &[&str]) -> Tmux {
@@ -77,16 +77,6 @@ fn half_an_info_reply_then_silence_is_a_timeout_then_recovers() {
     stub_fault_then_recovery(Mode::HalfThenHang, "UNRESPONSIVE");
 }
 
-/// `INFO stats` field from redis-cli.
-fn stat(redis: &Redis, field: &str) -> u64 {
-    redis
-        .cli(&["INFO", "stats"])
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")))
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or_else(|| panic!("{field} missing"))
-}
-
 #[test]
 fn idle_timeout_closing_the_connection_is_a_quiet_reconnect() {
     // The server closes connections idle for 1 s; redtriage refreshes every 3 s.
@@ -97,7 +87,7 @@ fn idle_timeout_closing_the_connection_is_a_quiet_reconnect() {
         32,
     );
     t.wait_up(UP_WITHIN);
-    let before = stat(&redis, "total_connections_received");
+    let before = info_u64(&redis, "stats", "total_connections_received");
     let start = Instant::now();
     let mut keys_checked = false;
     while start.elapsed() < secs(14) {
@@ -121,7 +111,7 @@ fn idle_timeout_closing_the_connection_is_a_quiet_reconnect() {
     t.wait_for(" 5 changes", secs(10));
     // The fault really happened: the server hung up on redtriage and it came back, several
     // times (of the new connections, six are this test's redis-cli).
-    let after = stat(&redis, "total_connections_received");
+    let after = info_u64(&redis, "stats", "total_connections_received");
     assert!(after - before >= 6 + 3, "{before} → {after}");
 }
 

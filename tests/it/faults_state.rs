@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::common::prom::{Exporter, Prometheus};
 use crate::common::tmux::Tmux;
-use crate::common::{Redis, Respawn, bin, wait_until};
+use crate::common::{Redis, Respawn, bin, info_field, wait_until};
 
 const LIMIT: Duration = Duration::from_secs(30);
 /// The incident log is not the point here (and stays out of the home directory).
@@ -20,15 +20,6 @@ fn number_after(screen: &str, prefix: &str) -> Option<f64> {
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(rest.len());
     rest[..end].parse().ok()
-}
-
-fn info_field(redis: &Redis, section: &str, key: &str) -> String {
-    redis
-        .cli(&["INFO", section])
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("{key}:")))
-        .map(|v| v.trim().to_string())
-        .unwrap_or_default()
 }
 
 #[test]
@@ -144,7 +135,7 @@ fn misconf_after_a_failed_bgsave_says_writes_are_refused() {
     tui.wait_for("UP for", LIMIT);
     redis.cli(&["BGSAVE"]);
     wait_until("the BGSAVE child", LIMIT, || {
-        info_field(&redis, "persistence", "rdb_bgsave_in_progress") == "1"
+        info_field(&redis, "persistence", "rdb_bgsave_in_progress").as_deref() == Some("1")
     });
     tui.wait_for("SAVING", LIMIT);
     let children = children_of(redis.pid());
@@ -156,7 +147,7 @@ fn misconf_after_a_failed_bgsave_says_writes_are_refused() {
         }
     }
     wait_until("the failed bgsave", LIMIT, || {
-        info_field(&redis, "persistence", "rdb_last_bgsave_status") == "err"
+        info_field(&redis, "persistence", "rdb_last_bgsave_status").as_deref() == Some("err")
     });
     // The application's writes are refused.
     for _ in 0..20 {

@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::common::bin::{self, logging_to as redtriage};
 use crate::common::tmux::Tmux;
-use crate::common::{Driver, Redis, fast_poll};
+use crate::common::{Driver, Redis, fast_poll, info_field};
 
 /// The commands managed services take away.
 const DISABLED: [&str; 7] = [
@@ -52,14 +52,6 @@ fn managed(config_as: &str, extra: &[&str]) -> Redis {
         assert_eq!(redis.cli(&["COMMAND", "INFO", "BGSAVE"]).trim(), "");
     }
     redis
-}
-
-fn info_field(redis: &Redis, section: &str, key: &str) -> Option<String> {
-    redis
-        .cli(&["INFO", section])
-        .lines()
-        .find_map(|l| l.strip_prefix(&format!("{key}:")))
-        .map(|v| v.trim().to_string())
 }
 
 /// Error replies the server has sent since it started (`total_error_replies`, 7.0+).

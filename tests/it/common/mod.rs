@@ -229,6 +229,25 @@ impl Drop for Redis {
     }
 }
 
+/// The value of `key` in an INFO reply (its `key:value` line), trimmed.
+pub fn info_value(info: &str, key: &str) -> Option<String> {
+    info.lines()
+        .find_map(|l| l.strip_prefix(&format!("{key}:")))
+        .map(|v| v.trim().to_string())
+}
+
+/// `key` of `INFO section` as redis-cli gets it from the server; None when it has no such field.
+pub fn info_field(redis: &Redis, section: &str, key: &str) -> Option<String> {
+    info_value(&redis.cli(&["INFO", section]), key)
+}
+
+/// [`info_field`] as a number; panics when it is missing.
+pub fn info_u64(redis: &Redis, section: &str, key: &str) -> u64 {
+    info_field(redis, section, key)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{key} missing"))
+}
+
 /// Fast poll settings for tests.
 pub fn fast_poll() -> PollSettings {
     PollSettings {
