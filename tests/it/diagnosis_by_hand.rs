@@ -9,7 +9,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crate::common::diagnose::{expect_top, serial};
-use crate::common::{Redis, Respawn, hold, info_field, wait_until};
+use crate::common::{Redis, Respawn, children_of, hold, info_field, wait_until};
 
 /// Loops on their own threads until dropped (the app's traffic).
 #[derive(Default)]
@@ -208,31 +208,16 @@ fn slow_commands_by_hand_is_slow() {
     expect_top(&r.url(), Some(&log(&r)), "slow", Instant::now());
 }
 
-/// Pids whose parent is `pid`, from /proc.
-fn children(pid: i32) -> Vec<i32> {
-    std::fs::read_dir("/proc")
-        .expect("/proc")
-        .filter_map(Result::ok)
-        .filter_map(|e| e.file_name().to_str()?.parse::<i32>().ok())
-        .filter(|p| {
-            std::fs::read_to_string(format!("/proc/{p}/stat")).is_ok_and(|s| {
-                s.rsplit(')')
-                    .next()
-                    .and_then(|rest| rest.split_whitespace().nth(1))
-                    == Some(pid.to_string().as_str())
-            })
-        })
-        .collect()
-}
-
 #[test]
 fn bgsave_fail_by_hand_is_e() {
     let _one = serial();
     let r = start(&["--save", "3600", "1", "--rdb-key-save-delay", "100000"]);
     fill(r.port, "order", 300, 128);
     assert!(r.cli(&["BGSAVE"]).contains("started"));
-    wait_until("the BGSAVE child", SETUP, || !children(r.pid()).is_empty());
-    for child in children(r.pid()) {
+    wait_until("the BGSAVE child", SETUP, || {
+        !children_of(r.pid()).is_empty()
+    });
+    for child in children_of(r.pid()) {
         // SAFETY: kill(2) on the BGSAVE child of our own server.
         unsafe {
             libc::kill(child, libc::SIGKILL);

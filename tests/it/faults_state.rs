@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::common::prom::{Exporter, Prometheus};
 use crate::common::tmux::Tmux;
-use crate::common::{Redis, Respawn, bin, info_field, wait_until};
+use crate::common::{Redis, Respawn, bin, children_of, info_field, wait_until};
 
 const LIMIT: Duration = Duration::from_secs(30);
 /// The incident log is not the point here (and stays out of the home directory).
@@ -85,26 +85,6 @@ fn a_server_loading_a_large_rdb_shows_loading_with_progress_then_normal() {
     );
     assert_eq!(redis.cli(&["DBSIZE"]).trim(), "40000");
     tui.help_opens_and_closes();
-}
-
-/// Processes whose parent is `parent` (the BGSAVE child).
-fn children_of(parent: i32) -> Vec<i32> {
-    let mut out = Vec::new();
-    for e in std::fs::read_dir("/proc").expect("/proc").flatten() {
-        let Some(child) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
-            continue;
-        };
-        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
-        // `pid (comm) state ppid …`; comm may hold spaces, so split after the last ')'.
-        let ppid = stat
-            .rsplit_once(')')
-            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
-            .and_then(|p| p.parse::<i32>().ok());
-        if ppid == Some(parent) {
-            out.push(child);
-        }
-    }
-    out
 }
 
 /// `snapshot --json` of `url`: the view.

@@ -248,6 +248,26 @@ pub fn info_u64(redis: &Redis, section: &str, key: &str) -> u64 {
         .unwrap_or_else(|| panic!("{key} missing"))
 }
 
+/// Pids whose parent is `parent` (a server's BGSAVE child), from /proc.
+pub fn children_of(parent: i32) -> Vec<i32> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir("/proc").expect("/proc").flatten() {
+        let Some(child) = e.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+            continue;
+        };
+        let stat = std::fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+        // `pid (comm) state ppid …`; comm may hold spaces, so split after the last ')'.
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse::<i32>().ok());
+        if ppid == Some(parent) {
+            out.push(child);
+        }
+    }
+    out
+}
+
 /// Fast poll settings for tests.
 pub fn fast_poll() -> PollSettings {
     PollSettings {
