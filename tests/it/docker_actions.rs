@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::docker::{
     ComposeOpts, ComposeRedis, Container, DockerRedis, RunOpts, corrupt_middle, docker_or_skip,
-    text,
+    fill, text,
 };
 use crate::common::tmux::Tmux;
 use crate::common::{self, bin};
@@ -23,12 +23,6 @@ fn action(name: &str, url: &str, extra: &[&str], env: &[(String, String)]) -> Ou
         .envs(env.iter().map(|(k, v)| (k, v)))
         .output()
         .expect("redtriage runs")
-}
-
-fn fill(c: &impl Container, n: usize) {
-    for i in 0..n {
-        c.cli(&["set", &format!("k{i}"), &"v".repeat(100)]);
-    }
 }
 
 /// Waits until the incident log's `state` lines show the server going away and coming back

@@ -12,20 +12,11 @@ use std::time::{Duration, SystemTime};
 use crate::common;
 use crate::common::docker::{
     ABSENT_DOCKER_HOST, ComposeOpts, ComposeRedis, Container, DockerRedis, RunOpts, corrupt_middle,
-    docker, docker_ok, docker_or_skip, edit_in_container, image, text,
+    docker, docker_ok, docker_or_skip, edit_in_container, fill, image, text,
 };
 
 const MANIFEST: &str = "/data/appendonlydir/appendonly.aof.manifest";
 const INCR: &str = "appendonlydir/appendonly.aof.1.incr.aof";
-
-/// Writes `n` keys through the published port.
-fn fill(c: &impl Container, n: usize) {
-    for i in 0..n {
-        let k = format!("key:{i}");
-        let v = format!("value-{i}-{}", "x".repeat(20));
-        assert_eq!(c.cli_str(&["set", &k, &v]), "OK");
-    }
-}
 
 #[test]
 fn image_runs_the_debian_binaries_with_a_healthcheck() {

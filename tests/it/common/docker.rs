@@ -827,6 +827,15 @@ impl Drop for ComposeRedis {
     }
 }
 
+/// Writes `n` keys through the published port (each SET answered OK).
+pub fn fill(c: &impl Container, n: usize) {
+    for i in 0..n {
+        let k = format!("key:{i}");
+        let v = format!("value-{i}-{}", "x".repeat(20));
+        assert_eq!(c.cli_str(&["set", &k, &v]), "OK");
+    }
+}
+
 /// Inserts `garbage` in the middle of `file` (a valid AOF becomes one Redis refuses to load
 /// and `redis-check-aof` reports, unlike a truncated tail that Redis 7 loads anyway).
 pub fn corrupt_middle(file: &Path, garbage: &[u8]) {
