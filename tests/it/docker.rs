@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 use crate::common::bin;
+use crate::common::diagnose::{cause, evidence_line as evidence};
 use crate::common::docker::{
     ABSENT_DOCKER_HOST, ComposeOpts, ComposeRedis, Container, DockerRedis, RunOpts, docker_or_skip,
 };
@@ -21,25 +22,6 @@ fn snapshot(url: &str, extra: &[&str], env: &[(&str, &str)]) -> Value {
         cmd.env(k, v);
     }
     bin::snapshot_json(&mut cmd)
-}
-
-fn cause<'a>(snap: &'a Value, id: &str) -> &'a Value {
-    snap["diagnosis"]
-        .as_array()
-        .and_then(|d| d.iter().find(|c| c["cause"] == id))
-        .expect("cause listed")
-}
-
-fn evidence(c: &Value) -> String {
-    c["evidence"]
-        .as_array()
-        .map(|e| {
-            e.iter()
-                .map(|x| x["text"].to_string())
-                .collect::<Vec<_>>()
-                .join(" | ")
-        })
-        .unwrap_or_default()
 }
 
 #[test]

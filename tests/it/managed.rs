@@ -13,6 +13,7 @@ use redtriage::model::view::PaneStatus;
 use serde_json::Value;
 
 use crate::common::bin::{self, logging_to as redtriage};
+use crate::common::diagnose::{cause, evidence};
 use crate::common::tmux::Tmux;
 use crate::common::{Driver, Redis, fast_poll, info_field};
 
@@ -83,24 +84,6 @@ fn snapshot(redis: &Redis, log: &Path, extra: &[&str]) -> Value {
 fn unavailable(status: &Value) -> &str {
     assert_eq!(status["status"], "unavailable", "{status}");
     status["message"].as_str().expect("message")
-}
-
-fn cause<'a>(v: &'a Value, id: &str) -> &'a Value {
-    v["diagnosis"]
-        .as_array()
-        .expect("diagnosis")
-        .iter()
-        .find(|c| c["cause"] == id)
-        .unwrap_or_else(|| panic!("cause {id} missing"))
-}
-
-fn evidence(c: &Value) -> Vec<String> {
-    c["evidence"]
-        .as_array()
-        .expect("evidence")
-        .iter()
-        .map(|e| e["text"].as_str().unwrap_or_default().to_string())
-        .collect()
 }
 
 #[test]

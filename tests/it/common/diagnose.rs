@@ -29,6 +29,31 @@ pub fn snapshot(url: &str, log: Option<&Path>) -> Value {
     super::bin::snapshot_json(&mut cmd)
 }
 
+/// The cause `id` of a snapshot's diagnosis; panics when it is not listed.
+pub fn cause<'a>(snap: &'a Value, id: &str) -> &'a Value {
+    snap["diagnosis"]
+        .as_array()
+        .expect("diagnosis")
+        .iter()
+        .find(|c| c["cause"] == id)
+        .unwrap_or_else(|| panic!("cause {id} missing"))
+}
+
+/// The texts of a cause's evidence, in order.
+pub fn evidence(cause: &Value) -> Vec<String> {
+    cause["evidence"]
+        .as_array()
+        .expect("evidence")
+        .iter()
+        .map(|e| e["text"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// The texts of a cause's evidence as one line, ` | ` between them.
+pub fn evidence_line(cause: &Value) -> String {
+    evidence(cause).join(" | ")
+}
+
 fn top_is(diagnosis: &Value, cause: &str) -> bool {
     diagnosis[0]["cause"] == cause && diagnosis[0]["verdict"] == "likely"
 }
