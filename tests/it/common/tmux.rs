@@ -3,6 +3,7 @@
 //! default socket cannot take another test's dashboard with it.
 
 use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
 /// A tmux server running one session `redtriage ARGS`, killed on drop.
@@ -37,7 +38,11 @@ impl Tmux {
     }
 
     pub fn launch(how: &Launch<'_>, args: &[&str], width: u16, height: u16) -> Self {
-        let socket = format!("rt-test-{}-{}", std::process::id(), super::free_port());
+        // Unique in this process by the counter (a port number from free_port could come back
+        // to a test running beside this one), across processes by the pid.
+        static N: AtomicU32 = AtomicU32::new(0);
+        let n = N.fetch_add(1, Ordering::Relaxed);
+        let socket = format!("rt-test-{}-{n}", std::process::id());
         let session = "t".to_string();
         let bin = super::bin::path();
         let mut cmd = vec![format!("{} exec {}", how.prefix, bin.display())];
