@@ -4,11 +4,11 @@
 //! changed), while the operator user runs them all.
 
 use std::io::{Read, Write};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use assert_cmd::Command;
 
-use crate::common::{self, Redis, bin};
+use crate::common::{self, Redis, bin, poll};
 
 const ADMIN: &str = "acl-admin-pw";
 const MONITOR: &str = "redtriage-monitor";
@@ -40,17 +40,13 @@ fn config(redis: &Redis, key: &str) -> String {
 }
 
 fn wait_no_fork(redis: &Redis) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
+    let done = poll(Duration::from_secs(20), Duration::from_millis(50), || {
         let busy = admin_info(redis, "persistence", "rdb_bgsave_in_progress") != "0"
             || admin_info(redis, "persistence", "aof_rewrite_in_progress") != "0"
             || admin_info(redis, "persistence", "aof_rewrite_scheduled") != "0";
-        if !busy {
-            return;
-        }
-        assert!(Instant::now() < deadline, "fork still running");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+        !busy
+    });
+    assert!(done, "fork still running");
 }
 
 /// A client named `victim`, authenticated as the admin, kept open; returns its id.

@@ -4,10 +4,10 @@
 //! ctrl+r writes the report; then `redtriage report` on the same log has every section filled.
 #![allow(clippy::unwrap_used)]
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::common::tmux::{Launch, Tmux};
-use crate::common::{Redis, bin};
+use crate::common::{Redis, bin, poll};
 
 /// Starts the dashboard on a tmux server with `set-clipboard on` (the copy lands in its
 /// buffer), 120×40, as user `oncall`.
@@ -51,11 +51,10 @@ fn hang_briefly(redis: &Redis, tui: &Tmux) {
     redis.signal(libc::SIGSTOP);
     tui.wait_for("UNRESPONSIVE", Duration::from_secs(10));
     redis.signal(libc::SIGCONT);
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while tui.capture().contains("UNRESPONSIVE") {
-        assert!(Instant::now() < deadline, "still UNRESPONSIVE");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let responsive = poll(Duration::from_secs(10), Duration::from_millis(100), || {
+        !tui.capture().contains("UNRESPONSIVE")
+    });
+    assert!(responsive, "still UNRESPONSIVE");
     std::thread::sleep(Duration::from_secs(2));
 }
 
@@ -127,12 +126,11 @@ fn messages_copied_saved_and_report_written_from_a_real_incident() {
     keys(&tui, &["e", "End", "!", "Escape"]);
     keys(&tui, &["y"]);
     tui.wait_for("copied", Duration::from_secs(5));
-    let deadline = Instant::now() + Duration::from_secs(5);
     let mut buffer = String::new();
-    while Instant::now() < deadline && !buffer.contains("REDIS INCIDENT UPDATE") {
+    poll(Duration::from_secs(5), Duration::from_millis(100), || {
         buffer = tui.tmux(&["show-buffer"]);
-        std::thread::sleep(Duration::from_millis(100));
-    }
+        buffer.contains("REDIS INCIDENT UPDATE")
+    });
     assert!(
         buffer.contains("REDIS INCIDENT UPDATE!\nStatus: INVESTIGATING\nRoot Cause: Out of memory"),
         "{buffer:?}"
@@ -163,10 +161,9 @@ fn messages_copied_saved_and_report_written_from_a_real_incident() {
     keys(&tui, &["C-r"]);
     tui.wait_for("report written to", Duration::from_secs(10));
     keys(&tui, &["q"]);
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while tui.alive() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    poll(Duration::from_secs(5), Duration::from_millis(50), || {
+        !tui.alive()
+    });
     let reports: Vec<_> = std::fs::read_dir(work.path())
         .unwrap()
         .filter_map(Result::ok)

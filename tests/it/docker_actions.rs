@@ -4,14 +4,14 @@
 //! by `docker exec`-style actions, then the container starting again.
 
 use std::process::Output;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::common::docker::{
     ComposeOpts, ComposeRedis, Container, DockerRedis, RunOpts, corrupt_middle, docker_or_skip,
     fill, text,
 };
 use crate::common::tmux::Tmux;
-use crate::common::{self, bin};
+use crate::common::{self, bin, poll};
 
 const INCR: &str = "appendonlydir/appendonly.aof.1.incr.aof";
 
@@ -29,9 +29,9 @@ fn action(name: &str, url: &str, extra: &[&str], env: &[(String, String)]) -> Ou
 /// after it was up: `UP → DOWN` then `→ UP`, or, when the restart was quicker than a poll (the
 /// dashboard reconnects within its tick), the one `UP → RESTARTED → UP` line.
 fn wait_restart(log: &std::path::Path, limit: Duration) -> String {
-    let deadline = Instant::now() + limit;
-    loop {
-        let text = std::fs::read_to_string(log).unwrap_or_default();
+    let mut text = String::new();
+    let seen = poll(limit, Duration::from_millis(200), || {
+        text = std::fs::read_to_string(log).unwrap_or_default();
         let states: Vec<&str> = text
             .lines()
             .filter(|l| l.contains("\"kind\":\"state\""))
@@ -40,15 +40,10 @@ fn wait_restart(log: &std::path::Path, limit: Duration) -> String {
         let seen_down = ["→ UP", "UP → DOWN", "→ UP"]
             .iter()
             .all(|w| it.any(|l| l.contains(w)));
-        if seen_down || states.iter().any(|l| l.contains("UP → RESTARTED → UP")) {
-            return text;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no restart in the state lines:\n{text}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+        seen_down || states.iter().any(|l| l.contains("UP → RESTARTED → UP"))
+    });
+    assert!(seen, "no restart in the state lines:\n{text}");
+    text
 }
 
 fn dashboard(url: &str, log: &std::path::Path) -> Tmux {
@@ -78,22 +73,16 @@ fn restart_through_the_api_is_logged_and_so_is_the_kill() {
     wait_restart(&log, Duration::from_secs(20));
     // The engine's events reach the timeline and the incident log.
     r.kill();
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let text = std::fs::read_to_string(&log).unwrap_or_default();
+    let mut text = String::new();
+    let seen = poll(Duration::from_secs(15), Duration::from_millis(200), || {
+        text = std::fs::read_to_string(&log).unwrap_or_default();
         let container: Vec<&str> = text
             .lines()
             .filter(|l| l.contains("\"kind\":\"container\""))
             .collect();
-        if container.iter().any(|l| l.contains("137")) {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no container event with the exit code:\n{text}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+        container.iter().any(|l| l.contains("137"))
+    });
+    assert!(seen, "no container event with the exit code:\n{text}");
     tui.keys("C");
     let pane = tui.wait_for("exited", Duration::from_secs(5));
     assert!(pane.contains("137"), "{pane}");

@@ -8,10 +8,10 @@
 //! two differ (a tmux capture before the `q` could miss that last frame).
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::common::bin;
 use crate::common::pty::Pty;
+use crate::common::{bin, poll};
 
 /// The diagnosis line and the panes: the header rows above them hold clocks (the watch's
 /// seconds can differ by one between the live run's last frame and the recording's end).
@@ -102,15 +102,10 @@ fn a_recorded_oom_drill_gives_a_full_report_and_replays_the_same_panes() {
     std::thread::sleep(Duration::from_millis(300));
     tui.esc();
     tui.esc();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while tui.screen().contains("B Out of memory LIKELY") {
-        assert!(
-            Instant::now() < deadline,
-            "B stayed likely:\n{}",
-            tui.screen()
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+    let recovered = poll(Duration::from_secs(30), Duration::from_millis(200), || {
+        !tui.screen().contains("B Out of memory LIKELY")
+    });
+    assert!(recovered, "B stayed likely:\n{}", tui.screen());
     std::thread::sleep(Duration::from_secs(3));
     tui.keys("q");
     let live = tui.last_frame(Duration::from_secs(10));

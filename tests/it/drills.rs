@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::common::bin;
 use crate::common::diagnose::{expect_top, serial};
+use crate::common::{bin, poll};
 
 /// A headless drill child, killed if a test fails half-way.
 struct Drill {
@@ -77,14 +77,12 @@ impl Drill {
     }
 
     fn wait_exit(&mut self) -> std::process::ExitStatus {
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                return status;
-            }
-            assert!(Instant::now() < deadline, "the drill did not exit");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let mut status = None;
+        poll(Duration::from_secs(15), Duration::from_millis(50), || {
+            status = self.child.try_wait().expect("try_wait");
+            status.is_some()
+        });
+        status.expect("the drill did not exit")
     }
 }
 
@@ -96,10 +94,9 @@ impl Drop for Drill {
             unsafe {
                 libc::kill(self.pid(), libc::SIGTERM);
             }
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(50));
-            }
+            poll(Duration::from_secs(10), Duration::from_millis(50), || {
+                !matches!(self.child.try_wait(), Ok(None))
+            });
         }
         let _ = self.child.kill();
         let _ = self.child.wait();

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::resp_stub::{Mode, Stub};
 use crate::common::tmux::Tmux;
-use crate::common::{Redis, Respawn, bin, info_u64, secs};
+use crate::common::{Redis, Respawn, bin, info_u64, poll, secs};
 
 /// The TUI on `url`, fast: a 200 ms refresh and a 500 ms timeout.
 fn tui(url: &str, extra: &[&str]) -> Tmux {
@@ -123,13 +123,12 @@ fn run_bounded(args: &[&str]) -> (Option<i32>, String) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("redtriage");
-    let deadline = Instant::now() + secs(60);
-    while child.try_wait().expect("wait").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("redtriage {args:?} still running after 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(50));
+    let exited = poll(secs(60), Duration::from_millis(50), || {
+        child.try_wait().expect("wait").is_some()
+    });
+    if !exited {
+        let _ = child.kill();
+        panic!("redtriage {args:?} still running after 60 s");
     }
     let out = child.wait_with_output().expect("output");
     let stderr = String::from_utf8_lossy(&out.stderr);

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use redtriage::model::view::ConnState;
 
 use crate::common::tmux::Tmux;
-use crate::common::{Driver, Redis, fast_poll, hold, secs, wait_until};
+use crate::common::{Driver, Redis, fast_poll, hold, poll, secs, wait_until};
 
 /// How long it may take to be UP with a first sample in.
 const UP_WITHIN: Duration = Duration::from_secs(30);
@@ -162,16 +162,15 @@ fn debug_sleep_is_a_latency_spike_then_unresponsive_then_recovers() {
     let mut max = None;
     for _ in 0..3 {
         let mut sleeper = cli_spawn(&redis, &["DEBUG", "SLEEP", "1.5"]);
-        let until = Instant::now() + secs(6);
-        while max.is_none() && Instant::now() < until {
+        poll(secs(6), Duration::from_millis(50), || {
             let screen = t.capture();
             assert!(
                 !screen.contains("UNRESPONSIVE"),
                 "within --timeout: {screen}"
             );
             max = max_in_seconds(&screen);
-            std::thread::sleep(Duration::from_millis(50));
-        }
+            max.is_some()
+        });
         sleeper.wait().expect("redis-cli");
         if max.is_some() {
             break;

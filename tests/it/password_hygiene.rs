@@ -3,11 +3,11 @@
 //! stdout or stderr, nor in `/proc/<pid>/cmdline` of the running dashboard.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::common::Redis;
 use crate::common::bin::redtriage;
 use crate::common::tmux::Tmux;
+use crate::common::{Redis, poll};
 
 const SECRET: &str = "Hyg1ene-s3cret-PW";
 
@@ -87,14 +87,12 @@ fn dashboard(via: Via) {
     assert_clean(&format!("/proc/{pid}/cmdline ({via:?})"), &cmdline);
     // ctrl+r writes the postmortem next to the incident log.
     t.keys("C-r");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !read_all_files(tmp.path())
-        .iter()
-        .any(|(p, _)| Path::new(p).extension().is_some_and(|e| e == "md"))
-    {
-        assert!(Instant::now() < deadline, "no report written");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let written = poll(Duration::from_secs(10), Duration::from_millis(100), || {
+        read_all_files(tmp.path())
+            .iter()
+            .any(|(p, _)| Path::new(p).extension().is_some_and(|e| e == "md"))
+    });
+    assert!(written, "no report written");
     screens.push(t.capture());
     t.keys("q");
     t.wait_gone(Duration::from_secs(10));

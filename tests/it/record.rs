@@ -5,9 +5,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::common::Redis;
 use crate::common::bin::at_home as redtriage;
 use crate::common::tmux::Tmux;
+use crate::common::{Redis, poll};
 
 /// Some traffic (reads, misses, a slow command) while a recording runs.
 fn traffic(port: u16, for_: Duration) -> std::thread::JoinHandle<()> {
@@ -189,10 +189,9 @@ fn live_screen(redis: &Redis, dir: &Path) -> (String, std::path::PathBuf) {
     std::thread::sleep(Duration::from_secs(4));
     // Capture right after a redraw (a sample or a tick), while the next one is far away.
     let before = tui.capture();
-    let deadline = Instant::now() + Duration::from_secs(3);
-    while tui.capture() == before && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    poll(Duration::from_secs(3), Duration::from_millis(10), || {
+        tui.capture() != before
+    });
     std::thread::sleep(Duration::from_millis(100));
     let screen = tui.capture();
     tui.keys("q");

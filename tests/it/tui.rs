@@ -1,10 +1,10 @@
 //! The real TUI in tmux, as a user sees it: 80×24, keys answered while Redis is hung, the
 //! action palette. Hostile bytes on screen and in the raw stream: tests/hostile.rs (a PTY).
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crate::common::Redis;
 use crate::common::tmux::Tmux;
+use crate::common::{Redis, poll};
 
 #[test]
 fn keys_answer_while_redis_is_hung() {
@@ -24,10 +24,9 @@ fn keys_answer_while_redis_is_hung() {
     tui.keys("Enter");
     tui.wait_for("Slowlog", Duration::from_secs(2));
     tui.keys("q");
-    let deadline = Instant::now() + Duration::from_secs(3);
-    while tui.alive() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    poll(Duration::from_secs(3), Duration::from_millis(50), || {
+        !tui.alive()
+    });
     assert!(!tui.alive(), "q did not quit while Redis was hung");
     redis.signal(libc::SIGCONT);
 }
@@ -62,11 +61,10 @@ fn actions_palette_confirm_default_no_then_run_with_output() {
     tui.keys("y");
     tui.wait_for("Background saving started", Duration::from_secs(10));
     // The dashboard keeps refreshing under the panel; the log has the run.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while !std::fs::read_to_string(&log).is_ok_and(|t| t.contains("action_end")) {
-        assert!(Instant::now() < deadline, "action_end not logged");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let logged = poll(Duration::from_secs(5), Duration::from_millis(50), || {
+        std::fs::read_to_string(&log).is_ok_and(|t| t.contains("action_end"))
+    });
+    assert!(logged, "action_end not logged");
     // A destructive action asks for the target: typing a wrong one and Enter runs nothing.
     tui.keys("Escape");
     std::thread::sleep(Duration::from_millis(100));

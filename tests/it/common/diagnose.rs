@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::poll;
+
 /// How long after the injection the right cause must be the top likely one.
 pub const WITHIN: Duration = Duration::from_secs(10);
 
@@ -62,14 +64,12 @@ fn top_is(diagnosis: &Value, cause: &str) -> bool {
 /// `injected` has passed; then asserts that, and that no other cause is likely. Returns the
 /// diagnosis.
 pub fn expect_top(url: &str, log: Option<&Path>, cause: &str, injected: Instant) -> Value {
-    let mut diagnosis;
-    loop {
+    let mut diagnosis = Value::Null;
+    let left = WITHIN.saturating_sub(injected.elapsed());
+    poll(left, Duration::from_millis(200), || {
         diagnosis = snapshot(url, log)["diagnosis"].clone();
-        if top_is(&diagnosis, cause) || injected.elapsed() >= WITHIN {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(200));
-    }
+        top_is(&diagnosis, cause)
+    });
     let pretty = serde_json::to_string_pretty(&diagnosis).unwrap_or_default();
     assert!(
         top_is(&diagnosis, cause),

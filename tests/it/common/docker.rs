@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use super::free_port;
+use super::{free_port, poll};
 
 /// The engine's default socket.
 pub const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
@@ -349,23 +349,24 @@ pub trait Container {
         what: &str,
         cond: impl Fn(&ContainerState) -> bool,
     ) -> ContainerState {
-        let deadline = Instant::now() + limit;
-        loop {
-            let s = self.inspect_state();
-            if cond(&s) {
-                return s;
-            }
-            if Instant::now() > deadline {
-                let logs = self.logs();
-                let tail: Vec<&str> = logs.lines().rev().take(15).collect();
-                panic!(
-                    "{}: timed out waiting for {what}; state {s:#?}\nlog tail (newest first):\n{}",
-                    self.name(),
-                    tail.join("\n")
-                );
-            }
-            std::thread::sleep(Duration::from_millis(100));
+        let mut s = None;
+        let reached = poll(limit, Duration::from_millis(100), || {
+            let now = self.inspect_state();
+            let done = cond(&now);
+            s = Some(now);
+            done
+        });
+        let s = s.expect("inspected at least once");
+        if !reached {
+            let logs = self.logs();
+            let tail: Vec<&str> = logs.lines().rev().take(15).collect();
+            panic!(
+                "{}: timed out waiting for {what}; state {s:#?}\nlog tail (newest first):\n{}",
+                self.name(),
+                tail.join("\n")
+            );
         }
+        s
     }
 
     /// Host `redis-cli -p PORT ARGS…` (the network path the dashboard uses).
@@ -394,18 +395,15 @@ pub trait Container {
 
     /// Waits until PING answers PONG.
     fn wait_ping(&self, limit: Duration) {
-        let deadline = Instant::now() + limit;
-        while !self.ping() {
-            assert!(
-                Instant::now() < deadline,
-                "{}: no PONG on {} within {limit:?}; state {:#?}\nlog:\n{}",
-                self.name(),
-                self.port(),
-                self.inspect_state(),
-                self.logs()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let pong = poll(limit, Duration::from_millis(50), || self.ping());
+        assert!(
+            pong,
+            "{}: no PONG on {} within {limit:?}; state {:#?}\nlog:\n{}",
+            self.name(),
+            self.port(),
+            self.inspect_state(),
+            self.logs()
+        );
     }
 
     /// `CONFIG GET key` → the value.
@@ -438,19 +436,17 @@ pub trait Container {
     /// Polls [`Container::events_since`] until every action of `want` is there (the engine
     /// may publish `die` a moment after inspect already says `exited`); panics after `limit`.
     fn wait_events(&self, since: SystemTime, want: &[&str], limit: Duration) -> Vec<String> {
-        let deadline = Instant::now() + limit;
-        loop {
-            let ev = self.events_since(since);
-            if want.iter().all(|w| ev.iter().any(|e| e == w)) {
-                return ev;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{}: events {want:?} not all seen within {limit:?}: {ev:?}",
-                self.name()
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
+        let mut ev = Vec::new();
+        let seen = poll(limit, Duration::from_millis(200), || {
+            ev = self.events_since(since);
+            want.iter().all(|w| ev.iter().any(|e| e == w))
+        });
+        assert!(
+            seen,
+            "{}: events {want:?} not all seen within {limit:?}: {ev:?}",
+            self.name()
+        );
+        ev
     }
 }
 

@@ -43,13 +43,28 @@ pub trait Respawn {
     }
 }
 
-/// Polls `cond` (every 50 ms) until it holds; panics naming `what` once `limit` has passed.
-pub fn wait_until(what: &str, limit: Duration, mut cond: impl FnMut() -> bool) {
+/// Calls `cond` until it holds (true) or `limit` has passed (false), `every` apart: the
+/// harness's one wait loop (a wait is a condition polled against a deadline).
+pub fn poll(limit: Duration, every: Duration, mut cond: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + limit;
-    while !cond() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
+    loop {
+        if cond() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        // Not a wait of its own: the pause between two looks at `cond`.
+        std::thread::sleep(every);
     }
+}
+
+/// Polls `cond` (every 50 ms) until it holds; panics naming `what` once `limit` has passed.
+pub fn wait_until(what: &str, limit: Duration, cond: impl FnMut() -> bool) {
+    assert!(
+        poll(limit, Duration::from_millis(50), cond),
+        "timed out waiting for {what}"
+    );
 }
 
 /// `n` seconds.
@@ -137,14 +152,10 @@ impl Redis {
     }
 
     fn wait_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("redis-server did not listen on {}", self.port);
+        let listening = poll(Duration::from_secs(10), Duration::from_millis(20), || {
+            std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok()
+        });
+        assert!(listening, "redis-server did not listen on {}", self.port);
     }
 
     pub fn pid(&self) -> i32 {

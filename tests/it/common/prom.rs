@@ -17,14 +17,13 @@ use redtriage::prom::settings::PromSettings;
 use redtriage::target::{PollSettings, Target, Thresholds};
 use tokio::sync::mpsc;
 
-use super::{Respawn, free_port};
+use super::{Respawn, free_port, poll};
 
 fn wait_listening(port: u16, what: &str) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "{what} did not listen on {port}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let listening = poll(Duration::from_secs(20), Duration::from_millis(50), || {
+        TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    assert!(listening, "{what} did not listen on {port}");
 }
 
 /// A `prometheus-redis-exporter` for one Redis.
@@ -133,19 +132,13 @@ impl Prometheus {
 
     /// Waits until an instant query returns at least `n` series.
     pub fn wait_series(&self, query: &str, n: usize, limit: Duration) {
-        let deadline = Instant::now() + limit;
-        loop {
-            let path = format!("/api/v1/query?query={}", encode(query));
-            let body = http_get(self.port, &path).unwrap_or_default();
-            if body.matches("\"metric\"").count() >= n {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no {n} series for {query}: {body}"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
+        let path = format!("/api/v1/query?query={}", encode(query));
+        let mut body = String::new();
+        let found = poll(limit, Duration::from_millis(200), || {
+            body = http_get(self.port, &path).unwrap_or_default();
+            body.matches("\"metric\"").count() >= n
+        });
+        assert!(found, "no {n} series for {query}: {body}");
     }
 }
 

@@ -5,9 +5,11 @@
 
 use std::io::{Read, Write};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use portable_pty::{CommandBuilder, MasterPty, PtySize, native_pty_system};
+
+use super::poll;
 
 /// What the reader thread shares: the raw stream and the emulator it was fed to.
 struct Seen {
@@ -132,23 +134,21 @@ impl Pty {
 
     /// Waits until `cond` holds on the screen text; panics with the screen after `limit`.
     pub fn wait_until(&self, what: &str, limit: Duration, cond: impl Fn(&str) -> bool) -> String {
-        let deadline = Instant::now() + limit;
-        loop {
-            let screen = self.screen();
+        let mut screen = String::new();
+        let seen = poll(limit, Duration::from_millis(50), || {
+            screen = self.screen();
             if cond(&screen) {
-                return screen;
+                return true;
             }
             assert!(
                 self.alive(),
                 "redtriage exited waiting for {what:?}:\n{screen}\n{}",
                 String::from_utf8_lossy(&self.raw())
             );
-            assert!(
-                Instant::now() < deadline,
-                "{what:?} not on screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+            false
+        });
+        assert!(seen, "{what:?} not on screen:\n{screen}");
+        screen
     }
 
     /// The last frame the program drew on the alternate screen before it left it: the raw
@@ -157,11 +157,10 @@ impl Pty {
     pub fn last_frame(&mut self, limit: Duration) -> String {
         const LEAVE: &[u8] = b"\x1b[?1049l";
         self.wait_gone(limit);
-        let deadline = Instant::now() + limit;
-        while !self.seen.lock().expect("lock").eof {
-            assert!(Instant::now() < deadline, "output not read to the end");
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let read = poll(limit, Duration::from_millis(20), || {
+            self.seen.lock().expect("lock").eof
+        });
+        assert!(read, "output not read to the end");
         let raw = self.raw();
         let end = (raw.windows(LEAVE.len()))
             .rposition(|w| w == LEAVE)
@@ -186,11 +185,10 @@ impl Pty {
 
     /// Waits until the program has exited.
     pub fn wait_gone(&mut self, limit: Duration) {
-        let deadline = Instant::now() + limit;
-        while self.child.try_wait().expect("try_wait").is_none() {
-            assert!(Instant::now() < deadline, "still running");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let gone = poll(limit, Duration::from_millis(50), || {
+            self.child.try_wait().expect("try_wait").is_some()
+        });
+        assert!(gone, "still running");
     }
 }
 

@@ -4,7 +4,9 @@
 
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use super::poll;
 
 /// A tmux server running one session `redtriage ARGS`, killed on drop.
 pub struct Tmux {
@@ -91,18 +93,13 @@ impl Tmux {
     }
 
     pub fn wait_for(&self, what: &str, limit: Duration) -> String {
-        let deadline = Instant::now() + limit;
-        loop {
-            let screen = self.capture();
-            if screen.contains(what) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{what:?} not on screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let mut screen = String::new();
+        let seen = poll(limit, Duration::from_millis(50), || {
+            screen = self.capture();
+            screen.contains(what)
+        });
+        assert!(seen, "{what:?} not on screen:\n{screen}");
+        screen
     }
 
     /// Waits until the header says UP with a first sample in (the role only comes with INFO).
@@ -112,18 +109,13 @@ impl Tmux {
 
     /// Waits until every one of `all` is on the screen at once.
     pub fn wait_for_all(&self, all: &[&str], limit: Duration) -> String {
-        let deadline = Instant::now() + limit;
-        loop {
-            let screen = self.capture();
-            if all.iter().all(|w| screen.contains(w)) {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "{all:?} not all on screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let mut screen = String::new();
+        let seen = poll(limit, Duration::from_millis(50), || {
+            screen = self.capture();
+            all.iter().all(|w| screen.contains(w))
+        });
+        assert!(seen, "{all:?} not all on screen:\n{screen}");
+        screen
     }
 
     /// The UI answers keys: `?` opens the help overlay, ESC closes it (each seen on screen).
@@ -134,11 +126,10 @@ impl Tmux {
         self.keys("Escape");
         // ESC and the next key in one read are alt+key: let the ESC arrive alone.
         std::thread::sleep(Duration::from_millis(300));
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while self.capture().contains(HELP) {
-            assert!(Instant::now() < deadline, "ESC did not close the help");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let closed = poll(Duration::from_secs(5), Duration::from_millis(50), || {
+            !self.capture().contains(HELP)
+        });
+        assert!(closed, "ESC did not close the help");
     }
 
     /// The memory pane's `last N samples`: how many samples the dashboard has taken (it
@@ -157,11 +148,10 @@ impl Tmux {
     /// Waits until a new sample is on screen: the Redis panes still refresh.
     pub fn wait_new_sample(&self, limit: Duration) {
         let before = self.samples().expect("`last N samples` on screen");
-        let deadline = Instant::now() + limit;
-        while self.samples().is_none_or(|n| n <= before) {
-            assert!(Instant::now() < deadline, "no new sample after {before}");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let new = poll(limit, Duration::from_millis(50), || {
+            self.samples().is_some_and(|n| n > before)
+        });
+        assert!(new, "no new sample after {before}");
     }
 
     pub fn alive(&self) -> bool {
@@ -174,11 +164,8 @@ impl Tmux {
 
     /// Waits until the program in the session has exited.
     pub fn wait_gone(&self, limit: Duration) {
-        let deadline = Instant::now() + limit;
-        while self.alive() {
-            assert!(Instant::now() < deadline, "still running");
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        let gone = poll(limit, Duration::from_millis(50), || !self.alive());
+        assert!(gone, "still running");
     }
 }
 
