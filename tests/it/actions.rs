@@ -32,7 +32,17 @@ fn bgsave_moves_the_last_save_time_and_is_logged() {
     let log = tmp.path().join("log.jsonl");
     redis.cli(&["SET", "a", "1"]);
     let before = info_u64(&redis, "persistence", "rdb_last_save_time");
-    std::thread::sleep(Duration::from_millis(1100));
+    // The save time is in whole seconds: a later save shows only once the clock has passed
+    // `before`.
+    let unix_secs = || {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH);
+        now.expect("clock").as_secs()
+    };
+    wait_until(
+        "the clock past the last save",
+        Duration::from_secs(5),
+        || unix_secs() > before,
+    );
     // Without --yes: the plan, exit 2, nothing run.
     redtriage(&log)
         .args(["action", "bgsave", &redis.url()])

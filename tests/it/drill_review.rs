@@ -87,7 +87,8 @@ fn a_recorded_oom_drill_gives_a_full_report_and_replays_the_same_panes() {
     // The runbook's option 2, through the palette: raise maxmemory.
     tui.keys("a");
     tui.keys("maxmemory");
-    std::thread::sleep(Duration::from_millis(300));
+    // The palette open with the filter typed, before Enter picks the first match.
+    tui.wait_for("> maxmemory", Duration::from_secs(5));
     tui.keys("\r");
     tui.wait_for("maxmemory", Duration::from_secs(5));
     tui.keys("256mb");
@@ -99,7 +100,7 @@ fn a_recorded_oom_drill_gives_a_full_report_and_replays_the_same_panes() {
         Duration::from_secs(10),
     );
     // The CONFIG REWRITE offer (default No), then watch it recover.
-    std::thread::sleep(Duration::from_millis(300));
+    tui.wait_for("y = run", Duration::from_secs(5));
     tui.esc();
     tui.esc();
     let recovered = poll(Duration::from_secs(30), Duration::from_millis(200), || {

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use redtriage::model::view::ConnState;
 
 use crate::common::tmux::Tmux;
-use crate::common::{Driver, Redis, fast_poll, hold, poll, secs, wait_until};
+use crate::common::{self, Driver, Redis, fast_poll, hold, poll, secs, wait_until};
 
 /// How long it may take to be UP with a first sample in.
 const UP_WITHIN: Duration = Duration::from_secs(30);
@@ -200,28 +200,35 @@ fn debug_sleep_is_a_latency_spike_then_unresponsive_then_recovers() {
     );
 }
 
-/// An `INFO stats` field read over a held connection (no slot to spare for redis-cli).
+/// Where the body of a complete RESP bulk reply (`$LEN`, CRLF, LEN bytes, CRLF) lies in
+/// `reply`; None while part of it is still to come.
+fn bulk_body(reply: &[u8]) -> Option<std::ops::Range<usize>> {
+    let eol = reply.windows(2).position(|w| w == b"\r\n")?;
+    let header = String::from_utf8_lossy(&reply[..eol]);
+    let len: usize = (header.strip_prefix('$'))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("not a bulk reply: {header}"));
+    let start = eol + 2;
+    (reply.len() >= start + len + 2).then_some(start..start + len)
+}
+
+/// An `INFO stats` field read over a held connection (no slot to spare for redis-cli). The
+/// whole reply is read, as its length says, so the next INFO starts clean.
 fn stat_over(conn: &mut TcpStream, field: &str) -> u64 {
     conn.write_all(b"INFO stats\r\n").expect("write");
-    let mut text = String::new();
+    let mut reply = Vec::new();
     let mut buf = [0u8; 8192];
-    while !text.contains(&format!("{field}:")) || !text.ends_with("\r\n") {
+    let body = loop {
+        if let Some(body) = bulk_body(&reply) {
+            break body;
+        }
         let n = conn.read(&mut buf).expect("read INFO");
         assert!(n > 0, "closed");
-        text.push_str(&String::from_utf8_lossy(&buf[..n]));
-    }
-    // Let the rest of the reply in, so the next INFO starts clean.
-    std::thread::sleep(Duration::from_millis(200));
-    conn.set_nonblocking(true).expect("nonblocking");
-    while let Ok(n) = conn.read(&mut buf) {
-        if n == 0 {
-            break;
-        }
-    }
-    conn.set_nonblocking(false).expect("blocking");
-    text.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")))
-        .and_then(|v| v.trim().parse().ok())
+        reply.extend_from_slice(&buf[..n]);
+    };
+    let text = String::from_utf8_lossy(&reply[body]);
+    common::info_value(&text, field)
+        .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| panic!("{field} missing: {text}"))
 }
 

@@ -143,7 +143,10 @@ fn misconf_after_a_failed_bgsave_says_writes_are_refused() {
     tui.keys("d");
     tui.wait_for("writes refused", LIMIT);
     tui.keys("Escape");
-    std::thread::sleep(Duration::from_millis(300));
+    // ESC and ? in one read are alt+?: let the ESC arrive alone (the Diagnosis pane closes).
+    wait_until("the Diagnosis pane to close", LIMIT, || {
+        !tui.capture().contains(" Diagnosis ")
+    });
     tui.help_opens_and_closes();
     let screen = tui.capture();
     assert!(screen.contains("WRITES BLOCKED"), "{screen}");

@@ -286,7 +286,10 @@ fn x_cancels_a_running_action_and_its_whole_process_group() {
     tui.keys("x");
     tui.wait_for("no action is running", Duration::from_secs(5));
     tui.keys("Escape");
-    std::thread::sleep(Duration::from_millis(300));
+    // ESC and q in one read are alt+q: let the ESC arrive alone (the message closes).
+    wait_until("the message to close", Duration::from_secs(5), || {
+        !tui.capture().contains("no action is running")
+    });
     tui.keys("q");
     tui.wait_gone(Duration::from_secs(10));
     let text = std::fs::read_to_string(&log).expect("log");

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use redtriage::target::PollSettings;
 
-use crate::common::{Driver, Redis, fast_poll};
+use crate::common::{Driver, Redis, fast_poll, poll_async};
 
 fn idle_clients(port: u16, n: usize) -> Vec<TcpStream> {
     (0..n)
@@ -37,7 +37,13 @@ async fn client_list_above_the_limit_is_sampled_then_info_only() {
         "{note}"
     );
     drop(d);
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // The first poller's connection gone (an aborted task stops when the test next awaits), so
+    // none of its CLIENT LISTs lands after the reset.
+    let gone = poll_async(Duration::from_secs(10), Duration::from_millis(50), || {
+        !redis.cli(&["CLIENT", "LIST"]).contains(" name=redtriage ")
+    })
+    .await;
+    assert!(gone, "the first poller's connection is still open");
     redis.cli(&["CONFIG", "RESETSTAT"]);
     let mut d = Driver::start(redis.target(), poll_with_limit(5));
     let snap = d

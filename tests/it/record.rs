@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::bin::at_home as redtriage;
 use crate::common::tmux::Tmux;
-use crate::common::{Redis, poll};
+use crate::common::{Redis, poll, wait_until};
 
 /// Some traffic (reads, misses, a slow command) while a recording runs.
 fn traffic(port: u16, for_: Duration) -> std::thread::JoinHandle<()> {
@@ -192,8 +192,14 @@ fn live_screen(redis: &Redis, dir: &Path) -> (String, std::path::PathBuf) {
     poll(Duration::from_secs(3), Duration::from_millis(10), || {
         tui.capture() != before
     });
-    std::thread::sleep(Duration::from_millis(100));
-    let screen = tui.capture();
+    // The redraw seen may still be coming in: the screen once two looks in a row agree.
+    let mut screen = String::new();
+    poll(Duration::from_secs(3), Duration::from_millis(50), || {
+        let again = tui.capture();
+        let settled = again == screen;
+        screen = again;
+        settled
+    });
     tui.keys("q");
     tui.wait_gone(Duration::from_secs(5));
     (screen, file)
@@ -216,7 +222,10 @@ fn a_write_error_stops_the_recording_and_the_dashboard_goes_on() {
     redis.cli(&["SET", "after", "1"]);
     tui.wait_for("1 Memory", Duration::from_secs(5));
     let before = tui.capture();
-    std::thread::sleep(Duration::from_secs(2));
+    // Up to 2 s for the dashboard to draw something new.
+    poll(Duration::from_secs(2), Duration::from_millis(50), || {
+        tui.capture() != before
+    });
     assert!(tui.alive());
     assert_ne!(tui.capture(), before, "the dashboard stopped updating");
     tui.keys("q");
@@ -243,8 +252,11 @@ fn replay_in_tmux_shows_the_panes_of_the_live_run() {
         replay.keys("a");
         replay.wait_for("replay", Duration::from_secs(5));
         replay.keys("Escape");
-        // ESC and q in one read are alt+q to the terminal: let the ESC arrive alone.
-        std::thread::sleep(Duration::from_millis(300));
+        // ESC and q in one read are alt+q to the terminal: let the ESC arrive alone (the
+        // palette closes).
+        wait_until("the palette to close", Duration::from_secs(5), || {
+            !replay.capture().contains("enter choose")
+        });
         replay.keys("q");
         replay.wait_gone(Duration::from_secs(5));
         if same_panes(&live, &screen) {

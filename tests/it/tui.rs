@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use crate::common::tmux::Tmux;
-use crate::common::{Redis, poll};
+use crate::common::{Redis, poll, wait_until};
 
 #[test]
 fn keys_answer_while_redis_is_hung() {
@@ -18,8 +18,11 @@ fn keys_answer_while_redis_is_hung() {
     tui.keys("?");
     tui.wait_for("help (this overlay)", Duration::from_secs(2));
     tui.keys("Escape");
-    // ESC and 3 in one read are alt+3 to the terminal: let the ESC arrive alone.
-    std::thread::sleep(Duration::from_millis(300));
+    // ESC and 3 in one read are alt+3 to the terminal: let the ESC arrive alone (the help
+    // closes).
+    wait_until("the help to close", Duration::from_secs(2), || {
+        !tui.capture().contains("help (this overlay)")
+    });
     tui.keys("3");
     tui.keys("Enter");
     tui.wait_for("Slowlog", Duration::from_secs(2));
@@ -67,7 +70,10 @@ fn actions_palette_confirm_default_no_then_run_with_output() {
     assert!(logged, "action_end not logged");
     // A destructive action asks for the target: typing a wrong one and Enter runs nothing.
     tui.keys("Escape");
-    std::thread::sleep(Duration::from_millis(100));
+    // ESC and a in one read are alt+a: let the ESC arrive alone (the output panel closes).
+    wait_until("the output panel to close", Duration::from_secs(2), || {
+        !tui.capture().contains("esc close")
+    });
     tui.keys("a");
     tui.keys("slowlog-reset");
     tui.keys("Enter");

@@ -59,6 +59,22 @@ pub fn poll(limit: Duration, every: Duration, mut cond: impl FnMut() -> bool) ->
     }
 }
 
+/// [`poll`] for async tests on a current-thread runtime, whose tasks (a dropped poller among
+/// them) only move while the test awaits.
+pub async fn poll_async(limit: Duration, every: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        if cond() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        // Not a wait of its own: the pause between two looks at `cond`.
+        tokio::time::sleep(every).await;
+    }
+}
+
 /// Polls `cond` (every 50 ms) until it holds; panics naming `what` once `limit` has passed.
 pub fn wait_until(what: &str, limit: Duration, cond: impl FnMut() -> bool) {
     assert!(

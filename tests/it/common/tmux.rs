@@ -124,8 +124,8 @@ impl Tmux {
         self.keys("?");
         self.wait_for(HELP, Duration::from_secs(5));
         self.keys("Escape");
-        // ESC and the next key in one read are alt+key: let the ESC arrive alone.
-        std::thread::sleep(Duration::from_millis(300));
+        // ESC and the next key in one read are alt+key: the help closing shows the ESC was
+        // read alone, before the caller's next key.
         let closed = poll(Duration::from_secs(5), Duration::from_millis(50), || {
             !self.capture().contains(HELP)
         });
