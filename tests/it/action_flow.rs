@@ -321,6 +321,7 @@ async fn a_cancel_abandons_a_redis_command_a_stopped_server_never_answers() {
         tokio::spawn(
             async move { runner::run(prepared, target, Duration::from_secs(60), sink).await },
         );
+    // Not a wait: the time a stopped server has to (not) answer in.
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(!task.is_finished(), "a stopped server answered");
     cancel.notify_one();

@@ -192,7 +192,8 @@ async fn sigstop_is_unresponsive_and_sigcont_recovers() {
     // One tick to notice plus one timeout, with slack for a loaded machine.
     let bound = poll.timeout * 2 + poll.interval + Duration::from_millis(500);
     assert!(stopped.elapsed() <= bound, "took {:?}", stopped.elapsed());
-    // It stays unresponsive (never UP) while stopped, however many reconnects are tried.
+    // It stays unresponsive (never UP) while stopped, however many reconnects are tried (not a
+    // wait: the time it must stay so).
     tokio::time::sleep(Duration::from_secs(2)).await;
     let snap = d.view();
     assert!(
@@ -230,6 +231,7 @@ async fn wrong_password_is_auth_failed_without_storm() {
     assert_eq!(snap.header.connection_label, "AUTH FAILED");
     let json = serde_json::to_string(&snap).expect("json");
     assert!(!json.contains("wrong"), "password leaked: {json}");
+    // Not a wait: the 4 s over which the connection attempts are counted.
     tokio::time::sleep(Duration::from_secs(4)).await;
     let after = info_field(
         &redis.cli_auth(Some("right"), &["INFO", "stats"]),

@@ -27,6 +27,9 @@ fn keys(tui: &Tmux, keys: &[&str]) {
     let mut args = vec!["send-keys", "-t", tui.session.as_str()];
     args.extend(keys);
     tui.tmux(&args);
+    // Not a wait: the typing pace. An ESC at the end of `keys` needs the gap before the next
+    // call (ESC and a key in one read are alt+key), and these keys leave no one sign on
+    // screen to wait for.
     std::thread::sleep(Duration::from_millis(150));
 }
 
@@ -55,6 +58,7 @@ fn hang_briefly(redis: &Redis, tui: &Tmux) {
         !tui.capture().contains("UNRESPONSIVE")
     });
     assert!(responsive, "still UNRESPONSIVE");
+    // Not a wait: two seconds UP after the hang, logged, before the report is written.
     std::thread::sleep(Duration::from_secs(2));
 }
 
@@ -104,6 +108,7 @@ fn messages_copied_saved_and_report_written_from_a_real_incident() {
     tui.wait_for("UP", Duration::from_secs(10));
     fill_to_oom(&redis);
     tui.wait_for("CRIT", Duration::from_secs(10));
+    // Not a wait: two seconds at CRIT, the figures during the incident.
     std::thread::sleep(Duration::from_secs(2));
     // An action through the palette: PING, confirmed.
     keys(&tui, &["a"]);
@@ -156,6 +161,7 @@ fn messages_copied_saved_and_report_written_from_a_real_incident() {
     redis.restart();
     tui.wait_for("restarts 1", Duration::from_secs(15));
     tui.wait_for("UP", Duration::from_secs(15));
+    // Not a wait: two seconds UP after the restart, before the hang.
     std::thread::sleep(Duration::from_secs(2));
     hang_briefly(&redis, &tui);
     keys(&tui, &["C-r"]);

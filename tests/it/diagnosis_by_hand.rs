@@ -24,6 +24,7 @@ impl Traffic {
         self.threads.push(std::thread::spawn(move || {
             while !stop.load(Ordering::Relaxed) {
                 body();
+                // Not a wait: the traffic's pace.
                 std::thread::sleep(period);
             }
         }));
@@ -298,6 +299,7 @@ fn hit_rate_collapse_by_hand_is_hit_rate() {
             looping(r.port, get_cmd("cache", 2000)),
         );
     }
+    // Not a wait: four seconds of hits, the history the FLUSHALL then collapses.
     std::thread::sleep(Duration::from_secs(4));
     assert!(r.cli(&["FLUSHALL"]).contains("OK"));
     expect_top(&r.url(), Some(&log(&r)), "hit_rate", Instant::now());

@@ -226,6 +226,7 @@ fn saw_down_during(c: &impl Container, act: impl FnOnce()) -> bool {
                 if String::from_utf8_lossy(&out.stdout).trim() != "PONG" {
                     down.store(true, Ordering::Relaxed);
                 }
+                // Not a wait: the PINGs' pace, 20 ms apart, to catch the outage.
                 std::thread::sleep(Duration::from_millis(20));
             }
         })

@@ -83,6 +83,8 @@ fn a_recorded_oom_drill_gives_a_full_report_and_replays_the_same_panes() {
             .expect("redis-cli")
     };
     cli(&["config", "set", "slowlog-log-slower-than", "0"]);
+    // Not a wait: two seconds of the incident with every command slow-logged, recorded for
+    // the report's slow commands.
     std::thread::sleep(Duration::from_secs(2));
     // The runbook's option 2, through the palette: raise maxmemory.
     tui.keys("a");
@@ -107,6 +109,7 @@ fn a_recorded_oom_drill_gives_a_full_report_and_replays_the_same_panes() {
         !tui.screen().contains("B Out of memory LIKELY")
     });
     assert!(recovered, "B stayed likely:\n{}", tui.screen());
+    // Not a wait: a few seconds after the recovery, for the report's "after" figures.
     std::thread::sleep(Duration::from_secs(3));
     tui.keys("q");
     let live = tui.last_frame(Duration::from_secs(10));

@@ -51,6 +51,7 @@ fn stub_fault_then_recovery(mode: Mode, shown: &str) {
     );
     t.help_opens_and_closes();
     // It was retried, gently: a few reconnects with a growing backoff, not one per tick.
+    // (Not a wait: the reconnects are counted over these 4 s.)
     std::thread::sleep(secs(4));
     let tries = stub.accepted();
     let took = started.elapsed();
@@ -106,6 +107,7 @@ fn idle_timeout_closing_the_connection_is_a_quiet_reconnect() {
             }
             keys_checked = true;
         }
+        // Not a wait: the pace of the 14 s watch that no fault shows.
         std::thread::sleep(Duration::from_millis(100));
     }
     t.wait_for(" 5 changes", secs(10));

@@ -70,9 +70,11 @@ async fn sigstop_30s_then_sigcont_leaves_no_mismatched_reply() {
     while stopped.elapsed() < secs(28) {
         let screen = t.capture();
         assert!(screen.contains("UNRESPONSIVE"), "{screen}");
+        // Not a wait: the pace of the watch that it stays UNRESPONSIVE.
         std::thread::sleep(Duration::from_millis(500));
     }
     t.help_opens_and_closes();
+    // Not a wait: the stop lasts its full 30 s.
     std::thread::sleep(secs(30).saturating_sub(stopped.elapsed()));
     redis.signal(libc::SIGCONT);
 
@@ -248,7 +250,8 @@ fn full_maxclients_is_said_retried_gently_and_connects_when_a_slot_frees() {
     );
     t.wait_for("max number of clients reached", secs(15));
     t.help_opens_and_closes();
-    // Retried gently: the server's count of refused connections over 10 s.
+    // Retried gently: the server's count of refused connections over 10 s (not a wait: the
+    // window the refusals are counted in).
     let r0 = stat_over(&mut monitor, "rejected_connections");
     std::thread::sleep(secs(10));
     let r1 = stat_over(&mut monitor, "rejected_connections");

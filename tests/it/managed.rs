@@ -365,6 +365,7 @@ fn config_command_brings_the_config_figures_and_actions_back() {
 /// Sends one key and lets the TUI take it (ESC alone then a pause: ESC+key reads as alt+key).
 fn key(tui: &Tmux, k: &str) {
     tui.keys(k);
+    // Not a wait: the typing pace; no one sign on screen follows every key.
     std::thread::sleep(Duration::from_millis(300));
 }
 

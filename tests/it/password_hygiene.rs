@@ -75,6 +75,8 @@ fn dashboard(via: Via) {
     if matches!(via, Via::Askpass) {
         screens.push(t.wait_for("password", Duration::from_secs(10)));
         t.keys(SECRET);
+        // Not a wait: the prompt echoes nothing, so there is no sign to wait for; the pause
+        // lets a wrong echo reach the screen before it is captured.
         std::thread::sleep(Duration::from_millis(200));
         screens.push(t.capture());
         t.keys("Enter");

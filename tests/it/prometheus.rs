@@ -37,6 +37,7 @@ fn workload(url: String, stop: &std::sync::atomic::AtomicBool) {
             pipe.cmd("GET").arg("miss").ignore();
         }
         let _: () = pipe.query(&mut con).expect("pipeline");
+        // Not a wait: the workload's pace.
         std::thread::sleep(Duration::from_millis(20));
     }
 }

@@ -27,6 +27,7 @@ fn traffic(port: u16, for_: Duration) -> std::thread::JoinHandle<()> {
             cli(&["SET", &format!("k{i}"), "v"]);
             cli(&["GET", &format!("k{}", i / 2)]);
             i += 1;
+            // Not a wait: the traffic's pace.
             std::thread::sleep(Duration::from_millis(100));
         }
     })
@@ -186,6 +187,7 @@ fn live_screen(redis: &Redis, dir: &Path) -> (String, std::path::PathBuf) {
         24,
     );
     tui.wait_for("1 Memory", Duration::from_secs(10));
+    // Not a wait: four seconds of recording (samples, sparklines) before the screen is taken.
     std::thread::sleep(Duration::from_secs(4));
     // Capture right after a redraw (a sample or a tick), while the next one is far away.
     let before = tui.capture();

@@ -118,6 +118,7 @@ fn a_storm_of_resizes_with_keys_leaves_a_frame_for_the_last_size() {
             tui.keys(keys[usize::try_from(rng.next(keys.len() as u64)).expect("usize")]);
         }
         if i % 10 == 0 {
+            // Not a wait: the storm's rhythm, a short random gap every tenth resize.
             std::thread::sleep(Duration::from_millis(rng.next(5)));
         }
         assert!(tui.alive(), "died at resize {i} ({cols}x{nrows})");

@@ -53,6 +53,8 @@ fn actions_palette_confirm_default_no_then_run_with_output() {
     tui.keys("Enter");
     tui.wait_for("y = run", Duration::from_secs(2));
     tui.keys("Enter"); // the default is No
+    // Not a wait: the time a wrongly run BGSAVE would take to show its reply, before the
+    // screen is checked.
     std::thread::sleep(Duration::from_millis(300));
     assert!(!tui.capture().contains("y = run"), "Enter did not cancel");
     assert!(
@@ -80,6 +82,7 @@ fn actions_palette_confirm_default_no_then_run_with_output() {
     tui.wait_for("type the target", Duration::from_secs(2));
     tui.keys("nope");
     tui.keys("Enter");
+    // Not a wait: the time a wrongly run slowlog-reset would take to reach the log.
     std::thread::sleep(Duration::from_millis(300));
     let text = std::fs::read_to_string(&log).expect("log");
     assert!(

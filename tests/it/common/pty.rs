@@ -112,6 +112,8 @@ impl Pty {
     /// ESC alone, then a pause: ESC followed at once by a key reads as alt+key.
     pub fn esc(&mut self) {
         self.send(b"\x1b");
+        // Not a wait: what an ESC closes depends on what is open, so no one sign on screen
+        // follows every ESC; the pause is the gap a terminal leaves between two keys.
         std::thread::sleep(Duration::from_millis(300));
     }
 

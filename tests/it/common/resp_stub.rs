@@ -63,6 +63,8 @@ impl Stub {
                             let (stop, received) = (stop.clone(), received.clone());
                             std::thread::spawn(move || serve(s, mode, &stop, &received));
                         }
+                        // Not a wait: the non-blocking accept loop's idle pause (it looks
+                        // at the stop flag between tries).
                         Err(_) => std::thread::sleep(Duration::from_millis(10)),
                     }
                 }
@@ -155,6 +157,8 @@ fn serve(s: TcpStream, mode: Mode, stop: &AtomicBool, log: &Mutex<Vec<u8>>) {
                     return;
                 }
                 while !stop.load(Ordering::Relaxed) {
+                    // Not a wait: the fault itself, the half reply held (socket open,
+                    // nothing more) until the stub is dropped.
                     std::thread::sleep(Duration::from_millis(20));
                 }
                 return;
