@@ -2,7 +2,7 @@
 //! with a stub that hangs up or goes quiet halfway through INFO), the server's idle `timeout`
 //! closing redtriage's connection between ticks, and a listener that accepts and never
 //! answers. Every test also checks that the UI keeps answering keys during the fault.
-//! (SIGSTOP, DEBUG SLEEP and a full `maxclients` are in `tests/faults_conn_slow.rs`.)
+//! (SIGSTOP, DEBUG SLEEP and a full `maxclients` are in `tests/it/faults_conn_slow.rs`.)
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! Connection faults that take time, as the user sees them in the real binary: the server
 //! stopped (SIGSTOP) for 30 s and no mismatched reply after SIGCONT, `DEBUG SLEEP` during a
 //! poll, and a full `maxclients` refusing redtriage's own connection. Each also checks that
-//! the UI keeps answering keys during the fault. (The quick ones: `tests/faults_conn.rs`.)
+//! the UI keeps answering keys during the fault. (The quick ones: `tests/it/faults_conn.rs`.)
 
 use std::collections::BTreeSet;
 use std::io::{Read, Write};

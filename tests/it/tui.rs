@@ -1,5 +1,5 @@
 //! The real TUI in tmux, as a user sees it: 80×24, keys answered while Redis is hung, the
-//! action palette. Hostile bytes on screen and in the raw stream: tests/hostile.rs (a PTY).
+//! action palette. Hostile bytes on screen and in the raw stream: tests/it/hostile.rs (a PTY).
 
 use std::time::Duration;
 
