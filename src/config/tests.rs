@@ -1,7 +1,7 @@
 //! The config layer's tests: flags, files and environment → settings or a quoted error.
 
 use super::*;
-use crate::target::{Address, Target};
+use crate::target::{Address, PollSettings, Target, Thresholds};
 use test_case::test_case;
 
 fn no_env(_: &str) -> Option<String> {

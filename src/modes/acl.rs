@@ -43,7 +43,7 @@ const fn operator(rule: &'static str, used_by: &'static str) -> Grant {
 }
 
 /// Every grant redtriage needs. Keep in step with `collect/poller*.rs`, `collect/connect.rs`
-/// and `actions/redis_ops.rs` (tests/acl.rs proves it against a real server: the monitoring
+/// and `collect/ops.rs` (tests/it/acl.rs proves it against a real server: the monitoring
 /// user gets no NOPERM in any pane, and no runbook action but `ping` runs as it).
 pub const GRANTS: &[Grant] = &[
     monitor("+ping", "poller: every tick; the ping action"),

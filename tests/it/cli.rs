@@ -1,0 +1,162 @@
+//! The binary's command line: bad flags and config files exit 2 before anything else, quoting
+//! the bad value; `--help` and the password warning look like redis-cli's.
+#![allow(clippy::unwrap_used)] // no clippy.toml `allow-unwrap-in-tests` yet
+
+use predicates::prelude::*;
+use test_case::test_case;
+
+// The binary with no user config file and no password or color settings from the caller.
+use crate::common::bin::at_home as redtriage;
+
+fn write_config(home: &tempfile::TempDir, text: &str) -> String {
+    let path = home.path().join("bad.toml");
+    std::fs::write(&path, text).unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+#[test_case(&["--interval", "fast"], r#"invalid --interval "fast": expected a duration"#; "interval")]
+#[test_case(&["--timeout", "0"], r#"invalid --timeout "0": must be greater than 0"#; "timeout zero")]
+#[test_case(&["-p", "70000"], r#"invalid -p "70000": port must be 1–65535"#; "port")]
+#[test_case(&["-n", "-1"], r#"invalid -n "-1""#; "db")]
+#[test_case(&["--tls", "--cacert", "/nonexistent"], r#"cannot read --cacert "/nonexistent""#; "cacert")]
+#[test_case(&["--cacert", "/etc/hostname"], "--cacert needs --tls or a rediss:// URL"; "cacert without tls")]
+#[test_case(&["--tls", "--cert", "/etc/hostname"], "--cert needs --key"; "cert without key")]
+#[test_case(&["http://x"], r#"invalid URL "http://x": unsupported scheme "http""#; "http url")]
+#[test_case(&["snapshot", "redis://u:pw@h:99999"], r#"invalid URL "redis://u:****@h:99999": port "99999""#; "masked url")]
+#[test_case(&["-u", "redis://a", "redis://b"], r#"both a URL argument "redis://b" and -u "redis://a""#; "two urls")]
+#[test_case(&["--config", "/nonexistent.toml"], "cannot read config /nonexistent.toml"; "missing config")]
+fn bad_flags_exit_2_quoting_the_value(args: &[&str], message: &str) {
+    let home = tempfile::tempdir().unwrap();
+    redtriage(&home)
+        .args(args)
+        .assert()
+        .code(2)
+        .stdout("")
+        .stderr(predicate::str::starts_with("redtriage: ").and(predicate::str::contains(message)));
+}
+
+#[test_case("colour = true\n", "line 1: unknown field `colour`"; "unknown key")]
+#[test_case(
+    "[thresholds]\nmemory_warn_percent = 95\n",
+    "thresholds.memory_warn_percent = 95 must be below memory_crit_percent = 90";
+    "threshold order"
+)]
+fn bad_config_file_exits_2_naming_file_and_key(text: &str, message: &str) {
+    let home = tempfile::tempdir().unwrap();
+    let path = write_config(&home, text);
+    redtriage(&home)
+        .args(["--config", &path])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(format!(
+            "redtriage: config {path}"
+        )))
+        .stderr(predicate::str::contains(message));
+}
+
+#[test]
+fn default_config_file_is_read() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("xdg/redtriage");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("config.toml"), "interval = \"nope\"\n").unwrap();
+    redtriage(&home)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(
+            r#"interval = "nope" is not valid"#,
+        ));
+}
+
+/// A loopback URL where nothing listens, so `check` fails fast with UNKNOWN (3).
+fn nowhere() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    format!("127.0.0.1:{}", l.local_addr().unwrap().port())
+}
+
+#[test_case(&["check", "-a", "secret", "-u"], ""; "dash a")]
+#[test_case(&["check"], ":secret@"; "url password")]
+#[test_case(&["check", "-u"], "u:secret@"; "dash u")]
+fn password_on_command_line_warns(args: &[&str], auth: &str) {
+    let home = tempfile::tempdir().unwrap();
+    let url = format!("redis://{auth}{}", nowhere());
+    redtriage(&home).args(args).arg(&url).args(["--timeout", "200ms"]).assert().code(3).stderr(
+        "Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.\n",
+    );
+}
+
+#[test]
+fn rediscli_auth_does_not_warn() {
+    let home = tempfile::tempdir().unwrap();
+    redtriage(&home)
+        .env("REDISCLI_AUTH", "secret")
+        .args(["check", &format!("redis://{}", nowhere())])
+        .assert()
+        .code(3)
+        .stderr("");
+}
+
+#[test]
+fn interval_is_clamped_with_a_warning() {
+    let home = tempfile::tempdir().unwrap();
+    redtriage(&home)
+        .args([
+            "check",
+            &format!("redis://{}", nowhere()),
+            "--interval",
+            "10ms",
+        ])
+        .assert()
+        .code(3)
+        .stderr(predicate::str::contains(
+            r#"--interval "10ms" was clamped to 100ms"#,
+        ));
+}
+
+#[test]
+fn dashboard_without_a_terminal_says_so() {
+    let home = tempfile::tempdir().unwrap();
+    redtriage(&home)
+        .arg(format!("redis://{}", nowhere()))
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("needs a terminal"));
+}
+
+#[test]
+fn help_lists_subcommands_and_flags() {
+    let home = tempfile::tempdir().unwrap();
+    let assert = redtriage(&home).arg("--help").assert().success();
+    let out = String::from_utf8(assert.get_output().stdout.clone()).unwrap();
+    for word in [
+        "snapshot",
+        "check",
+        "demo",
+        "-h <HOST>",
+        "-a <PASSWORD>",
+        "--askpass",
+        "--tls",
+    ] {
+        assert!(out.contains(word), "{word} missing from:\n{out}");
+    }
+}
+
+#[test]
+fn dash_h_is_the_host_not_help() {
+    let home = tempfile::tempdir().unwrap();
+    redtriage(&home)
+        .args(["-h", "localhost", "snapshot", "--json"])
+        .assert()
+        .success();
+    redtriage(&home).arg("-h").assert().code(2);
+}
+
+#[test]
+fn version() {
+    let home = tempfile::tempdir().unwrap();
+    redtriage(&home)
+        .arg("--version")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with("redtriage "));
+}
