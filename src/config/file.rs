@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use super::ConfigError;
-use crate::escape::display_path;
+use crate::escape::{display_path, quoted};
+use crate::model::comms::{Kind, Templates};
 use crate::target::Thresholds;
 
 /// The config file as written; every key optional.
@@ -76,4 +77,32 @@ pub fn parse_file(text: &str, path: &Path) -> Result<FileConfig, ConfigError> {
             message: e.message().trim().to_string(),
         }
     })
+}
+
+/// The shipped communication templates, each replaced by `DIR/<name>.txt` when that file
+/// exists. `dir` is `--templates DIR` (`required`: it must exist) or
+/// `$XDG_CONFIG_HOME/redtriage/templates` (may be missing). Errors quote the file.
+pub fn load_templates(dir: Option<&Path>, required: bool) -> Result<Templates, String> {
+    let mut out = Templates::default();
+    let Some(dir) = dir else { return Ok(out) };
+    if !dir.is_dir() {
+        if required {
+            return Err(format!(
+                "--templates {}: not a directory",
+                quoted(dir.as_os_str().as_encoded_bytes())
+            ));
+        }
+        return Ok(out);
+    }
+    for kind in Kind::ALL {
+        let path = dir.join(format!("{}.txt", kind.name()));
+        if !path.exists() {
+            continue;
+        }
+        let shown = quoted(path.as_os_str().as_encoded_bytes());
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| format!("cannot read template {shown}: {e}"))?;
+        out.set(kind, &text, &shown)?;
+    }
+    Ok(out)
 }

@@ -197,10 +197,9 @@ fn load_templates(
     flag: Option<&Path>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<crate::model::comms::Templates, ConfigError> {
-    use crate::model::comms::Templates;
     match flag {
-        Some(dir) => Templates::load(Some(dir), true),
-        None => Templates::load(
+        Some(dir) => file::load_templates(Some(dir), true),
+        None => file::load_templates(
             config_dir(env).map(|d| d.join("templates")).as_deref(),
             false,
         ),

@@ -1,6 +1,7 @@
 //! The config layer's tests: flags, files and environment → settings or a quoted error.
 
 use super::*;
+use crate::model::comms::{Kind, Templates};
 use crate::target::{Address, PollSettings, Target, Thresholds};
 use test_case::test_case;
 
@@ -193,4 +194,26 @@ fn shipped_example_parses_and_documents_the_defaults() {
     assert_eq!(s.thresholds, Thresholds::default());
     assert_eq!(s.target, Target::local_default());
     assert!(s.color);
+}
+
+#[test]
+fn templates_override_and_refuse_unknown_placeholders() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("update.txt"), "X {status}\u{1b}[31m\r\n").unwrap();
+    let t = file::load_templates(Some(dir.path()), true).unwrap();
+    assert_eq!(t.get(Kind::Update), "X {status}[31m\n");
+    assert_eq!(
+        t.get(Kind::Initial),
+        Templates::default().get(Kind::Initial)
+    );
+    std::fs::write(dir.path().join("initial.txt"), "{nope}").unwrap();
+    let e = file::load_templates(Some(dir.path()), true).unwrap_err();
+    assert!(
+        e.contains("initial.txt\": unknown placeholder {nope}"),
+        "{e}"
+    );
+    let missing = dir.path().join("missing");
+    let e = file::load_templates(Some(&missing), true).unwrap_err();
+    assert!(e.contains("--templates") && e.contains("missing\""), "{e}");
+    assert!(file::load_templates(Some(&missing), false).is_ok());
 }

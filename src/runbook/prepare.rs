@@ -437,6 +437,9 @@ pub fn redis_display(op: RedisOp, args: &[String], config_command: &str) -> Vec<
 
 /// An argv shown as a shell would need it typed (for the dialog only; nothing is run by a
 /// shell). Escaped, so a value cannot write control bytes to the terminal.
+///
+/// Not `shlex::try_join`: its single quotes pass control, bidi and invalid bytes through to
+/// the terminal unchanged, where this quotes them redis-cli's way (`escape::quoted`).
 pub fn shell_words(argv: &[String]) -> String {
     argv.iter()
         .map(|a| {

@@ -9,7 +9,6 @@ pub mod editor;
 pub mod facts;
 pub mod keys;
 
-use std::path::Path;
 use std::time::Instant;
 
 use super::comms::editor::Editor;
@@ -106,40 +105,20 @@ impl Default for Templates {
 }
 
 impl Templates {
-    /// The shipped templates, each replaced by `DIR/<name>.txt` when that file exists.
-    /// `dir` is `--templates DIR` (`required`: it must exist) or
-    /// `$XDG_CONFIG_HOME/redtriage/templates` (may be missing). Errors quote the file.
-    pub fn load(dir: Option<&Path>, required: bool) -> Result<Self, String> {
-        let mut out = Self::default();
-        let Some(dir) = dir else { return Ok(out) };
-        if !dir.is_dir() {
-            if required {
-                return Err(format!(
-                    "--templates {}: not a directory",
-                    crate::escape::quoted(dir.as_os_str().as_encoded_bytes())
-                ));
-            }
-            return Ok(out);
+    /// Replaces the template of `kind` by `text` (read from the file `shown`, for the
+    /// message): refused when it names a placeholder that is not known; control and bidi
+    /// characters are dropped.
+    pub fn set(&mut self, kind: Kind, text: &str, shown: &str) -> Result<(), String> {
+        if let Some(bad) = unknown_placeholder(text) {
+            let known: Vec<&str> = PLACEHOLDERS.iter().map(|(p, _)| *p).collect();
+            return Err(format!(
+                "template {shown}: unknown placeholder {{{}}} (known: {})",
+                crate::escape::plain_str(&bad),
+                known.join(", ")
+            ));
         }
-        for kind in Kind::ALL {
-            let path = dir.join(format!("{}.txt", kind.name()));
-            if !path.exists() {
-                continue;
-            }
-            let shown = crate::escape::quoted(path.as_os_str().as_encoded_bytes());
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| format!("cannot read template {shown}: {e}"))?;
-            if let Some(bad) = unknown_placeholder(&text) {
-                let known: Vec<&str> = PLACEHOLDERS.iter().map(|(p, _)| *p).collect();
-                return Err(format!(
-                    "template {shown}: unknown placeholder {{{}}} (known: {})",
-                    crate::escape::plain_str(&bad),
-                    known.join(", ")
-                ));
-            }
-            out.texts[kind.index()] = clean(&text);
-        }
-        Ok(out)
+        self.texts[kind.index()] = clean(text);
+        Ok(())
     }
 
     /// The template of `kind`.

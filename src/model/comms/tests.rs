@@ -228,28 +228,6 @@ fn fill_strips_control_bytes_from_facts_and_templates() {
     assert_eq!(text, "S: A]52;c;eA==B C {unknown}[2J\n");
 }
 
-#[test]
-fn templates_override_and_refuse_unknown_placeholders() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("update.txt"), "X {status}\u{1b}[31m\r\n").unwrap();
-    let t = Templates::load(Some(dir.path()), true).unwrap();
-    assert_eq!(t.get(Kind::Update), "X {status}[31m\n");
-    assert_eq!(
-        t.get(Kind::Initial),
-        Templates::default().get(Kind::Initial)
-    );
-    std::fs::write(dir.path().join("initial.txt"), "{nope}").unwrap();
-    let e = Templates::load(Some(dir.path()), true).unwrap_err();
-    assert!(
-        e.contains("initial.txt\": unknown placeholder {nope}"),
-        "{e}"
-    );
-    let missing = dir.path().join("missing");
-    let e = Templates::load(Some(&missing), true).unwrap_err();
-    assert!(e.contains("--templates") && e.contains("missing\""), "{e}");
-    assert!(Templates::load(Some(&missing), false).is_ok());
-}
-
 fn press(s: &mut State, code: KeyCode) -> Vec<Effect> {
     update(s, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
 }

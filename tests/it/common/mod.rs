@@ -89,7 +89,7 @@ pub fn secs(n: u64) -> Duration {
 }
 
 /// `read`, again when a signal interrupted it (EINTR). The tests share one process, where
-/// tokio's SIGCHLD handler (installed by a test that runs a child through tokio::process) can
+/// tokio's SIGCHLD handler (installed by a test that runs a child through `tokio::process`) can
 /// interrupt a blocking read that has a timeout; `read_exact` and `read_line` retry, a bare
 /// `read` does not.
 pub fn read_some(r: &mut impl std::io::Read, buf: &mut [u8]) -> std::io::Result<usize> {
