@@ -14,11 +14,22 @@ use crate::target::{
     Address, Secret, Target, TlsSettings, mask_url, parse_db, parse_port, parse_url,
 };
 
+/// `redtriage --version`: the version, the commit it was built from and the target.
+const LONG_VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("REDTRIAGE_COMMIT"),
+    ", ",
+    env!("REDTRIAGE_TARGET"),
+    ")"
+);
+
 /// `redtriage [URL]`: the TUI on one Redis, or one of the subcommands.
 #[derive(Debug, Parser)]
 #[command(
     name = "redtriage",
     version,
+    long_version = LONG_VERSION,
     about = "Terminal dashboard for live Redis triage",
     disable_help_flag = true,
     override_usage = "redtriage [OPTIONS] [URL]\n       redtriage <COMMAND> [OPTIONS] [URL]"
@@ -118,6 +129,27 @@ pub enum Command {
         #[arg(long)]
         print_view: bool,
     },
+    /// Shell completions (subcommands, flags, drill scenarios, the runbook's action names).
+    Completions {
+        /// The shell: bash, zsh or fish.
+        #[arg(value_enum, value_name = "SHELL")]
+        shell: super::manual::Shell,
+    },
+    /// Which runbook is in use; with --print, the shipped runbook (to edit, then --runbook).
+    Runbook {
+        /// Print the shipped runbook (assets/runbook.toml) instead.
+        #[arg(long)]
+        print: bool,
+    },
+    /// Which config file is in use; with --print, an example config file to edit.
+    Config {
+        /// Print the shipped example config (assets/config.toml) instead.
+        #[arg(long)]
+        print: bool,
+    },
+    /// The man page (roff), generated from these definitions.
+    #[command(hide = true)]
+    Manpage,
     /// Play a --record file back in the TUI, read-only (+/- speed, space pauses the feed).
     Replay {
         /// The recording (JSONL written by --record).

@@ -10,6 +10,7 @@ use clap::Parser as _;
 pub mod cli;
 mod error;
 mod file;
+pub mod manual;
 mod poll;
 pub mod prom;
 
@@ -96,6 +97,11 @@ fn mode_of(cli: &Cli) -> Result<(Mode, Option<&str>), ConfigError> {
             ref file,
             ref speed,
         }) => (replay_mode(file, speed)?, None),
+        // Filled in by `settings_from_args` once the runbook and the config file are known.
+        Some(Command::Completions { .. } | Command::Runbook { .. } | Command::Config { .. }) => {
+            (Mode::Print(String::new()), None)
+        }
+        Some(Command::Manpage) => (Mode::Print(manual::man_page()), None),
     })
 }
 
@@ -124,7 +130,7 @@ where
             quoted(target::mask_url(url).as_bytes())
         )));
     }
-    let (mode, positional) = mode_of(&cli)?;
+    let (mut mode, positional) = mode_of(&cli)?;
     check_record(flags, &mode)?;
     let runbook = load_runbook(flags.runbook.as_deref(), env)?;
     let templates = load_templates(flags.templates.as_deref(), env)?;
@@ -132,6 +138,17 @@ where
         .incident_log
         .clone()
         .or_else(|| crate::actions::log::default_path(env));
+    if let Mode::Print(text) = &mut mode
+        && let Some(t) = printed(
+            &cli,
+            &runbook,
+            path.as_deref(),
+            flags.runbook.as_deref(),
+            env,
+        )
+    {
+        *text = t;
+    }
     let mut warnings = Vec::new();
     let file_url = file.url.as_deref().map(|u| (source.as_str(), u));
     let target = cli::build_target(flags, positional, file_url, env, &mut warnings)?;
@@ -170,6 +187,49 @@ where
         record: flags.record.clone(),
     })
 }
+
+/// The text `completions`, `runbook` and `config` print: the script for the runbook in use,
+/// the shipped files with `--print`, else which file is in use and how to get one to edit.
+fn printed(
+    cli: &Cli,
+    runbook: &crate::runbook::Runbook,
+    config: Option<&Path>,
+    runbook_flag: Option<&Path>,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<String> {
+    let dir = config_dir(env).map_or_else(|| "~/.config/redtriage".into(), |d| display_path(&d));
+    Some(match cli.command.as_ref()? {
+        Command::Completions { shell } => manual::completions(*shell, runbook),
+        Command::Runbook { print: true } => crate::runbook::DEFAULT_RUNBOOK.to_string(),
+        Command::Config { print: true } => EXAMPLE_CONFIG.to_string(),
+        Command::Runbook { print: false } => {
+            let user = config_dir(env)
+                .map(|d| d.join("runbook.toml"))
+                .filter(|p| p.exists());
+            let in_use = runbook_flag
+                .map(Path::to_path_buf)
+                .or(user)
+                .map_or_else(|| "the shipped one".into(), |p| display_path(&p));
+            format!(
+                "runbook in use: {in_use}
+to edit it: redtriage runbook --print > {dir}/runbook.toml
+"
+            )
+        }
+        Command::Config { print: false } => {
+            let in_use = config.map_or_else(|| "none (the defaults)".into(), display_path);
+            format!(
+                "config file in use: {in_use}
+to write one: redtriage config --print > {dir}/config.toml
+"
+            )
+        }
+        _ => return None,
+    })
+}
+
+/// The shipped example config file (`redtriage config --print`).
+pub const EXAMPLE_CONFIG: &str = include_str!("../../assets/config.toml");
 
 /// `--runbook FILE`, else `$XDG_CONFIG_HOME/redtriage/runbook.toml` when it exists, else the
 /// shipped runbook. Validated here, before the terminal changes mode.

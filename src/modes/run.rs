@@ -57,6 +57,10 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
             docker: docker.clone(),
         };
         match mode {
+            Mode::Print(text) => {
+                print!("{text}");
+                Ok(ExitCode::SUCCESS)
+            }
             Mode::Tui => crate::app::run_tui(vec![target.clone()], opts(false)).await,
             Mode::Fleet => crate::app::run_tui(Vec::new(), opts(true)).await,
             Mode::Snapshot { json } if prometheus.is_some() => {

@@ -11,6 +11,9 @@ use crate::target::{PollSettings, Target, Thresholds};
 pub enum Mode {
     /// The dashboard.
     Tui,
+    /// Print this text and exit 0 (completions, the man page, the shipped runbook or config,
+    /// which files are in use): made by the config layer, which owns the clap definitions.
+    Print(String),
     /// One sample, printed, then exit.
     Snapshot {
         /// JSON instead of text.

@@ -40,6 +40,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 pub use header::badge;
+pub use help::{ACTION_KEYS, KEYS};
 pub use theme::Theme;
 
 use crate::model::actions::Panel;

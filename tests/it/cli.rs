@@ -160,3 +160,108 @@ fn version() {
         .success()
         .stdout(predicate::str::starts_with("redtriage "));
 }
+
+#[test]
+fn version_names_the_commit_and_the_target() {
+    let home = tempfile::tempdir().unwrap();
+    redtriage(&home).arg("--version").assert().success().stdout(
+        predicate::str::is_match(
+            r"^redtriage \d+\.\d+\.\d+ \(commit ([0-9a-f]{12}|unknown), [a-z0-9_]+-[a-z0-9_-]+\)\n$",
+        )
+        .unwrap(),
+    );
+}
+
+#[test]
+fn completions_complete_the_actions_of_the_runbook_in_use() {
+    let home = tempfile::tempdir().unwrap();
+    let rb = home.path().join("mine.toml");
+    std::fs::write(
+        &rb,
+        "[[action]]\nname = \"flush-my-cache\"\ntitle = \"t\"\nkind = \"redis\"\nop = \"ping\"\n",
+    )
+    .unwrap();
+    for shell in ["bash", "zsh", "fish"] {
+        redtriage(&home)
+            .args(["completions", shell, "--runbook"])
+            .arg(&rb)
+            .assert()
+            .success()
+            .stdout(
+                predicate::str::contains("flush-my-cache")
+                    .and(predicate::str::contains("snapshot"))
+                    .and(predicate::str::contains("oom"))
+                    .and(predicate::str::contains("container-fix-aof-stopped").not()),
+            );
+    }
+    redtriage(&home)
+        .args(["completions", "tcsh"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("tcsh"));
+}
+
+#[test]
+fn runbook_and_config_print_the_shipped_files_and_say_which_are_in_use() {
+    let home = tempfile::tempdir().unwrap();
+    redtriage(&home)
+        .args(["runbook", "--print"])
+        .assert()
+        .success()
+        .stdout(include_str!("../../assets/runbook.toml"));
+    redtriage(&home)
+        .args(["config", "--print"])
+        .assert()
+        .success()
+        .stdout(include_str!("../../assets/config.toml"));
+    redtriage(&home)
+        .arg("runbook")
+        .assert()
+        .success()
+        .stdout(predicate::str::starts_with(
+            "runbook in use: the shipped one\n",
+        ));
+    let cfg = home.path().join("c.toml");
+    std::fs::write(&cfg, "interval = \"2s\"\n").unwrap();
+    redtriage(&home)
+        .args(["config", "--config"])
+        .arg(&cfg)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(cfg.to_str().unwrap()));
+}
+
+/// The bash script really completes: sourced in bash, asked as bash asks on tab.
+#[test]
+fn bash_completes_scenarios_and_action_names_on_tab() {
+    let home = tempfile::tempdir().unwrap();
+    let rb = home.path().join("mine.toml");
+    std::fs::write(
+        &rb,
+        "[[action]]\nname = \"flush-my-cache\"\ntitle = \"t\"\nkind = \"redis\"\nop = \"ping\"\n",
+    )
+    .unwrap();
+    let out = redtriage(&home)
+        .args(["completions", "bash", "--runbook"])
+        .arg(&rb)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let script = home.path().join("redtriage.bash");
+    std::fs::write(&script, &out.stdout).unwrap();
+    let complete = |words: &str| {
+        let ask = format!(
+            "source {}; COMP_WORDS=({words}); COMP_CWORD=2; COMP_LINE='{words}'; \
+             COMP_POINT=${{#COMP_LINE}}; _redtriage redtriage \"${{COMP_WORDS[2]}}\" \"${{COMP_WORDS[1]}}\"; \
+             printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            script.display()
+        );
+        let out = std::process::Command::new("bash")
+            .args(["--norc", "-c", &ask])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(complete("redtriage drill oo"), "oom\n");
+    assert_eq!(complete("redtriage action fl"), "flush-my-cache\n");
+}
