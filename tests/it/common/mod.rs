@@ -220,6 +220,25 @@ impl Redis {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// Sends `commands` (one per line) through one redis-cli connection, as fast as the server
+    /// answers; returns what redis-cli printed.
+    pub fn pipe(&self, commands: &str) -> String {
+        use std::io::Write as _;
+        let mut child = Command::new("redis-cli")
+            .args(["-p", &self.port.to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("redis-cli");
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin
+            .write_all(commands.as_bytes())
+            .expect("write commands");
+        drop(stdin);
+        let out = child.wait_with_output().expect("redis-cli");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     /// Kills and starts again on the same port.
     pub fn restart(&mut self) {
         self.kill();
