@@ -32,6 +32,7 @@ mod managed;
 mod password_hygiene;
 mod prometheus;
 mod properties;
+mod quit;
 mod record;
 mod report;
 mod resize;

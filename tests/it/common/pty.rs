@@ -43,6 +43,11 @@ fn size(cols: u16, rows: u16) -> PtySize {
 impl Pty {
     /// Starts `redtriage ARGS` with `TERM=xterm-256color` on a `cols`×`rows` terminal.
     pub fn start(args: &[&str], cols: u16, rows: u16) -> Self {
+        Self::start_env(args, &[], cols, rows)
+    }
+
+    /// [`Pty::start`] with these environment variables set as well.
+    pub fn start_env(args: &[&str], env: &[(&str, &str)], cols: u16, rows: u16) -> Self {
         let pair = native_pty_system()
             .openpty(size(cols, rows))
             .expect("openpty");
@@ -51,6 +56,9 @@ impl Pty {
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("NO_COLOR");
         cmd.env_remove("REDISCLI_AUTH");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         cmd.cwd(std::env::current_dir().expect("cwd"));
         let child = pair.slave.spawn_command(cmd).expect("spawn redtriage");
         // Only the child keeps the slave open: the reader sees EOF when it exits.
