@@ -99,6 +99,7 @@ impl Instance {
             used_percent,
             blocked: info.and_then(|i| i.blocked_clients),
             rejected_per_sec: self.rates.rejected,
+            connections_per_sec: self.rates.connections,
             verdict: health::clients(connected, max, opts.thresholds).verdict,
             list_status,
             list_note,

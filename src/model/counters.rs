@@ -17,6 +17,8 @@ pub struct Counters {
     pub misses: u64,
     pub evicted: u64,
     pub rejected: u64,
+    /// `total_connections_received`.
+    pub connections: u64,
     pub expired: u64,
     /// `total_error_replies`, or the errorstats sum on servers without it.
     pub errors: u64,
@@ -31,6 +33,8 @@ pub struct Rates {
     pub ops: Option<f64>,
     pub evictions: Option<f64>,
     pub rejected: Option<f64>,
+    /// New connections per second (a connection per request: no pooling).
+    pub connections: Option<f64>,
     pub expired: Option<f64>,
     pub errors: Option<f64>,
     pub errorstats: BTreeMap<String, f64>,
@@ -52,6 +56,7 @@ impl Counters {
             misses: info.keyspace_misses.unwrap_or(0),
             evicted: info.evicted_keys.unwrap_or(0),
             rejected: info.rejected_connections.unwrap_or(0),
+            connections: info.total_connections_received.unwrap_or(0),
             expired: info.expired_keys.unwrap_or(0),
             errors,
             errorstats,
@@ -111,6 +116,7 @@ impl Rates {
             ops: rate(now.commands, prev.commands, secs),
             evictions: rate(now.evicted, prev.evicted, secs),
             rejected: rate(now.rejected, prev.rejected, secs),
+            connections: rate(now.connections, prev.connections, secs),
             expired: rate(now.expired, prev.expired, secs),
             errors: rate(now.errors, prev.errors, secs),
             errorstats,

@@ -268,6 +268,7 @@ fn clients() -> ClientsPane {
         used_percent: Some(4.12),
         blocked: Some(3),
         rejected_per_sec: Some(0.0),
+        connections_per_sec: Some(0.0),
         verdict: Verdict::Ok,
         list_status: PaneStatus::Ok,
         list_note: None,

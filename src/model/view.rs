@@ -215,6 +215,8 @@ pub struct ClientsPane {
     pub used_percent: Option<f64>,
     pub blocked: Option<u64>,
     pub rejected_per_sec: Option<f64>,
+    /// New connections per second (`total_connections_received`).
+    pub connections_per_sec: Option<f64>,
     pub verdict: Verdict,
     /// Status of the CLIENT LIST part alone (NOPERM, skipped…); INFO figures above still show.
     pub list_status: PaneStatus,

@@ -54,6 +54,10 @@ pub const SIGNALS: &[(&str, &str)] = &[
     ),
     ("rejected_per_sec", "rejected connections per second"),
     (
+        "connections_per_sec",
+        "new connections per second (a connection per request: no pooling)",
+    ),
+    (
         "top_group_percent",
         "share of connections held by one client address (≥ 10 clients)",
     ),

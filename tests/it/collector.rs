@@ -499,3 +499,36 @@ async fn the_disk_of_a_local_servers_dir_is_what_df_says() {
         snap.header.health.items
     );
 }
+
+/// An idle server with a pooled app on it (eleven connections from one address, all idle):
+/// nothing is POSSIBLE but the restart a fresh server really had (C was, for the one address).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pooled_app_on_an_idle_server_points_at_no_cause() {
+    use redtriage::model::diagnosis::Likelihood;
+    let redis = Redis::start(&[]);
+    let pool: Vec<_> = (0..11)
+        .map(|_| common::hold(redis.port, Duration::from_secs(30)).expect("connect"))
+        .collect();
+    let mut d = Driver::start(redis.target(), fast_poll());
+    let snap = d
+        .wait_for(Duration::from_secs(10), "the pool in CLIENT LIST", |s| {
+            s.clients
+                .groups
+                .iter()
+                .any(|g| g.by == "addr" && g.count >= 11)
+        })
+        .await;
+    let c = snap.diagnosis.iter().find(|c| c.cause == "C").expect("C");
+    assert_eq!(c.verdict, Likelihood::RuledOut, "{c:#?}");
+    let raised: Vec<_> = snap
+        .diagnosis
+        .iter()
+        .filter(|c| matches!(c.verdict, Likelihood::Likely | Likelihood::Possible))
+        .map(|c| c.cause.as_str())
+        .collect();
+    assert!(
+        raised.iter().all(|c| *c == "A"),
+        "only the fresh server's restart: {raised:?}"
+    );
+    drop(pool);
+}

@@ -222,6 +222,14 @@ fn client_facts(f: &mut Facts, snap: &Snapshot) {
             format!("rejected connections {}", rate(r)),
         );
     }
+    if let Some(r) = c.connections_per_sec {
+        put(
+            f,
+            "connections_per_sec",
+            r,
+            format!("new connections {}", rate(r)),
+        );
+    }
     if let Some(b) = c.blocked {
         put(
             f,

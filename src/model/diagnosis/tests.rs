@@ -306,8 +306,10 @@ fn clients_near_maxclients_and_rejections_are_c() {
     assert_eq!((top.cause.as_str(), top.score), ("C", 6), "{top:?}");
 }
 
+/// One address holding every connection, all idle, is how a pooled app looks: shown with C
+/// as context, not a verdict (it made C POSSIBLE on every single-host app, the demo too).
 #[test]
-fn one_address_holding_the_pool_is_evidence_for_c() {
+fn one_address_holding_an_idle_pool_is_context_not_c() {
     let mut s = Script::new();
     let clients: Vec<ClientInfo> = (0..20)
         .map(|id| ClientInfo {
@@ -324,14 +326,30 @@ fn one_address_holding_the_pool_is_evidence_for_c() {
         x.clients = Some(Ok(ClientListResult::Listed { clients }));
     });
     let c = s.diag().into_iter().find(|c| c.cause == "C").unwrap();
-    assert_eq!(c.verdict, Likelihood::Possible, "{c:?}");
-    assert_eq!(c.score, 2, "one address, and all of them idle: {c:?}");
+    assert_eq!(c.verdict, Likelihood::RuledOut, "{c:?}");
     assert!(
         c.evidence[0].text.contains("10.0.0.5 holds 20 of 20"),
         "{c:?}"
     );
     assert!(
         c.evidence[1].text.contains("20 of 20 clients idle ≥ 300s"),
+        "{c:?}"
+    );
+}
+
+/// A connection per request (no pooling) is what points at C before maxclients is reached.
+#[test]
+fn connections_made_per_request_make_c_possible() {
+    let mut s = Script::new();
+    s.run(3, healthy(), |i, n| {
+        i.total_connections_received = Some(1_000 + n * 200);
+    });
+    let c = s.diag().into_iter().find(|c| c.cause == "C").unwrap();
+    assert_eq!(c.verdict, Likelihood::Possible, "{c:?}");
+    assert!(
+        c.evidence
+            .iter()
+            .any(|e| e.text.contains("new connections 200/s")),
         "{c:?}"
     );
 }
