@@ -88,6 +88,7 @@ pub fn snapshot_empty() -> Snapshot {
             watch: None,
             log_error: None,
             running_action: None,
+            writes_refused: false,
         },
         memory: MemoryPane::default(),
         clients: ClientsPane::default(),
@@ -222,6 +223,7 @@ fn header_ok() -> Header {
         watch: None,
         log_error: None,
         running_action: None,
+        writes_refused: false,
     }
 }
 

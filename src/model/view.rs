@@ -169,6 +169,9 @@ pub struct Header {
     pub log_error: Option<String>,
     /// The action running now and for how long (seconds).
     pub running_action: Option<(String, u64)>,
+    /// The server refuses writes (`MISCONF`: the last BGSAVE failed with
+    /// `stop-writes-on-bgsave-error yes`): the loudest thing in an incident, a header badge.
+    pub writes_refused: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]

@@ -30,10 +30,16 @@ pub fn render(frame: &mut Frame, area: Rect, h: &Header, paused: bool, theme: Th
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-/// The incident log error, the watch and the running action: the loud things an action
-/// brings, each a badge (also the compact layout's second line).
+/// Writes refused (MISCONF), the incident log error, the watch and the running action: the
+/// loud things, each a badge (also the compact layout's second line).
 fn action_items(h: &Header, theme: Theme) -> Vec<Item> {
     let mut items = Vec::new();
+    if h.writes_refused {
+        items.push(vec![Span::styled(
+            " WRITES REFUSED: MISCONF (last BGSAVE failed) ",
+            theme.alarm(),
+        )]);
+    }
     if let Some(e) = &h.log_error {
         items.push(vec![Span::styled(
             format!(" INCIDENT LOG NOT WRITTEN: {e} "),

@@ -41,6 +41,20 @@ fn header_unstable_log_error_80x24() {
     insta::assert_snapshot!(s);
 }
 
+/// MISCONF (writes refused) is a header badge, not only the persistence pane's status.
+#[test]
+fn header_says_writes_are_refused_at_80x24() {
+    let mut snap = fixtures::snapshot_crit();
+    snap.header.writes_refused = true;
+    let s = screen(&snap, &UiState::default(), &ActionsView::default(), 80, 24);
+    let third = s.lines().nth(2).unwrap_or_default();
+    assert!(third.contains("WRITES REFUSED: MISCONF"), "{s}");
+    let mut snap = fixtures::snapshot_crit();
+    snap.header.writes_refused = false;
+    let s = screen(&snap, &UiState::default(), &ActionsView::default(), 80, 24);
+    assert!(!s.contains("WRITES REFUSED"), "{s}");
+}
+
 #[test]
 fn header_badges_in_compact_50x16() {
     let mut snap = fixtures::snapshot_ok();

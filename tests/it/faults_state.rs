@@ -136,6 +136,8 @@ fn misconf_after_a_failed_bgsave_says_writes_are_refused() {
     }
     let screen = tui.wait_for("WRITES BLOCKED: MISCONF", LIMIT);
     assert!(screen.contains("bgsave err"), "{screen}");
+    // And the header says it, wherever the focus is.
+    tui.wait_for("WRITES REFUSED: MISCONF", LIMIT);
     // The refused writes counted in the errors pane; the diagnosis line names the
     // disk/persistence cause, and its details say the writes are refused.
     tui.wait_for("│MISCONF ", LIMIT);

@@ -136,11 +136,14 @@ impl Instance {
         let disk = self.disk_view(opts.thresholds);
         let panes = (&memory, &clients, &hit_rate, &errors, disk.as_ref());
         let health = self.health(panes, opts.thresholds, now);
+        let persistence = self.persistence_pane(now, disk);
+        let mut header = self.header(now, opts, health, errors.ping_p50_us);
+        header.writes_refused = persistence.writes_blocked_misconf;
         Snapshot {
             schema: SCHEMA_VERSION,
-            header: self.header(now, opts, health, errors.ping_p50_us),
+            header,
             slowlog: self.slowlog_pane(now),
-            persistence: self.persistence_pane(now, disk),
+            persistence,
             memory,
             clients,
             hit_rate,
@@ -198,6 +201,7 @@ impl Instance {
             watch: None,
             log_error: None,
             running_action: None,
+            writes_refused: false,
         }
     }
 
