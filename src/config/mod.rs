@@ -203,12 +203,9 @@ fn printed(
         Command::Runbook { print: true } => crate::runbook::DEFAULT_RUNBOOK.to_string(),
         Command::Config { print: true } => EXAMPLE_CONFIG.to_string(),
         Command::Runbook { print: false } => {
-            let user = config_dir(env)
-                .map(|d| d.join("runbook.toml"))
-                .filter(|p| p.exists());
             let in_use = runbook_flag
                 .map(Path::to_path_buf)
-                .or(user)
+                .or_else(|| user_runbook(env))
                 .map_or_else(|| "the shipped one".into(), |p| display_path(&p));
             format!(
                 "runbook in use: {in_use}
@@ -231,6 +228,13 @@ to write one: redtriage config --print > {dir}/config.toml
 /// The shipped example config file (`redtriage config --print`).
 pub const EXAMPLE_CONFIG: &str = include_str!("../../assets/config.toml");
 
+/// `$XDG_CONFIG_HOME/redtriage/runbook.toml`, when it exists.
+fn user_runbook(env: &dyn Fn(&str) -> Option<String>) -> Option<PathBuf> {
+    config_dir(env)
+        .map(|d| d.join("runbook.toml"))
+        .filter(|p| p.exists())
+}
+
 /// `--runbook FILE`, else `$XDG_CONFIG_HOME/redtriage/runbook.toml` when it exists, else the
 /// shipped runbook. Validated here, before the terminal changes mode.
 fn load_runbook(
@@ -241,10 +245,7 @@ fn load_runbook(
     if let Some(p) = flag {
         return Runbook::load(p).map_err(ConfigError::Runbook);
     }
-    let dflt = config_dir(env)
-        .map(|d| d.join("runbook.toml"))
-        .filter(|p| p.exists());
-    match dflt {
+    match user_runbook(env) {
         Some(p) => Runbook::load(&p).map_err(ConfigError::Runbook),
         None => Runbook::parse(crate::runbook::spec::DEFAULT_RUNBOOK, "assets/runbook.toml")
             .map_err(ConfigError::Runbook),

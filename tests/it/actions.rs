@@ -222,13 +222,7 @@ fn read_only_refuses_mutating_actions_but_allows_the_probe() {
 fn external_command_hang_is_killed_with_its_children() {
     let tmp = tempfile::tempdir().expect("tmp");
     let log = tmp.path().join("log.jsonl");
-    // A duration no other test sleeps (they share this process now: `sleep 600` is
-    // faults_state_local's), so pgrep finds only this test's children.
-    let marker = format!(
-        "{}.{:06}",
-        1000 + std::process::id() % 9000,
-        std::process::id() % 1_000_000
-    );
+    let marker = common::unique_sleep();
     let rb = runbook(
         tmp.path(),
         &format!(
@@ -241,15 +235,8 @@ fn external_command_hang_is_killed_with_its_children() {
         .assert()
         .code(1)
         .stdout(predicates::str::contains("timed out"));
-    let left = std::process::Command::new("pgrep")
-        .args(["-f", &format!("sleep {marker}")])
-        .output()
-        .expect("pgrep");
-    assert!(
-        left.stdout.is_empty(),
-        "children left: {}",
-        String::from_utf8_lossy(&left.stdout)
-    );
+    let left = common::pgrep(&format!("sleep {marker}"));
+    assert!(left.is_empty(), "children left: {left}");
 }
 
 #[test]

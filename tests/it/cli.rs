@@ -172,15 +172,21 @@ fn version_names_the_commit_and_the_target() {
     );
 }
 
-#[test]
-fn completions_complete_the_actions_of_the_runbook_in_use() {
-    let home = tempfile::tempdir().unwrap();
+/// A runbook of one action, `flush-my-cache`, in `home`.
+fn my_runbook(home: &tempfile::TempDir) -> std::path::PathBuf {
     let rb = home.path().join("mine.toml");
     std::fs::write(
         &rb,
         "[[action]]\nname = \"flush-my-cache\"\ntitle = \"t\"\nkind = \"redis\"\nop = \"ping\"\n",
     )
     .unwrap();
+    rb
+}
+
+#[test]
+fn completions_complete_the_actions_of_the_runbook_in_use() {
+    let home = tempfile::tempdir().unwrap();
+    let rb = my_runbook(&home);
     for shell in ["bash", "zsh", "fish"] {
         redtriage(&home)
             .args(["completions", shell, "--runbook"])
@@ -235,12 +241,7 @@ fn runbook_and_config_print_the_shipped_files_and_say_which_are_in_use() {
 #[test]
 fn bash_completes_scenarios_and_action_names_on_tab() {
     let home = tempfile::tempdir().unwrap();
-    let rb = home.path().join("mine.toml");
-    std::fs::write(
-        &rb,
-        "[[action]]\nname = \"flush-my-cache\"\ntitle = \"t\"\nkind = \"redis\"\nop = \"ping\"\n",
-    )
-    .unwrap();
+    let rb = my_runbook(&home);
     let out = redtriage(&home)
         .args(["completions", "bash", "--runbook"])
         .arg(&rb)

@@ -97,12 +97,7 @@ fn quit_is_prompt_while_the_docker_engine_hangs() {
 fn quit_is_prompt_while_an_action_runs_and_ends_it() {
     let dir = tempfile::tempdir().unwrap();
     let rb = dir.path().join("runbook.toml");
-    // A duration no other test sleeps, so pgrep finds only this one's child.
-    let marker = format!(
-        "{}.{:06}",
-        2000 + std::process::id() % 7000,
-        std::process::id() % 999_983
-    );
+    let marker = crate::common::unique_sleep();
     std::fs::write(
         &rb,
         format!(
@@ -121,14 +116,10 @@ fn quit_is_prompt_while_an_action_runs_and_ends_it() {
     tui.keys("y");
     tui.wait_for("running nap", SETUP);
     assert_quick("an action running", quit(&mut tui));
-    let left = std::process::Command::new("pgrep")
-        .args(["-f", &format!("sleep {marker}")])
-        .output()
-        .unwrap();
+    let left = crate::common::pgrep(&format!("sleep {marker}"));
     assert!(
-        left.stdout.is_empty(),
-        "the action's process outlived redtriage: {}",
-        String::from_utf8_lossy(&left.stdout)
+        left.is_empty(),
+        "the action's process outlived redtriage: {left}"
     );
 }
 

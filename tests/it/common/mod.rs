@@ -88,6 +88,24 @@ pub fn secs(n: u64) -> Duration {
     Duration::from_secs(n)
 }
 
+/// A `sleep` duration no other test of this process uses (the tests share one process), so
+/// [`pgrep`] of `sleep MARKER` finds only the caller's children: the pid and a counter.
+pub fn unique_sleep() -> String {
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let pid = std::process::id();
+    format!("{}.{:06}{n:03}", 1000 + pid % 9000, pid % 1_000_000)
+}
+
+/// What `pgrep -f PATTERN` prints: the pids whose command line matches (empty when none).
+pub fn pgrep(pattern: &str) -> String {
+    let out = Command::new("pgrep")
+        .args(["-f", pattern])
+        .output()
+        .expect("pgrep");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
 /// `read`, again when a signal interrupted it (EINTR). The tests share one process, where
 /// tokio's SIGCHLD handler (installed by a test that runs a child through `tokio::process`) can
 /// interrupt a blocking read that has a timeout; `read_exact` and `read_line` retry, a bare
