@@ -76,6 +76,8 @@ pub enum Msg {
     Prom(Box<crate::prom::types::PromMsg>),
     /// Something the Docker source learned about the container.
     Docker(Box<crate::docker::types::DockerMsg>),
+    /// Something the group source learned: a Sentinel's round, a node's replication, an event.
+    Group(Box<crate::collect::group::types::GroupEvent>),
 }
 
 /// What the incident log writer tells the dashboard.
@@ -124,6 +126,12 @@ impl From<PollEvent> for Msg {
 impl From<crate::prom::types::PromMsg> for Msg {
     fn from(m: crate::prom::types::PromMsg) -> Self {
         Msg::Prom(Box::new(m))
+    }
+}
+
+impl From<crate::collect::group::types::GroupEvent> for Msg {
+    fn from(e: crate::collect::group::types::GroupEvent) -> Self {
+        Msg::Group(Box::new(e))
     }
 }
 

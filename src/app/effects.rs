@@ -27,14 +27,14 @@ pub(super) fn run_effects(effects: Vec<Effect>, ctx: &EffectCtx, dirty: &mut boo
                 let target = prepared
                     .target
                     .clone()
-                    .unwrap_or_else(|| ctx.target.clone());
+                    .unwrap_or_else(|| ctx.target.borrow().clone());
                 let timeout = ctx.timeout;
                 tokio::spawn(async move { runner::run(*prepared, target, timeout, sink).await });
             }
             Effect::Probe { run, target } => {
                 let spec = ctx.probe.clone();
                 let sink = Sink::new(run, ctx.tx.clone());
-                let target = target.unwrap_or_else(|| ctx.target.clone());
+                let target = target.unwrap_or_else(|| ctx.target.borrow().clone());
                 let timeout = ctx.timeout;
                 if let Ok(p) = crate::runbook::prepare::prepare(
                     &spec,
@@ -51,8 +51,10 @@ pub(super) fn run_effects(effects: Vec<Effect>, ctx: &EffectCtx, dirty: &mut boo
             }
             Effect::Report => crate::app::comms_io::report(ctx.log_path.clone(), ctx.tx.clone()),
             Effect::CancelAction { run } => ctx.cancel(run),
-            // The Prometheus runtime's (`PromRuntime::carry`), before these.
-            Effect::Attach { .. } | Effect::PromPoll { .. } => {}
+            // The actions follow the attached target (the new master after a failover); the
+            // pollers and the Prometheus runtime carry out the rest (`Pollers::carry`).
+            Effect::Attach { target, .. } => *ctx.target.borrow_mut() = *target,
+            Effect::PromPoll { .. } | Effect::GroupPlan(_) => {}
         }
     }
     quit
@@ -81,7 +83,8 @@ pub(super) fn log_writer(path: Option<&PathBuf>, tx: &mpsc::Sender<Msg>) -> Opti
 /// What the effect runner needs.
 pub(super) struct EffectCtx {
     pub(super) tx: mpsc::Sender<Msg>,
-    pub(super) target: Target,
+    /// The actions' target: the attached one (it changes after a failover).
+    pub(super) target: std::cell::RefCell<Target>,
     pub(super) timeout: Duration,
     pub(super) log_path: Option<PathBuf>,
     /// Appends the incident log in order, off the UI path.

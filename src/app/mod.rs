@@ -4,6 +4,7 @@
 
 pub mod comms_io;
 mod effects;
+pub mod pollers;
 pub mod prom_runtime;
 pub mod terminal;
 
@@ -62,6 +63,16 @@ pub struct TuiOptions {
     pub record: Option<PathBuf>,
     /// The Docker source, when a container can be looked for.
     pub docker: Option<crate::docker::types::DockerSettings>,
+    /// The group source (`--sentinel`, or the target is a Sentinel).
+    pub group: Option<GroupLaunch>,
+}
+
+/// How the dashboard starts on a replication group.
+#[derive(Debug, Clone)]
+pub struct GroupLaunch {
+    pub settings: crate::collect::group::supervisor::GroupSettings,
+    /// The model's side: the Sentinels given, the master name.
+    pub state: crate::model::group::GroupState,
 }
 
 impl TuiOptions {
@@ -78,6 +89,7 @@ impl TuiOptions {
             templates: crate::model::comms::Templates::default(),
             record: None,
             docker: None,
+            group: None,
         }
     }
 }
@@ -94,6 +106,7 @@ fn initial_state(targets: &[Target], opts: &TuiOptions) -> State {
         .as_ref()
         .map(|_| crate::model::docker::DockerState::default());
     state.comms.templates = opts.templates.clone();
+    state.group = opts.group.as_ref().map(|g| Box::new(g.state.clone()));
     state.user = crate::actions::log::user();
     state.prom = opts
         .prom
@@ -122,10 +135,12 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
     };
     let mut ctx = EffectCtx {
         tx: tx.clone(),
-        target: targets
-            .first()
-            .cloned()
-            .unwrap_or_else(Target::local_default),
+        target: std::cell::RefCell::new(
+            targets
+                .first()
+                .cloned()
+                .unwrap_or_else(Target::local_default),
+        ),
         timeout: opts.poll.timeout,
         log_path: opts.log_path.clone(),
         log: log_writer(opts.log_path.as_ref(), &tx),
@@ -140,10 +155,14 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
         }
     };
     let mut terminal = Terminal::start(&tx);
-    let tasks = spawn_pollers(&targets, &poll, &tx);
+    let mut pollers = pollers::Pollers::start(&targets, &poll, &tx);
+    if let Some(g) = &opts.group {
+        pollers.start_group(g.settings.clone());
+        pollers.carry(&state.replan());
+    }
     let mut prom_rt = match &prom {
         Some(launch) => {
-            let rt = prom_runtime::PromRuntime::start(launch, poll.clone(), tasks, &tx);
+            let rt = prom_runtime::PromRuntime::start(launch, &tx);
             Some(rt.map_err(|e| color_eyre::eyre::eyre!("--prometheus: {e}"))?)
         }
         None => None,
@@ -177,6 +196,7 @@ pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Resu
             if let Some(rt) = prom_rt.as_mut() {
                 rt.carry(&effects);
             }
+            pollers.carry(&effects);
             quit |= run_effects(effects, &ctx, &mut dirty);
             next = rx.try_recv().ok();
         }

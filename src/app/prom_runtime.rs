@@ -1,22 +1,20 @@
 //! The app side of Prometheus: starts the poller and carries out the effects `update` asks
 //! for it: what to poll (`Effect::PromPoll`: the fleet while its view is open, the attached
-//! instance's selector) and the Redis poller of an instance attached from the fleet
-//! (`Effect::Attach`: the old pollers stopped, one started on the new target). The state
-//! itself changes only in `update` (`model::prom::attach`).
+//! instance's selector). Attaching to an instance from the fleet is `Effect::Attach`, which
+//! the pollers carry out (`app::pollers`). The state itself changes only in `update`
+//! (`model::prom::attach`).
 //!
 //! Attaching reuses the credentials and TLS settings redtriage was started with; an instance
 //! that refuses them asks for a password once.
 
 use tokio::sync::{mpsc, watch};
-use tokio::task::JoinHandle;
 
-use crate::collect::poller::Poller;
 use crate::model::prom::PromState;
 use crate::model::state::Effect;
 use crate::msg::Msg;
 use crate::prom::poller::{PromControl, PromPoller};
 use crate::prom::settings::PromSettings;
-use crate::target::{PollSettings, Target};
+use crate::target::Target;
 
 /// How the dashboard starts with Prometheus.
 #[derive(Debug, Clone)]
@@ -39,22 +37,14 @@ impl PromLaunch {
     }
 }
 
-/// The running Prometheus poller and the Redis pollers an attach replaces.
+/// The running Prometheus poller.
 pub struct PromRuntime {
     control: watch::Sender<PromControl>,
-    tx: mpsc::Sender<Msg>,
-    poll: PollSettings,
-    redis_tasks: Vec<JoinHandle<()>>,
 }
 
 impl PromRuntime {
-    /// Starts the Prometheus poller; `redis_tasks` are the pollers an attach stops.
-    pub fn start(
-        launch: &PromLaunch,
-        poll: PollSettings,
-        redis_tasks: Vec<JoinHandle<()>>,
-        tx: &mpsc::Sender<Msg>,
-    ) -> Result<Self, String> {
+    /// Starts the Prometheus poller.
+    pub fn start(launch: &PromLaunch, tx: &mpsc::Sender<Msg>) -> Result<Self, String> {
         let (control, rx) = watch::channel(PromControl {
             selector: (!launch.fleet_only).then(|| launch.settings.selector.clone()),
             fleet: launch.fleet_only,
@@ -62,21 +52,14 @@ impl PromRuntime {
         });
         let poller = PromPoller::new(launch.settings.clone(), tx.clone(), rx)?;
         tokio::spawn(poller.run());
-        Ok(Self {
-            control,
-            tx: tx.clone(),
-            poll,
-            redis_tasks,
-        })
+        Ok(Self { control })
     }
 
     /// Carries out the effects that are the runtime's (the others are ignored).
     pub fn carry(&mut self, effects: &[Effect]) {
         for effect in effects {
-            match effect {
-                Effect::PromPoll { fleet, selector } => self.follow(*fleet, selector.as_ref()),
-                Effect::Attach { id, target } => self.attach(*id, target),
-                _ => {}
+            if let Effect::PromPoll { fleet, selector } = effect {
+                self.follow(*fleet, selector.as_ref());
             }
         }
     }
@@ -93,14 +76,5 @@ impl PromRuntime {
             }
             changed
         });
-    }
-
-    /// Stops the Redis pollers and starts one on the attached target.
-    fn attach(&mut self, id: usize, target: &Target) {
-        for t in self.redis_tasks.drain(..) {
-            t.abort();
-        }
-        let poller = Poller::new(id, target.clone(), self.poll.clone(), self.tx.clone());
-        self.redis_tasks.push(tokio::spawn(poller.run()));
     }
 }

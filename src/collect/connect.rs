@@ -322,3 +322,42 @@ async fn tls_handshake(
         Ok(Ok(s)) => Ok(s),
     }
 }
+
+/// A connection for Sentinel's event channels (RESP2 pub/sub), authenticated like
+/// [`connect`]; TCP only (a Sentinel is always reached over the network).
+pub async fn pubsub(target: &Target, limit: Duration) -> Result<redis::aio::PubSub, CollectError> {
+    let mut info = redis::RedisConnectionInfo::default().set_skip_set_lib_name();
+    if let Some(p) = &target.password {
+        info = info.set_password(p.expose());
+    }
+    if let Some(u) = &target.user {
+        info = info.set_username(u);
+    }
+    let Address::Tcp { host, port } = &target.address else {
+        return Err(CollectError::Connect(
+            "Sentinel events need a TCP address".into(),
+        ));
+    };
+    let stream = timeout(limit, TcpStream::connect((host.as_str(), *port)))
+        .await
+        .map_err(|_| CollectError::Timeout)?
+        .map_err(|e| io_error(&e))?;
+    let made = match &target.tls {
+        None => timeout(limit, redis::aio::PubSub::new(&info, stream)).await,
+        Some(tls) => {
+            let s = tls_handshake(stream, host, tls, limit)
+                .await
+                .map_err(|f| match f {
+                    ConnectFailure::Socket(e) | ConnectFailure::Handshake(e) => e,
+                    ConnectFailure::NoReply => CollectError::Timeout,
+                    ConnectFailure::Auth(m) => CollectError::Auth(m),
+                })?;
+            timeout(limit, redis::aio::PubSub::new(&info, s)).await
+        }
+    };
+    match made {
+        Err(_) => Err(CollectError::Timeout),
+        Ok(Err(e)) => Err(classify(&e)),
+        Ok(Ok(p)) => Ok(p),
+    }
+}

@@ -3,6 +3,7 @@
 pub mod connect;
 pub mod disk;
 pub mod governor;
+pub mod group;
 pub mod ops;
 pub mod parse;
 pub mod poller;

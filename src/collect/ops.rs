@@ -21,11 +21,19 @@ pub enum RedisOp {
     SlowlogReset,
     MemoryPurge,
     LatencyReset,
+    /// `SENTINEL CKQUORUM <name>`, sent to a Sentinel.
+    SentinelCkquorum,
+    /// `SENTINEL FAILOVER <name>`, sent to a Sentinel.
+    SentinelFailover,
+    /// `REPLICAOF NO ONE`, sent to the replica picked.
+    ReplicaPromote,
+    /// `FAILOVER TO <host> <port>` (6.2+), sent to the master, for a group without Sentinel.
+    Failover,
 }
 
 impl RedisOp {
     /// Every op (the poller asks `COMMAND INFO` about the commands they send).
-    pub const ALL: [RedisOp; 11] = [
+    pub const ALL: [RedisOp; 15] = [
         RedisOp::Ping,
         RedisOp::Probe,
         RedisOp::Bgsave,
@@ -37,11 +45,23 @@ impl RedisOp {
         RedisOp::SlowlogReset,
         RedisOp::MemoryPurge,
         RedisOp::LatencyReset,
+        RedisOp::SentinelCkquorum,
+        RedisOp::SentinelFailover,
+        RedisOp::ReplicaPromote,
+        RedisOp::Failover,
     ];
 
     /// Does it change the server?
     pub fn mutating(self) -> bool {
-        !matches!(self, RedisOp::Ping | RedisOp::Probe)
+        !matches!(
+            self,
+            RedisOp::Ping | RedisOp::Probe | RedisOp::SentinelCkquorum
+        )
+    }
+
+    /// Is it sent to a Sentinel (not to the data node the poller watches)?
+    pub fn to_sentinel(self) -> bool {
+        matches!(self, RedisOp::SentinelCkquorum | RedisOp::SentinelFailover)
     }
 }
 
@@ -79,6 +99,10 @@ pub fn argvs(op: RedisOp, args: &[String], config_command: &str) -> Vec<Vec<Stri
         RedisOp::SlowlogReset => with(&["SLOWLOG", "RESET"]),
         RedisOp::MemoryPurge => with(&["MEMORY", "PURGE"]),
         RedisOp::LatencyReset => with(&["LATENCY", "RESET"]),
+        RedisOp::SentinelCkquorum => with(&["SENTINEL", "CKQUORUM"]),
+        RedisOp::SentinelFailover => with(&["SENTINEL", "FAILOVER"]),
+        RedisOp::ReplicaPromote => with(&["REPLICAOF", "NO", "ONE"]),
+        RedisOp::Failover => with(&["FAILOVER"]),
     }
 }
 
@@ -127,6 +151,10 @@ mod tests {
             "slowlog_reset",
             "memory_purge",
             "latency_reset",
+            "sentinel_ckquorum",
+            "sentinel_failover",
+            "replica_promote",
+            "failover",
         ] {
             let de = serde::de::value::StrDeserializer::<serde::de::value::Error>::new(name);
             let op = <RedisOp as serde::Deserialize>::deserialize(de).expect(name);

@@ -132,6 +132,9 @@ pub struct Info {
     pub role: Option<String>,
     pub connected_slaves: Option<u64>,
     pub master_link_status: Option<String>,
+    /// The rest of `INFO replication`: a replica's master and link, a master's replicas.
+    #[serde(default)]
+    pub repl: Replication,
     // keyspace: db index → keys
     pub keyspace: BTreeMap<u32, KeyspaceDb>,
     /// `errorstat_<PREFIX>:count=N` lines: escaped prefix → count.
@@ -150,6 +153,44 @@ impl Info {
     pub fn raw(&self) -> BTreeMap<String, String> {
         super::parse::info_raw_fields(&self.raw_text)
     }
+}
+
+/// `INFO replication` beyond role and link status. Strings escaped.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Replication {
+    /// A replica's master, as the replica was told (`replicaof`).
+    pub master_host: Option<String>,
+    pub master_port: Option<u16>,
+    /// Seconds the link has been down (only while it is).
+    pub master_link_down_since_seconds: Option<u64>,
+    /// Seconds since the master last talked to this replica.
+    pub master_last_io_seconds_ago: Option<i64>,
+    pub master_sync_in_progress: Option<bool>,
+    /// The replica's own replication offset.
+    pub slave_repl_offset: Option<u64>,
+    /// The replication stream's offset on this server (a master's is what replicas chase).
+    pub master_repl_offset: Option<u64>,
+    /// `replica-priority` (0 = never promoted by Sentinel).
+    pub slave_priority: Option<u64>,
+    /// `replica-read-only`.
+    pub slave_read_only: Option<bool>,
+    /// 6.2+: `no-failover`, `waiting-for-sync`, `failover-in-progress`.
+    pub master_failover_state: Option<String>,
+    /// A master's `slaveN:` lines, in order.
+    pub replicas: Vec<ReplicaLine>,
+}
+
+/// One `slaveN:ip=…,port=…,state=online,offset=…,lag=…` line of a master's INFO.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReplicaLine {
+    /// Escaped; what the replica announced (`replica-announce-ip`) or its peer address.
+    pub ip: String,
+    pub port: u16,
+    /// `online`, `wait_bgsave`, `send_bulk`…
+    pub state: String,
+    pub offset: u64,
+    /// Seconds since the replica's last ack.
+    pub lag: Option<u64>,
 }
 
 /// One `dbN:keys=…,expires=…,avg_ttl=…` line.

@@ -319,6 +319,9 @@ pub struct Flags {
     /// Prometheus: `--prometheus`, `--prom-*`.
     #[command(flatten)]
     pub prom: super::prom::PromFlags,
+    /// Sentinel: `--sentinel`, `--master-name`, `--sentinel-*`.
+    #[command(flatten)]
+    pub sentinel: super::sentinel::SentinelFlags,
 }
 
 /// The warning redis-cli prints for a password on the command line.
@@ -342,7 +345,7 @@ pub fn build_target(
                 quoted(mask_url(u).as_bytes())
             )));
         }
-        (p, u) => p.or(u),
+        (p, u) => p.or(u.filter(|u| !super::sentinel::is_sentinel_url(u))),
     };
     let mut target = match (cli_url, file_url) {
         (Some(url), _) => parse_url(url).map_err(|reason| ConfigError::Url {

@@ -34,6 +34,8 @@ pub struct FileConfig {
     pub prometheus: Option<super::prom::PromFile>,
     /// `[docker]`: container name or compose service.
     pub docker: Option<crate::docker::settings::DockerFile>,
+    /// `[sentinel]`: the Sentinels, the master name, Sentinel's user.
+    pub sentinel: Option<super::sentinel::SentinelFile>,
 }
 
 /// `$XDG_CONFIG_HOME/redtriage/config.toml`, else `~/.config/redtriage/config.toml`, if it exists.

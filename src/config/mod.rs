@@ -13,6 +13,7 @@ mod file;
 pub mod manual;
 mod poll;
 pub mod prom;
+pub mod sentinel;
 
 pub use error::ConfigError;
 pub(crate) use error::flag_error;
@@ -151,7 +152,36 @@ where
     }
     let mut warnings = Vec::new();
     let file_url = file.url.as_deref().map(|u| (source.as_str(), u));
-    let target = cli::build_target(flags, positional, file_url, env, &mut warnings)?;
+    let sentinel_url = match positional.or(flags.url_flag.as_deref()) {
+        Some(u) if sentinel::is_sentinel_url(u) => {
+            Some(sentinel::parse_url(u).map_err(|reason| ConfigError::Url {
+                url: sentinel::masked(u),
+                reason,
+            })?)
+        }
+        _ => None,
+    };
+    let positional = positional.filter(|u| !sentinel::is_sentinel_url(u));
+    let mut target = cli::build_target(flags, positional, file_url, env, &mut warnings)?;
+    if let Some(u) = &sentinel_url {
+        // The URL's credentials are the data nodes'; the flags still win.
+        if flags.user.is_none() && u.user.is_some() {
+            target.user.clone_from(&u.user);
+        }
+        if flags.password.is_none() && u.password.is_some() {
+            target.password.clone_from(&u.password);
+        }
+        if u.tls && target.tls.is_none() {
+            target.tls = Some(crate::target::TlsSettings::default());
+        }
+    }
+    let sentinel = sentinel::build(
+        &flags.sentinel,
+        file.sentinel.as_ref(),
+        sentinel_url.as_ref(),
+        (&source, &target),
+        env,
+    )?;
     let mut poll = build_poll(flags, &file, &source, &mut warnings)?;
     let thresholds = file.thresholds.clone().unwrap_or_default();
     validate_thresholds(&thresholds, &source)?;
@@ -185,6 +215,7 @@ where
         prometheus,
         templates,
         record: flags.record.clone(),
+        sentinel,
     })
 }
 
@@ -327,6 +358,10 @@ pub fn ask_password(settings: &mut Settings) -> std::io::Result<()> {
     if settings.askpass {
         let password = rpassword::prompt_password("Please input password: ")?;
         settings.target.password = Some(crate::target::Secret::new(password));
+    }
+    if let Some(s) = settings.sentinel.as_mut().filter(|s| s.askpass) {
+        let password = rpassword::prompt_password("Please input the Sentinels' password: ")?;
+        s.auth.password = Some(crate::target::Secret::new(password));
     }
     Ok(())
 }

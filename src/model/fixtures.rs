@@ -24,6 +24,7 @@ pub fn snapshot_ok() -> Snapshot {
         prometheus: None,
         cost: None,
         container: None,
+        topology: crate::model::group::view::TopologyView::default(),
         diagnosis: Vec::new(),
         diag_fired: Vec::new(),
         diag_holding: Vec::new(),
@@ -89,6 +90,7 @@ pub fn snapshot_empty() -> Snapshot {
             log_error: None,
             running_action: None,
             writes_refused: false,
+            topology: None,
         },
         memory: MemoryPane::default(),
         clients: ClientsPane::default(),
@@ -103,6 +105,7 @@ pub fn snapshot_empty() -> Snapshot {
         prometheus: None,
         cost: None,
         container: None,
+        topology: crate::model::group::view::TopologyView::default(),
         diagnosis: Vec::new(),
         diag_fired: Vec::new(),
         diag_holding: Vec::new(),
@@ -224,6 +227,7 @@ fn header_ok() -> Header {
         log_error: None,
         running_action: None,
         writes_refused: false,
+        topology: None,
     }
 }
 

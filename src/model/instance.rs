@@ -163,6 +163,25 @@ impl Instance {
         }
     }
 
+    /// The instance of the server the dashboard moves to after a failover: the history rings
+    /// (memory, clients, hit rate, PING) and the sample count (the action markers) carry on,
+    /// so the panes read across the switch; what belongs to one server (its INFO, counters,
+    /// slowlog, CLIENT LIST, CONFIG) starts empty.
+    #[must_use]
+    pub fn successor(&self, display: String, at: Instant) -> Self {
+        let mut next = Self::new(display, at);
+        next.mem_hist = self.mem_hist.clone();
+        next.clients_hist = self.clients_hist.clone();
+        next.hit_hist = self.hit_hist.clone();
+        next.ping_hist = self.ping_hist.clone();
+        next.samples_total = self.samples_total;
+        next.notice(
+            at,
+            format!("now following this master (was {})", self.display),
+        );
+        next
+    }
+
     fn set_link(&mut self, link: Link, at: Instant) {
         let same_kind = std::mem::discriminant(&link) == std::mem::discriminant(&self.link);
         if !same_kind {

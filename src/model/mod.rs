@@ -12,6 +12,7 @@ pub mod docker;
 pub mod fastforward;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fixtures;
+pub mod group;
 pub mod guide;
 pub mod health;
 pub mod incident;

@@ -41,6 +41,9 @@ impl State {
         if self.ui.body == Body::Container {
             return self.container_key(key);
         }
+        if self.ui.body == Body::Topology {
+            return self.topology_key(key);
+        }
         if self.ui.body != Body::Diagnosis {
             return None;
         }
@@ -70,6 +73,30 @@ impl State {
             .iter()
             .find(|a| self.actions.runbook.find(a).is_some())
             .cloned()
+    }
+
+    /// In a Sentinel's list of masters: ↑/↓ (`k`/`j`) pick one, enter follows it.
+    fn topology_key(&mut self, key: KeyEvent) -> Option<Vec<Effect>> {
+        let g = self.group.as_mut()?;
+        if !g.entry_sentinel || !g.previous.is_empty() {
+            return None;
+        }
+        let masters = g.listed_masters();
+        match key.code {
+            KeyCode::Up | KeyCode::Char('k') => g.pick = g.pick.saturating_sub(1),
+            KeyCode::Down | KeyCode::Char('j') => {
+                g.pick = (g.pick + 1).min(masters.len().saturating_sub(1));
+            }
+            KeyCode::Enter => {
+                let m = masters.get(g.pick)?.clone();
+                let mut effects = self.pick_master(self.now, &m.raw_name, m.addr);
+                effects.extend(self.replan());
+                effects.push(Effect::Redraw);
+                return Some(effects);
+            }
+            _ => return None,
+        }
+        Some(vec![Effect::Redraw])
     }
 
     /// j/k (↑/↓, PgUp/PgDn) scroll the log tail: k goes back in time.

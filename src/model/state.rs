@@ -50,6 +50,8 @@ pub enum Command {
     Runbook,
     /// `C`: show/hide the Container pane.
     Container,
+    /// `T`: show/hide the Topology pane.
+    Topology,
     /// `x`: cancel the running action (asks first).
     CancelAction,
     /// A runbook action's direct key.
@@ -94,6 +96,8 @@ pub enum Effect {
         id: TargetId,
         target: Box<Target>,
     },
+    /// Tell the group source what to poll (the Sentinels, the replicas, the old master).
+    GroupPlan(Box<crate::collect::group::supervisor::GroupPlan>),
     /// Tell the Prometheus poller what to poll: the fleet while its view is open; with a
     /// `selector`, the attached instance's series from now on (backfilled again).
     PromPoll {
@@ -128,6 +132,8 @@ pub struct State {
     pub docker: Option<super::docker::DockerState>,
     /// The communication templates, the first fault seen, the overlay.
     pub comms: super::comms::Comms,
+    /// The replication group and its Sentinels, when the group source runs.
+    pub group: Option<Box<super::group::GroupState>>,
 }
 
 /// Maps a key press to a command. Only `Press` events count.
@@ -158,6 +164,7 @@ pub fn command_for(key: KeyEvent) -> Option<Command> {
         KeyCode::Char('d') => Command::Diagnosis,
         KeyCode::Char('r') => Command::Runbook,
         KeyCode::Char('C') => Command::Container,
+        KeyCode::Char('T') => Command::Topology,
         KeyCode::Char('x') => Command::CancelAction,
         KeyCode::PageUp => Command::ScrollOutput(10),
         KeyCode::PageDown => Command::ScrollOutput(-10),
@@ -203,6 +210,7 @@ impl State {
             prom: None,
             docker: None,
             comms: super::comms::Comms::default(),
+            group: None,
         }
     }
 
@@ -223,6 +231,7 @@ impl State {
         self.decorate(inst, &mut snap);
         snap.prometheus = self.prom_view(Some(&snap.header));
         snap.container = self.docker.as_ref().map(|d| d.view(self.now, &snap));
+        self.topology(inst, &mut snap);
         self.diagnose(inst, &mut snap);
         Some(snap)
     }
@@ -364,6 +373,7 @@ impl State {
             Command::Diagnosis => return self.toggle_body(super::ui_state::Body::Diagnosis),
             Command::Runbook => return self.toggle_body(super::ui_state::Body::Runbook),
             Command::Container => return self.toggle_body(super::ui_state::Body::Container),
+            Command::Topology => return self.toggle_body(super::ui_state::Body::Topology),
             Command::CancelAction => self.open_cancel(),
             Command::ToggleClientRows => {
                 self.ui.client_rows = !self.ui.client_rows;
@@ -460,6 +470,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Prom(m) => super::prom::on_msg(state, *m),
         Msg::Docker(m) => state.on_docker(&m),
+        Msg::Group(e) => state.on_group(*e),
         Msg::Sample { target, sample } => {
             let at = sample.at;
             state.now = state.now.max(at);
@@ -469,6 +480,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             let mut effects = state.after_sample(at);
             let a = &state.actions;
             (state.comms).observe(at, a.last_state.as_deref(), a.last_health.as_deref());
+            effects.extend(state.replan());
             effects.push(Effect::Redraw);
             effects
         }

@@ -88,4 +88,6 @@ pub enum Body {
     Runbook,
     /// The container behind the Redis: state, memory, cross-checks, events, log tail.
     Container,
+    /// The replication group: master, replicas, Sentinels, the last failover.
+    Topology,
 }

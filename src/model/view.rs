@@ -172,6 +172,9 @@ pub struct Header {
     /// The server refuses writes (`MISCONF`: the last BGSAVE failed with
     /// `stop-writes-on-bgsave-error yes`): the loudest thing in an incident, a header badge.
     pub writes_refused: bool,
+    /// What the target is, when it is more than a lone master (`replica of 10.0.0.5:6379 ·
+    /// link DOWN 12s`, `sentinel · 2 masters`, `master · 2 replicas`).
+    pub topology: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
@@ -389,6 +392,8 @@ pub struct Snapshot {
     /// The container behind the Redis (Docker), when the Docker source runs.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub container: Option<crate::model::docker::ContainerView>,
+    /// The replication group: master, replicas, Sentinels, the last failover.
+    pub topology: crate::model::group::view::TopologyView,
     /// The runbook's causes ranked by the evidence, most likely first.
     pub diagnosis: Vec<crate::model::diagnosis::CauseView>,
     /// Indexes of the diagnosis rules that hold (for since-tracking; not in the JSON).

@@ -137,6 +137,13 @@ redtriage:probe:* only). Replace CHANGE-ME with a strong password before running
 (redis-cli, then ACL SAVE or CONFIG REWRITE to keep them); connect with --user NAME and \
 REDISCLI_AUTH or --askpass.";
 
+/// `redtriage acl`: the ACL lines on stdout, the advice on stderr.
+pub fn print(monitor_user: &str, operator_user: &str) -> std::process::ExitCode {
+    print!("{}", render(monitor_user, operator_user));
+    eprintln!("{ADVICE}");
+    std::process::ExitCode::SUCCESS
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -25,7 +25,14 @@ pub async fn collect(h: Headless<'_>, prom: &PromSettings) -> color_eyre::Result
     let mut prom_poller =
         PromPoller::new(prom.clone(), tx.clone(), crx).map_err(color_eyre::eyre::Report::msg)?;
     let prom_task = tokio::spawn(async move { prom_poller.tick().await });
-    Ok(super::snapshot::collect_into(state, (tx, rx), h, Some(prom_task)).await)
+    // Boxed: the state is large, and this future is held by every headless mode's.
+    Ok(Box::pin(super::snapshot::collect_into(
+        state,
+        (tx, rx),
+        h,
+        Some(prom_task),
+    ))
+    .await)
 }
 
 /// `redtriage snapshot --prometheus URL [--json]`.

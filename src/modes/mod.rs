@@ -9,6 +9,7 @@ pub mod demo;
 pub mod demo_traffic;
 pub mod drill;
 pub mod fleet;
+pub mod group;
 pub mod replay;
 pub mod run;
 pub mod settings;

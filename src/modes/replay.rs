@@ -148,6 +148,7 @@ fn apply(state: &mut State, msg: Msg, dirty: &mut bool) -> bool {
             | Effect::CancelAction { .. }
             | Effect::Attach { .. }
             | Effect::PromPoll { .. }
+            | Effect::GroupPlan(_)
             | Effect::Report => {}
         }
     }

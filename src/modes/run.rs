@@ -26,14 +26,22 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
             templates,
             record,
             docker,
+            sentinel,
             ..
         } = settings;
+        let needs_group = matches!(mode, Mode::Tui | Mode::Snapshot { .. } | Mode::Check);
+        let Some((target, group)) =
+            super::group::for_mode(needs_group, target, sentinel.as_ref(), &poll).await
+        else {
+            return Ok(ExitCode::from(2));
+        };
         let headless = Headless {
             target: &target,
             poll: &poll,
             thresholds: &thresholds,
             runbook: &runbook,
             docker: docker.as_ref(),
+            group: group.as_ref(),
         };
         let launch = |fleet_only| {
             prometheus
@@ -55,6 +63,7 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
             templates: templates.clone(),
             record: record.clone(),
             docker: docker.clone(),
+            group: group.clone(),
         };
         match mode {
             Mode::Print(text) => {
@@ -71,21 +80,14 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
             Mode::Check => super::snapshot::check(headless).await,
             Mode::Demo => crate::modes::demo::run(opts(false)).await,
             Mode::Drill { choice, headless } => {
-                crate::modes::drill::run(choice, headless, opts(false)).await
+                Box::pin(crate::modes::drill::run(choice, headless, opts(false))).await
             }
             Mode::Action(req) => crate::modes::action::run(&target, &opts(false), &req).await,
             Mode::Report(req) => Ok(crate::report::run(&req)),
             Mode::Acl {
                 monitor_user,
                 operator_user,
-            } => {
-                print!(
-                    "{}",
-                    crate::modes::acl::render(&monitor_user, &operator_user)
-                );
-                eprintln!("{}", crate::modes::acl::ADVICE);
-                Ok(ExitCode::SUCCESS)
-            }
+            } => Ok(crate::modes::acl::print(&monitor_user, &operator_user)),
             Mode::Collect {
                 run_for,
                 print_view,

@@ -90,4 +90,18 @@ pub struct Settings {
     pub record: Option<PathBuf>,
     /// The Docker source (`--container`, `--compose-service`, or by port for a local target).
     pub docker: Option<crate::docker::types::DockerSettings>,
+    /// `--sentinel` and friends, the config's `[sentinel]`, or a `redis+sentinel://` URL.
+    pub sentinel: Option<SentinelSettings>,
+}
+
+/// Where the Sentinels are and how to talk to them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SentinelSettings {
+    pub addrs: Vec<crate::collect::group::types::NodeAddr>,
+    /// The master name (None: the only one a Sentinel monitors, or picked from its list).
+    pub master_name: Option<String>,
+    /// Sentinel's credentials and TLS (the address is each Sentinel's).
+    pub auth: crate::target::Target,
+    /// `--sentinel-askpass`: `main` prompts for the password.
+    pub askpass: bool,
 }

@@ -33,6 +33,8 @@ pub struct Headless<'a> {
     pub runbook: &'a Runbook,
     /// The Docker source (`--container`, …), when a container can be looked for.
     pub docker: Option<&'a DockerSettings>,
+    /// The replication group around the target (its replicas, master, Sentinels).
+    pub group: Option<&'a crate::app::GroupLaunch>,
 }
 
 /// Two Docker rounds one interval apart (CPU needs two readings), in their own task.
@@ -61,6 +63,8 @@ pub(crate) fn fresh_state(h: Headless<'_>) -> State {
         Instant::now(),
     );
     state.actions.runbook = h.runbook.clone();
+    state.group = h.group.map(|g| Box::new(g.state.clone()));
+    let _ = state.replan();
     state
 }
 
@@ -68,7 +72,8 @@ pub(crate) fn fresh_state(h: Headless<'_>) -> State {
 pub async fn collect(h: Headless<'_>) -> Snapshot {
     let (tx, rx) = mpsc::channel(64);
     let state = fresh_state(h);
-    collect_into(state, (tx, rx), h, None).await
+    // Boxed: the state is large, and this future is held by every headless mode's.
+    Box::pin(collect_into(state, (tx, rx), h, None)).await
 }
 
 /// The two samples into `state`; `side` is another source sending into the same channel (a
@@ -81,20 +86,80 @@ pub(crate) async fn collect_into(
 ) -> Snapshot {
     let Headless { target, poll, .. } = h;
     let docker = docker_rounds(&mut state, &tx, h);
-    let mut poller = Poller::new(0, target.clone(), poll.clone(), tx);
+    let mut poller = Poller::new(0, target.clone(), poll.clone(), tx.clone());
     poller.tick().await;
     drain(&mut rx, &mut state);
+    // The group's first round runs while the interval passes.
+    let first = h.group.map(|g| {
+        let plan = state
+            .group
+            .as_ref()
+            .map(|s| s.plan.clone())
+            .unwrap_or_default();
+        let settings = g.settings.clone();
+        tokio::spawn(async move {
+            let events = crate::collect::group::tasks::once(&plan, &settings, &[]).await;
+            (crate::collect::group::tasks::asked(&plan), events)
+        })
+    });
     tokio::time::sleep(poll.interval).await;
     poller.tick().await;
     for side in [side, docker].into_iter().flatten() {
         let _ = side.await;
     }
     drain(&mut rx, &mut state);
+    if let (Some(g), Some(first)) = (h.group, first)
+        && let Ok((asked, events)) = first.await
+    {
+        Box::pin(group_rounds(&mut state, g, asked, events, (&tx, &mut rx))).await;
+    }
     state.now = state.now.max(Instant::now());
     let thresholds = state.thresholds.clone();
     state
         .view(JSON_SPARK)
         .unwrap_or_else(|| unreachable_view(target, &thresholds))
+}
+
+/// Applies the first round's answers; a second round asks what they named (the replicas and
+/// Sentinels a Sentinel lists); a master picked or followed meanwhile gets one sample.
+async fn group_rounds(
+    state: &mut State,
+    g: &crate::app::GroupLaunch,
+    asked: Vec<(crate::collect::group::types::NodeAddr, bool)>,
+    events: Vec<crate::collect::group::types::GroupEvent>,
+    (tx, rx): (&mpsc::Sender<Msg>, &mut mpsc::Receiver<Msg>),
+) {
+    let mut attach = None;
+    let mut apply = |state: &mut State, events: Vec<crate::collect::group::types::GroupEvent>| {
+        for e in events {
+            for eff in update(state, Msg::Group(Box::new(e))) {
+                if let crate::model::state::Effect::Attach { id, target } = eff {
+                    attach = Some((id, *target));
+                }
+            }
+        }
+    };
+    apply(state, events);
+    let plan = state
+        .group
+        .as_ref()
+        .map(|s| s.plan.clone())
+        .unwrap_or_default();
+    let more = crate::collect::group::tasks::once(&plan, &g.settings, &asked).await;
+    apply(state, more);
+    if let Some((id, target)) = attach {
+        let mut poller = Poller::new(id, target, g_poll(state, g), tx.clone());
+        poller.tick().await;
+        drain(rx, state);
+    }
+}
+
+/// The poll settings for a followed master: the group's timeout, the defaults otherwise.
+fn g_poll(_state: &State, g: &crate::app::GroupLaunch) -> PollSettings {
+    PollSettings {
+        timeout: g.settings.timeout,
+        ..PollSettings::default()
+    }
 }
 
 fn unreachable_view(target: &Target, thresholds: &Thresholds) -> Snapshot {

@@ -20,6 +20,7 @@ pub const BUILTIN: &[&str] = &[
     "container",
     "container_image",
     "compose_service",
+    "master_name",
 ];
 
 /// The names used in `arg`; `{{` and `}}` are literal braces.

@@ -86,6 +86,12 @@ pub struct Context<'a> {
     /// The container the Docker source found (its name, image and compose service fill
     /// `{container}`, `{container_image}`, `{compose_service}`).
     pub container: Option<&'a crate::docker::types::ContainerInfo>,
+    /// A Sentinel that answers (with Sentinel's credentials), for the Sentinel actions.
+    pub sentinel: Option<Target>,
+    /// The master name the Sentinels monitor.
+    pub master_name: Option<String>,
+    /// The group's replicas as `host:port` (as received), for the replica actions' choice.
+    pub replicas: Vec<String>,
 }
 
 /// An action ready to be confirmed and run.
@@ -114,6 +120,10 @@ impl Context<'_> {
     /// win, so a file can fix what CONFIG cannot tell).
     pub fn vars(&self) -> BTreeMap<String, String> {
         let mut v = BTreeMap::new();
+        if let Some(n) = &self.master_name {
+            // Escaped: it names the master in titles; the commands get it as an argument.
+            v.insert("master_name".into(), crate::escape::plain_str(n));
+        }
         if let Some(t) = self.target {
             v.insert("target".into(), t.display());
             v.insert("db".into(), t.db.to_string());
@@ -182,7 +192,9 @@ impl Context<'_> {
         if self.read_only && spec.mutating() {
             return Some("read only (--read-only)".into());
         }
-        if let ActionKind::Redis { op } = &spec.kind {
+        if let ActionKind::Redis { op } = &spec.kind
+            && !op.to_sentinel()
+        {
             let config = self.config_command();
             for name in ops::command_names(*op, config) {
                 if let Some(why) = self.missing_commands.get(&name) {
@@ -221,6 +233,10 @@ impl Context<'_> {
             Precondition::ContainerFound if self.container.is_none() => {
                 Some("no container found (Docker; see the Container pane, C)".into())
             }
+            Precondition::Sentinel if self.sentinel.is_none() || self.master_name.is_none() => {
+                Some("no Sentinel answers for this master (--sentinel, --master-name)".into())
+            }
+            Precondition::Replicas if self.replicas.is_empty() => Some("no replicas known".into()),
             Precondition::ContainerRunning
                 if self
                     .container
@@ -315,8 +331,15 @@ pub fn prepare(
         return Err(why);
     }
     let mut changes = Vec::new();
+    let mut target = ctx.target.cloned();
     let (step, display) = match &spec.kind {
-        ActionKind::Redis { op } => redis_step(*op, ctx, input, &mut changes)?,
+        ActionKind::Redis { op } => {
+            let (step, display, to) = redis_step(*op, ctx, input, &mut changes)?;
+            if to.is_some() {
+                target = to;
+            }
+            (step, display)
+        }
         ActionKind::External { commands, stdin } => {
             let vars = ctx.vars();
             let filled = commands
@@ -343,7 +366,7 @@ pub fn prepare(
     // Lowering maxmemory is destructive even though raising it is not.
     let lowering = changes.iter().any(|c| c.ends_with(LOWER_NOTE));
     Ok(Prepared {
-        target: ctx.target.cloned(),
+        target,
         name: spec.name.clone(),
         title: spec.title.clone(),
         step,
@@ -357,14 +380,27 @@ pub fn prepare(
     })
 }
 
+/// The step, what the dialog shows, and the server it goes to when not the target (a
+/// Sentinel, the replica picked).
+type RedisStep = (Step, Vec<String>, Option<Target>);
+
 fn redis_step(
     op: RedisOp,
     ctx: &Context<'_>,
     input: Option<&str>,
     changes: &mut Vec<String>,
-) -> Result<(Step, Vec<String>), String> {
+) -> Result<RedisStep, String> {
     let config = |k: &str| ctx.config.and_then(|c| c.get(k)).map(str::to_string);
+    let mut to = None;
     let args: Vec<String> = match op {
+        RedisOp::SentinelCkquorum
+        | RedisOp::SentinelFailover
+        | RedisOp::ReplicaPromote
+        | RedisOp::Failover => {
+            let (args, server) = super::group_steps::args(op, ctx, input, changes)?;
+            to = server;
+            args
+        }
         RedisOp::SetMaxmemory => {
             let raw = input.ok_or("type a value such as 2gb or 512mb")?;
             let bytes = parse_size(raw)?;
@@ -417,14 +453,12 @@ fn redis_step(
     };
     let config_command = ctx.config_command().to_string();
     let display = redis_display(op, &args, &config_command);
-    Ok((
-        Step::Redis {
-            op,
-            args,
-            config_command,
-        },
-        display,
-    ))
+    let step = Step::Redis {
+        op,
+        args,
+        config_command,
+    };
+    Ok((step, display, to))
 }
 
 /// The Redis commands as they will be sent (see [`ops::argvs`]).

@@ -5,6 +5,40 @@
 /// Every signal a rule may name, with what it measures.
 pub const SIGNALS: &[(&str, &str)] = &[
     (
+        "repl_link_down_secs",
+        "seconds the target's own replication link is down (the target is a replica)",
+    ),
+    (
+        "replicas_broken",
+        "replicas whose link is down, that do not answer, or that only a Sentinel knows of",
+    ),
+    ("target_is_replica", "1 when the target is a replica"),
+    (
+        "readonly_errors",
+        "READONLY error replies the target sent (clients writing to a replica)",
+    ),
+    (
+        "failover_in_progress",
+        "1 while a Sentinel announces a failover of the master that has not switched yet",
+    ),
+    (
+        "failover_ago_secs",
+        "seconds since the master switched (+switch-master, or the Sentinels' majority)",
+    ),
+    (
+        "quorum_unreachable",
+        "1 when too few Sentinels answer for the quorum, or CKQUORUM fails",
+    ),
+    ("sentinels_unreachable", "Sentinels that do not answer"),
+    (
+        "masters_claimed",
+        "nodes of the group that say they are the master",
+    ),
+    (
+        "replica_lag_secs",
+        "the largest replica lag, seconds since its last ack (the master's view)",
+    ),
+    (
         "down",
         "1 while nothing accepts the connection (not counting maxclients)",
     ),

@@ -55,6 +55,10 @@ pub enum Precondition {
     ContainerFound,
     /// The container found is running (`docker exec` needs it).
     ContainerRunning,
+    /// A Sentinel answers and the master name is known.
+    Sentinel,
+    /// The master has replicas (or the group lists some).
+    Replicas,
 }
 
 /// One runbook action.

@@ -141,6 +141,11 @@ pub struct Thresholds {
     /// Used space of the filesystem holding the server's `dir`, %, warn at or above.
     pub disk_warn_percent: f64,
     pub disk_crit_percent: f64,
+    /// A replica whose last ack is this many seconds old is a warning / critical.
+    pub replica_lag_warn_secs: u64,
+    pub replica_lag_crit_secs: u64,
+    /// A master with fewer replicas is a warning (0: no such check).
+    pub min_replicas: u64,
 }
 
 impl Default for Thresholds {
@@ -158,6 +163,9 @@ impl Default for Thresholds {
             uptime_warn_secs: 300,
             disk_warn_percent: 90.0,
             disk_crit_percent: 95.0,
+            replica_lag_warn_secs: 10,
+            replica_lag_crit_secs: 60,
+            min_replicas: 0,
         }
     }
 }

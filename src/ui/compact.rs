@@ -52,6 +52,10 @@ pub fn render(
         super::diagnosis::render_pane(frame, rows.rest(), &snap.diagnosis, ui.diag_sel, sug, theme);
         return;
     }
+    if ui.body == Body::Topology {
+        super::topology::render_pane(frame, rows.rest(), &snap.topology, theme);
+        return;
+    }
     if ui.body == Body::Container {
         super::container::render_pane(frame, rows.rest(), snap.container.as_ref(), theme);
         return;

@@ -4,7 +4,7 @@
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Modifier;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -124,10 +124,22 @@ pub fn identity_line(h: &Header, paused: bool, theme: Theme) -> Line<'static> {
         theme.verdict(h.connection.verdict()),
     ));
     spans.push(Span::raw(format!(" {}", h.target)));
-    let role_version: Vec<&str> = [h.role.as_deref(), h.version.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect();
+    // What the target is in its group (`replica of 10.0.0.5:6379 · link DOWN 12s`) says more
+    // than its role alone; a broken link in the alarm colour.
+    let role = match &h.topology {
+        Some(t) => {
+            let style = if t.contains("DOWN") {
+                theme.verdict(Verdict::Crit)
+            } else {
+                Style::default()
+            };
+            spans.push(Span::raw("  "));
+            spans.push(Span::styled(t.clone(), style));
+            None
+        }
+        None => h.role.as_deref(),
+    };
+    let role_version: Vec<&str> = [role, h.version.as_deref()].into_iter().flatten().collect();
     if !role_version.is_empty() {
         spans.push(Span::raw(format!("  {}", role_version.join(" "))));
     }

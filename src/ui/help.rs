@@ -23,7 +23,7 @@ pub const KEYS: [(&str, &str); 10] = [
     ("p", "pause / resume display"),
     ("1 – 6", "jump to pane"),
     ("esc", "close overlay / unzoom"),
-    ("d  r  C", "diagnosis/runbook/docker"),
+    ("d  r  C  T", "diagnosis/runbook/docker/topology"),
     ("c  ctrl+r", "messages / postmortem"),
 ];
 

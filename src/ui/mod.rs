@@ -21,6 +21,7 @@ mod persistence;
 pub mod prom;
 mod slowlog;
 pub mod theme;
+mod topology;
 mod widgets;
 
 #[cfg(test)]
@@ -145,6 +146,8 @@ fn dashboard(
         diagnosis::render_pane(frame, body, &snap.diagnosis, ui.diag_sel, sug, theme);
     } else if ui.body == Body::Container {
         container::render_pane(frame, body, cont, theme);
+    } else if ui.body == Body::Topology {
+        topology::render_pane(frame, body, &snap.topology, theme);
     } else if let Some(g) = runbook {
         guide::render(frame, body, g, ui.guide_scroll, theme);
     } else if ui.zoomed {

@@ -206,7 +206,7 @@ fn hostile_strings_stay_escaped() {
 
 #[test]
 fn never_panics_at_small_sizes() {
-    let snaps = [
+    let snaps = vec![
         fixtures::snapshot_ok(),
         fixtures::snapshot_stale(),
         fixtures::snapshot_down(),

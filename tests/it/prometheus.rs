@@ -63,7 +63,7 @@ async fn hit_rate_agrees_backfill_draws_history_and_exporter_down_is_seen() {
     let mut d = ProDriver::start(
         Some(redis.target()),
         prom_settings(&prom.url(), &sel),
-        fast_poll(),
+        &fast_poll(),
     );
     let snap = d
         .wait_for(LIMIT, "backfill and both hit rates", |s| {
@@ -121,7 +121,7 @@ async fn redis_down_is_down_in_both_views_and_the_alert_fires() {
     let mut d = ProDriver::start(
         Some(redis.target()),
         prom_settings(&prom.url(), &sel),
-        fast_poll(),
+        &fast_poll(),
     );
     d.wait_for(LIMIT, "both UP", |s| {
         s.prometheus
@@ -175,7 +175,7 @@ async fn fleet_puts_the_sick_instance_first_and_attaches() {
     let sick = servers[1].port;
     servers[1].kill();
     let settings = prom_settings(&prom.url(), "instance=\"unused\"");
-    let mut d = ProDriver::start(None, settings, fast_poll());
+    let mut d = ProDriver::start(None, settings, &fast_poll());
     let sick_label = format!("127.0.0.1:{sick}");
     d.wait_state(LIMIT, "three rows, the sick one first", |s| {
         let Some(f) = s.prom_view(None).and_then(|p| p.fleet) else {
@@ -267,7 +267,7 @@ async fn every_prometheus_failure_is_named_while_redis_refreshes() {
         let mut d = ProDriver::start(
             Some(redis.target()),
             prom_settings(&url, "instance=\"x\""),
-            fast_poll(),
+            &fast_poll(),
         );
         let shown = |s: &redtriage::model::view::Snapshot| {
             let Some(p) = s.prometheus.as_ref() else {

@@ -2,7 +2,7 @@
 //! search, and the `dbN`, `errorstat_` and `cmdstat_` families parsed into their maps.
 
 use super::plain;
-use crate::collect::types::{CommandStat, Info, KeyspaceDb};
+use crate::collect::types::{CommandStat, Info, KeyspaceDb, ReplicaLine};
 
 /// Stores one typed field: `(info, raw value bytes, escaped value)`.
 type Setter = fn(&mut Info, &[u8], &str);
@@ -18,6 +18,24 @@ macro_rules! field {
         (
             stringify!($name),
             (|i: &mut Info, v: &[u8], _: &str| i.$name = flag(v)) as Setter,
+        )
+    };
+    (repl $name:ident, num) => {
+        (
+            stringify!($name),
+            (|i: &mut Info, v: &[u8], _: &str| i.repl.$name = num(v)) as Setter,
+        )
+    };
+    (repl $name:ident, bool) => {
+        (
+            stringify!($name),
+            (|i: &mut Info, v: &[u8], _: &str| i.repl.$name = flag(v)) as Setter,
+        )
+    };
+    (repl $name:ident, str) => {
+        (
+            stringify!($name),
+            (|i: &mut Info, _: &[u8], e: &str| i.repl.$name = Some(e.to_owned())) as Setter,
         )
     };
     ($name:ident, str) => {
@@ -42,13 +60,17 @@ static FIELDS: &[(&str, Setter)] = &[
     field!(redis_mode, str),
     field!(aof_enabled, bool),
     field!(config_file, str),
+    field!(repl master_host, str),
+    field!(repl master_port, num),
     field!(used_memory, num),
     field!(evicted_keys, num),
     field!(expired_keys, num),
     field!(keyspace_hits, num),
     field!(redis_version, str),
+    field!(repl slave_priority, num),
     field!(blocked_clients, num),
     field!(keyspace_misses, num),
+    field!(repl slave_read_only, bool),
     field!(used_memory_lua, num),
     field!(used_memory_rss, num),
     field!(connected_slaves, num),
@@ -60,8 +82,10 @@ static FIELDS: &[(&str, Setter)] = &[
     field!(aof_last_cow_size, num),
     field!(connected_clients, num),
     field!(rdb_last_cow_size, num),
+    field!(repl slave_repl_offset, num),
     field!(uptime_in_seconds, num),
     field!(master_link_status, str),
+    field!(repl master_repl_offset, num),
     field!(rdb_last_save_time, num),
     field!(loading_eta_seconds, num),
     field!(loading_loaded_perc, num),
@@ -70,20 +94,24 @@ static FIELDS: &[(&str, Setter)] = &[
     field!(rejected_connections, num),
     field!(aof_last_write_status, str),
     field!(aof_rewrite_scheduled, bool),
+    field!(repl master_failover_state, str),
     field!(total_net_input_bytes, num),
     field!(rdb_bgsave_in_progress, bool),
     field!(rdb_last_bgsave_status, str),
     field!(total_net_output_bytes, num),
     field!(aof_rewrite_in_progress, bool),
+    field!(repl master_sync_in_progress, bool),
     field!(mem_fragmentation_bytes, num),
     field!(mem_fragmentation_ratio, num),
     field!(rdb_last_bgsave_time_sec, num),
     field!(total_commands_processed, num),
     field!(aof_last_bgrewrite_status, str),
     field!(instantaneous_ops_per_sec, num),
+    field!(repl master_last_io_seconds_ago, num),
     field!(total_connections_received, num),
     field!(rdb_changes_since_last_save, num),
     field!(client_recent_max_input_buffer, num),
+    field!(repl master_link_down_since_seconds, num),
     field!(client_recent_max_output_buffer, num),
 ];
 
@@ -129,6 +157,11 @@ fn apply(info: &mut Info, key: &[u8], value: &[u8], escaped: &str) {
         }
     } else if let Some(name) = key.strip_prefix(b"cmdstat_") {
         info.commandstats.insert(plain(name), command_stat(value));
+    } else if let Some(n) = key.strip_prefix(b"slave")
+        && !n.is_empty()
+        && n.iter().all(u8::is_ascii_digit)
+    {
+        info.repl.replicas.push(replica_line(value));
     } else if let Some(db) = key.strip_prefix(b"db").and_then(num::<u32>) {
         info.keyspace.insert(db, keyspace_db(value));
     } else if let Ok(i) = FIELDS.binary_search_by(|(k, _)| by_len(k.as_bytes(), key)) {
@@ -147,6 +180,22 @@ fn sub_fields(value: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
         let eq = pair.iter().position(|&b| b == b'=')?;
         Some((&pair[..eq], &pair[eq + 1..]))
     })
+}
+
+/// `ip=…,port=…,state=…,offset=…,lag=…`; the ip escaped (it is what the replica announced).
+fn replica_line(value: &[u8]) -> ReplicaLine {
+    let mut r = ReplicaLine::default();
+    for (k, v) in sub_fields(value) {
+        match k {
+            b"ip" => r.ip = plain(v),
+            b"port" => r.port = num(v).unwrap_or(0),
+            b"state" => r.state = plain(v),
+            b"offset" => r.offset = num(v).unwrap_or(0),
+            b"lag" => r.lag = num(v),
+            _ => {}
+        }
+    }
+    r
 }
 
 fn keyspace_db(value: &[u8]) -> KeyspaceDb {

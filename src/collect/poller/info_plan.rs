@@ -51,11 +51,22 @@ impl InfoPlan {
             for s in TICK_SECTIONS {
                 cmd.arg(s);
             }
+            // A replica's link is the first thing to watch: its replication every tick.
+            if !with_server && self.is_replica() {
+                cmd.arg("replication");
+            }
             if with_stats {
                 cmd.arg("commandstats");
             }
         }
         cmd
+    }
+
+    /// Was the server a replica when its replication was last seen?
+    fn is_replica(&self) -> bool {
+        self.server
+            .as_ref()
+            .is_some_and(|p| p.info.role.as_deref() == Some("slave"))
     }
 
     /// Learns from a reply and fills in the carried-over `server` fields when it had none.
@@ -83,9 +94,13 @@ impl InfoPlan {
             info.uptime_in_seconds = s.uptime_in_seconds.map(|u| u + ahead);
             info.executable.clone_from(&s.executable);
             info.config_file.clone_from(&s.config_file);
-            info.role.clone_from(&s.role);
-            info.connected_slaves = s.connected_slaves;
-            info.master_link_status.clone_from(&s.master_link_status);
+            // A replica's replication came with this reply: it is newer than the carried one.
+            if info.role.is_none() {
+                info.role.clone_from(&s.role);
+                info.connected_slaves = s.connected_slaves;
+                info.master_link_status.clone_from(&s.master_link_status);
+                info.repl.clone_from(&s.repl);
+            }
         }
     }
 }
@@ -111,6 +126,7 @@ fn server_fields(info: &Info) -> Info {
         role: info.role.clone(),
         connected_slaves: info.connected_slaves,
         master_link_status: info.master_link_status.clone(),
+        repl: info.repl.clone(),
         ..Info::default()
     }
 }

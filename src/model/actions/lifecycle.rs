@@ -46,6 +46,14 @@ impl State {
             clients,
             machine_ram: self.machine_ram,
             container: self.docker.as_ref().and_then(|d| d.info.as_ref()),
+            sentinel: self.group.as_ref().and_then(|g| g.answering_sentinel()),
+            master_name: self.group.as_ref().and_then(|g| g.master_name.clone()),
+            replicas: self.group.as_ref().map_or_else(Vec::new, |g| {
+                g.replica_addrs(inst.and_then(|i| i.info.as_ref()))
+                    .iter()
+                    .map(crate::collect::group::types::NodeAddr::shown)
+                    .collect()
+            }),
         }
     }
 
@@ -78,6 +86,13 @@ impl State {
             } => Dialog::Choose {
                 action: spec.name.clone(),
                 options: POLICIES.iter().map(|s| (*s).to_string()).collect(),
+                cursor: 0,
+            },
+            ActionKind::Redis {
+                op: RedisOp::ReplicaPromote | RedisOp::Failover,
+            } => Dialog::Choose {
+                action: spec.name.clone(),
+                options: ctx.replicas.clone(),
                 cursor: 0,
             },
             _ => return self.open_confirm(&spec.name, None),

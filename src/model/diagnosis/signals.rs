@@ -25,11 +25,11 @@ const BASELINE_MIN: usize = 30;
 /// Hit rates below this many lookups per second say nothing.
 const MIN_LOOKUPS: f64 = 10.0;
 
-fn put(f: &mut Facts, name: &'static str, value: f64, text: String) {
+pub(super) fn put(f: &mut Facts, name: &'static str, value: f64, text: String) {
     f.insert(name, Fact { value, text });
 }
 
-fn flag(b: bool) -> f64 {
+pub(super) fn flag(b: bool) -> f64 {
     if b { 1.0 } else { 0.0 }
 }
 
@@ -66,6 +66,7 @@ pub fn facts(snap: &Snapshot, inst: &Instance) -> Facts {
     latency_facts(&mut f, snap, inst);
     persistence_facts(&mut f, snap, inst);
     traffic_facts(&mut f, snap, inst);
+    super::group_signals::facts(&mut f, snap, inst);
     for c in snap.container.iter().flat_map(|c| &c.signals) {
         put(&mut f, c.signal, c.value, c.text.clone());
     }

@@ -139,7 +139,14 @@ impl Instance {
         let persistence = self.persistence_pane(now, disk);
         let mut header = self.header(now, opts, health, errors.ping_p50_us);
         header.writes_refused = persistence.writes_blocked_misconf;
+        let since = self
+            .last_sample_at
+            .filter(|_| self.fresh())
+            .map(|a| secs(now.saturating_duration_since(a)));
+        let topology = super::group::view::own(self.info.as_ref(), since);
+        header.topology.clone_from(&topology.summary);
         Snapshot {
+            topology,
             schema: SCHEMA_VERSION,
             header,
             slowlog: self.slowlog_pane(now),
@@ -202,6 +209,7 @@ impl Instance {
             log_error: None,
             running_action: None,
             writes_refused: false,
+            topology: None,
         }
     }
 

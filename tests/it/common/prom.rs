@@ -296,27 +296,29 @@ pub struct ProDriver {
     pub state: State,
     rx: mpsc::Receiver<Msg>,
     rt: PromRuntime,
+    pollers: redtriage::app::pollers::Pollers,
     pub samples: usize,
 }
 
 impl ProDriver {
     /// `target` None: the fleet alone (`redtriage fleet`).
-    pub fn start(target: Option<Target>, prom: PromSettings, poll: PollSettings) -> Self {
+    pub fn start(target: Option<Target>, prom: PromSettings, poll: &PollSettings) -> Self {
         let (tx, rx) = mpsc::channel(1024);
         let targets: Vec<Target> = target.iter().cloned().collect();
         let mut state = State::new(&targets, Thresholds::default(), Instant::now());
-        let tasks = redtriage::app::spawn_pollers(&targets, &poll, &tx);
+        let pollers = redtriage::app::pollers::Pollers::start(&targets, poll, &tx);
         let launch = PromLaunch {
             settings: prom,
             fleet_only: target.is_none(),
             base: target.unwrap_or_else(Target::local_default),
         };
         state.prom = Some(launch.initial_state());
-        let rt = PromRuntime::start(&launch, poll, tasks, &tx).expect("runtime");
+        let rt = PromRuntime::start(&launch, &tx).expect("runtime");
         Self {
             state,
             rx,
             rt,
+            pollers,
             samples: 0,
         }
     }
@@ -334,6 +336,7 @@ impl ProDriver {
         }
         let effects = update(&mut self.state, m);
         self.rt.carry(&effects);
+        self.pollers.carry(&effects);
     }
 
     /// Applies messages until `cond` holds on the state, or panics after `limit`.

@@ -1,0 +1,235 @@
+//! One task per node and per Sentinel: its own connection, its own timeout on every call, the
+//! slow cadence. A hung node delays nobody but itself. The same questions, once, for `check`.
+
+use std::time::{Duration, Instant};
+
+use redis::aio::MultiplexedConnection;
+use tokio::time::MissedTickBehavior;
+
+use super::sentinel;
+use super::types::{GroupEvent, NodeAddr, SentinelRound};
+use crate::collect::connect::{self, ConnectFailure, query};
+use crate::collect::parse::parse_info;
+use crate::collect::types::{CollectError, Info};
+use crate::outbox::Outbox;
+use crate::target::{Address, Target};
+
+/// `target` pointed at `addr` (same credentials and TLS).
+pub fn retarget(base: &Target, addr: &NodeAddr) -> Target {
+    Target {
+        address: Address::Tcp {
+            host: addr.host.clone(),
+            port: addr.port,
+        },
+        ..base.clone()
+    }
+}
+
+fn failure(f: ConnectFailure) -> CollectError {
+    match f {
+        ConnectFailure::Socket(e) | ConnectFailure::Handshake(e) => e,
+        ConnectFailure::NoReply => CollectError::Timeout,
+        ConnectFailure::Auth(m) => CollectError::Auth(m),
+    }
+}
+
+/// A connection kept between rounds; dropped on any failure (a late reply never answers the
+/// next command).
+#[derive(Default)]
+pub struct Link {
+    conn: Option<MultiplexedConnection>,
+}
+
+impl Link {
+    async fn get(
+        &mut self,
+        target: &Target,
+        limit: Duration,
+    ) -> Result<&mut MultiplexedConnection, CollectError> {
+        if self.conn.is_none() {
+            let c = connect::connect(target, limit).await.map_err(failure)?;
+            self.conn = Some(c);
+        }
+        self.conn.as_mut().ok_or(CollectError::Timeout)
+    }
+
+    fn keep<T>(&mut self, r: Result<T, CollectError>) -> Result<T, CollectError> {
+        if r.is_err() {
+            self.conn = None;
+        }
+        r
+    }
+}
+
+/// `INFO server` and `INFO replication` (two calls: one section each works on every version).
+pub async fn node_info(
+    link: &mut Link,
+    target: &Target,
+    limit: Duration,
+) -> Result<Info, CollectError> {
+    let r = async {
+        let conn = link.get(target, limit).await?;
+        let mut text = Vec::new();
+        for section in ["server", "replication"] {
+            let v = query(conn, redis::cmd("INFO").arg(section), limit).await?;
+            text.extend(crate::collect::poller::bulk_bytes(&v)?);
+            text.extend(b"\r\n");
+        }
+        Ok(parse_info(&text))
+    }
+    .await;
+    link.keep(r)
+}
+
+/// One Sentinel round ([`sentinel::round`]).
+pub async fn sentinel_round(
+    link: &mut Link,
+    target: &Target,
+    name: Option<&str>,
+    limit: Duration,
+) -> Result<SentinelRound, CollectError> {
+    let r = async {
+        let conn = link.get(target, limit).await?;
+        sentinel::round(conn, name, limit).await
+    }
+    .await;
+    link.keep(r)
+}
+
+/// What one task polls.
+#[derive(Debug, Clone)]
+pub enum Job {
+    Node,
+    Sentinel { name: Option<String> },
+}
+
+/// Polls `addr` every `every` until the app is gone or the task is aborted.
+pub async fn run(
+    addr: NodeAddr,
+    target: Target,
+    job: Job,
+    (every, limit): (Duration, Duration),
+    tx: Outbox<GroupEvent>,
+) {
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut link = Link::default();
+    loop {
+        ticker.tick().await;
+        if tx.is_closed() {
+            return;
+        }
+        let at = Instant::now();
+        let event = match &job {
+            Job::Node => GroupEvent::Node {
+                addr: addr.clone(),
+                at,
+                result: node_info(&mut link, &target, limit).await.map(Box::new),
+            },
+            Job::Sentinel { name } => GroupEvent::Sentinel {
+                addr: addr.clone(),
+                at,
+                result: sentinel_round(&mut link, &target, name.as_deref(), limit)
+                    .await
+                    .map(Box::new),
+            },
+        };
+        if !tx.send(event).await {
+            return;
+        }
+    }
+}
+
+/// The master's address by majority of the Sentinels that answer (`GET-MASTER-ADDR-BY-NAME`,
+/// all asked at once, each with the timeout); a tie goes to the first Sentinel's answer.
+pub async fn resolve_master(
+    sentinels: &[Target],
+    name: &str,
+    limit: Duration,
+) -> Result<NodeAddr, String> {
+    let asks = sentinels.iter().map(|t| async move {
+        let mut link = Link::default();
+        let r = async {
+            let conn = link.get(t, limit).await?;
+            sentinel::master_addr(conn, name, limit).await
+        }
+        .await;
+        (t.display(), r)
+    });
+    let answers = futures::future::join_all(asks).await;
+    let mut votes: Vec<(NodeAddr, usize)> = Vec::new();
+    let mut why = Vec::new();
+    for (who, r) in answers {
+        match r {
+            Ok(Some(a)) => match votes.iter_mut().find(|(v, _)| *v == a) {
+                Some((_, n)) => *n += 1,
+                None => votes.push((a, 1)),
+            },
+            Ok(None) => why.push(format!(
+                "{who}: no master named {}",
+                crate::escape::quoted(name.as_bytes())
+            )),
+            Err(e) => why.push(format!("{who}: {e}")),
+        }
+    }
+    let best = votes.iter().map(|(_, n)| *n).max();
+    match votes.into_iter().find(|(_, n)| Some(*n) == best) {
+        Some((a, _)) => Ok(a),
+        None => Err(format!(
+            "no Sentinel gave the master's address ({})",
+            why.join("; ")
+        )),
+    }
+}
+
+/// One round of what `plan` names, all at once (each with the timeout), as the events the
+/// tasks would send: for `check` and `snapshot`. `skip` are those already asked.
+pub async fn once(
+    plan: &super::supervisor::GroupPlan,
+    s: &super::supervisor::GroupSettings,
+    skip: &[(NodeAddr, bool)],
+) -> Vec<GroupEvent> {
+    let name = plan.master_name.as_deref();
+    let sentinels = plan
+        .sentinels
+        .iter()
+        .filter(|a| !skip.contains(&((*a).clone(), true)))
+        .map(|a| async move {
+            let at = Instant::now();
+            let target = retarget(&s.sentinel, a);
+            let r = sentinel_round(&mut Link::default(), &target, name, s.timeout).await;
+            GroupEvent::Sentinel {
+                addr: a.clone(),
+                at,
+                result: r.map(Box::new),
+            }
+        });
+    let nodes = plan
+        .nodes
+        .iter()
+        .filter(|a| !skip.contains(&((*a).clone(), false)))
+        .map(|a| async move {
+            let at = Instant::now();
+            let target = retarget(&s.data, a);
+            let r = node_info(&mut Link::default(), &target, s.timeout).await;
+            GroupEvent::Node {
+                addr: a.clone(),
+                at,
+                result: r.map(Box::new),
+            }
+        });
+    let (mut a, b) = futures::future::join(
+        futures::future::join_all(sentinels),
+        futures::future::join_all(nodes),
+    )
+    .await;
+    a.extend(b);
+    a
+}
+
+/// The `(address, is a Sentinel)` pairs of a plan.
+pub fn asked(plan: &super::supervisor::GroupPlan) -> Vec<(NodeAddr, bool)> {
+    (plan.sentinels.iter().map(|a| (a.clone(), true)))
+        .chain(plan.nodes.iter().map(|a| (a.clone(), false)))
+        .collect()
+}

@@ -1,0 +1,142 @@
+//! What the group source learns about the servers around the target: Sentinel's rounds, each
+//! node's replication, Sentinel's events. Every string that came from a server is kept as
+//! received (lossy UTF-8) where it is needed to connect, and escaped wherever it is shown.
+
+use std::time::{Instant, SystemTime};
+
+use crate::collect::types::{CollectError, Info};
+use crate::escape::plain_str;
+
+/// `host:port` of a node as a server reported it (`replica-announce-ip`, a Sentinel reply).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct NodeAddr {
+    /// As received: used to connect, escaped when shown ([`NodeAddr::shown`]).
+    pub host: String,
+    pub port: u16,
+}
+
+impl NodeAddr {
+    pub fn new(host: impl Into<String>, port: u16) -> Self {
+        Self {
+            host: host.into(),
+            port,
+        }
+    }
+
+    /// `10.0.0.5:6379`, `[::1]:6379`; the host escaped (it may hold any bytes a server sent).
+    pub fn shown(&self) -> String {
+        let host = plain_str(&self.host);
+        if host.contains(':') {
+            format!("[{host}]:{}", self.port)
+        } else {
+            format!("{host}:{}", self.port)
+        }
+    }
+}
+
+impl std::fmt::Display for NodeAddr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.shown())
+    }
+}
+
+/// One master as a Sentinel sees it (`SENTINEL MASTERS`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SentinelMaster {
+    /// The master name, escaped.
+    pub name: String,
+    /// The name as received (for `SENTINEL … NAME` commands).
+    #[serde(skip)]
+    pub raw_name: String,
+    pub addr: Option<NodeAddr>,
+    /// `master`, `s_down`, `o_down`, `failover_in_progress`… (escaped, comma-separated).
+    pub flags: String,
+    pub num_slaves: u64,
+    pub num_other_sentinels: u64,
+    pub quorum: u64,
+    pub config_epoch: u64,
+    pub down_after_ms: u64,
+}
+
+impl SentinelMaster {
+    pub fn has_flag(&self, flag: &str) -> bool {
+        self.flags.split(',').any(|f| f == flag)
+    }
+}
+
+/// A replica or another Sentinel as a Sentinel lists it (`SENTINEL REPLICAS|SENTINELS`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SentinelPeer {
+    pub addr: Option<NodeAddr>,
+    /// Escaped flags (`slave`, `s_down`, `disconnected`…).
+    pub flags: String,
+    /// Replicas only: `ok` or `err` (escaped).
+    pub master_link_status: Option<String>,
+    /// Replicas only: ms the link has been down.
+    pub master_link_down_ms: Option<u64>,
+    pub priority: Option<u64>,
+    pub repl_offset: Option<u64>,
+}
+
+/// One round of questions to one Sentinel.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SentinelRound {
+    /// Every master it monitors.
+    pub masters: Vec<SentinelMaster>,
+    /// For the followed name: its replicas and the other Sentinels, as this Sentinel knows them.
+    pub replicas: Vec<SentinelPeer>,
+    pub sentinels: Vec<SentinelPeer>,
+    /// `SENTINEL CKQUORUM NAME`: the reply (`OK 3 usable Sentinels…`) or the error
+    /// (`NOQUORUM 1 usable Sentinels…`), escaped.
+    pub ckquorum: Option<Result<String, String>>,
+}
+
+impl SentinelRound {
+    pub fn master(&self, name: &str) -> Option<&SentinelMaster> {
+        self.masters.iter().find(|m| m.raw_name == name)
+    }
+}
+
+/// `+switch-master NAME OLDIP OLDPORT NEWIP NEWPORT`, parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SwitchMaster {
+    /// As received.
+    pub name: String,
+    pub old: NodeAddr,
+    pub new: NodeAddr,
+}
+
+/// What the group source tells the app.
+#[derive(Debug, Clone)]
+pub enum GroupEvent {
+    /// A Sentinel's round, or why it failed (each Sentinel its own task and timeout).
+    Sentinel {
+        addr: NodeAddr,
+        at: Instant,
+        result: Result<Box<SentinelRound>, CollectError>,
+    },
+    /// A data node's `INFO server` and `INFO replication` (a replica, the old master).
+    Node {
+        addr: NodeAddr,
+        at: Instant,
+        result: Result<Box<Info>, CollectError>,
+    },
+    /// A message on one of Sentinel's event channels.
+    Event {
+        from: NodeAddr,
+        at: Instant,
+        wall: SystemTime,
+        /// The channel (`+switch-master`, `+sdown`, …), escaped.
+        channel: String,
+        /// The payload, escaped.
+        payload: String,
+        /// Set for `+switch-master`.
+        switch: Option<SwitchMaster>,
+    },
+    /// The event subscription to a Sentinel is up (`Ok`) or was lost.
+    Subscription {
+        addr: NodeAddr,
+        at: Instant,
+        result: Result<(), CollectError>,
+    },
+}

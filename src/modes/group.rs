@@ -1,0 +1,80 @@
+//! Starting on a replication group: the master found through the Sentinels (majority of
+//! `GET-MASTER-ADDR-BY-NAME`) before anything starts, the group source's settings, and the
+//! model's side. Without `--sentinel` the group source still runs: it polls the replicas a
+//! master lists, the master a replica names, and the Sentinel the target turns out to be.
+
+use crate::app::GroupLaunch;
+use crate::collect::group::supervisor::GroupSettings;
+use crate::collect::group::tasks::{resolve_master, retarget};
+use crate::model::group::GroupState;
+use crate::modes::settings::SentinelSettings;
+use crate::target::{PollSettings, Target};
+
+/// The target to start on and the group launch. `Err`: no Sentinel gave the master.
+pub async fn prepare(
+    target: &Target,
+    sentinel: Option<&SentinelSettings>,
+    poll: &PollSettings,
+) -> Result<(Target, GroupLaunch), String> {
+    let settings = |data: &Target, sentinel: &Target| GroupSettings {
+        data: data.clone(),
+        sentinel: sentinel.clone(),
+        every: poll.slow_interval,
+        timeout: poll.timeout,
+    };
+    let Some(s) = sentinel else {
+        let launch = GroupLaunch {
+            settings: settings(target, target),
+            state: GroupState {
+                sentinel_auth: Some(target.clone()),
+                ..GroupState::default()
+            },
+        };
+        return Ok((target.clone(), launch));
+    };
+    let state = GroupState {
+        sentinel_auth: Some(s.auth.clone()),
+        ..GroupState::with_sentinels(s.addrs.clone(), s.master_name.clone())
+    };
+    if let Some(name) = &s.master_name {
+        let sentinels: Vec<Target> = s.addrs.iter().map(|a| retarget(&s.auth, a)).collect();
+        let addr = resolve_master(&sentinels, name, poll.timeout).await?;
+        let data = retarget(target, &addr);
+        let launch = GroupLaunch {
+            settings: settings(&data, &s.auth),
+            state,
+        };
+        return Ok((data, launch));
+    }
+    // No name: start on the first Sentinel; its list decides (one master is followed, several
+    // are listed to pick from).
+    let first = retarget(&s.auth, &s.addrs[0]);
+    let launch = GroupLaunch {
+        settings: settings(target, &s.auth),
+        state: GroupState {
+            entry_sentinel: true,
+            ..state
+        },
+    };
+    Ok((first, launch))
+}
+
+/// [`prepare`] for the modes that watch a group (`needs`); None (said on stderr) when no
+/// Sentinel gave the master.
+pub async fn for_mode(
+    needs: bool,
+    target: Target,
+    sentinel: Option<&SentinelSettings>,
+    poll: &PollSettings,
+) -> Option<(Target, Option<GroupLaunch>)> {
+    if !needs {
+        return Some((target, None));
+    }
+    match prepare(&target, sentinel, poll).await {
+        Ok((t, g)) => Some((t, Some(g))),
+        Err(e) => {
+            eprintln!("redtriage: --sentinel: {e}");
+            None
+        }
+    }
+}
