@@ -155,10 +155,12 @@ impl Info {
     }
 }
 
-/// `INFO replication` beyond role and link status. Strings escaped.
+/// `INFO replication` beyond role and link status. Strings escaped, except the addresses
+/// (`master_host`, a replica's `ip`): those are kept as received, since redtriage connects to
+/// them, and are escaped when shown (`collect::group::types::NodeAddr::shown`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Replication {
-    /// A replica's master, as the replica was told (`replicaof`).
+    /// A replica's master, as the replica was told (`replicaof`); as received.
     pub master_host: Option<String>,
     pub master_port: Option<u16>,
     /// Seconds the link has been down (only while it is).
@@ -183,7 +185,8 @@ pub struct Replication {
 /// One `slaveN:ip=…,port=…,state=online,offset=…,lag=…` line of a master's INFO.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReplicaLine {
-    /// Escaped; what the replica announced (`replica-announce-ip`) or its peer address.
+    /// As received (not escaped: see [`Replication`]); what the replica announced
+    /// (`replica-announce-ip`) or its peer address.
     pub ip: String,
     pub port: u16,
     /// `online`, `wait_bgsave`, `send_bulk`…

@@ -23,7 +23,7 @@ pub const KEYS: [(&str, &str); 10] = [
     ("p", "pause / resume display"),
     ("1 – 6", "jump to pane"),
     ("esc", "close overlay / unzoom"),
-    ("d  r  C  T", "diagnosis/runbook/docker/topology"),
+    ("d  r  C  T", "diag/runbook/dock/topo"),
     ("c  ctrl+r", "messages / postmortem"),
 ];
 

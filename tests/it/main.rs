@@ -36,5 +36,6 @@ mod quit;
 mod record;
 mod report;
 mod resize;
+mod sentinel;
 mod tls;
 mod tui;

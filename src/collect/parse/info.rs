@@ -32,6 +32,14 @@ macro_rules! field {
             (|i: &mut Info, v: &[u8], _: &str| i.repl.$name = flag(v)) as Setter,
         )
     };
+    (repl $name:ident, raw) => {
+        (
+            stringify!($name),
+            (|i: &mut Info, v: &[u8], _: &str| {
+                i.repl.$name = Some(String::from_utf8_lossy(v).into_owned())
+            }) as Setter,
+        )
+    };
     (repl $name:ident, str) => {
         (
             stringify!($name),
@@ -60,7 +68,7 @@ static FIELDS: &[(&str, Setter)] = &[
     field!(redis_mode, str),
     field!(aof_enabled, bool),
     field!(config_file, str),
-    field!(repl master_host, str),
+    field!(repl master_host, raw),
     field!(repl master_port, num),
     field!(used_memory, num),
     field!(evicted_keys, num),
@@ -182,12 +190,13 @@ fn sub_fields(value: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
     })
 }
 
-/// `ip=…,port=…,state=…,offset=…,lag=…`; the ip escaped (it is what the replica announced).
+/// `ip=…,port=…,state=…,offset=…,lag=…`; the ip as received (what the replica announced:
+/// connected to as is, escaped when shown, through `NodeAddr::shown`).
 fn replica_line(value: &[u8]) -> ReplicaLine {
     let mut r = ReplicaLine::default();
     for (k, v) in sub_fields(value) {
         match k {
-            b"ip" => r.ip = plain(v),
+            b"ip" => r.ip = String::from_utf8_lossy(v).into_owned(),
             b"port" => r.port = num(v).unwrap_or(0),
             b"state" => r.state = plain(v),
             b"offset" => r.offset = num(v).unwrap_or(0),

@@ -96,6 +96,8 @@ fn replica_facts(f: &mut Facts, t: &TopologyView) {
                 lag as f64,
                 format!("replica {addr} lags {lag}s"),
             );
+        } else {
+            put(f, "replica_lag_secs", 0.0, "no replica lags".into());
         }
     }
 }
@@ -129,15 +131,17 @@ fn failover_facts(f: &mut Facts, t: &TopologyView) {
                 ),
             );
         }
-        None if !t.sentinels.is_empty() => {
-            put(f, "failover_in_progress", 0.0, "no failover seen".into());
-        }
-        None => {}
+        None => put(f, "failover_in_progress", 0.0, "no failover seen".into()),
     }
 }
 
 /// The Sentinels that answer, and whether a failover could be authorized.
 fn sentinel_facts(f: &mut Facts, t: &TopologyView) {
+    if t.sentinels.is_empty() {
+        let text = "no Sentinel watches this server".to_string();
+        put(f, "quorum_unreachable", 0.0, text);
+        return;
+    }
     if !t.sentinels.is_empty() && t.sentinels.iter().all(|s| s.asked) {
         let down: Vec<&str> = t
             .sentinels

@@ -435,16 +435,18 @@ fn hit_rate_collapse_needs_lookups() {
     assert_eq!(s.likely(), vec!["hit_rate".to_string()], "{:#?}", s.diag());
 }
 
-#[test_case("slave", "down"; "replica with its master link down")]
-#[test_case("slave", "up"; "healthy replica")]
-fn a_replica_is_judged_on_its_own_figures(role: &str, link: &str) {
+#[test_case("slave", "down", &["replication"]; "replica with its master link down")]
+#[test_case("slave", "up", &[]; "healthy replica")]
+fn a_replica_is_judged_on_its_link_and_its_own_figures(role: &str, link: &str, want: &[&str]) {
     let mut s = Script::new();
     let mut info = healthy();
     info.role = Some(role.into());
     info.master_link_status = Some(link.into());
+    info.repl.master_host = Some("10.0.0.5".into());
+    info.repl.master_port = Some(6379);
     info.maxmemory = Some(0);
     s.run(3, info, |_, _| {});
-    assert!(s.likely().is_empty(), "{:#?}", s.diag());
+    assert_eq!(s.likely(), want, "{:#?}", s.diag());
 }
 
 #[test]
@@ -566,7 +568,7 @@ fn a_bad_rule_is_refused_with_its_reason(rules: &str, want: &str) {
 #[test]
 fn a_runbook_without_rules_gets_the_shipped_ones_for_its_actions() {
     let rb = crate::runbook::spec::Runbook::parse(ONE_ACTION, "mine.toml").unwrap();
-    assert_eq!(rb.causes.len(), 8);
+    assert_eq!(rb.causes.len(), 14);
     let d = rb.causes.iter().find(|c| c.id == "D").unwrap();
     assert_eq!(
         d.actions,

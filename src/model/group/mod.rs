@@ -264,7 +264,11 @@ impl GroupState {
             .iter()
             .chain(self.sentinels.keys())
             .find_map(|a| self.sentinels.get(a)?.value.as_ref())
-            .map(|r| r.masters.clone())
+            .map(|r| {
+                let mut m = r.masters.clone();
+                m.sort_by(|a, b| a.raw_name.cmp(&b.raw_name));
+                m
+            })
             .unwrap_or_default()
     }
 }

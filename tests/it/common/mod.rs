@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 pub mod bin;
 pub mod diagnose;
 pub mod docker;
+pub mod group;
 pub mod prom;
 pub mod pty;
 pub mod resp_stub;
