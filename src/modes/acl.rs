@@ -71,6 +71,11 @@ pub const GRANTS: &[Grant] = &[
     operator("+slowlog|reset", "action slowlog-reset"),
     operator("+memory|purge", "action memory-purge"),
     operator("+latency|reset", "action latency-reset"),
+    operator(
+        "+replicaof",
+        "action replica-promote (REPLICAOF NO ONE, on the replica)",
+    ),
+    operator("+failover", "action failover (FAILOVER TO host port, 6.2+)"),
     operator("+set", "action probe (redtriage:probe:* keys only)"),
     operator("+get", "action probe (redtriage:probe:* keys only)"),
     operator("+del", "action probe (redtriage:probe:* keys only)"),

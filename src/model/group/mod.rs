@@ -156,6 +156,9 @@ pub struct GroupState {
     pub pick: usize,
     /// Sentinel's credentials and TLS (the Sentinel actions connect with these).
     pub sentinel_auth: Option<Target>,
+    /// Every replica the master has listed: one that disconnects stays polled and shown (its
+    /// own INFO says why), it does not vanish from the pane.
+    pub known_replicas: Vec<NodeAddr>,
 }
 
 /// The TCP address of a target.
@@ -529,10 +532,18 @@ impl State {
                 nodes.push(a);
             }
         };
-        if let Some(i) = info {
+        if let Some(i) = info.filter(|i| i.role.as_deref() == Some("master")) {
             for r in &i.repl.replicas {
-                add(NodeAddr::new(r.ip.clone(), r.port));
+                let a = NodeAddr::new(r.ip.clone(), r.port);
+                if !g.known_replicas.contains(&a) {
+                    g.known_replicas.push(a);
+                }
             }
+        }
+        for a in &g.known_replicas {
+            add(a.clone());
+        }
+        if let Some(i) = info {
             if let (Some(h), Some(p)) = (&i.repl.master_host, i.repl.master_port) {
                 add(NodeAddr::new(h.clone(), p));
             }
@@ -568,3 +579,7 @@ impl State {
         vec![Effect::GroupPlan(Box::new(plan))]
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests;

@@ -322,6 +322,17 @@ impl GroupState {
             .and_then(|_| self.sentinels.values().find_map(|s| s.value.as_ref()))
             .map(|r| r.replicas.clone())
             .unwrap_or_default();
+        for a in &self.known_replicas {
+            if known.contains(&a.shown()) || Some(a) == main {
+                continue;
+            }
+            known.push(a.shown());
+            v.replicas.push(ReplicaView {
+                addr: a.shown(),
+                state: "not connected to the master".into(),
+                ..ReplicaView::default()
+            });
+        }
         for p in &sentinel_replicas {
             let Some(a) = &p.addr else { continue };
             if known.contains(&a.shown()) || Some(a) == main {
