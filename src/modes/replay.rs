@@ -28,13 +28,17 @@ const MAX_CHUNK: usize = 500;
 /// The state a replay starts from: one instance per recorded target, named as recorded, the
 /// recording's thresholds, every action disabled.
 pub fn initial_state(rec: &Recording) -> State {
-    let targets = vec![Target::local_default(); rec.header.targets.len()];
+    // The recorded addresses (a group replayed follows its failovers from them).
+    let targets: Vec<Target> = (rec.header.targets.iter())
+        .map(|t| crate::target::parse_url(t).unwrap_or_else(|_| Target::local_default()))
+        .collect();
     let thresholds = rec.header.thresholds.clone().unwrap_or_default();
     let mut state = State::new(&targets, thresholds, rec.base);
     for (inst, name) in state.instances.iter_mut().zip(&rec.header.targets) {
         inst.display = crate::escape::plain_str(name);
     }
     state.actions.disabled = Some("replay".into());
+    state.group = (rec.header.group.as_ref()).map(|g| Box::new(g.state()));
     state
 }
 

@@ -12,6 +12,7 @@ fn rec(secs: &[i64]) -> Recording {
             started: "2025-01-01T00:00:00Z".into(),
             targets: vec!["redis://h:6379/0".into()],
             thresholds: None,
+            group: None,
         },
         base,
         msgs: secs

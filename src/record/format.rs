@@ -44,6 +44,10 @@ pub struct FileHeader {
     /// The health thresholds of the recording run (replay judges with the same ones).
     #[serde(default)]
     pub thresholds: Option<Thresholds>,
+    /// The replication group watched (Sentinels, master name), when there is one: a replay
+    /// follows its failovers as the dashboard did (those add targets after the header's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<super::group::RecGroupHeader>,
 }
 
 /// One recorded message with its times.
@@ -96,6 +100,8 @@ pub enum RecMsg {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         done: Option<crate::msg::Outcome>,
     },
+    /// What the group source learned (`Msg::Group`).
+    Group(Box<super::group::RecGroup>),
 }
 
 /// [`LinkEvent`] with its instant as an offset.
@@ -302,6 +308,10 @@ impl Line {
                     },
                 )
             }
+            Msg::Group(e) => {
+                let (at, own_wall, rec) = super::group::RecGroup::from_event(e);
+                (at, own_wall.unwrap_or(wall), RecMsg::Group(Box::new(rec)))
+            }
             _ => return None,
         };
         let t = offset_ns(base, at);
@@ -348,6 +358,7 @@ impl Line {
                     (None, None) => return Err("action line with neither output nor done".into()),
                 },
             },
+            RecMsg::Group(g) => Msg::Group(Box::new(g.to_event(at, self.wall())?)),
         })
     }
 }

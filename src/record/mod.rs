@@ -5,6 +5,7 @@
 
 pub mod feed;
 pub mod format;
+pub mod group;
 pub mod reader;
 pub mod writer;
 
@@ -17,8 +18,11 @@ pub fn start(
     path: Option<&std::path::Path>,
     state: &crate::model::state::State,
 ) -> Result<Option<Recorder>, String> {
-    path.map(|p| Recorder::create(p, state.now, &state.targets, &state.thresholds))
-        .transpose()
+    path.map(|p| {
+        let group = state.group.as_deref();
+        Recorder::create(p, state.now, &state.targets, &state.thresholds, group)
+    })
+    .transpose()
 }
 
 /// The header badge for a recording that stopped.

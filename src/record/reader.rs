@@ -82,11 +82,13 @@ pub fn parse(text: &[u8], shown: &str, base: Instant) -> Result<Recording, Strin
         let target = match &line.msg {
             super::format::RecMsg::Tick
             | super::format::RecMsg::ActionStart { .. }
-            | super::format::RecMsg::Action { .. } => None,
+            | super::format::RecMsg::Action { .. }
+            | super::format::RecMsg::Group(_) => None,
             super::format::RecMsg::Link { target, .. }
             | super::format::RecMsg::Sample { target, .. } => Some(*target),
         };
-        if let Some(t) = target.filter(|t| *t >= header.targets.len()) {
+        // A group's failovers add targets after the header's (the dashboard followed them).
+        if let Some(t) = target.filter(|t| *t >= header.targets.len() && header.group.is_none()) {
             return Err(at(n, &format!("target {t} is not in the header's targets")));
         }
         let msg = line.to_msg(base).map_err(|e| at(n, &e))?;

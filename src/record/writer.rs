@@ -44,6 +44,7 @@ impl Recorder {
         base: Instant,
         targets: &[Target],
         thresholds: &Thresholds,
+        group: Option<&crate::model::group::GroupState>,
     ) -> Result<Self, String> {
         let shown = crate::escape::display_path(path);
         let fail = |e: &dyn std::fmt::Display| format!("--record {shown}: {e}");
@@ -64,6 +65,7 @@ impl Recorder {
             started: crate::format::rfc3339(started),
             targets: targets.iter().map(Target::display).collect(),
             thresholds: Some(thresholds.clone()),
+            group: group.map(super::group::RecGroupHeader::of),
         };
         serde_json::to_writer(&mut out, &header).map_err(|e| fail(&e))?;
         out.write_all(b"\n")
@@ -95,6 +97,7 @@ impl Recorder {
                 | Msg::Tick(_)
                 | Msg::Action { .. }
                 | Msg::ActionStarted { .. }
+                | Msg::Group(_)
         );
         if !recorded {
             return;

@@ -98,8 +98,8 @@ fn sentinel_line(s: &SentinelView, theme: Theme) -> Line<'static> {
     ])
 }
 
-/// The lines of the pane (also what a test reads).
-pub fn lines(v: &TopologyView, theme: Theme) -> Vec<Line<'static>> {
+/// A Sentinel's masters to pick from (pointed at a Sentinel with several).
+fn master_list(v: &TopologyView, theme: Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     if !v.masters.is_empty() {
         out.push(Line::from(Span::styled(
@@ -122,6 +122,13 @@ pub fn lines(v: &TopologyView, theme: Theme) -> Vec<Line<'static>> {
             ]));
         }
     }
+    out
+}
+
+/// The lines of the pane, `width` columns wide (the failover's times wrap under it).
+pub fn lines(v: &TopologyView, width: usize, theme: Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    out.extend(master_list(v, theme));
     if let Some(m) = &v.master {
         let up = m
             .uptime_secs
@@ -179,8 +186,10 @@ pub fn lines(v: &TopologyView, theme: Theme) -> Vec<Line<'static>> {
         out.push(Line::from(vec![
             label("failover", theme),
             Span::styled(head, theme.verdict(Verdict::Warn)),
-            Span::raw(f.text.clone()),
         ]));
+        for l in format::wrap_words(&f.text, width.saturating_sub(9).max(20)) {
+            out.push(Line::from(vec![label("", theme), Span::raw(l)]));
+        }
     }
     if !v.previous.is_empty() {
         out.push(Line::from(vec![
@@ -216,5 +225,6 @@ pub fn render_pane(frame: &mut Frame, area: Rect, v: &TopologyView, theme: Theme
     let inner = block.inner(area);
     frame.render_widget(block, area);
     // Worst first, one line each (cut at the pane's width, never wrapped: 80×24 keeps them all).
-    frame.render_widget(Paragraph::new(lines(v, theme)), inner);
+    let text = lines(v, usize::from(inner.width), theme);
+    frame.render_widget(Paragraph::new(text), inner);
 }

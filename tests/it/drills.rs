@@ -205,7 +205,7 @@ fn closing_stdin_ends_the_drill_and_cleans_up() {
 }
 
 #[test]
-fn list_names_all_nine_with_their_cause() {
+fn list_names_all_eleven_with_their_cause() {
     let out = Command::new(bin::path())
         .args(["drill", "list"])
         .output()
@@ -222,6 +222,8 @@ fn list_names_all_nine_with_their_cause() {
         ("aof-corrupt", "cause E"),
         ("hung", "cause D"),
         ("hit-rate-collapse", "cause hit_rate"),
+        ("failover", "cause failover"),
+        ("replica-broken", "cause replication"),
     ] {
         let at = text
             .lines()
@@ -240,4 +242,43 @@ fn unknown_scenario_is_a_usage_error() {
         .expect("drill meteor");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("hit-rate-collapse"));
+}
+
+#[test]
+fn replica_broken_is_replication() {
+    drill_gives("replica-broken", "replication");
+}
+
+#[test]
+fn failover_promotes_a_replica_that_the_sentinels_then_name() {
+    let _one = serial();
+    let drill = Drill::start("failover");
+    let (url, dir) = (drill.url().to_owned(), drill.dir());
+    let sentinels = drill.ready["sentinels"]
+        .as_str()
+        .expect("sentinels")
+        .to_owned();
+    let name = drill.ready["master_name"]
+        .as_str()
+        .expect("master_name")
+        .to_owned();
+    // The master is dead; the Sentinels promote a replica, and check follows them to it.
+    let mut first = String::new();
+    let moved = poll(Duration::from_secs(60), Duration::from_millis(200), || {
+        let out = Command::new(bin::path())
+            .args(["check", "--sentinel", &sentinels, "--master-name", &name])
+            .output()
+            .expect("check");
+        first = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .into();
+        first.contains("redis://127.0.0.1:") && !first.contains(&url) && first.contains(" UP")
+    });
+    assert!(moved, "still on the killed master: {first}");
+    let status = drill.terminate();
+    assert!(status.success(), "exit {status:?}");
+    assert!(!dir.exists(), "{} still exists", dir.display());
+    assert!(no_process_in(&dir));
 }

@@ -267,3 +267,38 @@ fn hostile_bytes_from_replicas_and_sentinels_are_escaped() {
     pty.wait_for("evil\\x1b[2Jname", secs(5));
     assert!(crate::common::pty::control_violations(&pty.raw()).is_empty());
 }
+
+#[test]
+fn a_recorded_failover_drill_replays_the_switch() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("drill.jsonl");
+    let log = dir.path().join("incident.jsonl");
+    let (file_arg, log_arg) = (file.display().to_string(), log.display().to_string());
+    let args = [
+        "drill",
+        "failover",
+        "--record",
+        &file_arg,
+        "--incident-log",
+        &log_arg,
+    ];
+    let mut pty = Pty::start(&args, 100, 30);
+    let screen = pty.wait_for("now following this master", secs(90));
+    let header = screen.lines().next().unwrap_or_default().to_string();
+    pty.keys("q");
+    pty.wait_gone(secs(15));
+    let rec = redtriage::record::reader::load(&file).expect("the recording loads");
+    let state = redtriage::modes::replay::replay_all(&rec);
+    assert!(
+        state.selected >= 1,
+        "the replay did not follow the failover"
+    );
+    let shown = &state.instances[state.selected].display;
+    assert!(header.contains(shown.as_str()), "{shown} not in {header}");
+    let g = state.group.as_ref().expect("the group is replayed");
+    assert!(
+        g.failover.as_ref().is_some_and(|f| f.done),
+        "{:?}",
+        g.failover
+    );
+}

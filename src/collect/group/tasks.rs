@@ -59,10 +59,47 @@ impl Link {
         }
         r
     }
+    /// A kept connection the server closed meanwhile (Sentinel kills every client of a node it
+    /// reconfigures; a server's `timeout`): worth one fresh connection at once.
+    fn closed_under_us<T>(&self, r: &Result<T, CollectError>, was_open: bool) -> bool {
+        was_open
+            && self.conn.is_none()
+            && matches!(r, Err(CollectError::Connect(_) | CollectError::Protocol(_)))
+    }
 }
 
-/// `INFO server` and `INFO replication` (two calls: one section each works on every version).
+/// `INFO server` and `INFO replication` (two calls: one section each works on every version);
+/// once more on a fresh connection when the kept one was closed under us.
 pub async fn node_info(
+    link: &mut Link,
+    target: &Target,
+    limit: Duration,
+) -> Result<Info, CollectError> {
+    let was_open = link.conn.is_some();
+    let r = node_info_once(link, target, limit).await;
+    if link.closed_under_us(&r, was_open) {
+        return node_info_once(link, target, limit).await;
+    }
+    r
+}
+
+/// One Sentinel round ([`sentinel::round`]), retried like [`node_info`].
+pub async fn sentinel_round(
+    link: &mut Link,
+    target: &Target,
+    name: Option<&str>,
+    limit: Duration,
+) -> Result<SentinelRound, CollectError> {
+    let was_open = link.conn.is_some();
+    let r = sentinel_round_once(link, target, name, limit).await;
+    if link.closed_under_us(&r, was_open) {
+        return sentinel_round_once(link, target, name, limit).await;
+    }
+    r
+}
+
+/// [`node_info`]'s one try.
+async fn node_info_once(
     link: &mut Link,
     target: &Target,
     limit: Duration,
@@ -81,8 +118,8 @@ pub async fn node_info(
     link.keep(r)
 }
 
-/// One Sentinel round ([`sentinel::round`]).
-pub async fn sentinel_round(
+/// [`sentinel_round`]'s one try.
+async fn sentinel_round_once(
     link: &mut Link,
     target: &Target,
     name: Option<&str>,

@@ -8,7 +8,9 @@ use crate::collect::types::{CollectError, Info};
 use crate::escape::plain_str;
 
 /// `host:port` of a node as a server reported it (`replica-announce-ip`, a Sentinel reply).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub struct NodeAddr {
     /// As received: used to connect, escaped when shown ([`NodeAddr::shown`]).
     pub host: String,
@@ -41,12 +43,12 @@ impl std::fmt::Display for NodeAddr {
 }
 
 /// One master as a Sentinel sees it (`SENTINEL MASTERS`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SentinelMaster {
     /// The master name, escaped.
     pub name: String,
-    /// The name as received (for `SENTINEL … NAME` commands).
-    #[serde(skip)]
+    /// The name as received (for `SENTINEL … NAME` commands; kept in recordings, which are
+    /// files, never shown as is).
     pub raw_name: String,
     pub addr: Option<NodeAddr>,
     /// `master`, `s_down`, `o_down`, `failover_in_progress`… (escaped, comma-separated).
@@ -65,7 +67,7 @@ impl SentinelMaster {
 }
 
 /// A replica or another Sentinel as a Sentinel lists it (`SENTINEL REPLICAS|SENTINELS`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SentinelPeer {
     pub addr: Option<NodeAddr>,
     /// Escaped flags (`slave`, `s_down`, `disconnected`…).
@@ -79,7 +81,7 @@ pub struct SentinelPeer {
 }
 
 /// One round of questions to one Sentinel.
-#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SentinelRound {
     /// Every master it monitors.
     pub masters: Vec<SentinelMaster>,

@@ -194,21 +194,27 @@ impl GroupState {
         out
     }
 
-    /// The master's address as most reachable Sentinels say it; None without a name or an
-    /// answer. A tie keeps `current` when it is one of the tied.
+    /// The master's address as the reachable Sentinels with the newest configuration say it
+    /// (the highest config epoch: a Sentinel that has not heard of the last failover yet
+    /// names the old master), most of them if they differ; None without a name or an answer.
+    /// A tie keeps `current` when it is one of the tied.
     pub fn majority(&self, current: Option<&NodeAddr>) -> Option<NodeAddr> {
         let name = self.master_name.as_deref()?;
+        let views: Vec<(u64, NodeAddr)> = self
+            .sentinels
+            .values()
+            .filter(|s| s.reachable())
+            .filter_map(|s| {
+                let m = s.value.as_ref()?.master(name)?;
+                Some((m.config_epoch, m.addr.clone()?))
+            })
+            .collect();
+        let newest = views.iter().map(|(e, _)| *e).max()?;
         let mut votes: Vec<(NodeAddr, usize)> = Vec::new();
-        for seen in self.sentinels.values().filter(|s| s.reachable()) {
-            if let Some(a) = seen
-                .value
-                .as_ref()
-                .and_then(|r| r.master(name)?.addr.clone())
-            {
-                match votes.iter_mut().find(|(v, _)| *v == a) {
-                    Some((_, n)) => *n += 1,
-                    None => votes.push((a, 1)),
-                }
+        for (_, a) in views.into_iter().filter(|(e, _)| *e == newest) {
+            match votes.iter_mut().find(|(v, _)| *v == a) {
+                Some((_, n)) => *n += 1,
+                None => votes.push((a, 1)),
             }
         }
         let best = votes.iter().map(|(_, n)| *n).max()?;
@@ -543,10 +549,10 @@ impl State {
         for a in &g.known_replicas {
             add(a.clone());
         }
-        if let Some(i) = info {
-            if let (Some(h), Some(p)) = (&i.repl.master_host, i.repl.master_port) {
-                add(NodeAddr::new(h.clone(), p));
-            }
+        if let Some(i) = info
+            && let (Some(h), Some(p)) = (&i.repl.master_host, i.repl.master_port)
+        {
+            add(NodeAddr::new(h.clone(), p));
         }
         if let Some(name) = &name {
             for seen in g.sentinels.values() {

@@ -36,6 +36,10 @@ fn event(at: Instant, channel: &str, payload: &str) -> GroupEvent {
 }
 
 fn round(at: Instant, addr: u16, master_port: u16) -> GroupEvent {
+    round_at_epoch(at, addr, master_port, 0)
+}
+
+fn round_at_epoch(at: Instant, addr: u16, master_port: u16, epoch: u64) -> GroupEvent {
     GroupEvent::Sentinel {
         addr: NodeAddr::new("127.0.0.1", addr),
         at,
@@ -46,6 +50,7 @@ fn round(at: Instant, addr: u16, master_port: u16) -> GroupEvent {
                 addr: Some(NodeAddr::new("127.0.0.1", master_port)),
                 flags: "master".into(),
                 quorum: 2,
+                config_epoch: epoch,
                 ..SentinelMaster::default()
             }],
             ..SentinelRound::default()
@@ -180,4 +185,26 @@ fn a_hostile_master_name_is_escaped_in_what_is_shown() {
         !log[0].contains('\x1b') && log[0].contains("m\\x1b]0;x\\a"),
         "{log:?}"
     );
+}
+
+#[test]
+fn the_newest_configuration_wins_over_sentinels_that_have_not_heard_of_the_failover() {
+    let mut s = state();
+    s.group
+        .as_mut()
+        .unwrap()
+        .configured
+        .push(NodeAddr::new("127.0.0.1", 26381));
+    let at = Instant::now();
+    let fx = s.on_group(round_at_epoch(at, 26379, 6380, 1));
+    assert_eq!(
+        attached(&fx).map(|(_, t)| t),
+        Some("redis://127.0.0.1:6380".into())
+    );
+    // Two Sentinels still at epoch 0 name the old master: not followed back.
+    for port in [26380, 26381] {
+        let fx = s.on_group(round_at_epoch(at, port, 6379, 0));
+        assert!(attached(&fx).is_none(), "followed back to the old master");
+    }
+    assert_eq!(s.target_addr(), Some(NodeAddr::new("127.0.0.1", 6380)));
 }

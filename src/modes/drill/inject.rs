@@ -28,6 +28,8 @@ pub async fn inject(scenario: Scenario, server: &mut ThrowawayRedis) -> color_ey
         Scenario::AofCorrupt => aof_corrupt(server).await,
         Scenario::Hung => Ok(hung(server)),
         Scenario::HitRateCollapse => hit_rate_collapse(server).await,
+        // Several servers: `super::group` runs these.
+        Scenario::Failover | Scenario::ReplicaBroken => Ok(Vec::new()),
     }
 }
 

@@ -5,6 +5,7 @@
 //! dir are removed on every exit.
 
 mod faults;
+mod group;
 mod inject;
 mod scenario;
 mod traffic;
@@ -17,6 +18,7 @@ use tokio::task::JoinHandle;
 
 pub use scenario::{CHOICES, Scenario};
 
+use crate::collect::group::types::NodeAddr;
 use crate::modes::throwaway::ThrowawayRedis;
 
 /// `drill list` or `drill <scenario>`.
@@ -46,6 +48,11 @@ struct Ready<'a> {
     server_log: String,
     scenario: &'a str,
     injected: bool,
+    /// Group drills with Sentinels: `--sentinel` and `--master-name` to watch them with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sentinels: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    master_name: Option<&'a str>,
 }
 
 /// Runs `drill list` or one drill (TUI, or headless).
@@ -62,6 +69,9 @@ pub async fn run(
         DrillChoice::Run(s) => s,
     };
     let mut stop = Interrupt::new(headless)?;
+    if scenario.is_group() {
+        return run_group(scenario, headless, &mut stop, opts).await;
+    }
     if !headless {
         eprintln!(
             "redtriage drill {}: starting a throwaway redis-server and injecting the fault…",
@@ -110,6 +120,8 @@ async fn attend(
         server_log: server.log_path().display().to_string(),
         scenario: scenario.name(),
         injected: true,
+        sentinels: None,
+        master_name: None,
     };
     let mut out = std::io::stdout().lock();
     writeln!(out, "{}", serde_json::to_string(&ready)?)?;
@@ -117,6 +129,91 @@ async fn attend(
     drop(out);
     stop.recv().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A group drill: the servers up, the fault in (`replica-broken`) or on its way (`failover`:
+/// the master dies once the dashboard has shown the healthy group), then the TUI or the JSON
+/// line; every server stopped at the end.
+async fn run_group(
+    scenario: Scenario,
+    headless: bool,
+    stop: &mut Interrupt,
+    mut opts: crate::app::TuiOptions,
+) -> color_eyre::Result<ExitCode> {
+    if !headless {
+        eprintln!(
+            "redtriage drill {}: starting a throwaway group of redis-servers…",
+            scenario.name()
+        );
+    }
+    let started = tokio::select! {
+        r = group::GroupDrill::start(scenario) => Some(r),
+        () = stop.recv() => None,
+    };
+    let Some(drill) = started.transpose()? else {
+        return Ok(ExitCode::from(130));
+    };
+    let injected = match scenario {
+        Scenario::ReplicaBroken => drill.break_replica().await,
+        _ => Ok(()),
+    };
+    if let Err(e) = injected {
+        drill.stop().await;
+        return Err(e.wrap_err(format!(
+            "drill {}: injecting the fault failed",
+            scenario.name()
+        )));
+    }
+    let watched = drill.watched();
+    let sentinel = drill.sentinel_settings();
+    let (target, launch) =
+        crate::modes::group::prepare(&watched.target(), sentinel.as_ref(), &opts.poll)
+            .await
+            .map_err(|e| color_eyre::eyre::eyre!("drill {}: {e}", scenario.name()))?;
+    opts.group = Some(launch);
+    opts.poll.server_log = Some(watched.log_path());
+    let result = if headless {
+        if scenario == Scenario::Failover {
+            drill.kill_master();
+        }
+        let ready = Ready {
+            url: target.display(),
+            server_log: watched.log_path().display().to_string(),
+            scenario: scenario.name(),
+            injected: true,
+            sentinels: sentinel.as_ref().map(|s| {
+                let addrs: Vec<String> = s.addrs.iter().map(NodeAddr::shown).collect();
+                addrs.join(",")
+            }),
+            master_name: sentinel.as_ref().map(|_| group::MASTER_NAME),
+        };
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "{}", serde_json::to_string(&ready)?)?;
+        out.flush()?;
+        drop(out);
+        stop.recv().await;
+        Ok(ExitCode::SUCCESS)
+    } else {
+        let pid = (scenario == Scenario::Failover)
+            .then(|| drill.master.pid())
+            .flatten();
+        let killer = pid.map(|pid| {
+            tokio::spawn(async move {
+                tokio::time::sleep(group::KILL_AFTER).await;
+                // SAFETY: plain kill(2) on the drill's own master process.
+                unsafe {
+                    libc::kill(pid, libc::SIGKILL);
+                }
+            })
+        });
+        let r = Box::pin(crate::app::run_tui(vec![target], opts)).await;
+        if let Some(k) = killer {
+            k.abort();
+        }
+        r
+    };
+    drill.stop().await;
+    result
 }
 
 /// SIGINT, SIGTERM, SIGHUP, and (headless) stdin closing. Installed before anything starts,

@@ -24,10 +24,14 @@ pub enum Scenario {
     Hung,
     /// Warm cache read at a high hit rate, then FLUSHALL under the reads.
     HitRateCollapse,
+    /// A master, two replicas, three Sentinels; the master is killed, Sentinel promotes.
+    Failover,
+    /// A replica loses its master link (the master now asks for a password it lacks).
+    ReplicaBroken,
 }
 
 /// Every scenario, in `drill list` order.
-pub const ALL: [Scenario; 9] = [
+pub const ALL: [Scenario; 11] = [
     Scenario::Crash,
     Scenario::Oom,
     Scenario::Evictions,
@@ -37,10 +41,12 @@ pub const ALL: [Scenario; 9] = [
     Scenario::AofCorrupt,
     Scenario::Hung,
     Scenario::HitRateCollapse,
+    Scenario::Failover,
+    Scenario::ReplicaBroken,
 ];
 
 /// What `redtriage drill` accepts: `list` and every scenario name.
-pub const CHOICES: [&str; 10] = [
+pub const CHOICES: [&str; 12] = [
     "list",
     "crash",
     "oom",
@@ -51,9 +57,16 @@ pub const CHOICES: [&str; 10] = [
     "aof-corrupt",
     "hung",
     "hit-rate-collapse",
+    "failover",
+    "replica-broken",
 ];
 
 impl Scenario {
+    /// Does it run a group (several servers, [`super::group`]) rather than one server?
+    pub fn is_group(self) -> bool {
+        matches!(self, Self::Failover | Self::ReplicaBroken)
+    }
+
     /// The name on the command line.
     pub fn name(self) -> &'static str {
         match self {
@@ -66,6 +79,8 @@ impl Scenario {
             Self::AofCorrupt => "aof-corrupt",
             Self::Hung => "hung",
             Self::HitRateCollapse => "hit-rate-collapse",
+            Self::Failover => "failover",
+            Self::ReplicaBroken => "replica-broken",
         }
     }
 
@@ -86,6 +101,8 @@ impl Scenario {
             Self::AofCorrupt => "AOF damaged mid-file: the server refuses to start again",
             Self::Hung => "server stopped with SIGSTOP: port open, nothing answers",
             Self::HitRateCollapse => "warm cache read at a high hit rate, then FLUSHALL",
+            Self::Failover => "master + 2 replicas + 3 Sentinels; the master is killed",
+            Self::ReplicaBroken => "a replica loses its master link (it cannot authenticate)",
         }
     }
 
@@ -99,13 +116,19 @@ impl Scenario {
             Self::BgsaveFail | Self::AofCorrupt => ("E", "runbook E. Disk Full (AOF/RDB Issues)"),
             Self::SlowCommands => ("slow", "slow commands (beyond runbook A–E)"),
             Self::HitRateCollapse => ("hit_rate", "hit-rate collapse (beyond runbook A–E)"),
+            Self::Failover => ("failover", "runbook: Test failover to read replica"),
+            Self::ReplicaBroken => ("replication", "replication broken (beyond runbook A–E)"),
         }
     }
 
     /// `redis.conf` lines added after the base ones (port, dir, logfile, no persistence).
     pub fn conf(self) -> &'static str {
         match self {
-            Self::Crash | Self::Hung | Self::HitRateCollapse => "",
+            Self::Crash
+            | Self::Hung
+            | Self::HitRateCollapse
+            | Self::Failover
+            | Self::ReplicaBroken => "",
             Self::Oom => "maxmemory 4mb\nmaxmemory-policy noeviction\n",
             Self::Evictions => "maxmemory 4mb\nmaxmemory-policy allkeys-lru\n",
             Self::ClientFlood => "maxclients 16\n",

@@ -3,6 +3,7 @@
 //! free port, each in its own temp dir, all killed on drop. `start` returns once every replica
 //! is online on the master and every Sentinel knows the others and the replicas.
 
+use std::fmt::Write as _;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -26,11 +27,12 @@ impl Sentinel {
             dir.path().display()
         );
         for (name, mport, quorum) in masters {
-            conf.push_str(&format!(
+            let _ = write!(
+                conf,
                 "sentinel monitor {name} 127.0.0.1 {mport} {quorum}\n\
                  sentinel down-after-milliseconds {name} 1000\n\
                  sentinel failover-timeout {name} 10000\n"
-            ));
+            );
         }
         let path = dir.path().join("sentinel.conf");
         std::fs::write(&path, conf).expect("write sentinel.conf");

@@ -1,0 +1,160 @@
+//! The group source's events in a recording (`{"group": …}` lines), and the header's `group`
+//! (the Sentinels given, the master name): a replay starts with the same group and follows the
+//! same failovers from the same events, so the instances it makes are the recorded ones.
+
+use std::time::{Instant, SystemTime};
+
+use serde::{Deserialize, Serialize};
+
+use super::format::RecInfo;
+use crate::collect::group::types::{GroupEvent, NodeAddr, SentinelRound, SwitchMaster};
+use crate::collect::types::CollectError;
+use crate::model::group::GroupState;
+
+/// The header's `group`: what the model's group started with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecGroupHeader {
+    pub configured: Vec<NodeAddr>,
+    pub master_name: Option<String>,
+    #[serde(default)]
+    pub entry_sentinel: bool,
+}
+
+impl RecGroupHeader {
+    pub fn of(g: &GroupState) -> Self {
+        Self {
+            configured: g.configured.clone(),
+            master_name: g.master_name.clone(),
+            entry_sentinel: g.entry_sentinel,
+        }
+    }
+
+    /// The group a replay starts with.
+    pub fn state(&self) -> GroupState {
+        GroupState {
+            entry_sentinel: self.entry_sentinel,
+            ..GroupState::with_sentinels(self.configured.clone(), self.master_name.clone())
+        }
+    }
+}
+
+/// [`GroupEvent`] without its instants (the line has them).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RecGroup {
+    Sentinel {
+        addr: NodeAddr,
+        result: Result<SentinelRound, CollectError>,
+    },
+    Node {
+        addr: NodeAddr,
+        result: Result<RecInfo, CollectError>,
+    },
+    Event {
+        from: NodeAddr,
+        channel: String,
+        payload: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        switch: Option<(String, NodeAddr, NodeAddr)>,
+    },
+    Subscription {
+        addr: NodeAddr,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        error: Option<CollectError>,
+    },
+}
+
+impl RecGroup {
+    /// The event and its instant and wall time (the event's own for Sentinel events).
+    pub fn from_event(e: &GroupEvent) -> (Instant, Option<SystemTime>, Self) {
+        match e {
+            GroupEvent::Sentinel { addr, at, result } => (
+                *at,
+                None,
+                Self::Sentinel {
+                    addr: addr.clone(),
+                    result: result.clone().map(|b| *b),
+                },
+            ),
+            GroupEvent::Node { addr, at, result } => (
+                *at,
+                None,
+                Self::Node {
+                    addr: addr.clone(),
+                    result: result
+                        .as_ref()
+                        .map(|i| RecInfo::from_info(i))
+                        .map_err(Clone::clone),
+                },
+            ),
+            GroupEvent::Event {
+                from,
+                at,
+                wall,
+                channel,
+                payload,
+                switch,
+            } => (
+                *at,
+                Some(*wall),
+                Self::Event {
+                    from: from.clone(),
+                    channel: channel.clone(),
+                    payload: payload.clone(),
+                    switch: switch
+                        .as_ref()
+                        .map(|s| (s.name.clone(), s.old.clone(), s.new.clone())),
+                },
+            ),
+            GroupEvent::Subscription { addr, at, result } => (
+                *at,
+                None,
+                Self::Subscription {
+                    addr: addr.clone(),
+                    error: result.clone().err(),
+                },
+            ),
+        }
+    }
+
+    /// The event again, at `at` (`wall`: the line's wall time).
+    pub fn to_event(&self, at: Instant, wall: SystemTime) -> Result<GroupEvent, String> {
+        Ok(match self {
+            Self::Sentinel { addr, result } => GroupEvent::Sentinel {
+                addr: addr.clone(),
+                at,
+                result: result.clone().map(Box::new),
+            },
+            Self::Node { addr, result } => GroupEvent::Node {
+                addr: addr.clone(),
+                at,
+                result: match result {
+                    Ok(r) => Ok(Box::new(r.to_info()?)),
+                    Err(e) => Err(e.clone()),
+                },
+            },
+            Self::Event {
+                from,
+                channel,
+                payload,
+                switch,
+            } => GroupEvent::Event {
+                from: from.clone(),
+                at,
+                wall,
+                channel: channel.clone(),
+                payload: payload.clone(),
+                switch: switch.as_ref().map(|(name, old, new)| SwitchMaster {
+                    name: name.clone(),
+                    old: old.clone(),
+                    new: new.clone(),
+                }),
+            },
+            Self::Subscription { addr, error } => GroupEvent::Subscription {
+                addr: addr.clone(),
+                at,
+                result: error.clone().map_or(Ok(()), Err),
+            },
+        })
+    }
+}
