@@ -196,6 +196,11 @@ fn extra_sections() -> String {
     );
     item(
         &mut page,
+        super::sentinel::ENV_PASSWORD,
+        "the Sentinels' password (--sentinel; never shown or logged)",
+    );
+    item(
+        &mut page,
         "NO_COLOR",
         "when set, no colours (like --no-color)",
     );

@@ -234,6 +234,13 @@ pub(super) fn check_order(t: &Thresholds, source: &str) -> Result<(), ConfigErro
             t.disk_crit_percent,
             false,
         ),
+        (
+            "replica_lag_warn_secs",
+            "replica_lag_crit_secs",
+            t.replica_lag_warn_secs as f64,
+            t.replica_lag_crit_secs as f64,
+            false,
+        ),
     ];
     for (warn_key, crit_key, warn, crit, above) in pairs {
         if above && warn <= crit {
