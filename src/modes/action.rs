@@ -54,11 +54,35 @@ async fn observe(target: &Target, opts: &TuiOptions) -> State {
     while let Ok(m) = rx.try_recv() {
         update(&mut state, m);
     }
+    if let Some(g) = &opts.group {
+        group_round(&mut state, g).await;
+    }
     state.actions = ActionsState::new(opts.runbook.clone(), opts.read_only);
     state.config_command.clone_from(&opts.poll.config_command);
     state.machine_ram = crate::actions::size::machine_ram();
     state.user = crate::actions::log::user();
     state
+}
+
+/// One round of the group (the Sentinels, the replicas), then the nodes it named: the group's
+/// actions need a Sentinel that answers and the list of replicas.
+async fn group_round(state: &mut State, g: &crate::app::GroupLaunch) {
+    use crate::collect::group::tasks::{asked, once};
+    state.group = Some(Box::new(g.state.clone()));
+    let _ = state.replan();
+    let mut done = Vec::new();
+    for _ in 0..2 {
+        let plan = state
+            .group
+            .as_ref()
+            .map(|s| s.plan.clone())
+            .unwrap_or_default();
+        for e in once(&plan, &g.settings, &done).await {
+            // Nothing is followed here: the action runs on the target it was given.
+            let _ = state.on_group(e);
+        }
+        done = asked(&plan);
+    }
 }
 
 fn write_logs(effects: &[Effect], opts: &TuiOptions) {
@@ -111,7 +135,8 @@ pub async fn run(
             return Ok(ExitCode::from(2));
         }
     };
-    println!("{} on {} ({})", prepared.title, target.display(), spec.name);
+    let on = prepared.target.as_ref().unwrap_or(target).display();
+    println!("{} on {on} ({})", prepared.title, spec.name);
     for line in prepared.display.iter().chain(&prepared.changes) {
         println!("  {line}");
     }
@@ -126,9 +151,11 @@ pub async fn run(
     write_logs(&effects, opts);
     let run = state.actions.running.as_ref().map_or(0, |r| r.run);
     let (tx, mut rx) = mpsc::channel(256);
+    // The server it was prepared for: a Sentinel, the replica picked, else the target.
+    let to = prepared.target.clone().unwrap_or_else(|| target.clone());
     let task = tokio::spawn(runner::run(
         prepared,
-        target.clone(),
+        to,
         opts.poll.timeout,
         Sink::new(run, tx),
     ));

@@ -34,6 +34,8 @@ mod tests_container;
 mod tests_dashboard;
 #[cfg(test)]
 mod tests_diagnosis;
+#[cfg(test)]
+mod tests_topology;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};

@@ -302,3 +302,119 @@ fn a_recorded_failover_drill_replays_the_switch() {
         g.failover
     );
 }
+
+#[test]
+fn the_sentinel_actions_go_to_a_sentinel_and_read_only_greys_the_failover() {
+    let g = Group::start(1, 3);
+    let list = g.sentinel_list();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("incident.jsonl");
+    let out = logging_to(&log)
+        .args([
+            "action",
+            "sentinel-ckquorum",
+            "--sentinel",
+            &list,
+            "--master-name",
+            g.name,
+            "--yes",
+        ])
+        .timeout(secs(20))
+        .output()
+        .expect("action");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("SENTINEL CKQUORUM mymaster") && text.contains("usable Sentinels"),
+        "{text}"
+    );
+    let out = logging_to(&log)
+        .args([
+            "action",
+            "sentinel-failover",
+            "--read-only",
+            "--sentinel",
+            &list,
+        ])
+        .args(["--master-name", g.name, "--yes"])
+        .timeout(secs(20))
+        .output()
+        .expect("action");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("read only"));
+    assert!(
+        g.master.cli(&["ROLE"]).starts_with("master"),
+        "nothing was failed over"
+    );
+}
+
+#[test]
+fn replica_promote_and_failover_run_on_the_servers_they_name() {
+    let g = Group::start(2, 0);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("incident.jsonl");
+    let promoted = &g.replicas[0];
+    let out = logging_to(&log)
+        .args(["action", "replica-promote", &g.master.url()])
+        .args(["--arg", &format!("127.0.0.1:{}", promoted.port), "--yes"])
+        .timeout(secs(20))
+        .output()
+        .expect("action");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("REPLICAOF NO ONE"), "{text}");
+    assert!(
+        promoted.cli(&["ROLE"]).starts_with("master"),
+        "not promoted"
+    );
+    assert!(
+        g.master.cli(&["ROLE"]).starts_with("master"),
+        "the master was not touched"
+    );
+    // A name not in the group's list is refused before anything is sent.
+    let out = logging_to(&log)
+        .args([
+            "action",
+            "replica-promote",
+            &g.master.url(),
+            "--arg",
+            "10.9.9.9:1",
+            "--yes",
+        ])
+        .timeout(secs(20))
+        .output()
+        .expect("action");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a replica of this group"));
+    // FAILOVER TO the other replica: it becomes the master, the master its replica.
+    let other = &g.replicas[1];
+    let out = logging_to(&log)
+        .args(["action", "failover", &g.master.url()])
+        .args(["--arg", &format!("127.0.0.1:{}", other.port), "--yes"])
+        .timeout(secs(30))
+        .output()
+        .expect("action");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains(&format!("FAILOVER TO 127.0.0.1 {}", other.port)),
+        "{text}"
+    );
+    wait_until("the replica to take the master role", secs(20), || {
+        other.cli(&["ROLE"]).starts_with("master")
+    });
+    let log_text = std::fs::read_to_string(&log).expect("incident log");
+    assert!(log_text.contains("replica-promote") && log_text.contains("\"action\":\"failover\""));
+}

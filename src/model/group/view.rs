@@ -322,14 +322,16 @@ impl GroupState {
             .and_then(|_| self.sentinels.values().find_map(|s| s.value.as_ref()))
             .map(|r| r.replicas.clone())
             .unwrap_or_default();
-        for a in &self.known_replicas {
+        let previous = self.previous.iter().map(|(a, _, _)| (a, "previous master"));
+        let listed = (self.known_replicas.iter()).map(|a| (a, "not connected to the master"));
+        for (a, state) in listed.chain(previous) {
             if known.contains(&a.shown()) || Some(a) == main {
                 continue;
             }
             known.push(a.shown());
             v.replicas.push(ReplicaView {
                 addr: a.shown(),
-                state: "not connected to the master".into(),
+                state: state.into(),
                 ..ReplicaView::default()
             });
         }
@@ -526,7 +528,7 @@ pub fn replication_item(
     if n < th.min_replicas {
         return item(
             Verdict::Warn,
-            format!("{n} replicas (want at least {})", th.min_replicas),
+            format!("only {n} replicas (want at least {})", th.min_replicas),
         );
     }
     item(
@@ -568,7 +570,7 @@ pub fn sentinel_item(v: &TopologyView) -> Option<HealthItem> {
     } else if reachable < total {
         (
             Verdict::Warn,
-            format!("{reachable} of {total} Sentinels reachable, quorum {quorum}"),
+            format!("reachable: {reachable} of {total} Sentinels, quorum {quorum}"),
         )
     } else if v.quorum.is_none() {
         (
