@@ -59,14 +59,19 @@ pub async fn prepare(
     Ok((first, launch))
 }
 
-/// [`prepare`] for the modes that watch a group (`needs`); None (said on stderr) when no
-/// Sentinel gave the master.
+/// [`prepare`] for the modes that watch a group (the dashboard, snapshot, check, action);
+/// None (said on stderr) when no Sentinel gave the master.
 pub async fn for_mode(
-    needs: bool,
+    mode: &crate::modes::Mode,
     target: Target,
     sentinel: Option<&SentinelSettings>,
     poll: &PollSettings,
 ) -> Option<(Target, Option<GroupLaunch>)> {
+    use crate::modes::Mode;
+    let needs = matches!(
+        mode,
+        Mode::Tui | Mode::Snapshot { .. } | Mode::Check | Mode::Action(_)
+    );
     if !needs {
         return Some((target, None));
     }

@@ -29,12 +29,8 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
             sentinel,
             ..
         } = settings;
-        let needs_group = matches!(
-            mode,
-            Mode::Tui | Mode::Snapshot { .. } | Mode::Check | Mode::Action(_)
-        );
         let Some((target, group)) =
-            super::group::for_mode(needs_group, target, sentinel.as_ref(), &poll).await
+            super::group::for_mode(&mode, target, sentinel.as_ref(), &poll).await
         else {
             return Ok(ExitCode::from(2));
         };
