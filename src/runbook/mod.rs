@@ -3,6 +3,7 @@
 //! Preparing an action (the exact commands, what changes, what blocks it) is pure, so the model
 //! does it inside `update`; running it is `actions`'.
 
+mod docker_steps;
 mod group_steps;
 pub mod placeholders;
 pub mod prepare;

@@ -295,33 +295,6 @@ fn derive_paths(v: &mut BTreeMap<String, String>) {
 }
 
 /// Prepares `spec`; `input` is what the user typed or picked (maxmemory value, policy).
-/// The container (from `{container}`) and the filled command of a `docker` action.
-fn docker_step(
-    op: crate::docker::ops::DockerOp,
-    command: &[String],
-    stdin: Option<&String>,
-    ctx: &Context<'_>,
-) -> Result<(Step, Vec<String>), String> {
-    use crate::docker::ops::DockerOp;
-    let vars = ctx.vars();
-    let container = placeholders::fill("{container}", &vars)?;
-    let command = placeholders::fill_argv(command, &vars)?;
-    let display = match op {
-        DockerOp::Restart => format!("restart container {container} (Engine API)"),
-        DockerOp::Exec => format!(
-            "exec in {container} (Engine API): {}",
-            shell_words(&command)
-        ),
-    };
-    let step = Step::Docker {
-        op,
-        container,
-        command,
-        stdin: stdin.cloned(),
-    };
-    Ok((step, vec![display]))
-}
-
 pub fn prepare(
     spec: &ActionSpec,
     ctx: &Context<'_>,
@@ -360,7 +333,7 @@ pub fn prepare(
             (Step::Http { url: url.clone() }, vec![format!("GET {url}")])
         }
         ActionKind::Docker { op, command, stdin } => {
-            docker_step(*op, command, stdin.as_ref(), ctx)?
+            super::docker_steps::step(*op, command, stdin.as_ref(), ctx)?
         }
     };
     // Lowering maxmemory is destructive even though raising it is not.

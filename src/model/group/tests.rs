@@ -1,7 +1,9 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use super::*;
+use crate::collect::group::types::GroupEvent;
 use crate::collect::group::types::{SentinelMaster, SwitchMaster};
+use crate::model::state::{Effect, State};
 use crate::target::Thresholds;
 
 fn state() -> State {
