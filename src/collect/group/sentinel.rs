@@ -12,11 +12,13 @@ use crate::collect::connect::query;
 use crate::collect::types::CollectError;
 use crate::escape::plain;
 
-/// `SENTINEL MASTERS`, then for `name`: `REPLICAS`, `SENTINELS`, `CKQUORUM` (4 commands, each
-/// with the timeout). A failed `CKQUORUM` is an answer (`NOQUORUM …`), not a failed round.
+/// `SENTINEL MASTERS`, then for `name`: `REPLICAS`, `SENTINELS` (unless `peers` are known from
+/// a recent round: the set of Sentinels rarely changes), `CKQUORUM`; each with the timeout. A
+/// failed `CKQUORUM` is an answer (`NOQUORUM …`), not a failed round.
 pub async fn round(
     conn: &mut MultiplexedConnection,
     name: Option<&str>,
+    peers: Option<&[SentinelPeer]>,
     limit: Duration,
 ) -> Result<SentinelRound, CollectError> {
     let masters = query(conn, redis::cmd("SENTINEL").arg("MASTERS"), limit).await?;
@@ -37,13 +39,13 @@ pub async fn round(
     )
     .await?;
     round.replicas = records(&replicas).iter().map(peer).collect();
-    let sentinels = query(
-        conn,
-        redis::cmd("SENTINEL").arg("SENTINELS").arg(name),
-        limit,
-    )
-    .await?;
-    round.sentinels = records(&sentinels).iter().map(peer).collect();
+    round.sentinels = if let Some(known) = peers {
+        known.to_vec()
+    } else {
+        let cmd = redis::cmd("SENTINEL").arg("SENTINELS").arg(name).clone();
+        let v = query(conn, &cmd, limit).await?;
+        records(&v).iter().map(peer).collect()
+    };
     round.ckquorum = match query(
         conn,
         redis::cmd("SENTINEL").arg("CKQUORUM").arg(name),

@@ -7,7 +7,7 @@ use redis::aio::MultiplexedConnection;
 use tokio::time::MissedTickBehavior;
 
 use super::sentinel;
-use super::types::{GroupEvent, NodeAddr, SentinelRound};
+use super::types::{GroupEvent, NodeAddr, SentinelPeer, SentinelRound};
 use crate::collect::connect::{self, ConnectFailure, query};
 use crate::collect::parse::parse_info;
 use crate::collect::types::{CollectError, Info};
@@ -87,13 +87,13 @@ pub async fn node_info(
 pub async fn sentinel_round(
     link: &mut Link,
     target: &Target,
-    name: Option<&str>,
+    (name, peers): (Option<&str>, Option<&[SentinelPeer]>),
     limit: Duration,
 ) -> Result<SentinelRound, CollectError> {
     let was_open = link.conn.is_some();
-    let r = sentinel_round_once(link, target, name, limit).await;
+    let r = sentinel_round_once(link, target, (name, peers), limit).await;
     if link.closed_under_us(&r, was_open) {
-        return sentinel_round_once(link, target, name, limit).await;
+        return sentinel_round_once(link, target, (name, peers), limit).await;
     }
     r
 }
@@ -122,16 +122,20 @@ async fn node_info_once(
 async fn sentinel_round_once(
     link: &mut Link,
     target: &Target,
-    name: Option<&str>,
+    (name, peers): (Option<&str>, Option<&[SentinelPeer]>),
     limit: Duration,
 ) -> Result<SentinelRound, CollectError> {
     let r = async {
         let conn = link.get(target, limit).await?;
-        sentinel::round(conn, name, limit).await
+        sentinel::round(conn, name, peers, limit).await
     }
     .await;
     link.keep(r)
 }
+
+/// A Sentinel task asks `SENTINEL SENTINELS` every this many rounds (30 s at the 5 s cadence):
+/// 3 calls a round instead of 4 in between.
+const PEERS_EVERY: u32 = 6;
 
 /// What one task polls.
 #[derive(Debug, Clone)]
@@ -151,25 +155,37 @@ pub async fn run(
     let mut ticker = tokio::time::interval(every);
     ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut link = Link::default();
+    // The other Sentinels, asked every `PEERS_EVERY` rounds (and until first known).
+    let mut peers: Option<Vec<SentinelPeer>> = None;
+    let mut rounds: u32 = 0;
     loop {
         ticker.tick().await;
         if tx.is_closed() {
             return;
         }
         let at = Instant::now();
+        if rounds.is_multiple_of(PEERS_EVERY) {
+            peers = None;
+        }
+        rounds = rounds.wrapping_add(1);
         let event = match &job {
             Job::Node => GroupEvent::Node {
                 addr: addr.clone(),
                 at,
                 result: node_info(&mut link, &target, limit).await.map(Box::new),
             },
-            Job::Sentinel { name } => GroupEvent::Sentinel {
-                addr: addr.clone(),
-                at,
-                result: sentinel_round(&mut link, &target, name.as_deref(), limit)
-                    .await
-                    .map(Box::new),
-            },
+            Job::Sentinel { name } => {
+                let known = peers.as_deref();
+                let r = sentinel_round(&mut link, &target, (name.as_deref(), known), limit).await;
+                if let Ok(round) = &r {
+                    peers = Some(round.sentinels.clone());
+                }
+                GroupEvent::Sentinel {
+                    addr: addr.clone(),
+                    at,
+                    result: r.map(Box::new),
+                }
+            }
         };
         if !tx.send(event).await {
             return;
@@ -234,7 +250,7 @@ pub async fn once(
         .map(|a| async move {
             let at = Instant::now();
             let target = retarget(&s.sentinel, a);
-            let r = sentinel_round(&mut Link::default(), &target, name, s.timeout).await;
+            let r = sentinel_round(&mut Link::default(), &target, (name, None), s.timeout).await;
             GroupEvent::Sentinel {
                 addr: a.clone(),
                 at,

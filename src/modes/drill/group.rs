@@ -151,9 +151,10 @@ async fn wait_acquainted(s: &ThrowawayRedis, others: u64, replicas: u64) -> colo
     let mut c = connect(s).await?;
     let deadline = tokio::time::Instant::now() + READY;
     loop {
-        let round = crate::collect::group::sentinel::round(&mut c, None, Duration::from_secs(1))
-            .await
-            .ok();
+        let round =
+            crate::collect::group::sentinel::round(&mut c, None, None, Duration::from_secs(1))
+                .await
+                .ok();
         let m = round
             .as_ref()
             .and_then(|r| r.masters.iter().find(|m| m.raw_name == MASTER_NAME));
