@@ -155,12 +155,11 @@ impl Info {
     }
 }
 
-/// `INFO replication` beyond role and link status. Strings escaped, except the addresses
-/// (`master_host`, a replica's `ip`): those are kept as received, since redtriage connects to
-/// them, and are escaped when shown (`collect::group::types::NodeAddr::shown`).
+/// `INFO replication` beyond role and link status. Strings escaped, the addresses too
+/// (redtriage connects to them as they are: a host that needs escaping cannot be reached).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Replication {
-    /// A replica's master, as the replica was told (`replicaof`); as received.
+    /// A replica's master, as the replica was told (`replicaof`).
     pub master_host: Option<String>,
     pub master_port: Option<u16>,
     /// Seconds the link has been down (only while it is).
@@ -185,8 +184,7 @@ pub struct Replication {
 /// One `slaveN:ip=…,port=…,state=online,offset=…,lag=…` line of a master's INFO.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ReplicaLine {
-    /// As received (not escaped: see [`Replication`]); what the replica announced
-    /// (`replica-announce-ip`) or its peer address.
+    /// Escaped; what the replica announced (`replica-announce-ip`) or its peer address.
     pub ip: String,
     pub port: u16,
     /// `online`, `wait_bgsave`, `send_bulk`…

@@ -117,16 +117,18 @@ impl RecGroup {
         }
     }
 
-    /// The event again, at `at` (`wall`: the line's wall time).
+    /// The event again, at `at` (`wall`: the line's wall time). A recording is a file from
+    /// anywhere: every string it gives that is shown is escaped again unless it already is
+    /// printable ASCII (what redtriage itself writes), so a crafted file draws no control byte.
     pub fn to_event(&self, at: Instant, wall: SystemTime) -> Result<GroupEvent, String> {
         Ok(match self {
             Self::Sentinel { addr, result } => GroupEvent::Sentinel {
-                addr: addr.clone(),
+                addr: kept_addr(addr),
                 at,
-                result: result.clone().map(Box::new),
+                result: result.clone().map(|r| Box::new(kept_round(r))),
             },
             Self::Node { addr, result } => GroupEvent::Node {
-                addr: addr.clone(),
+                addr: kept_addr(addr),
                 at,
                 result: match result {
                     Ok(r) => Ok(Box::new(r.to_info()?)),
@@ -139,22 +141,86 @@ impl RecGroup {
                 payload,
                 switch,
             } => GroupEvent::Event {
-                from: from.clone(),
+                from: kept_addr(from),
                 at,
                 wall,
-                channel: channel.clone(),
-                payload: payload.clone(),
+                channel: kept(channel),
+                payload: kept(payload),
                 switch: switch.as_ref().map(|(name, old, new)| SwitchMaster {
                     name: name.clone(),
-                    old: old.clone(),
-                    new: new.clone(),
+                    old: kept_addr(old),
+                    new: kept_addr(new),
                 }),
             },
             Self::Subscription { addr, error } => GroupEvent::Subscription {
-                addr: addr.clone(),
+                addr: kept_addr(addr),
                 at,
                 result: error.clone().map_or(Ok(()), Err),
             },
         })
+    }
+}
+
+/// `s` when it is printable ASCII (escaped text always is), else escaped.
+fn kept(s: &str) -> String {
+    if s.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
+        s.to_string()
+    } else {
+        crate::escape::plain_str(s)
+    }
+}
+
+fn kept_addr(a: &NodeAddr) -> NodeAddr {
+    NodeAddr::new(kept(&a.host), a.port)
+}
+
+fn kept_round(mut r: SentinelRound) -> SentinelRound {
+    for m in &mut r.masters {
+        m.name = kept(&m.name);
+        m.flags = kept(&m.flags);
+        m.addr = m.addr.as_ref().map(kept_addr);
+    }
+    for p in r.replicas.iter_mut().chain(r.sentinels.iter_mut()) {
+        p.flags = kept(&p.flags);
+        p.master_link_status = p.master_link_status.as_deref().map(kept);
+        p.addr = p.addr.as_ref().map(kept_addr);
+    }
+    r.ckquorum = r
+        .ckquorum
+        .map(|c| c.map(|t| kept(&t)).map_err(|t| kept(&t)));
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_crafted_recording_s_strings_are_escaped_again_and_escaped_ones_kept() {
+        let rec = RecGroup::Event {
+            from: NodeAddr::new("10.0.0.1\u{1b}]0;x\u{7}", 26379),
+            channel: "+sdown\u{202e}".into(),
+            payload: "master m 10.0.0.1 6379 \\x1b".into(),
+            switch: None,
+        };
+        let GroupEvent::Event {
+            from,
+            channel,
+            payload,
+            ..
+        } = rec.to_event(Instant::now(), SystemTime::now()).unwrap()
+        else {
+            panic!("not an event");
+        };
+        assert!(
+            from.host.bytes().all(|b| (0x20..=0x7e).contains(&b)),
+            "{}",
+            from.host
+        );
+        assert!(!channel.contains('\u{202e}'), "{channel}");
+        assert_eq!(
+            payload, "master m 10.0.0.1 6379 \\x1b",
+            "escaped text is kept as is"
+        );
     }
 }

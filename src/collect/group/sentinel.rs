@@ -123,7 +123,7 @@ fn text(v: &Value) -> String {
 
 fn addr_of(ip: &str, port: &str) -> Option<NodeAddr> {
     let port = port.parse().ok()?;
-    (!ip.is_empty()).then(|| NodeAddr::new(ip, port))
+    (!ip.is_empty()).then(|| NodeAddr::received(ip, port))
 }
 
 fn num(r: &Record, k: &str) -> Option<u64> {
@@ -225,7 +225,7 @@ mod tests {
 
     #[test]
     fn a_hostile_address_is_escaped_when_shown() {
-        let a = NodeAddr::new("10.0.0.1\x1b]0;pwn\x07", 6379);
+        let a = NodeAddr::received("10.0.0.1\x1b]0;pwn\x07", 6379);
         assert!(!a.shown().contains('\x1b'));
         assert_eq!(NodeAddr::new("::1", 6379).shown(), "[::1]:6379");
     }

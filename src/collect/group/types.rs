@@ -1,18 +1,20 @@
 //! What the group source learns about the servers around the target: Sentinel's rounds, each
-//! node's replication, Sentinel's events. Every string that came from a server is kept as
-//! received (lossy UTF-8) where it is needed to connect, and escaped wherever it is shown.
+//! node's replication, Sentinel's events. Every string that came from a server is kept escaped
+//! (addresses too: a host that needs escaping cannot be reached anyway), except a master's
+//! name (`raw_name`), which redtriage sends back in `SENTINEL … NAME` and never shows.
 
 use std::time::{Instant, SystemTime};
 
 use crate::collect::types::{CollectError, Info};
 use crate::escape::plain_str;
 
-/// `host:port` of a node as a server reported it (`replica-announce-ip`, a Sentinel reply).
+/// `host:port` of a node: typed by the user, or as a server reported it (`replica-announce-ip`,
+/// a Sentinel reply), escaped ([`NodeAddr::received`]).
 #[derive(
     Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
 pub struct NodeAddr {
-    /// As received: used to connect, escaped when shown ([`NodeAddr::shown`]).
+    /// Printable: typed, or escaped when received (connected to as is).
     pub host: String,
     pub port: u16,
 }
@@ -25,9 +27,14 @@ impl NodeAddr {
         }
     }
 
-    /// `10.0.0.5:6379`, `[::1]:6379`; the host escaped (it may hold any bytes a server sent).
+    /// An address a server sent: the host escaped (it may hold any bytes).
+    pub fn received(host: &str, port: u16) -> Self {
+        Self::new(plain_str(host), port)
+    }
+
+    /// `10.0.0.5:6379`, `[::1]:6379` (the host is printable already).
     pub fn shown(&self) -> String {
-        let host = plain_str(&self.host);
+        let host = &self.host;
         if host.contains(':') {
             format!("[{host}]:{}", self.port)
         } else {

@@ -32,14 +32,6 @@ macro_rules! field {
             (|i: &mut Info, v: &[u8], _: &str| i.repl.$name = flag(v)) as Setter,
         )
     };
-    (repl $name:ident, raw) => {
-        (
-            stringify!($name),
-            (|i: &mut Info, v: &[u8], _: &str| {
-                i.repl.$name = Some(String::from_utf8_lossy(v).into_owned())
-            }) as Setter,
-        )
-    };
     (repl $name:ident, str) => {
         (
             stringify!($name),
@@ -68,7 +60,7 @@ static FIELDS: &[(&str, Setter)] = &[
     field!(redis_mode, str),
     field!(aof_enabled, bool),
     field!(config_file, str),
-    field!(repl master_host, raw),
+    field!(repl master_host, str),
     field!(repl master_port, num),
     field!(used_memory, num),
     field!(evicted_keys, num),
@@ -190,13 +182,12 @@ fn sub_fields(value: &[u8]) -> impl Iterator<Item = (&[u8], &[u8])> {
     })
 }
 
-/// `ip=…,port=…,state=…,offset=…,lag=…`; the ip as received (what the replica announced:
-/// connected to as is, escaped when shown, through `NodeAddr::shown`).
+/// `ip=…,port=…,state=…,offset=…,lag=…`; the ip escaped (what the replica announced).
 fn replica_line(value: &[u8]) -> ReplicaLine {
     let mut r = ReplicaLine::default();
     for (k, v) in sub_fields(value) {
         match k {
-            b"ip" => r.ip = String::from_utf8_lossy(v).into_owned(),
+            b"ip" => r.ip = plain(v),
             b"port" => r.port = num(v).unwrap_or(0),
             b"state" => r.state = plain(v),
             b"offset" => r.offset = num(v).unwrap_or(0),
@@ -462,5 +453,30 @@ mod tests {
             info.raw().get("unknown_future_field").map(String::as_str),
             Some("x:y")
         );
+    }
+
+    #[test]
+    fn replication_lines_are_read_and_their_addresses_escaped() {
+        let info = parse_info(
+            b"# Replication\r\nrole:slave\r\nmaster_host:10.0.0.5\x1b]0;x\x07\r\nmaster_port:6379\r\n\
+              master_link_status:down\r\nmaster_link_down_since_seconds:12\r\n\
+              master_sync_in_progress:0\r\nslave_repl_offset:900\r\nslave_priority:100\r\n\
+              slave_read_only:1\r\nslave0:ip=10.9.9.9\x1b[31m,port=6380,state=online,offset=800,lag=1\r\n",
+        );
+        let r = &info.repl;
+        assert_eq!(r.master_host.as_deref(), Some("10.0.0.5\\x1b]0;x\\a"));
+        assert_eq!(r.master_port, Some(6379));
+        assert_eq!(r.master_link_down_since_seconds, Some(12));
+        assert_eq!(
+            (r.slave_priority, r.slave_read_only),
+            (Some(100), Some(true))
+        );
+        assert_eq!(r.replicas.len(), 1);
+        assert_eq!(r.replicas[0].ip, "10.9.9.9\\x1b[31m");
+        assert_eq!(
+            (r.replicas[0].port, r.replicas[0].offset, r.replicas[0].lag),
+            (6380, 800, Some(1))
+        );
+        assert_eq!(r.replicas[0].state, "online");
     }
 }
