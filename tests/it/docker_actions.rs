@@ -26,8 +26,10 @@ fn action(name: &str, url: &str, extra: &[&str], env: &[(String, String)]) -> Ou
 }
 
 /// Waits until the incident log's `state` lines show the server going away and coming back
-/// after it was up: `UP → DOWN` then `→ UP`, or, when the restart was quicker than a poll (the
-/// dashboard reconnects within its tick), the one `UP → RESTARTED → UP` line.
+/// after it was up: `UP → DOWN` (or `UP → UNRESPONSIVE`: Docker's proxy keeps accepting on the
+/// published port while the container restarts, and nothing answers) then `→ UP`, or, when the
+/// restart was quicker than a poll (the dashboard reconnects within its tick), the one
+/// `UP → RESTARTED → UP` line.
 fn wait_restart(log: &std::path::Path, limit: Duration) -> String {
     let mut text = String::new();
     let seen = poll(limit, Duration::from_millis(200), || {
@@ -37,9 +39,10 @@ fn wait_restart(log: &std::path::Path, limit: Duration) -> String {
             .filter(|l| l.contains("\"kind\":\"state\""))
             .collect();
         let mut it = states.iter();
-        let seen_down = ["→ UP", "UP → DOWN", "→ UP"]
-            .iter()
-            .all(|w| it.any(|l| l.contains(w)));
+        let gone = |l: &&&str| l.contains("UP → DOWN") || l.contains("UP → UNRESPONSIVE");
+        let seen_down = it.any(|l| l.contains("→ UP"))
+            && it.any(|l| gone(&l))
+            && it.any(|l| l.contains("→ UP"));
         seen_down || states.iter().any(|l| l.contains("UP → RESTARTED → UP"))
     });
     assert!(seen, "no restart in the state lines:\n{text}");
