@@ -54,35 +54,17 @@ async fn observe(target: &Target, opts: &TuiOptions) -> State {
     while let Ok(m) = rx.try_recv() {
         update(&mut state, m);
     }
+    // The group's actions need a Sentinel that answers and the list of replicas.
     if let Some(g) = &opts.group {
-        group_round(&mut state, g).await;
+        state.group = Some(Box::new(g.state.clone()));
+        let _ = state.replan();
+        let _ = Box::pin(super::group::rounds(&mut state, &g.settings, None)).await;
     }
     state.actions = ActionsState::new(opts.runbook.clone(), opts.read_only);
     state.config_command.clone_from(&opts.poll.config_command);
     state.machine_ram = crate::actions::size::machine_ram();
     state.user = crate::actions::log::user();
     state
-}
-
-/// One round of the group (the Sentinels, the replicas), then the nodes it named: the group's
-/// actions need a Sentinel that answers and the list of replicas.
-async fn group_round(state: &mut State, g: &crate::app::GroupLaunch) {
-    use crate::collect::group::tasks::{asked, once};
-    state.group = Some(Box::new(g.state.clone()));
-    let _ = state.replan();
-    let mut done = Vec::new();
-    for _ in 0..2 {
-        let plan = state
-            .group
-            .as_ref()
-            .map(|s| s.plan.clone())
-            .unwrap_or_default();
-        for e in once(&plan, &g.settings, &done).await {
-            // Nothing is followed here: the action runs on the target it was given.
-            let _ = state.on_group(e);
-        }
-        done = asked(&plan);
-    }
 }
 
 fn write_logs(effects: &[Effect], opts: &TuiOptions) {

@@ -6,6 +6,7 @@
 use crate::app::GroupLaunch;
 use crate::collect::group::supervisor::GroupSettings;
 use crate::collect::group::tasks::{resolve_master, retarget};
+use crate::collect::group::types::GroupEvent;
 use crate::model::group::GroupState;
 use crate::modes::settings::SentinelSettings;
 use crate::target::{PollSettings, Target};
@@ -82,4 +83,54 @@ pub async fn for_mode(
             None
         }
     }
+}
+
+/// What the group's state asks the group source to poll now.
+pub fn plan_of(state: &crate::model::state::State) -> crate::collect::group::supervisor::GroupPlan {
+    state
+        .group
+        .as_ref()
+        .map(|s| s.plan.clone())
+        .unwrap_or_default()
+}
+
+/// The group without its tasks, for `check`, `snapshot` and `action`: `first` (a round already
+/// asked, and what it asked) or a round now, applied; then one more round for what it named
+/// (the replicas and Sentinels a Sentinel lists), applied. Returns the master the answers made
+/// the state follow (`Effect::Attach`), if any.
+pub async fn rounds(
+    state: &mut crate::model::state::State,
+    settings: &GroupSettings,
+    first: Option<(Vec<NodeAddrKind>, Vec<GroupEvent>)>,
+) -> Option<(crate::msg::TargetId, Target)> {
+    use crate::collect::group::tasks::{asked, once};
+    let (done, events) = if let Some(f) = first {
+        f
+    } else {
+        let plan = plan_of(state);
+        let events = once(&plan, settings, &[]).await;
+        (asked(&plan), events)
+    };
+    let mut attach = apply(state, events);
+    let more = once(&plan_of(state), settings, &done).await;
+    attach = apply(state, more).or(attach);
+    attach
+}
+
+/// A node's address and whether it is a Sentinel, as the rounds mark what they asked.
+pub type NodeAddrKind = (crate::collect::group::types::NodeAddr, bool);
+
+fn apply(
+    state: &mut crate::model::state::State,
+    events: Vec<GroupEvent>,
+) -> Option<(crate::msg::TargetId, Target)> {
+    let mut attach = None;
+    for e in events {
+        for eff in crate::model::state::update(state, crate::msg::Msg::Group(Box::new(e))) {
+            if let crate::model::state::Effect::Attach { id, target } = eff {
+                attach = Some((id, *target));
+            }
+        }
+    }
+    attach
 }

@@ -91,11 +91,7 @@ pub(crate) async fn collect_into(
     drain(&mut rx, &mut state);
     // The group's first round runs while the interval passes.
     let first = h.group.map(|g| {
-        let plan = state
-            .group
-            .as_ref()
-            .map(|s| s.plan.clone())
-            .unwrap_or_default();
+        let plan = super::group::plan_of(&state);
         let settings = g.settings.clone();
         tokio::spawn(async move {
             let events = crate::collect::group::tasks::once(&plan, &settings, &[]).await;
@@ -109,57 +105,20 @@ pub(crate) async fn collect_into(
     }
     drain(&mut rx, &mut state);
     if let (Some(g), Some(first)) = (h.group, first)
-        && let Ok((asked, events)) = first.await
+        && let Ok(first) = first.await
+        && let Some((id, target)) =
+            Box::pin(super::group::rounds(&mut state, &g.settings, Some(first))).await
     {
-        Box::pin(group_rounds(&mut state, g, asked, events, (&tx, &mut rx))).await;
+        // A master picked or followed meanwhile gets one sample.
+        let mut poller = Poller::new(id, target, poll.clone(), tx.clone());
+        poller.tick().await;
+        drain(&mut rx, &mut state);
     }
     state.now = state.now.max(Instant::now());
     let thresholds = state.thresholds.clone();
     state
         .view(JSON_SPARK)
         .unwrap_or_else(|| unreachable_view(target, &thresholds))
-}
-
-/// Applies the first round's answers; a second round asks what they named (the replicas and
-/// Sentinels a Sentinel lists); a master picked or followed meanwhile gets one sample.
-async fn group_rounds(
-    state: &mut State,
-    g: &crate::app::GroupLaunch,
-    asked: Vec<(crate::collect::group::types::NodeAddr, bool)>,
-    events: Vec<crate::collect::group::types::GroupEvent>,
-    (tx, rx): (&mpsc::Sender<Msg>, &mut mpsc::Receiver<Msg>),
-) {
-    let mut attach = None;
-    let mut apply = |state: &mut State, events: Vec<crate::collect::group::types::GroupEvent>| {
-        for e in events {
-            for eff in update(state, Msg::Group(Box::new(e))) {
-                if let crate::model::state::Effect::Attach { id, target } = eff {
-                    attach = Some((id, *target));
-                }
-            }
-        }
-    };
-    apply(state, events);
-    let plan = state
-        .group
-        .as_ref()
-        .map(|s| s.plan.clone())
-        .unwrap_or_default();
-    let more = crate::collect::group::tasks::once(&plan, &g.settings, &asked).await;
-    apply(state, more);
-    if let Some((id, target)) = attach {
-        let mut poller = Poller::new(id, target, g_poll(state, g), tx.clone());
-        poller.tick().await;
-        drain(rx, state);
-    }
-}
-
-/// The poll settings for a followed master: the group's timeout, the defaults otherwise.
-fn g_poll(_state: &State, g: &crate::app::GroupLaunch) -> PollSettings {
-    PollSettings {
-        timeout: g.settings.timeout,
-        ..PollSettings::default()
-    }
 }
 
 fn unreachable_view(target: &Target, thresholds: &Thresholds) -> Snapshot {

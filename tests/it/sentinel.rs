@@ -303,25 +303,34 @@ fn a_recorded_failover_drill_replays_the_switch() {
     );
 }
 
+/// `redtriage action ARGS`, logging to `log`, killed after `limit_secs`.
+fn action(log: &std::path::Path, args: &[&str], limit_secs: u64) -> std::process::Output {
+    logging_to(log)
+        .arg("action")
+        .args(args)
+        .timeout(secs(limit_secs))
+        .output()
+        .expect("action")
+}
+
 #[test]
 fn the_sentinel_actions_go_to_a_sentinel_and_read_only_greys_the_failover() {
     let g = Group::start(1, 3);
     let list = g.sentinel_list();
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("incident.jsonl");
-    let out = logging_to(&log)
-        .args([
-            "action",
+    let out = action(
+        &log,
+        &[
             "sentinel-ckquorum",
             "--sentinel",
             &list,
             "--master-name",
             g.name,
             "--yes",
-        ])
-        .timeout(secs(20))
-        .output()
-        .expect("action");
+        ],
+        20,
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -332,18 +341,19 @@ fn the_sentinel_actions_go_to_a_sentinel_and_read_only_greys_the_failover() {
         text.contains("SENTINEL CKQUORUM mymaster") && text.contains("usable Sentinels"),
         "{text}"
     );
-    let out = logging_to(&log)
-        .args([
-            "action",
+    let out = action(
+        &log,
+        &[
             "sentinel-failover",
             "--read-only",
             "--sentinel",
             &list,
-        ])
-        .args(["--master-name", g.name, "--yes"])
-        .timeout(secs(20))
-        .output()
-        .expect("action");
+            "--master-name",
+            g.name,
+            "--yes",
+        ],
+        20,
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("read only"));
     assert!(
@@ -358,12 +368,17 @@ fn replica_promote_and_failover_run_on_the_servers_they_name() {
     let dir = tempfile::tempdir().expect("tempdir");
     let log = dir.path().join("incident.jsonl");
     let promoted = &g.replicas[0];
-    let out = logging_to(&log)
-        .args(["action", "replica-promote", &g.master.url()])
-        .args(["--arg", &format!("127.0.0.1:{}", promoted.port), "--yes"])
-        .timeout(secs(20))
-        .output()
-        .expect("action");
+    let out = action(
+        &log,
+        &[
+            "replica-promote",
+            &g.master.url(),
+            "--arg",
+            &format!("127.0.0.1:{}", promoted.port),
+            "--yes",
+        ],
+        20,
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -380,28 +395,32 @@ fn replica_promote_and_failover_run_on_the_servers_they_name() {
         "the master was not touched"
     );
     // A name not in the group's list is refused before anything is sent.
-    let out = logging_to(&log)
-        .args([
-            "action",
+    let out = action(
+        &log,
+        &[
             "replica-promote",
             &g.master.url(),
             "--arg",
             "10.9.9.9:1",
             "--yes",
-        ])
-        .timeout(secs(20))
-        .output()
-        .expect("action");
+        ],
+        20,
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not a replica of this group"));
     // FAILOVER TO the other replica: it becomes the master, the master its replica.
     let other = &g.replicas[1];
-    let out = logging_to(&log)
-        .args(["action", "failover", &g.master.url()])
-        .args(["--arg", &format!("127.0.0.1:{}", other.port), "--yes"])
-        .timeout(secs(30))
-        .output()
-        .expect("action");
+    let out = action(
+        &log,
+        &[
+            "failover",
+            &g.master.url(),
+            "--arg",
+            &format!("127.0.0.1:{}", other.port),
+            "--yes",
+        ],
+        30,
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),

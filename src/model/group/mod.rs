@@ -255,14 +255,13 @@ impl GroupState {
                 add(NodeAddr::new(r.ip.clone(), r.port));
             }
         }
-        if let Some(name) = &self.master_name {
-            for s in self.sentinels.values() {
-                for p in s.value.iter().flat_map(|r| &r.replicas) {
-                    if let Some(a) = &p.addr {
-                        add(a.clone());
-                    }
-                }
-                let _ = name;
+        if self.master_name.is_some() {
+            let listed = self.sentinels.values().filter_map(|s| s.value.as_ref());
+            for a in listed
+                .flat_map(|r| &r.replicas)
+                .filter_map(|p| p.addr.clone())
+            {
+                add(a);
             }
         }
         out

@@ -123,12 +123,7 @@ async fn attend(
         sentinels: None,
         master_name: None,
     };
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{}", serde_json::to_string(&ready)?)?;
-    out.flush()?;
-    drop(out);
-    stop.recv().await;
-    Ok(ExitCode::SUCCESS)
+    announce(&ready, stop).await
 }
 
 /// A group drill: the servers up, the fault in (`replica-broken`) or on its way (`failover`:
@@ -187,12 +182,7 @@ async fn run_group(
             }),
             master_name: sentinel.as_ref().map(|_| group::MASTER_NAME),
         };
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "{}", serde_json::to_string(&ready)?)?;
-        out.flush()?;
-        drop(out);
-        stop.recv().await;
-        Ok(ExitCode::SUCCESS)
+        announce(&ready, stop).await
     } else {
         let pid = (scenario == Scenario::Failover)
             .then(|| drill.master.pid())
@@ -214,6 +204,16 @@ async fn run_group(
     };
     drill.stop().await;
     result
+}
+
+/// `--headless`: the ready line on stdout, then the fault kept until the end is asked.
+async fn announce(ready: &Ready<'_>, stop: &mut Interrupt) -> color_eyre::Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", serde_json::to_string(ready)?)?;
+    out.flush()?;
+    drop(out);
+    stop.recv().await;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// SIGINT, SIGTERM, SIGHUP, and (headless) stdin closing. Installed before anything starts,
