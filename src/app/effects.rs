@@ -164,5 +164,6 @@ pub(super) fn probe_spec() -> ActionSpec {
         preconditions: Vec::new(),
         timeout: None,
         section: None,
+        read_only: false,
     }
 }

@@ -29,11 +29,17 @@ pub enum RedisOp {
     ReplicaPromote,
     /// `FAILOVER TO <host> <port>` (6.2+), sent to the master, for a group without Sentinel.
     Failover,
+    /// `CLUSTER FAILOVER`, sent to the cluster replica picked (its master agrees).
+    ClusterFailover,
+    /// `CLUSTER FAILOVER FORCE`: without the master's agreement (the master is down).
+    ClusterFailoverForce,
+    /// `CLUSTER FAILOVER TAKEOVER`: without the other masters' vote either.
+    ClusterFailoverTakeover,
 }
 
 impl RedisOp {
     /// Every op (the poller asks `COMMAND INFO` about the commands they send).
-    pub const ALL: [RedisOp; 15] = [
+    pub const ALL: [RedisOp; 18] = [
         RedisOp::Ping,
         RedisOp::Probe,
         RedisOp::Bgsave,
@@ -49,6 +55,9 @@ impl RedisOp {
         RedisOp::SentinelFailover,
         RedisOp::ReplicaPromote,
         RedisOp::Failover,
+        RedisOp::ClusterFailover,
+        RedisOp::ClusterFailoverForce,
+        RedisOp::ClusterFailoverTakeover,
     ];
 
     /// Does it change the server?
@@ -103,6 +112,9 @@ pub fn argvs(op: RedisOp, args: &[String], config_command: &str) -> Vec<Vec<Stri
         RedisOp::SentinelFailover => with(&["SENTINEL", "FAILOVER"]),
         RedisOp::ReplicaPromote => with(&["REPLICAOF", "NO", "ONE"]),
         RedisOp::Failover => with(&["FAILOVER"]),
+        RedisOp::ClusterFailover => with(&["CLUSTER", "FAILOVER"]),
+        RedisOp::ClusterFailoverForce => with(&["CLUSTER", "FAILOVER", "FORCE"]),
+        RedisOp::ClusterFailoverTakeover => with(&["CLUSTER", "FAILOVER", "TAKEOVER"]),
     }
 }
 

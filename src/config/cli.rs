@@ -185,6 +185,10 @@ pub struct Flags {
     /// Print help (`-h` is the host, as in redis-cli).
     #[arg(long, action = ArgAction::Help, global = true)]
     pub help: Option<bool>,
+    /// The target is a Redis Cluster node: watch the whole cluster (found from any node;
+    /// without it, a node in cluster mode is found anyway); fails when it is not in cluster mode.
+    #[arg(short = 'c', long, global = true)]
+    pub cluster: bool,
     /// Server URL (instead of the positional URL).
     #[arg(short = 'u', value_name = "URL", global = true)]
     pub url_flag: Option<String>,

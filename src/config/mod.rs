@@ -216,6 +216,7 @@ where
         templates,
         record: flags.record.clone(),
         sentinel,
+        cluster: flags.cluster,
     })
 }
 

@@ -4,6 +4,7 @@
 //! *likely*, 1–2 *possible*; a cause whose signals are known and none holds is *ruled out*;
 //! one whose signals are all unknown (server never reached, no CONFIG…) is *unknown*.
 
+mod cluster_signals;
 mod group_signals;
 pub mod signals;
 

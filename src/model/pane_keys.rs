@@ -77,6 +77,9 @@ impl State {
 
     /// In a Sentinel's list of masters: ↑/↓ (`k`/`j`) pick one, enter follows it.
     fn topology_key(&mut self, key: KeyEvent) -> Option<Vec<Effect>> {
+        if self.group.as_ref().is_some_and(|g| g.cluster.is_some()) {
+            return self.cluster_key(key);
+        }
         let g = self.group.as_mut()?;
         if !g.entry_sentinel || !g.previous.is_empty() {
             return None;

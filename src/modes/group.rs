@@ -22,6 +22,7 @@ pub async fn prepare(
         sentinel: sentinel.clone(),
         every: poll.slow_interval,
         timeout: poll.timeout,
+        probe: poll.interval,
     };
     let Some(s) = sentinel else {
         let launch = GroupLaunch {
@@ -65,7 +66,7 @@ pub async fn prepare(
 pub async fn for_mode(
     mode: &crate::modes::Mode,
     target: Target,
-    sentinel: Option<&SentinelSettings>,
+    (sentinel, cluster): (Option<&SentinelSettings>, bool),
     poll: &PollSettings,
 ) -> Option<(Target, Option<GroupLaunch>)> {
     use crate::modes::Mode;
@@ -76,12 +77,49 @@ pub async fn for_mode(
     if !needs {
         return Some((target, None));
     }
+    if cluster && let Err(e) = cluster_mode(&target, poll).await {
+        eprintln!("redtriage: --cluster: {e}");
+        return None;
+    }
     match prepare(&target, sentinel, poll).await {
-        Ok((t, g)) => Some((t, Some(g))),
+        Ok((t, mut g)) => {
+            if cluster {
+                g.state.cluster = Some(Box::new(crate::model::group::cluster::ClusterState {
+                    forced: true,
+                    entry: crate::model::group::addr_of(&t),
+                    ..Default::default()
+                }));
+            }
+            Some((t, Some(g)))
+        }
         Err(e) => {
             eprintln!("redtriage: --sentinel: {e}");
             None
         }
+    }
+}
+
+/// `--cluster`: the target answers and says `cluster_enabled:1`.
+async fn cluster_mode(target: &Target, poll: &PollSettings) -> Result<(), String> {
+    use crate::collect::connect::{connect, query};
+    let shown = target.display();
+    let mut conn = connect(target, poll.timeout)
+        .await
+        .map_err(|e| {
+            let e = crate::collect::group::tasks::failure(e);
+            format!("{shown}: cannot connect: {e}")
+        })?;
+    let v = query(&mut conn, redis::cmd("INFO").arg("cluster"), poll.timeout)
+        .await
+        .map_err(|e| format!("{shown}: INFO cluster failed: {e}"))?;
+    let text = crate::collect::poller::bulk_bytes(&v).map_err(|e| e.to_string())?;
+    let info = crate::collect::parse::parse_info(&text);
+    match info.raw().get("cluster_enabled").map(String::as_str) {
+        Some("1") => Ok(()),
+        other => Err(format!(
+            "{shown} is not a Redis Cluster node (cluster_enabled:{}); drop -c/--cluster to watch it as a single server",
+            other.unwrap_or("?")
+        )),
     }
 }
 

@@ -27,10 +27,11 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
             record,
             docker,
             sentinel,
+            cluster,
             ..
         } = settings;
         let Some((target, group)) =
-            super::group::for_mode(&mode, target, sentinel.as_ref(), &poll).await
+            super::group::for_mode(&mode, target, (sentinel.as_ref(), cluster), &poll).await
         else {
             return Ok(ExitCode::from(2));
         };

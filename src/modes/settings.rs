@@ -61,6 +61,7 @@ pub struct ActionRequest {
 
 /// Everything `run` needs, validated. `Debug` never shows the password.
 #[derive(Debug, Clone)]
+#[allow(clippy::struct_excessive_bools)]
 pub struct Settings {
     /// What to do.
     pub mode: Mode,
@@ -92,6 +93,8 @@ pub struct Settings {
     pub docker: Option<crate::docker::types::DockerSettings>,
     /// `--sentinel` and friends, the config's `[sentinel]`, or a `redis+sentinel://` URL.
     pub sentinel: Option<SentinelSettings>,
+    /// `-c`/`--cluster`: the target must be a Redis Cluster node.
+    pub cluster: bool,
 }
 
 /// Where the Sentinels are and how to talk to them.

@@ -7,6 +7,7 @@ use std::time::{Instant, SystemTime};
 use serde::{Deserialize, Serialize};
 
 use super::format::RecInfo;
+use crate::collect::group::cluster_types::{ClusterInfo, ClusterNode, NodeRound, Shard};
 use crate::collect::group::types::{GroupEvent, NodeAddr, SentinelRound, SwitchMaster};
 use crate::collect::types::CollectError;
 use crate::model::group::GroupState;
@@ -62,6 +63,65 @@ pub enum RecGroup {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         error: Option<CollectError>,
     },
+    Cluster {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        id: Option<String>,
+        addr: NodeAddr,
+        result: Result<RecNodeRound, CollectError>,
+    },
+}
+
+/// A cluster node's round ([`NodeRound`]) with its INFO as the recording keeps INFO.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecNodeRound {
+    pub ping_us: u64,
+    pub info: RecInfo,
+    pub cluster: ClusterInfo,
+    pub nodes: Vec<ClusterNode>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shards: Option<Vec<Shard>>,
+}
+
+impl RecNodeRound {
+    fn of(r: &NodeRound) -> Self {
+        Self {
+            ping_us: r.ping_us,
+            info: RecInfo::from_info(&r.info),
+            cluster: r.cluster.clone(),
+            nodes: r.nodes.clone(),
+            shards: r.shards.clone(),
+        }
+    }
+
+    /// The round again, every string escaped again unless printable ASCII.
+    fn round(&self) -> Result<NodeRound, String> {
+        let mut nodes = self.nodes.clone();
+        for n in &mut nodes {
+            n.id = kept(&n.id);
+            n.addr = n.addr.as_ref().map(kept_addr);
+            n.hostname = n.hostname.as_deref().map(kept);
+            n.flags = n.flags.iter().map(|f| kept(f)).collect();
+            n.master_id = n.master_id.as_deref().map(kept);
+            n.migrating = n.migrating.iter().map(|m| kept(m)).collect();
+        }
+        let mut shards = self.shards.clone();
+        for n in shards.iter_mut().flatten().flat_map(|s| &mut s.nodes) {
+            n.id = kept(&n.id);
+            n.addr = n.addr.as_ref().map(kept_addr);
+            n.hostname = n.hostname.as_deref().map(kept);
+            n.role = kept(&n.role);
+            n.health = kept(&n.health);
+        }
+        let mut cluster = self.cluster.clone();
+        cluster.state = kept(&cluster.state);
+        Ok(NodeRound {
+            ping_us: self.ping_us,
+            info: self.info.to_info()?,
+            cluster,
+            nodes,
+            shards,
+        })
+    }
 }
 
 impl RecGroup {
@@ -114,6 +174,23 @@ impl RecGroup {
                     error: result.clone().err(),
                 },
             ),
+            GroupEvent::Cluster {
+                id,
+                addr,
+                at,
+                result,
+            } => (
+                *at,
+                None,
+                Self::Cluster {
+                    id: id.clone(),
+                    addr: addr.clone(),
+                    result: result
+                        .as_ref()
+                        .map(|r| RecNodeRound::of(r))
+                        .map_err(Clone::clone),
+                },
+            ),
         }
     }
 
@@ -156,6 +233,15 @@ impl RecGroup {
                 addr: kept_addr(addr),
                 at,
                 result: error.clone().map_or(Ok(()), Err),
+            },
+            Self::Cluster { id, addr, result } => GroupEvent::Cluster {
+                id: id.as_deref().map(kept),
+                addr: kept_addr(addr),
+                at,
+                result: match result {
+                    Ok(r) => Ok(Box::new(r.round()?)),
+                    Err(e) => Err(e.clone()),
+                },
             },
         })
     }

@@ -72,6 +72,27 @@ pub(super) fn args(
             ));
             Ok((vec!["TO".into(), host.to_string(), port.to_string()], None))
         }
+        RedisOp::ClusterFailover | RedisOp::ClusterFailoverForce | RedisOp::ClusterFailoverTakeover => {
+            let (host, port) = picked_replica(ctx, input)?;
+            let base = ctx.target.cloned().unwrap_or_else(Target::local_default);
+            let replica = Target {
+                address: Address::Tcp {
+                    host: host.to_string(),
+                    port,
+                },
+                ..base
+            };
+            changes.push(format!(
+                "{} becomes the master of its shard; its master becomes its replica",
+                replica.display()
+            ));
+            changes.push(match op {
+                RedisOp::ClusterFailover => "the master agrees first and hands over with no writes lost (it must be up)".into(),
+                RedisOp::ClusterFailoverForce => "FORCE skips the master's agreement: writes it took since the last replication are lost; the other masters still vote".into(),
+                _ => "TAKEOVER skips the master's agreement AND the other masters' vote: the replica takes a new epoch on its own (two masters may claim the slots until the old one hears of it)".into(),
+            });
+            Ok((Vec::new(), Some(replica)))
+        }
         _ => Ok((Vec::new(), None)),
     }
 }

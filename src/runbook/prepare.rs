@@ -92,6 +92,8 @@ pub struct Context<'a> {
     pub master_name: Option<String>,
     /// The group's replicas as `host:port` (as received), for the replica actions' choice.
     pub replicas: Vec<String>,
+    /// The target is a Redis Cluster node.
+    pub cluster: bool,
 }
 
 /// An action ready to be confirmed and run.
@@ -237,6 +239,9 @@ impl Context<'_> {
                 Some("no Sentinel answers for this master (--sentinel, --master-name)".into())
             }
             Precondition::Replicas if self.replicas.is_empty() => Some("no replicas known".into()),
+            Precondition::Cluster if !self.cluster => {
+                Some("not a Redis Cluster node".into())
+            }
             Precondition::ContainerRunning
                 if self
                     .container
@@ -369,7 +374,10 @@ fn redis_step(
         RedisOp::SentinelCkquorum
         | RedisOp::SentinelFailover
         | RedisOp::ReplicaPromote
-        | RedisOp::Failover => {
+        | RedisOp::Failover
+        | RedisOp::ClusterFailover
+        | RedisOp::ClusterFailoverForce
+        | RedisOp::ClusterFailoverTakeover => {
             let (args, server) = super::group_steps::args(op, ctx, input, changes)?;
             to = server;
             args

@@ -35,6 +35,35 @@ pub const SIGNALS: &[(&str, &str)] = &[
         "nodes of the group that say they are the master",
     ),
     (
+        "cluster_slots_uncovered",
+        "hash slots no healthy master serves (Redis Cluster: unassigned, or the master failed)",
+    ),
+    ("cluster_state_fail", "1 when the cluster map's node says cluster_state:fail"),
+    (
+        "cluster_master_no_replica",
+        "cluster masters marked fail whose shard has no replica to promote",
+    ),
+    (
+        "cluster_nodes_failing",
+        "cluster nodes flagged fail or fail?, or that do not answer",
+    ),
+    (
+        "cluster_moved_per_sec",
+        "MOVED and ASK error replies per second over the cluster's nodes (stale slot maps)",
+    ),
+    (
+        "cluster_down_errors_per_sec",
+        "CLUSTERDOWN error replies per second over the cluster's nodes",
+    ),
+    (
+        "cluster_skew",
+        "1 when one master has ≥ 3× the memory (≥ 64 MB) or ops (≥ 1000/s) of the others' median",
+    ),
+    (
+        "cluster_view_differs",
+        "cluster nodes whose cluster_state, known nodes or fail flags differ from most nodes'",
+    ),
+    (
         "replica_lag_secs",
         "the largest replica lag, seconds since its last ack (the master's view)",
     ),

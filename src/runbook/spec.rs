@@ -59,11 +59,14 @@ pub enum Precondition {
     Sentinel,
     /// The master has replicas (or the group lists some).
     Replicas,
+    /// The target is a Redis Cluster node.
+    Cluster,
 }
 
 /// One runbook action.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(try_from = "RawAction")]
+#[allow(clippy::struct_excessive_bools)]
 pub struct ActionSpec {
     /// Unique name, used by `redtriage action <name>`.
     pub name: String,
@@ -83,11 +86,15 @@ pub struct ActionSpec {
     pub timeout: Option<String>,
     /// Runbook section this action belongs to (shown in the palette).
     pub section: Option<String>,
+    /// An external command that changes nothing (`redis-cli --cluster check`): still offered
+    /// under `--read-only`.
+    pub read_only: bool,
 }
 
 /// The file form of an action: flat, every key known (typos are errors).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[allow(clippy::struct_excessive_bools)]
 struct RawAction {
     name: String,
     #[serde(default)]
@@ -115,6 +122,8 @@ struct RawAction {
     timeout: Option<String>,
     #[serde(default)]
     section: Option<String>,
+    #[serde(default)]
+    read_only: bool,
 }
 
 /// `op` as the enum `T` (`"bgsave"` → `RedisOp::Bgsave`), or an error listing the known ones.
@@ -183,7 +192,7 @@ impl TryFrom<RawAction> for ActionSpec {
                     op: parse_op(
                         op,
                         n,
-                        "ping, probe, bgsave, bgrewriteaof, set_maxmemory, set_maxmemory_policy, config_rewrite, client_kill, slowlog_reset, memory_purge, latency_reset",
+                        "ping, probe, bgsave, bgrewriteaof, set_maxmemory, set_maxmemory_policy, config_rewrite, client_kill, slowlog_reset, memory_purge, latency_reset, sentinel_ckquorum, sentinel_failover, replica_promote, failover, cluster_failover, cluster_failover_force, cluster_failover_takeover",
                     )?,
                 }
             }
@@ -226,6 +235,7 @@ impl TryFrom<RawAction> for ActionSpec {
             preconditions: r.preconditions,
             timeout: r.timeout,
             section: r.section,
+            read_only: r.read_only,
         })
     }
 }
@@ -235,7 +245,8 @@ impl ActionSpec {
     pub fn mutating(&self) -> bool {
         match &self.kind {
             ActionKind::Redis { op } => op.mutating(),
-            ActionKind::External { .. } | ActionKind::Docker { .. } => true,
+            ActionKind::External { .. } => !self.read_only,
+            ActionKind::Docker { .. } => true,
             ActionKind::Http { .. } => false,
         }
     }

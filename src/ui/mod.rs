@@ -4,6 +4,7 @@
 
 pub mod actions;
 mod clients;
+mod cluster;
 pub mod comms;
 mod compact;
 mod container;

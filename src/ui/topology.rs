@@ -225,6 +225,9 @@ pub fn render_pane(frame: &mut Frame, area: Rect, v: &TopologyView, theme: Theme
     let inner = block.inner(area);
     frame.render_widget(block, area);
     // Worst first, one line each (cut at the pane's width, never wrapped: 80×24 keeps them all).
-    let text = lines(v, usize::from(inner.width), theme);
+    let text = match &v.cluster {
+        Some(cv) => super::cluster::lines(cv, usize::from(inner.height), theme),
+        None => lines(v, usize::from(inner.width), theme),
+    };
     frame.render_widget(Paragraph::new(text), inner);
 }

@@ -7,3 +7,5 @@ pub mod sentinel;
 pub mod supervisor;
 pub mod tasks;
 pub mod types;
+pub mod cluster;
+pub mod cluster_types;

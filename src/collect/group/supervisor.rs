@@ -26,6 +26,35 @@ pub struct GroupPlan {
     pub sentinels: Vec<NodeAddr>,
     /// Data nodes other than the target itself (replicas, the old master).
     pub nodes: Vec<NodeAddr>,
+    /// The nodes of a Redis Cluster, each polled by a task of its own.
+    pub cluster: Vec<ClusterJob>,
+}
+
+/// One cluster node to poll.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClusterJob {
+    /// Its node id; None for the entry node before the map is known.
+    pub id: Option<String>,
+    /// The addresses to try, in order: where it was reached last, then those the other nodes
+    /// report for it.
+    pub addrs: Vec<NodeAddr>,
+    /// It is the node asked for the map (`CLUSTER SHARDS`).
+    pub map: bool,
+    /// Round-robin in a large cluster: it is polled every `period` slow ticks, at tick
+    /// `phase` of each period (1 and 0 when every node fits the budget).
+    pub period: u32,
+    pub phase: u32,
+}
+
+impl ClusterJob {
+    /// The task's key: the id, or the entry's address.
+    pub fn key(&self) -> String {
+        self.id.clone().unwrap_or_else(|| {
+            self.addrs
+                .first()
+                .map_or_else(String::new, NodeAddr::shown)
+        })
+    }
 }
 
 /// Credentials and cadence.
@@ -39,6 +68,9 @@ pub struct GroupSettings {
     pub every: Duration,
     /// Every connect and every call.
     pub timeout: Duration,
+    /// How often the cluster map's node is asked `CLUSTER INFO` between its rounds (the
+    /// refresh interval): a change there (a slot failing, a new epoch) brings the round at once.
+    pub probe: Duration,
 }
 
 /// How long a lost subscription waits before the next attempt.
@@ -49,8 +81,10 @@ pub async fn run(s: GroupSettings, mut plan: watch::Receiver<GroupPlan>, tx: Out
     let mut tasks: HashMap<(NodeAddr, bool), JoinHandle<()>> = HashMap::new();
     let mut name: Option<String> = None;
     let mut sub: Option<(NodeAddr, JoinHandle<()>)> = None;
+    let mut cluster: HashMap<String, (ClusterJob, JoinHandle<()>)> = HashMap::new();
     loop {
         let p = plan.borrow_and_update().clone();
+        keep_cluster(&mut cluster, &p.cluster, &s, &tx);
         if p.master_name != name {
             // Sentinel tasks ask about the name: start them again with the new one.
             tasks.retain(|(_, sentinel), t| {
@@ -108,8 +142,40 @@ pub async fn run(s: GroupSettings, mut plan: watch::Receiver<GroupPlan>, tx: Out
     for (_, t) in tasks {
         t.abort();
     }
+    for (_, (_, t)) in cluster {
+        t.abort();
+    }
     if let Some((_, t)) = sub {
         t.abort();
+    }
+}
+
+/// One task per cluster job: a job that changed (other addresses, the map asked, another
+/// period) starts again; one no longer planned stops.
+fn keep_cluster(
+    running: &mut HashMap<String, (ClusterJob, JoinHandle<()>)>,
+    want: &[ClusterJob],
+    s: &GroupSettings,
+    tx: &Outbox<GroupEvent>,
+) {
+    running.retain(|k, (job, t)| {
+        let keep = want.iter().any(|w| w.key() == *k && w == job);
+        if !keep {
+            t.abort();
+        }
+        keep
+    });
+    for job in want {
+        if running.contains_key(&job.key()) {
+            continue;
+        }
+        let t = tokio::spawn(tasks::run_cluster(
+            job.clone(),
+            s.data.clone(),
+            (s.every, s.timeout, s.probe),
+            tx.clone(),
+        ));
+        running.insert(job.key(), (job.clone(), t));
     }
 }
 

@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 use redis::aio::MultiplexedConnection;
 use tokio::time::MissedTickBehavior;
 
+use super::cluster_types::NodeRound;
 use super::sentinel;
+use super::supervisor::ClusterJob;
 use super::types::{GroupEvent, NodeAddr, SentinelPeer, SentinelRound};
 use crate::collect::connect::{self, ConnectFailure, query};
 use crate::collect::parse::parse_info;
@@ -25,7 +27,8 @@ pub fn retarget(base: &Target, addr: &NodeAddr) -> Target {
     }
 }
 
-fn failure(f: ConnectFailure) -> CollectError {
+/// A failed connect as the error the rounds report.
+pub fn failure(f: ConnectFailure) -> CollectError {
     match f {
         ConnectFailure::Socket(e) | ConnectFailure::Handshake(e) => e,
         ConnectFailure::NoReply => CollectError::Timeout,
@@ -131,6 +134,134 @@ async fn sentinel_round_once(
     }
     .await;
     link.keep(r)
+}
+
+/// One cluster node's round ([`super::cluster::round`]) at the first of `job`'s addresses
+/// that answers (`links`: one kept connection per address), each retried like [`node_info`].
+/// A server that answers with an error (not in cluster mode, a bad password) is the answer:
+/// its other addresses are not tried.
+pub async fn cluster_round(
+    links: &mut [Link],
+    base: &Target,
+    job: &ClusterJob,
+    limit: Duration,
+) -> (NodeAddr, Result<NodeRound, CollectError>) {
+    let mut first: Option<(NodeAddr, CollectError)> = None;
+    for (link, addr) in links.iter_mut().zip(&job.addrs) {
+        let target = retarget(base, addr);
+        let was_open = link.conn.is_some();
+        let mut r = cluster_once(link, &target, job.map, limit).await;
+        if link.closed_under_us(&r, was_open) {
+            r = cluster_once(link, &target, job.map, limit).await;
+        }
+        match r {
+            Ok(round) => return (addr.clone(), Ok(round)),
+            Err(e @ (CollectError::Server(_) | CollectError::Auth(_))) => {
+                return (addr.clone(), Err(e));
+            }
+            Err(e) => {
+                first.get_or_insert((addr.clone(), e));
+            }
+        }
+    }
+    match first {
+        Some((a, e)) => (a, Err(e)),
+        None => (
+            NodeAddr::new("?", 0),
+            Err(CollectError::Connect("no address known for this node".into())),
+        ),
+    }
+}
+
+async fn cluster_once(
+    link: &mut Link,
+    target: &Target,
+    map: bool,
+    limit: Duration,
+) -> Result<NodeRound, CollectError> {
+    let r = async {
+        let conn = link.get(target, limit).await?;
+        super::cluster::round(conn, map, limit).await
+    }
+    .await;
+    link.keep(r)
+}
+
+/// Polls one cluster node: a round at once, then one every `job.period` slow ticks at tick
+/// `job.phase` (round-robin: a large cluster's nodes take turns), until aborted. The map's
+/// node is also asked `CLUSTER INFO` every `probe`; when that changes (slots failing, a new
+/// epoch after a failover, a node added) its round comes at once.
+pub async fn run_cluster(
+    job: ClusterJob,
+    base: Target,
+    (every, limit, probe): (Duration, Duration, Duration),
+    tx: Outbox<GroupEvent>,
+) {
+    let period = every * job.period.max(1);
+    let wait = if job.phase == 0 {
+        period
+    } else {
+        every * job.phase
+    };
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + wait, period);
+    ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let probe = probe.max(Duration::from_millis(100));
+    let mut prober = tokio::time::interval_at(tokio::time::Instant::now() + probe, probe);
+    prober.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut links: Vec<Link> = job.addrs.iter().map(|_| Link::default()).collect();
+    let mut first = true;
+    let mut last: Option<super::cluster_types::ClusterInfo> = None;
+    let mut answered = 0usize;
+    loop {
+        if !first {
+            tokio::select! {
+                _ = ticker.tick() => {}
+                _ = prober.tick(), if job.map => {
+                    let Some(link) = links.get_mut(answered) else { continue };
+                    let Some(addr) = job.addrs.get(answered) else { continue };
+                    let target = retarget(&base, addr);
+                    let now = probe_info(link, &target, limit).await;
+                    if now.is_none() || now == last {
+                        continue;
+                    }
+                }
+            }
+        }
+        first = false;
+        if tx.is_closed() {
+            return;
+        }
+        let at = Instant::now();
+        let (addr, result) = cluster_round(&mut links, &base, &job, limit).await;
+        if let Ok(r) = &result {
+            last = Some(r.cluster.clone());
+            answered = job.addrs.iter().position(|a| *a == addr).unwrap_or(0);
+        }
+        let ev = GroupEvent::Cluster {
+            id: job.id.clone(),
+            addr,
+            at,
+            result: result.map(Box::new),
+        };
+        if !tx.send(ev).await {
+            return;
+        }
+    }
+}
+
+/// `CLUSTER INFO` alone (None on any failure: the next round says why).
+async fn probe_info(
+    link: &mut Link,
+    target: &Target,
+    limit: Duration,
+) -> Option<super::cluster_types::ClusterInfo> {
+    let r = async {
+        let conn = link.get(target, limit).await?;
+        let v = query(conn, redis::cmd("CLUSTER").arg("INFO"), limit).await?;
+        crate::collect::poller::bulk_bytes(&v).map(|b| super::cluster::parse_cluster_info(&b))
+    }
+    .await;
+    link.keep(r).ok()
 }
 
 /// A Sentinel task asks `SENTINEL SENTINELS` every this many rounds (30 s at the 5 s cadence):
@@ -271,12 +402,31 @@ pub async fn once(
                 result: r.map(Box::new),
             }
         });
-    let (mut a, b) = futures::future::join(
+    let cluster = plan
+        .cluster
+        .iter()
+        .filter(|j| !j.addrs.first().is_some_and(|a| skip.contains(&(a.clone(), false))))
+        .map(|j| async move {
+            let at = Instant::now();
+            let mut links: Vec<Link> = j.addrs.iter().map(|_| Link::default()).collect();
+            let (addr, r) = cluster_round(&mut links, &s.data, j, s.timeout).await;
+            GroupEvent::Cluster {
+                id: j.id.clone(),
+                addr,
+                at,
+                result: r.map(Box::new),
+            }
+        });
+    let (mut a, (b, c)) = futures::future::join(
         futures::future::join_all(sentinels),
-        futures::future::join_all(nodes),
+        futures::future::join(
+            futures::future::join_all(nodes),
+            futures::future::join_all(cluster),
+        ),
     )
     .await;
     a.extend(b);
+    a.extend(c);
     a
 }
 
@@ -284,5 +434,10 @@ pub async fn once(
 pub fn asked(plan: &super::supervisor::GroupPlan) -> Vec<(NodeAddr, bool)> {
     (plan.sentinels.iter().map(|a| (a.clone(), true)))
         .chain(plan.nodes.iter().map(|a| (a.clone(), false)))
+        .chain(
+            (plan.cluster.iter())
+                .filter_map(|j| j.addrs.first())
+                .map(|a| (a.clone(), false)),
+        )
         .collect()
 }

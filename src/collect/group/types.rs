@@ -142,6 +142,14 @@ pub enum GroupEvent {
         /// Set for `+switch-master`.
         switch: Option<SwitchMaster>,
     },
+    /// A cluster node's round (`id` None for the entry node before the map is known; `addr`
+    /// the address that answered, or the first tried).
+    Cluster {
+        id: Option<String>,
+        addr: NodeAddr,
+        at: Instant,
+        result: Result<Box<super::cluster_types::NodeRound>, CollectError>,
+    },
     /// The event subscription to a Sentinel is up (`Ok`) or was lost.
     Subscription {
         addr: NodeAddr,

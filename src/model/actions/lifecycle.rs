@@ -49,11 +49,16 @@ impl State {
             sentinel: self.group.as_ref().and_then(|g| g.answering_sentinel()),
             master_name: self.group.as_ref().and_then(|g| g.master_name.clone()),
             replicas: self.group.as_ref().map_or_else(Vec::new, |g| {
-                g.replica_addrs(inst.and_then(|i| i.info.as_ref()))
+                let addrs = match &g.cluster {
+                    Some(c) => c.replica_addrs(),
+                    None => g.replica_addrs(inst.and_then(|i| i.info.as_ref())),
+                };
+                addrs
                     .iter()
                     .map(crate::collect::group::types::NodeAddr::shown)
                     .collect()
             }),
+            cluster: self.group.as_ref().is_some_and(|g| g.cluster.is_some()),
         }
     }
 
@@ -89,7 +94,12 @@ impl State {
                 cursor: 0,
             },
             ActionKind::Redis {
-                op: RedisOp::ReplicaPromote | RedisOp::Failover,
+                op:
+                    RedisOp::ReplicaPromote
+                    | RedisOp::Failover
+                    | RedisOp::ClusterFailover
+                    | RedisOp::ClusterFailoverForce
+                    | RedisOp::ClusterFailoverTakeover,
             } => Dialog::Choose {
                 action: spec.name.clone(),
                 options: ctx.replicas.clone(),

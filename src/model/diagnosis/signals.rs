@@ -67,6 +67,7 @@ pub fn facts(snap: &Snapshot, inst: &Instance) -> Facts {
     persistence_facts(&mut f, snap, inst);
     traffic_facts(&mut f, snap, inst);
     super::group_signals::facts(&mut f, snap, inst);
+    super::cluster_signals::facts(&mut f, snap);
     for c in snap.container.iter().flat_map(|c| &c.signals) {
         put(&mut f, c.signal, c.value, c.text.clone());
     }

@@ -40,6 +40,15 @@ impl State {
                     .or_default()
                     .apply(at, result.map(|b| *b));
             }
+            GroupEvent::Cluster {
+                id,
+                addr,
+                at,
+                result,
+            } => {
+                self.now = self.now.max(at);
+                effects.extend(self.on_cluster(id, addr, at, result.map(|b| *b)));
+            }
             GroupEvent::Subscription { addr, at, result } => {
                 self.now = self.now.max(at);
                 g.subscription = Some((addr, result.map_err(|e| e.to_string())));
@@ -241,6 +250,7 @@ impl State {
 
     /// What the group source should poll now; an effect when it changed.
     pub fn replan(&mut self) -> Vec<Effect> {
+        self.ensure_cluster();
         let main = self.target_addr();
         let info = self
             .instances
@@ -299,10 +309,13 @@ impl State {
         for (a, _, _) in &g.previous {
             add(a.clone());
         }
+        let cluster = g.cluster.as_ref().map(|c| c.jobs(main.as_ref()));
         let plan = GroupPlan {
             master_name: name,
             sentinels,
-            nodes,
+            // A cluster's nodes are polled as cluster nodes, not as replicas.
+            nodes: if cluster.is_some() { Vec::new() } else { nodes },
+            cluster: cluster.unwrap_or_default(),
         };
         if plan == g.plan {
             return Vec::new();

@@ -160,7 +160,10 @@ impl crate::model::state::State {
         snap: &mut crate::model::view::Snapshot,
     ) {
         let info = inst.info.as_ref();
-        if let Some(g) = &self.group {
+        if let Some(g) = self.group.as_ref().filter(|g| g.cluster.is_some()) {
+            let main = self.target_addr();
+            g.fill_cluster(&mut snap.topology, main.as_ref(), self.now, &self.thresholds);
+        } else if let Some(g) = &self.group {
             g.fill(
                 &mut snap.topology,
                 self.targets.get(self.selected),
@@ -172,6 +175,10 @@ impl crate::model::state::State {
         let items = [
             replication_item(&snap.topology, info, &self.thresholds),
             sentinel_item(&snap.topology),
+            snap.topology
+                .cluster
+                .as_ref()
+                .map(super::cluster_health::cluster_item),
         ];
         let health = &mut snap.header.health;
         health.items.extend(items.into_iter().flatten());

@@ -14,6 +14,10 @@ use crate::collect::types::{CollectError, Info};
 use crate::msg::TargetId;
 use crate::target::{Address, Target};
 
+pub mod cluster;
+mod cluster_follow;
+pub mod cluster_health;
+pub mod cluster_view;
 mod follow;
 pub mod health;
 pub mod view;
@@ -160,6 +164,8 @@ pub struct GroupState {
     /// Every replica the master has listed: one that disconnects stays polled and shown (its
     /// own INFO says why), it does not vanish from the pane.
     pub known_replicas: Vec<NodeAddr>,
+    /// The Redis Cluster the target is a node of.
+    pub cluster: Option<Box<cluster::ClusterState>>,
 }
 
 /// The TCP address of a target.

@@ -118,6 +118,9 @@ pub struct TopologyView {
     pub target_is_replica: bool,
     /// The target is a replica whose link to its master is down: since how long.
     pub target_link_down_secs: Option<u64>,
+    /// The Redis Cluster the target is a node of (its fields sit beside the others in JSON).
+    #[serde(flatten)]
+    pub cluster: Option<super::cluster_view::ClusterView>,
 }
 
 /// What the target's own INFO says it is, before anything else is known.
@@ -137,7 +140,7 @@ pub fn own(info: Option<&Info>, now_secs_fresh: Option<u64>) -> TopologyView {
         }
         Some("cluster") => {
             v.kind = "cluster";
-            v.summary = Some("cluster node (the cluster view is not built yet)".into());
+            v.summary = Some("cluster node · map not known yet".into());
             return v;
         }
         _ => {}
