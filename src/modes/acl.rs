@@ -63,7 +63,10 @@ pub const GRANTS: &[Grant] = &[
     monitor("+latency|latest", "poller: the errors/latency pane"),
     monitor("+config|get", "poller: limits, policy, paths"),
     monitor("+select", "connect: a URL with a database number"),
-    monitor("+cluster|info", "cluster: each node's CLUSTER INFO (Redis Cluster)"),
+    monitor(
+        "+cluster|info",
+        "cluster: each node's CLUSTER INFO (Redis Cluster)",
+    ),
     monitor("+cluster|nodes", "cluster: each node's view of the others"),
     monitor("+cluster|shards", "cluster: the map's shards (7.0+)"),
     operator("+bgsave", "action bgsave"),

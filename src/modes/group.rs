@@ -103,12 +103,10 @@ pub async fn for_mode(
 async fn cluster_mode(target: &Target, poll: &PollSettings) -> Result<(), String> {
     use crate::collect::connect::{connect, query};
     let shown = target.display();
-    let mut conn = connect(target, poll.timeout)
-        .await
-        .map_err(|e| {
-            let e = crate::collect::group::tasks::failure(e);
-            format!("{shown}: cannot connect: {e}")
-        })?;
+    let mut conn = connect(target, poll.timeout).await.map_err(|e| {
+        let e = crate::collect::group::tasks::failure(e);
+        format!("{shown}: cannot connect: {e}")
+    })?;
     let v = query(&mut conn, redis::cmd("INFO").arg("cluster"), poll.timeout)
         .await
         .map_err(|e| format!("{shown}: INFO cluster failed: {e}"))?;

@@ -72,7 +72,9 @@ pub(super) fn args(
             ));
             Ok((vec!["TO".into(), host.to_string(), port.to_string()], None))
         }
-        RedisOp::ClusterFailover | RedisOp::ClusterFailoverForce | RedisOp::ClusterFailoverTakeover => {
+        RedisOp::ClusterFailover
+        | RedisOp::ClusterFailoverForce
+        | RedisOp::ClusterFailoverTakeover => {
             let (host, port) = picked_replica(ctx, input)?;
             let base = ctx.target.cloned().unwrap_or_else(Target::local_default);
             let replica = Target {

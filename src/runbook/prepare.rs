@@ -239,9 +239,7 @@ impl Context<'_> {
                 Some("no Sentinel answers for this master (--sentinel, --master-name)".into())
             }
             Precondition::Replicas if self.replicas.is_empty() => Some("no replicas known".into()),
-            Precondition::Cluster if !self.cluster => {
-                Some("not a Redis Cluster node".into())
-            }
+            Precondition::Cluster if !self.cluster => Some("not a Redis Cluster node".into()),
             Precondition::ContainerRunning
                 if self
                     .container

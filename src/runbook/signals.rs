@@ -38,7 +38,10 @@ pub const SIGNALS: &[(&str, &str)] = &[
         "cluster_slots_uncovered",
         "hash slots no healthy master serves (Redis Cluster: unassigned, or the master failed)",
     ),
-    ("cluster_state_fail", "1 when the cluster map's node says cluster_state:fail"),
+    (
+        "cluster_state_fail",
+        "1 when the cluster map's node says cluster_state:fail",
+    ),
     (
         "cluster_master_no_replica",
         "cluster masters marked fail whose shard has no replica to promote",

@@ -11,10 +11,19 @@ use crate::model::group::cluster_view::{ClusterNodeView, ClusterView};
 use crate::model::view::Verdict;
 
 fn pct(v: Option<f64>) -> String {
-    v.map_or_else(|| "  —".into(), |p| format!("{p:>3.0}%"))
+    v.map_or_else(|| "   —".into(), |p| format!("{p:>3.0}%"))
 }
 
-fn node_line(n: &ClusterNodeView, picked: bool, theme: Theme) -> Line<'static> {
+/// `mem  12%` of maxmemory, or the bytes used when there is no maxmemory.
+fn mem(n: &ClusterNodeView) -> String {
+    match (n.memory_percent, n.used_memory) {
+        (Some(p), _) => format!("mem {p:>3.0}%"),
+        (None, Some(b)) => format!("mem {:>8}", format::bytes(b)),
+        (None, None) => format!("mem {:>8}", "—"),
+    }
+}
+
+fn node_line(n: &ClusterNodeView, picked: bool, narrow: bool, theme: Theme) -> Line<'static> {
     let mark = if picked { "▸ " } else { "  " };
     let role = if n.role == "master" { "M" } else { " R" };
     let ops = n
@@ -23,7 +32,9 @@ fn node_line(n: &ClusterNodeView, picked: bool, theme: Theme) -> Line<'static> {
     let ping = n
         .ping_ms
         .map_or_else(|| "—".into(), |p| format!("{p:.1}ms"));
-    let keys = n.keys.map_or_else(|| "—".into(), format::count);
+    let keys = n
+        .keys
+        .map_or_else(|| "—".into(), |k| format!("{} keys", format::count(k)));
     let mut tail = vec![n.verdict.word().to_string()];
     if n.verdict != Verdict::Ok {
         tail.extend(n.why.iter().cloned());
@@ -40,20 +51,24 @@ fn node_line(n: &ClusterNodeView, picked: bool, theme: Theme) -> Line<'static> {
     if n.attached {
         tail.push("◂ panes".into());
     }
-    let state = if n.state.len() > 10 && n.state.starts_with("unreachable") {
+    let state = if n.state.starts_with("unreachable") {
         "unreach".to_string()
     } else {
         n.state.clone()
     };
     Line::from(vec![
         Span::styled(mark.to_string(), theme.key()),
-        Span::raw(format!("{role:<2} {:<20} ", n.addr)),
+        Span::raw(format!("{role:<2} {:<18} ", format::truncate(&n.addr, 18))),
         Span::styled(format!("{state:<7} "), theme.verdict(n.verdict)),
-        Span::raw(format!(
-            "mem{} cli{} {ops:>7} {ping:>6} {keys:>6}k ",
-            pct(n.memory_percent),
-            pct(n.clients_percent)
-        )),
+        Span::raw(if narrow {
+            format!("{} {ops:>7} {ping:>6} ", mem(n))
+        } else {
+            format!(
+                "{} cli{} {ops:>7} {ping:>6} {keys:>10} ",
+                mem(n),
+                pct(n.clients_percent)
+            )
+        }),
         Span::styled(tail.join(" · "), theme.verdict(n.verdict)),
     ])
 }
@@ -68,7 +83,10 @@ fn head(cv: &ClusterView, theme: Theme) -> Vec<Line<'static>> {
     };
     let mut out = vec![Line::from(vec![
         Span::styled(format!("{:<9}", "cluster"), theme.label()),
-        Span::styled(format!("{} ", cv.state.to_uppercase()), theme.verdict(state_v)),
+        Span::styled(
+            format!("{} ", cv.state.to_uppercase()),
+            theme.verdict(state_v),
+        ),
         Span::raw(format!(
             "slots {} ok {} pfail {} fail {} · {} known · {} masters · epoch {}",
             cv.slots_assigned,
@@ -113,17 +131,31 @@ fn head(cv: &ClusterView, theme: Theme) -> Vec<Line<'static>> {
     for w in cv.skew.iter().chain(
         (cv.nodes.iter())
             .find(|n| n.view_differs.is_some())
-            .map(|n| format!("{} sees it differently: {}", n.addr, n.view_differs.clone().unwrap_or_default()))
+            .map(|n| {
+                format!(
+                    "{} sees it differently: {}",
+                    n.addr,
+                    n.view_differs.clone().unwrap_or_default()
+                )
+            })
             .as_ref(),
     ) {
-        out.push(Line::from(Span::styled(w.clone(), theme.verdict(Verdict::Warn))));
+        out.push(Line::from(Span::styled(
+            w.clone(),
+            theme.verdict(Verdict::Warn),
+        )));
     }
     out
 }
 
 /// The pane's lines, `height` rows tall: the head, then the shards with the picked node kept
 /// in sight, then the latest map changes when they fit.
-pub fn lines(cv: &ClusterView, height: usize, theme: Theme) -> Vec<Line<'static>> {
+pub fn lines(
+    cv: &ClusterView,
+    (width, height): (usize, usize),
+    theme: Theme,
+) -> Vec<Line<'static>> {
+    let narrow = width < 100;
     let mut out = head(cv, theme);
     if cv.nodes.is_empty() {
         out.push(Line::from(Span::raw(
@@ -134,7 +166,13 @@ pub fn lines(cv: &ClusterView, height: usize, theme: Theme) -> Vec<Line<'static>
     let mut body: Vec<(Line<'static>, bool)> = Vec::new();
     let mut i = 0usize;
     for s in &cv.shards {
-        let slots = if s.slots.is_empty() {
+        let replaced = cv
+            .nodes
+            .get(i)
+            .is_some_and(|n| n.state == "FAIL" && s.replica_ids.is_empty());
+        let slots = if s.slots.is_empty() && replaced {
+            "no slots: a failed master whose slots another node took over".to_string()
+        } else if s.slots.is_empty() {
             "no slots".to_string()
         } else {
             format!("slots {} ({})", s.slots.join(","), s.slot_count)
@@ -149,7 +187,8 @@ pub fn lines(cv: &ClusterView, height: usize, theme: Theme) -> Vec<Line<'static>
         ));
         for _ in std::iter::once(&s.master_id).chain(&s.replica_ids) {
             if let Some(n) = cv.nodes.get(i) {
-                body.push((node_line(n, i == cv.node_pick, theme), i == cv.node_pick));
+                let picked = i == cv.node_pick;
+                body.push((node_line(n, picked, narrow, theme), picked));
             }
             i += 1;
         }

@@ -226,7 +226,10 @@ pub fn render_pane(frame: &mut Frame, area: Rect, v: &TopologyView, theme: Theme
     frame.render_widget(block, area);
     // Worst first, one line each (cut at the pane's width, never wrapped: 80×24 keeps them all).
     let text = match &v.cluster {
-        Some(cv) => super::cluster::lines(cv, usize::from(inner.height), theme),
+        Some(cv) => {
+            let size = (usize::from(inner.width), usize::from(inner.height));
+            super::cluster::lines(cv, size, theme)
+        }
         None => lines(v, usize::from(inner.width), theme),
     };
     frame.render_widget(Paragraph::new(text), inner);

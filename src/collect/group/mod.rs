@@ -3,9 +3,9 @@
 //! (`supervisor`), Sentinel's replies parsed (`sentinel`), and the events of one Sentinel
 //! followed. Nothing here decides anything: the model (`model::group`) does.
 
+pub mod cluster;
+pub mod cluster_types;
 pub mod sentinel;
 pub mod supervisor;
 pub mod tasks;
 pub mod types;
-pub mod cluster;
-pub mod cluster_types;

@@ -49,11 +49,9 @@ pub struct ClusterJob {
 impl ClusterJob {
     /// The task's key: the id, or the entry's address.
     pub fn key(&self) -> String {
-        self.id.clone().unwrap_or_else(|| {
-            self.addrs
-                .first()
-                .map_or_else(String::new, NodeAddr::shown)
-        })
+        self.id
+            .clone()
+            .unwrap_or_else(|| self.addrs.first().map_or_else(String::new, NodeAddr::shown))
     }
 }
 

@@ -168,7 +168,9 @@ pub async fn cluster_round(
         Some((a, e)) => (a, Err(e)),
         None => (
             NodeAddr::new("?", 0),
-            Err(CollectError::Connect("no address known for this node".into())),
+            Err(CollectError::Connect(
+                "no address known for this node".into(),
+            )),
         ),
     }
 }
@@ -405,7 +407,11 @@ pub async fn once(
     let cluster = plan
         .cluster
         .iter()
-        .filter(|j| !j.addrs.first().is_some_and(|a| skip.contains(&(a.clone(), false))))
+        .filter(|j| {
+            !j.addrs
+                .first()
+                .is_some_and(|a| skip.contains(&(a.clone(), false)))
+        })
         .map(|j| async move {
             let at = Instant::now();
             let mut links: Vec<Link> = j.addrs.iter().map(|_| Link::default()).collect();

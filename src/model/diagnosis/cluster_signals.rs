@@ -31,12 +31,21 @@ pub(super) fn facts(f: &mut Facts, snap: &Snapshot) {
     } else {
         "every slot is served".into()
     };
-    put(f, "cluster_slots_uncovered", f64::from(cv.uncovered_count), text);
+    put(
+        f,
+        "cluster_slots_uncovered",
+        f64::from(cv.uncovered_count),
+        text,
+    );
     put(
         f,
         "cluster_state_fail",
         flag(cv.state == "fail"),
-        format!("cluster_state:{} (map from {})", cv.state, cv.map_from.as_deref().unwrap_or("?")),
+        format!(
+            "cluster_state:{} (map from {})",
+            cv.state,
+            cv.map_from.as_deref().unwrap_or("?")
+        ),
     );
     let n = cv.failed_without_replica.len();
     put(
@@ -78,7 +87,9 @@ pub(super) fn facts(f: &mut Facts, snap: &Snapshot) {
         f,
         "cluster_skew",
         flag(cv.skew.is_some()),
-        cv.skew.clone().unwrap_or_else(|| "masters evenly loaded".into()),
+        cv.skew
+            .clone()
+            .unwrap_or_else(|| "masters evenly loaded".into()),
     );
     let differ: Vec<String> = (cv.nodes.iter())
         .filter_map(|x| Some(format!("{}: {}", x.addr, x.view_differs.as_ref()?)))

@@ -134,7 +134,11 @@ impl ClusterState {
             .filter(|(_, n)| {
                 (n.seen.value.iter().flat_map(|r| &r.nodes)).any(|x| x.id == id && x.failing())
             })
-            .map(|(other, n)| n.addr.as_ref().map_or_else(|| short(other), NodeAddr::shown))
+            .map(|(other, n)| {
+                n.addr
+                    .as_ref()
+                    .map_or_else(|| short(other), NodeAddr::shown)
+            })
             .collect()
     }
 
@@ -253,7 +257,10 @@ impl ClusterState {
             } else if d.pfail && !was.pfail && !was.fail {
                 out.push(format!("node {} suspected down (fail?)", name(id, d)));
             } else if !d.fail && !d.pfail && (was.fail || was.pfail) {
-                out.push(format!("node {} reachable again (flag cleared)", name(id, d)));
+                out.push(format!(
+                    "node {} reachable again (flag cleared)",
+                    name(id, d)
+                ));
             }
             if d.master && !was.master {
                 let of = was
@@ -331,7 +338,10 @@ impl ClusterState {
             reported.sort_by(|(a, x), (b, y)| y.cmp(x).then(a.cmp(b)));
             let mut list: Vec<NodeAddr> = Vec::new();
             let answered = self.nodes.get(&id).and_then(|n| n.addr.clone());
-            for a in answered.into_iter().chain(reported.into_iter().map(|(a, _)| a)) {
+            for a in answered
+                .into_iter()
+                .chain(reported.into_iter().map(|(a, _)| a))
+            {
                 if !list.contains(&a) {
                     list.push(a);
                 }

@@ -60,18 +60,18 @@ pub fn node_verdict(n: &ClusterNodeView, th: &Thresholds) -> (Verdict, Vec<Strin
         th.clients_warn_percent,
         th.clients_crit_percent,
     );
-    if let Some(ms) = n.ping_ms {
-        if ms >= th.latency_crit_ms {
-            raise(Verdict::Crit, format!("ping {ms:.1} ms"));
-        } else if ms >= th.latency_warn_ms {
-            raise(Verdict::Warn, format!("ping {ms:.1} ms"));
-        }
+    // One PING per round: WARN past the crit threshold, never CRIT on one sample.
+    if let Some(ms) = n.ping_ms.filter(|ms| *ms >= th.latency_crit_ms) {
+        raise(Verdict::Warn, format!("ping {ms:.1} ms"));
     }
     if n.state == "not asked yet" && why.is_empty() {
         return (Verdict::Unknown, vec!["not asked yet".into()]);
     }
     (worst, why)
 }
+
+/// How to read one figure of a node.
+type Figure = fn(&ClusterNodeView) -> Option<f64>;
 
 /// One master far above the others (memory or ops, at least 3× the median of the other
 /// masters and above a floor): a hot slot or a big key.
@@ -83,10 +83,13 @@ pub fn skew(nodes: &[ClusterNodeView]) -> Option<String> {
     if masters.len() < 2 {
         return None;
     }
-    type Figure = fn(&ClusterNodeView) -> Option<f64>;
     #[allow(clippy::cast_precision_loss)]
     let pick: [(&str, Figure, f64); 2] = [
-        ("memory", |n| n.used_memory.map(|u| u as f64), 64.0 * 1024.0 * 1024.0),
+        (
+            "memory",
+            |n| n.used_memory.map(|u| u as f64),
+            64.0 * 1024.0 * 1024.0,
+        ),
         ("ops/s", |n| n.ops_per_sec.map(|u| u as f64), 1000.0),
     ];
     for (what, get, floor) in pick {
@@ -162,8 +165,18 @@ pub fn view_differs(c: &ClusterState) -> BTreeMap<String, String> {
             words.push(format!("knows {} nodes (most know {})", v.1, major.1));
         }
         if v.2 != major.2 {
-            let shown = |f: &Vec<String>| if f.is_empty() { "none".into() } else { f.join(",") };
-            words.push(format!("flags fail: {} (most: {})", shown(&v.2), shown(&major.2)));
+            let shown = |f: &Vec<String>| {
+                if f.is_empty() {
+                    "none".into()
+                } else {
+                    f.join(",")
+                }
+            };
+            words.push(format!(
+                "flags fail: {} (most: {})",
+                shown(&v.2),
+                shown(&major.2)
+            ));
         }
         out.insert((*id).clone(), words.join("; "));
     }
@@ -181,7 +194,10 @@ pub fn cluster_item(cv: &ClusterView) -> HealthItem {
         target,
     };
     if cv.nodes_total == 0 {
-        let why = cv.cluster_error.clone().unwrap_or_else(|| "map not known yet".into());
+        let why = cv
+            .cluster_error
+            .clone()
+            .unwrap_or_else(|| "map not known yet".into());
         return item(Verdict::Unknown, why);
     }
     if cv.state != "ok" {
@@ -193,11 +209,18 @@ pub fn cluster_item(cv: &ClusterView) -> HealthItem {
         let slots = if cv.uncovered.is_empty() {
             String::new()
         } else {
-            format!(": {} slots uncovered {}{by}", cv.uncovered_count, cv.uncovered.join(","))
+            format!(
+                ": {} slots uncovered {}{by}",
+                cv.uncovered_count,
+                cv.uncovered.join(",")
+            )
         };
         return item(
             Verdict::Crit,
-            format!("cluster_state {}{slots}; writes to them fail with CLUSTERDOWN", cv.state.to_uppercase()),
+            format!(
+                "cluster_state {}{slots}; writes to them fail with CLUSTERDOWN",
+                cv.state.to_uppercase()
+            ),
         );
     }
     let bad: Vec<String> = (cv.nodes.iter())
@@ -217,7 +240,10 @@ pub fn cluster_item(cv: &ClusterView) -> HealthItem {
     }
     if let Some(n) = cv.nodes.iter().find(|n| n.view_differs.is_some()) {
         let why = n.view_differs.clone().unwrap_or_default();
-        return item(Verdict::Warn, format!("node {} sees the cluster differently: {why}", n.addr));
+        return item(
+            Verdict::Warn,
+            format!("node {} sees the cluster differently: {why}", n.addr),
+        );
     }
     item(
         Verdict::Ok,

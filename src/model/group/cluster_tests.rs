@@ -8,7 +8,6 @@ use crate::collect::group::cluster::parse_cluster_nodes;
 use crate::collect::group::cluster_types::{ClusterInfo, NodeRound};
 use crate::collect::group::types::GroupEvent;
 use crate::collect::types::Info;
-use crate::model::group::GroupState;
 use crate::model::state::{Effect, State};
 use crate::target::{Address, Target, Thresholds};
 
@@ -93,10 +92,6 @@ fn ev(id: Option<&str>, port: u16, at: Instant, r: NodeRound) -> GroupEvent {
     }
 }
 
-fn cluster(s: &State) -> &ClusterState {
-    s.group.as_ref().unwrap().cluster.as_ref().unwrap()
-}
-
 /// Every node answers with the same view (`text`, `state`).
 fn all_answer(s: &mut State, text: &str, state: &str, at: Instant) -> Vec<Effect> {
     let mut fx = Vec::new();
@@ -121,7 +116,10 @@ fn one_node_gives_the_whole_cluster_and_a_job_per_node() {
     let maps: Vec<_> = plan.cluster.iter().filter(|j| j.map).collect();
     assert_eq!(maps.len(), 1);
     assert_eq!(maps[0].addrs[0], NodeAddr::new("127.0.0.1", 7101));
-    assert!(plan.nodes.is_empty(), "cluster replicas are not polled as replicas");
+    assert!(
+        plan.nodes.is_empty(),
+        "cluster replicas are not polled as replicas"
+    );
     let v = s.view(0).unwrap();
     let cv = v.topology.cluster.as_ref().unwrap();
     assert_eq!(v.topology.kind, "cluster");
@@ -150,7 +148,9 @@ fn a_master_marked_fail_and_its_replica_promoted_are_logged() {
         id: Some("1909cd47eba08e2c8f4e876601edf3d67b13ef09".into()),
         addr: NodeAddr::new("127.0.0.1", 7102),
         at: t1,
-        result: Err(crate::collect::types::CollectError::Connect("refused".into())),
+        result: Err(crate::collect::types::CollectError::Connect(
+            "refused".into(),
+        )),
     });
     for port in [7101, 7103, 7104, 7105, 7106] {
         let r = round(&seen_from(&failed, port), "ok");
@@ -164,16 +164,40 @@ fn a_master_marked_fail_and_its_replica_promoted_are_logged() {
             _ => None,
         })
         .collect();
-    assert!(logged.iter().any(|l| l.contains("127.0.0.1:7102") && l.contains("marked FAIL")), "{logged:?}");
-    assert!(logged.iter().any(|l| l.contains("FAILOVER: 127.0.0.1:7105")), "{logged:?}");
+    assert!(
+        logged
+            .iter()
+            .any(|l| l.contains("127.0.0.1:7102") && l.contains("marked FAIL")),
+        "{logged:?}"
+    );
+    assert!(
+        logged
+            .iter()
+            .any(|l| l.contains("FAILOVER: 127.0.0.1:7105")),
+        "{logged:?}"
+    );
     let v = s.view(0).unwrap();
     let cv = v.topology.cluster.as_ref().unwrap();
-    let old = cv.nodes.iter().find(|n| n.addr == "127.0.0.1:7102").unwrap();
+    let old = cv
+        .nodes
+        .iter()
+        .find(|n| n.addr == "127.0.0.1:7102")
+        .unwrap();
     assert_eq!(old.state, "FAIL");
     assert!(!old.reported_failing_by.is_empty());
-    let shard = cv.shards.iter().find(|s| s.slots == ["5461-10922"]).unwrap();
+    let shard = cv
+        .shards
+        .iter()
+        .find(|s| s.slots == ["5461-10922"])
+        .unwrap();
     assert_eq!(shard.master, "127.0.0.1:7105");
-    let item = v.header.health.items.iter().find(|i| i.name == "cluster").unwrap();
+    let item = v
+        .header
+        .health
+        .items
+        .iter()
+        .find(|i| i.name == "cluster")
+        .unwrap();
     assert_eq!(item.verdict, crate::model::view::Verdict::Warn, "{item:?}");
     assert!(cv.uncovered.is_empty());
 }
@@ -193,7 +217,13 @@ aaaa000000000000000000000000000000000003 127.0.0.1:7103@17103 master - 0 1796233
     assert_eq!(cv.uncovered_count, 5462);
     assert_eq!(cv.uncovered_by, ["127.0.0.1:7102"]);
     assert_eq!(cv.failed_without_replica, ["127.0.0.1:7102"]);
-    let item = v.header.health.items.iter().find(|i| i.name == "cluster").unwrap();
+    let item = v
+        .header
+        .health
+        .items
+        .iter()
+        .find(|i| i.name == "cluster")
+        .unwrap();
     assert_eq!(item.verdict, crate::model::view::Verdict::Crit);
     assert!(item.value.contains("5461-10922"), "{item:?}");
     assert_eq!(v.diagnosis[0].cause, "cluster_down", "{:?}", v.diagnosis);
@@ -205,15 +235,20 @@ fn a_large_cluster_takes_turns_within_the_budget() {
     let mut text = String::new();
     for i in 0..30u16 {
         let me = if i == 0 { "myself,master" } else { "master" };
-        text.push_str(&format!(
-            "{:040} 127.0.0.1:{}@{} {me} - 0 0 1 connected\n",
-            i,
+        let line = format!(
+            "{i:040} 127.0.0.1:{}@{} {me} - 0 0 1 connected\n",
             7000 + i,
             17000 + i
-        ));
+        );
+        text.push_str(&line);
     }
     let at = Instant::now();
-    c.apply(None, NodeAddr::new("127.0.0.1", 7000), at, Ok(round(&text, "ok")));
+    c.apply(
+        None,
+        NodeAddr::new("127.0.0.1", 7000),
+        at,
+        Ok(round(&text, "ok")),
+    );
     let jobs = c.jobs(Some(&NodeAddr::new("127.0.0.1", 7000)));
     assert_eq!(jobs.len(), 30);
     let per_tick = |tick: u32| {
@@ -222,7 +257,11 @@ fn a_large_cluster_takes_turns_within_the_budget() {
             .count()
     };
     for tick in 0..6 {
-        assert!(per_tick(tick) <= NODE_BUDGET + 1, "tick {tick}: {}", per_tick(tick));
+        assert!(
+            per_tick(tick) <= NODE_BUDGET + 1,
+            "tick {tick}: {}",
+            per_tick(tick)
+        );
     }
     assert!(jobs.iter().all(|j| j.map || j.period == 3), "{jobs:?}");
 }

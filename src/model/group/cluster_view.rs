@@ -135,15 +135,29 @@ impl ClusterState {
     ) -> ClusterNodeView {
         let seen = self.nodes.get(&line.id);
         let round = seen.and_then(|s| s.seen.value.as_ref());
-        let addr = seen.and_then(|s| s.addr.clone()).or_else(|| line.addr.clone());
+        let addr = seen
+            .and_then(|s| s.addr.clone())
+            .or_else(|| line.addr.clone());
         let mut v = ClusterNodeView {
             id: line.id.clone(),
-            addr: addr.as_ref().map_or_else(|| "noaddr".into(), NodeAddr::shown),
+            addr: addr
+                .as_ref()
+                .map_or_else(|| "noaddr".into(), NodeAddr::shown),
             node_addr: addr.clone(),
-            role: if line.is_master() { "master" } else { "replica" }.into(),
+            role: if line.is_master() {
+                "master"
+            } else {
+                "replica"
+            }
+            .into(),
             master_id: line.master_id.clone(),
             flags: line.flags.join(","),
-            link: if line.connected { "connected" } else { "disconnected" }.into(),
+            link: if line.connected {
+                "connected"
+            } else {
+                "disconnected"
+            }
+            .into(),
             ping_age_ms: age_ms(now_ms, line.ping_sent_ms),
             pong_age_ms: age_ms(now_ms, line.pong_recv_ms),
             reachable: seen.is_some_and(|s| s.seen.reachable()),
@@ -197,7 +211,10 @@ impl ClusterState {
                 (self.nodes.get(id).and_then(|n| n.addr.as_ref()))
                     .map_or_else(|| short(id), NodeAddr::shown)
             }),
-            cluster_error: self.entry_error.clone().or_else(|| self.not_cluster.clone()),
+            cluster_error: self
+                .entry_error
+                .clone()
+                .or_else(|| self.not_cluster.clone()),
             map_events: (self.events.iter().rev().take(8).rev())
                 .map(|(at, t)| {
                     let ago = now.saturating_duration_since(*at).as_secs();
@@ -214,7 +231,11 @@ impl ClusterState {
         (v.slots_assigned, v.slots_ok, v.slots_pfail, v.slots_fail) =
             (c.slots_assigned, c.slots_ok, c.slots_pfail, c.slots_fail);
         (v.known_nodes, v.size, v.current_epoch) = (c.known_nodes, c.size, c.current_epoch);
-        v.map_from = self.nodes.get(map_id).and_then(|n| n.addr.as_ref()).map(NodeAddr::shown);
+        v.map_from = self
+            .nodes
+            .get(map_id)
+            .and_then(|n| n.addr.as_ref())
+            .map(NodeAddr::shown);
         let now_ms = map_now_ms(round);
         let views: BTreeMap<&str, ClusterNodeView> = (round.nodes.iter())
             .map(|l| (l.id.as_str(), self.node_view(l, now_ms, main, th)))
@@ -224,10 +245,12 @@ impl ClusterState {
             let Some(m) = views.get(master.as_str()) else {
                 continue;
             };
-            let covered = replicas
-                .iter()
-                .any(|r| views.get(r.as_str()).is_some_and(|x| !x.state.starts_with("FAIL")));
-            if m.state == "FAIL" && !covered && (!slots.is_empty() || replicas.is_empty()) {
+            let covered = replicas.iter().any(|r| {
+                views
+                    .get(r.as_str())
+                    .is_some_and(|x| !x.state.starts_with("FAIL"))
+            });
+            if m.state == "FAIL" && !covered && !slots.is_empty() {
                 v.failed_without_replica.push(m.addr.clone());
             }
         }
@@ -236,7 +259,11 @@ impl ClusterState {
         v.uncovered = hole.iter().map(|r| ranges(&[*r])).collect();
         v.uncovered_by = (round.nodes.iter())
             .filter(|n| n.is_master() && n.has("fail") && overlaps(&n.slots, &hole))
-            .map(|n| views.get(n.id.as_str()).map_or_else(|| short(&n.id), |x| x.addr.clone()))
+            .map(|n| {
+                views
+                    .get(n.id.as_str())
+                    .map_or_else(|| short(&n.id), |x| x.addr.clone())
+            })
             .collect();
         let differs = view_differs(self);
         let shard_verdict = |(m, rs, _): &(String, Vec<String>, Vec<SlotRange>)| {
@@ -257,7 +284,11 @@ impl ClusterState {
                 .filter(|id| views.contains_key(id.as_str()))
                 .cloned()
                 .collect();
-            let name = |id: &String| views.get(id.as_str()).map_or_else(|| short(id), |x| x.addr.clone());
+            let name = |id: &String| {
+                views
+                    .get(id.as_str())
+                    .map_or_else(|| short(id), |x| x.addr.clone())
+            };
             v.shards.push(ShardView {
                 master: name(m),
                 master_id: m.clone(),
@@ -276,12 +307,21 @@ impl ClusterState {
             }
         }
         v.nodes_total = v.nodes.len();
-        v.nodes_up = v.nodes.iter().filter(|n| n.reachable && n.state == "up").count();
+        v.nodes_up = v
+            .nodes
+            .iter()
+            .filter(|n| n.reachable && n.state == "up")
+            .count();
         v.ops_per_sec = v.nodes.iter().filter_map(|n| n.ops_per_sec).sum();
         if let Some(w) = v.nodes.iter().min_by_key(|n| rank(n.verdict)) {
             v.worst_verdict = w.verdict;
             if w.verdict != Verdict::Ok {
-                v.worst = Some(format!("{} {} ({})", w.addr, w.verdict.word(), w.why.join(", ")));
+                v.worst = Some(format!(
+                    "{} {} ({})",
+                    w.addr,
+                    w.verdict.word(),
+                    w.why.join(", ")
+                ));
             }
         }
         v.skew = skew(&v.nodes);
@@ -310,7 +350,9 @@ fn groups(round: &NodeRound) -> Vec<(String, Vec<String>, Vec<SlotRange>)> {
             let Some(master) = masters.first() else {
                 continue;
             };
-            let rest = (s.nodes.iter()).filter(|n| n.id != *master).map(|n| n.id.clone());
+            let rest = (s.nodes.iter())
+                .filter(|n| n.id != *master)
+                .map(|n| n.id.clone());
             out.push(((*master).to_string(), rest.collect(), s.slots.clone()));
         }
         if !out.is_empty() {
@@ -332,11 +374,20 @@ fn groups(round: &NodeRound) -> Vec<(String, Vec<String>, Vec<SlotRange>)> {
 
 impl super::GroupState {
     /// The cluster's part of [`super::GroupState::fill`].
-    pub fn fill_cluster(&self, v: &mut TopologyView, main: Option<&NodeAddr>, now: Instant, th: &Thresholds) {
+    pub fn fill_cluster(
+        &self,
+        v: &mut TopologyView,
+        main: Option<&NodeAddr>,
+        now: Instant,
+        th: &Thresholds,
+    ) {
         let Some(c) = &self.cluster else { return };
         let cv = c.view(main, now, th);
         v.kind = "cluster";
-        let attached = cv.focus.as_ref().map_or_else(String::new, |f| format!(" · panes on {f} (esc: back)"));
+        let attached = cv
+            .focus
+            .as_ref()
+            .map_or_else(String::new, |f| format!(" · panes on {f} (esc: back)"));
         v.summary = Some(if cv.nodes_total == 0 {
             format!("cluster node · map not known yet{attached}")
         } else {
@@ -345,11 +396,12 @@ impl super::GroupState {
                 cv.state.to_uppercase(),
                 cv.nodes_up,
                 cv.nodes_total,
-                cv.worst.clone().map_or_else(|| "all nodes OK".into(), |w| format!("worst {w}")),
+                cv.worst
+                    .clone()
+                    .map_or_else(|| "all nodes OK".into(), |w| format!("worst {w}")),
                 crate::format::count(cv.ops_per_sec)
             )
         });
         v.cluster = Some(cv);
     }
 }
-

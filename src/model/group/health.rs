@@ -162,7 +162,12 @@ impl crate::model::state::State {
         let info = inst.info.as_ref();
         if let Some(g) = self.group.as_ref().filter(|g| g.cluster.is_some()) {
             let main = self.target_addr();
-            g.fill_cluster(&mut snap.topology, main.as_ref(), self.now, &self.thresholds);
+            g.fill_cluster(
+                &mut snap.topology,
+                main.as_ref(),
+                self.now,
+                &self.thresholds,
+            );
         } else if let Some(g) = &self.group {
             g.fill(
                 &mut snap.topology,

@@ -29,7 +29,10 @@ pub async fn inject(scenario: Scenario, server: &mut ThrowawayRedis) -> color_ey
         Scenario::Hung => Ok(hung(server)),
         Scenario::HitRateCollapse => hit_rate_collapse(server).await,
         // Several servers: `super::group` runs these.
-        Scenario::Failover | Scenario::ReplicaBroken => Ok(Vec::new()),
+        Scenario::Failover
+        | Scenario::ReplicaBroken
+        | Scenario::ClusterFailover
+        | Scenario::ClusterDown => Ok(Vec::new()),
     }
 }
 

@@ -4,6 +4,7 @@
 //! SIGTERM/SIGINT or stdin closes (what the tests drive). The server, the traffic and the temp
 //! dir are removed on every exit.
 
+mod cluster;
 mod faults;
 mod group;
 mod inject;
@@ -71,6 +72,9 @@ pub async fn run(
     let mut stop = Interrupt::new(headless)?;
     if scenario.is_group() {
         return run_group(scenario, headless, &mut stop, opts).await;
+    }
+    if scenario.is_cluster() {
+        return Box::pin(cluster::run(scenario, headless, &mut stop, opts)).await;
     }
     if !headless {
         eprintln!(

@@ -28,10 +28,14 @@ pub enum Scenario {
     Failover,
     /// A replica loses its master link (the master now asks for a password it lacks).
     ReplicaBroken,
+    /// A 3-master/3-replica Redis Cluster; a master is killed, its replica takes over.
+    ClusterFailover,
+    /// A 3-master Redis Cluster with no replicas; a master is killed: its slots are lost.
+    ClusterDown,
 }
 
 /// Every scenario, in `drill list` order.
-pub const ALL: [Scenario; 11] = [
+pub const ALL: [Scenario; 13] = [
     Scenario::Crash,
     Scenario::Oom,
     Scenario::Evictions,
@@ -43,10 +47,12 @@ pub const ALL: [Scenario; 11] = [
     Scenario::HitRateCollapse,
     Scenario::Failover,
     Scenario::ReplicaBroken,
+    Scenario::ClusterFailover,
+    Scenario::ClusterDown,
 ];
 
 /// What `redtriage drill` accepts: `list` and every scenario name.
-pub const CHOICES: [&str; 12] = [
+pub const CHOICES: [&str; 14] = [
     "list",
     "crash",
     "oom",
@@ -59,12 +65,19 @@ pub const CHOICES: [&str; 12] = [
     "hit-rate-collapse",
     "failover",
     "replica-broken",
+    "cluster-failover",
+    "cluster-down",
 ];
 
 impl Scenario {
     /// Does it run a group (several servers, [`super::group`]) rather than one server?
     pub fn is_group(self) -> bool {
         matches!(self, Self::Failover | Self::ReplicaBroken)
+    }
+
+    /// Does it run a Redis Cluster ([`super::cluster`])?
+    pub fn is_cluster(self) -> bool {
+        matches!(self, Self::ClusterFailover | Self::ClusterDown)
     }
 
     /// The name on the command line.
@@ -81,6 +94,8 @@ impl Scenario {
             Self::HitRateCollapse => "hit-rate-collapse",
             Self::Failover => "failover",
             Self::ReplicaBroken => "replica-broken",
+            Self::ClusterFailover => "cluster-failover",
+            Self::ClusterDown => "cluster-down",
         }
     }
 
@@ -103,6 +118,8 @@ impl Scenario {
             Self::HitRateCollapse => "warm cache read at a high hit rate, then FLUSHALL",
             Self::Failover => "master + 2 replicas + 3 Sentinels; the master is killed",
             Self::ReplicaBroken => "a replica loses its master link (it cannot authenticate)",
+            Self::ClusterFailover => "Redis Cluster, 3 masters + 3 replicas; a master is killed",
+            Self::ClusterDown => "Redis Cluster, 3 masters, no replica; a master is killed",
         }
     }
 
@@ -118,6 +135,8 @@ impl Scenario {
             Self::HitRateCollapse => ("hit_rate", "hit-rate collapse (beyond runbook A–E)"),
             Self::Failover => ("failover", "runbook: Test failover to read replica"),
             Self::ReplicaBroken => ("replication", "replication broken (beyond runbook A–E)"),
+            Self::ClusterFailover => ("cluster_node", "Redis Cluster: a master fails over"),
+            Self::ClusterDown => ("cluster_down", "Redis Cluster: slots uncovered"),
         }
     }
 
@@ -128,7 +147,9 @@ impl Scenario {
             | Self::Hung
             | Self::HitRateCollapse
             | Self::Failover
-            | Self::ReplicaBroken => "",
+            | Self::ReplicaBroken
+            | Self::ClusterFailover
+            | Self::ClusterDown => "",
             Self::Oom => "maxmemory 4mb\nmaxmemory-policy noeviction\n",
             Self::Evictions => "maxmemory 4mb\nmaxmemory-policy allkeys-lru\n",
             Self::ClientFlood => "maxclients 16\n",

@@ -13,6 +13,7 @@ use redtriage::target::{Address, PollSettings, Target, Thresholds};
 use tokio::sync::mpsc;
 
 pub mod bin;
+pub mod cluster;
 pub mod diagnose;
 pub mod docker;
 pub mod group;
