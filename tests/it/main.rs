@@ -12,7 +12,7 @@ mod action_flow;
 mod actions;
 mod actions_aof;
 mod cli;
-mod cluster_harness;
+mod cluster;
 mod collector;
 mod comms_tui;
 mod diagnosis_by_hand;

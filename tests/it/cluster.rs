@@ -1,0 +1,223 @@
+//! Redis Cluster against real servers in cluster mode (issue 15): the whole cluster from any
+//! node, a master killed and its replica promoted (on screen and in the incident log), a
+//! master killed with no replica (check exits 2 naming the slots), one node SIGSTOPped while
+//! the others keep refreshing, `--cluster` on a server that is not a cluster node.
+
+use std::time::{Duration, Instant};
+
+use crate::common::Redis;
+use crate::common::bin::{redtriage, snapshot_json};
+use crate::common::cluster::Cluster;
+use crate::common::pty::Pty;
+use crate::common::{secs, wait_until};
+
+fn url(c: &Cluster, i: usize) -> String {
+    format!("redis://127.0.0.1:{}", c.nodes[i].port)
+}
+
+/// `[[start, end], …]` of each shard with slots, as `CLUSTER SHARDS` gives them.
+fn shards_of(c: &Cluster, i: usize) -> Vec<Vec<String>> {
+    let text = c.cli(i, &["--json", "CLUSTER", "SHARDS"]);
+    let v: serde_json::Value = serde_json::from_str(&text).expect("CLUSTER SHARDS as JSON");
+    let mut out: Vec<Vec<String>> = v
+        .as_array()
+        .expect("shards")
+        .iter()
+        .map(|s| {
+            let slots: Vec<u64> = s["slots"]
+                .as_array()
+                .expect("slots")
+                .iter()
+                .filter_map(serde_json::Value::as_u64)
+                .collect();
+            slots
+                .chunks(2)
+                .map(|p| format!("{}-{}", p[0], p[1]))
+                .collect()
+        })
+        .filter(|s: &Vec<String>| !s.is_empty())
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn any_node_shows_all_six_nodes_with_the_slot_ranges_of_cluster_shards() {
+    let c = Cluster::start(3, 1);
+    let replica = c.replicas_of(c.masters()[0])[0];
+    let v = snapshot_json(redtriage().args(["snapshot", "--json", &url(&c, replica)]));
+    let t = &v["topology"];
+    assert_eq!(t["kind"], "cluster", "{t:#}");
+    assert_eq!(t["state"], "ok");
+    assert_eq!(t["slots_ok"], 16384);
+    let nodes = t["nodes"].as_array().expect("nodes");
+    assert_eq!(nodes.len(), 6, "{t:#}");
+    for n in &c.nodes {
+        let addr = format!("127.0.0.1:{}", n.port);
+        let row = nodes.iter().find(|x| x["addr"] == addr.as_str());
+        let row = row.unwrap_or_else(|| panic!("{addr} missing: {t:#}"));
+        assert_eq!(row["state"], "up", "{row:#}");
+        assert!(row["ping_ms"].is_number(), "{row:#}");
+    }
+    let mut shown: Vec<Vec<String>> = t["shards"]
+        .as_array()
+        .expect("shards")
+        .iter()
+        .map(|s| {
+            let slots = s["slots"].as_array().expect("slots");
+            slots
+                .iter()
+                .map(|x| x.as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .collect();
+    shown.sort();
+    assert_eq!(shown, shards_of(&c, replica));
+    for s in t["shards"].as_array().expect("shards") {
+        assert_eq!(s["replicas"].as_array().map(Vec::len), Some(1), "{s:#}");
+    }
+    // The dashboard: every node's row.
+    let mut pty = Pty::start(&[&url(&c, 0)], 160, 48);
+    pty.wait_for("6/6 nodes up", secs(20));
+    pty.keys("T");
+    let screen = pty.wait_for("Topology: cluster", secs(5));
+    for n in &c.nodes {
+        assert!(
+            screen.contains(&format!("127.0.0.1:{}", n.port)),
+            "{screen}"
+        );
+    }
+}
+
+#[test]
+fn a_killed_master_shows_fail_and_its_replica_promoted_within_2s_and_both_are_logged() {
+    let mut c = Cluster::start(3, 1);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("incident.jsonl");
+    let log_arg = log.display().to_string();
+    let masters = c.masters();
+    let victim = masters[1];
+    let entry = masters[0];
+    let mut pty = Pty::start(&[&url(&c, entry), "--incident-log", &log_arg], 160, 48);
+    pty.wait_for("6/6 nodes up", secs(20));
+    pty.keys("T");
+    pty.wait_for("Topology: cluster", secs(5));
+    let old = format!("127.0.0.1:{}", c.nodes[victim].port);
+    c.nodes[victim].kill();
+    let marked = c.wait_marked_fail(victim);
+    pty.wait_until("the killed master FAIL", secs(30), |s| {
+        s.lines().any(|l| l.contains(&old) && l.contains("FAIL"))
+    });
+    let seen = marked.elapsed();
+    assert!(
+        seen <= secs(2),
+        "FAIL shown {seen:?} after the cluster marked it"
+    );
+    let promoted = c.wait_promoted(victim);
+    let promoted_at = Instant::now();
+    let new = format!("M  127.0.0.1:{}", c.nodes[promoted].port);
+    pty.wait_until("the replica shown as master", secs(30), |s| {
+        s.contains(&new)
+    });
+    let seen = promoted_at.elapsed();
+    assert!(
+        seen <= secs(2),
+        "promotion shown {seen:?} after the cluster made it"
+    );
+    wait_until("both in the incident log", secs(10), || {
+        std::fs::read_to_string(&log).is_ok_and(|t| {
+            let cluster: Vec<&str> = (t.lines())
+                .filter(|l| l.contains("\"kind\":\"cluster\""))
+                .collect();
+            cluster
+                .iter()
+                .any(|l| l.contains(&old) && l.contains("marked FAIL"))
+                && cluster
+                    .iter()
+                    .any(|l| l.contains("FAILOVER") && l.contains(&new[3..]))
+        })
+    });
+}
+
+#[test]
+fn a_master_killed_with_no_replica_makes_check_exit_2_naming_the_uncovered_slots() {
+    let mut c = Cluster::start(3, 0);
+    let masters = c.masters();
+    let (entry, victim) = (masters[0], masters[1]);
+    let lost = c.slots_at_start[victim].clone();
+    let lost_text = format!("{}-{}", lost[0].start(), lost[0].end());
+    c.nodes[victim].kill();
+    wait_until("the others to say cluster_state:fail", secs(30), || {
+        c.nodes[entry].cluster_info("cluster_state").as_deref() == Some("fail")
+    });
+    let out = redtriage()
+        .args(["check", &url(&c, entry)])
+        .timeout(secs(20))
+        .output()
+        .expect("check");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(2), "{text}");
+    assert!(text.contains(&lost_text), "{text}");
+    assert!(text.contains("cluster"), "{text}");
+    let v = snapshot_json(redtriage().args(["snapshot", "--json", &url(&c, entry)]));
+    let first = &v["diagnosis"][0];
+    assert_eq!(first["cause"], "cluster_down", "{:#}", v["diagnosis"]);
+    assert!(first.to_string().contains(&lost_text), "{first:#}");
+    assert_eq!(v["topology"]["uncovered"][0], lost_text.as_str());
+}
+
+#[test]
+fn a_stopped_node_does_not_hold_up_the_other_rows_or_the_keys() {
+    let mut c = Cluster::start(3, 1);
+    let masters = c.masters();
+    let entry = masters[0];
+    let stopped = c.replicas_of(masters[1])[0];
+    let mut pty = Pty::start(&[&url(&c, entry), "--timeout", "500ms"], 160, 48);
+    pty.wait_for("6/6 nodes up", secs(20));
+    pty.keys("T");
+    pty.wait_for("Topology: cluster", secs(5));
+    c.nodes[stopped].stop();
+    let gone = format!("127.0.0.1:{}", c.nodes[stopped].port);
+    pty.wait_until("the stopped node unreachable", secs(20), |s| {
+        s.lines()
+            .any(|l| l.contains(&gone) && (l.contains("unreach") || l.contains("FAIL")))
+    });
+    // Keys written to another master show in its row: the other rows keep refreshing.
+    let other = masters[2];
+    let client = redis::Client::open(url(&c, other)).expect("client");
+    let mut conn = client.get_connection().expect("connect");
+    // The keys of its slots are taken; the others answer MOVED (and are counted there).
+    for i in 0..300 {
+        let _: redis::RedisResult<()> = redis::cmd("SET")
+            .arg(format!("k{i}"))
+            .arg("v")
+            .query(&mut conn);
+    }
+    let keys = c.cli(other, &["DBSIZE"]).trim().to_string();
+    let row_of_other = format!("127.0.0.1:{}", c.nodes[other].port);
+    pty.wait_until("the other master's keys counted", secs(20), |s| {
+        s.lines()
+            .any(|l| l.contains(&row_of_other) && l.contains(&format!(" {keys} keys")))
+    });
+    // Keys answer at once: the help opens and closes while the node is stopped.
+    let t = Instant::now();
+    pty.keys("?");
+    pty.wait_for("help (this overlay)", secs(2));
+    let took = t.elapsed();
+    assert!(took < Duration::from_secs(1), "help took {took:?}");
+    c.nodes[stopped].cont();
+}
+
+#[test]
+fn cluster_flag_on_a_server_not_in_cluster_mode_fails_before_the_terminal_changes() {
+    let redis = Redis::start(&[]);
+    let out = redtriage()
+        .args(["-c", "check", &redis.url()])
+        .timeout(secs(10))
+        .output()
+        .expect("check");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("not a Redis Cluster node"), "{err}");
+    assert!(err.contains("cluster_enabled:0"), "{err}");
+}
