@@ -65,6 +65,8 @@ pub struct TuiOptions {
     pub docker: Option<crate::docker::types::DockerSettings>,
     /// The group source (`--sentinel`, or the target is a Sentinel).
     pub group: Option<GroupLaunch>,
+    /// Start on the Topology pane (`fleet` on a Redis Cluster without Prometheus).
+    pub topology: bool,
 }
 
 /// How the dashboard starts on a replication group.
@@ -90,6 +92,7 @@ impl TuiOptions {
             record: None,
             docker: None,
             group: None,
+            topology: false,
         }
     }
 }
@@ -107,6 +110,9 @@ fn initial_state(targets: &[Target], opts: &TuiOptions) -> State {
         .map(|_| crate::model::docker::DockerState::default());
     state.comms.templates = opts.templates.clone();
     state.group = opts.group.as_ref().map(|g| Box::new(g.state.clone()));
+    if opts.topology {
+        state.ui.body = crate::model::ui_state::Body::Topology;
+    }
     state.user = crate::actions::log::user();
     state.prom = opts
         .prom

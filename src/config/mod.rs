@@ -186,11 +186,6 @@ where
     let thresholds = file.thresholds.clone().unwrap_or_default();
     validate_thresholds(&thresholds, &source)?;
     let prometheus = prom::build(&flags.prom, file.prometheus.as_ref(), &source, &target, env)?;
-    if mode == Mode::Fleet && prometheus.is_none() {
-        return Err(ConfigError::Conflict(
-            "fleet needs --prometheus URL (or [prometheus] url in the config)".into(),
-        ));
-    }
     poll.latency_target = Duration::try_from_secs_f64(thresholds.latency_warn_ms / 1000.0)
         .unwrap_or(poll.latency_target);
     let no_color_env = env("NO_COLOR").is_some_and(|v| !v.is_empty());

@@ -72,7 +72,7 @@ pub async fn for_mode(
     use crate::modes::Mode;
     let needs = matches!(
         mode,
-        Mode::Tui | Mode::Snapshot { .. } | Mode::Check | Mode::Action(_)
+        Mode::Tui | Mode::Fleet | Mode::Snapshot { .. } | Mode::Check | Mode::Action(_)
     );
     if !needs {
         return Some((target, None));
@@ -100,7 +100,7 @@ pub async fn for_mode(
 }
 
 /// `--cluster`: the target answers and says `cluster_enabled:1`.
-async fn cluster_mode(target: &Target, poll: &PollSettings) -> Result<(), String> {
+pub async fn cluster_mode(target: &Target, poll: &PollSettings) -> Result<(), String> {
     use crate::collect::connect::{connect, query};
     let shown = target.display();
     let mut conn = connect(target, poll.timeout).await.map_err(|e| {

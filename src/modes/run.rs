@@ -64,6 +64,7 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
             record: record.clone(),
             docker: docker.clone(),
             group: group.clone(),
+            topology: false,
         };
         match mode {
             Mode::Print(text) => {
@@ -71,7 +72,21 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
                 Ok(ExitCode::SUCCESS)
             }
             Mode::Tui => crate::app::run_tui(vec![target.clone()], opts(false)).await,
-            Mode::Fleet => crate::app::run_tui(Vec::new(), opts(true)).await,
+            Mode::Fleet if prometheus.is_some() => {
+                crate::app::run_tui(Vec::new(), opts(true)).await
+            }
+            Mode::Fleet => {
+                // Without Prometheus: the fleet is the Redis Cluster the target belongs to.
+                if let Err(e) = super::group::cluster_mode(&target, &poll).await {
+                    eprintln!(
+                        "redtriage: fleet needs --prometheus URL (or [prometheus] url in the config), or a Redis Cluster node as the target: {e}"
+                    );
+                    return Ok(std::process::ExitCode::from(2));
+                }
+                let mut o = opts(false);
+                o.topology = true;
+                crate::app::run_tui(vec![target.clone()], o).await
+            }
             Mode::Snapshot { json } if prometheus.is_some() => {
                 let prom = prometheus.as_ref();
                 super::fleet::snapshot(headless, prom, json).await

@@ -208,6 +208,56 @@ fn a_stopped_node_does_not_hold_up_the_other_rows_or_the_keys() {
     c.nodes[stopped].cont();
 }
 
+fn action(args: &[&str]) -> (Option<i32>, String) {
+    let out = redtriage()
+        .arg("action")
+        .args(args)
+        .timeout(secs(60))
+        .output()
+        .expect("action");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code(), text)
+}
+
+#[test]
+fn cluster_check_runs_read_only_and_cluster_failover_promotes_the_replica_picked() {
+    let c = Cluster::start(3, 1);
+    let masters = c.masters();
+    let entry = url(&c, masters[0]);
+    let (code, text) = action(&["cluster-check", &entry, "--read-only", "--yes"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("All 16384 slots covered"), "{text}");
+    let m = masters[1];
+    let r = c.replicas_of(m)[0];
+    let pick = format!("127.0.0.1:{}", c.nodes[r].port);
+    let (code, text) = action(&[
+        "cluster-failover",
+        &entry,
+        "--arg",
+        &pick,
+        "--read-only",
+        "--yes",
+    ]);
+    assert_eq!(code, Some(2), "{text}");
+    assert!(text.contains("read only"), "{text}");
+    let (code, text) = action(&["cluster-failover", &entry, "--arg", "127.0.0.1:1", "--yes"]);
+    assert_eq!(
+        code,
+        Some(2),
+        "a node not in the cluster's list is refused: {text}"
+    );
+    let (code, text) = action(&["cluster-failover", &entry, "--arg", &pick, "--yes"]);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(text.contains("CLUSTER FAILOVER"), "{text}");
+    wait_until("the replica picked to be master", secs(30), || {
+        c.nodes[r].cli(&["ROLE"]).starts_with("master")
+    });
+}
+
 #[test]
 fn cluster_flag_on_a_server_not_in_cluster_mode_fails_before_the_terminal_changes() {
     let redis = Redis::start(&[]);

@@ -205,7 +205,7 @@ fn closing_stdin_ends_the_drill_and_cleans_up() {
 }
 
 #[test]
-fn list_names_all_eleven_with_their_cause() {
+fn list_names_all_thirteen_with_their_cause() {
     let out = Command::new(bin::path())
         .args(["drill", "list"])
         .output()
@@ -224,6 +224,8 @@ fn list_names_all_eleven_with_their_cause() {
         ("hit-rate-collapse", "cause hit_rate"),
         ("failover", "cause failover"),
         ("replica-broken", "cause replication"),
+        ("cluster-failover", "cause cluster_node"),
+        ("cluster-down", "cause cluster_down"),
     ] {
         let at = text
             .lines()
@@ -242,6 +244,16 @@ fn unknown_scenario_is_a_usage_error() {
         .expect("drill meteor");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("hit-rate-collapse"));
+}
+
+#[test]
+fn cluster_failover_is_a_cluster_node_down() {
+    drill_gives("cluster-failover", "cluster_node");
+}
+
+#[test]
+fn cluster_down_is_uncovered_slots() {
+    drill_gives("cluster-down", "cluster_down");
 }
 
 #[test]
