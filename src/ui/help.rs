@@ -28,7 +28,7 @@ pub const KEYS: [(&str, &str); 10] = [
 ];
 
 /// Action keys (and the Prometheus views') and what they do.
-pub const ACTION_KEYS: [(&str, &str); 11] = [
+pub const ACTION_KEYS: [(&str, &str); 10] = [
     ("a", "actions palette"),
     ("x", "cancel the running action"),
     ("w", "start the stability watch"),
@@ -37,8 +37,7 @@ pub const ACTION_KEYS: [(&str, &str); 11] = [
     ("g", "clients/groups (zoomed)"),
     ("j k  ↑ ↓", "select client (zoomed)"),
     ("F  A", "fleet / alerts (prom)"),
-    ("enter (d)", "open cause's action"),
-    ("enter esc (T)", "cluster: attach node / back"),
+    ("enter (d T)", "open action/attach node"),
     ("+ - space", "replay speed/pause"),
 ];
 

@@ -9,7 +9,8 @@ use crate::model::view::Snapshot;
 #[allow(clippy::cast_precision_loss)]
 pub(super) fn facts(f: &mut Facts, snap: &Snapshot) {
     let Some(cv) = snap.topology.cluster.as_ref().filter(|c| c.nodes_total > 0) else {
-        if snap.topology.kind != "cluster" {
+        // Known not to be a cluster node only once the server has answered.
+        if snap.topology.kind != "cluster" && snap.header.version.is_some() {
             for name in NAMES {
                 put(f, name, 0.0, "not a Redis Cluster node".into());
             }

@@ -568,7 +568,7 @@ fn a_bad_rule_is_refused_with_its_reason(rules: &str, want: &str) {
 #[test]
 fn a_runbook_without_rules_gets_the_shipped_ones_for_its_actions() {
     let rb = crate::runbook::spec::Runbook::parse(ONE_ACTION, "mine.toml").unwrap();
-    assert_eq!(rb.causes.len(), 14);
+    assert_eq!(rb.causes.len(), 20);
     let d = rb.causes.iter().find(|c| c.id == "D").unwrap();
     assert_eq!(
         d.actions,
