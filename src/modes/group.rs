@@ -99,6 +99,23 @@ pub async fn for_mode(
     }
 }
 
+/// `fleet` without Prometheus: the fleet is the Redis Cluster the target belongs to (the
+/// dashboard opens on the Topology pane's node list); refused before the terminal changes when
+/// the target is not a cluster node.
+pub async fn cluster_fleet(
+    target: &Target,
+    mut opts: crate::app::TuiOptions,
+) -> color_eyre::Result<std::process::ExitCode> {
+    if let Err(e) = cluster_mode(target, &opts.poll).await {
+        eprintln!(
+            "redtriage: fleet needs --prometheus URL (or [prometheus] url in the config), or a Redis Cluster node as the target: {e}"
+        );
+        return Ok(std::process::ExitCode::from(2));
+    }
+    opts.topology = true;
+    Box::pin(crate::app::run_tui(vec![target.clone()], opts)).await
+}
+
 /// `--cluster`: the target answers and says `cluster_enabled:1`.
 pub async fn cluster_mode(target: &Target, poll: &PollSettings) -> Result<(), String> {
     use crate::collect::connect::{connect, query};

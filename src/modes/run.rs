@@ -4,7 +4,7 @@ use std::process::ExitCode;
 
 use super::snapshot::Headless;
 use super::{Mode, Settings};
-use crate::app::TuiOptions;
+use crate::app::{TuiOptions, run_tui};
 
 /// Runs the selected mode on a fresh tokio runtime.
 pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
@@ -71,22 +71,9 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
                 print!("{text}");
                 Ok(ExitCode::SUCCESS)
             }
-            Mode::Tui => crate::app::run_tui(vec![target.clone()], opts(false)).await,
-            Mode::Fleet if prometheus.is_some() => {
-                crate::app::run_tui(Vec::new(), opts(true)).await
-            }
-            Mode::Fleet => {
-                // Without Prometheus: the fleet is the Redis Cluster the target belongs to.
-                if let Err(e) = super::group::cluster_mode(&target, &poll).await {
-                    eprintln!(
-                        "redtriage: fleet needs --prometheus URL (or [prometheus] url in the config), or a Redis Cluster node as the target: {e}"
-                    );
-                    return Ok(std::process::ExitCode::from(2));
-                }
-                let mut o = opts(false);
-                o.topology = true;
-                crate::app::run_tui(vec![target.clone()], o).await
-            }
+            Mode::Tui => run_tui(vec![target.clone()], opts(false)).await,
+            Mode::Fleet if prometheus.is_some() => run_tui(Vec::new(), opts(true)).await,
+            Mode::Fleet => super::group::cluster_fleet(&target, opts(false)).await,
             Mode::Snapshot { json } if prometheus.is_some() => {
                 let prom = prometheus.as_ref();
                 super::fleet::snapshot(headless, prom, json).await

@@ -1,6 +1,6 @@
 //! Redis Cluster against real servers in cluster mode (issue 15): the whole cluster from any
 //! node, a master killed and its replica promoted (on screen and in the incident log), a
-//! master killed with no replica (check exits 2 naming the slots), one node SIGSTOPped while
+//! master killed with no replica (check exits 2 naming the slots), one node stopped (SIGSTOP) while
 //! the others keep refreshing, `--cluster` on a server that is not a cluster node.
 
 use std::time::{Duration, Instant};

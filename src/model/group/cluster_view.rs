@@ -240,8 +240,7 @@ impl ClusterState {
         let views: BTreeMap<&str, ClusterNodeView> = (round.nodes.iter())
             .map(|l| (l.id.as_str(), self.node_view(l, now_ms, main, th)))
             .collect();
-        let mut shards = groups(round);
-        for (master, replicas, slots) in &shards {
+        for (master, replicas, slots) in &groups(round) {
             let Some(m) = views.get(master.as_str()) else {
                 continue;
             };
@@ -265,6 +264,37 @@ impl ClusterState {
                     .map_or_else(|| short(&n.id), |x| x.addr.clone())
             })
             .collect();
+        self.fill_shards(&mut v, round, &views);
+        v.nodes_total = v.nodes.len();
+        v.nodes_up = v
+            .nodes
+            .iter()
+            .filter(|n| n.reachable && n.state == "up")
+            .count();
+        v.ops_per_sec = v.nodes.iter().filter_map(|n| n.ops_per_sec).sum();
+        if let Some(w) = v.nodes.iter().min_by_key(|n| rank(n.verdict)) {
+            v.worst_verdict = w.verdict;
+            if w.verdict != Verdict::Ok {
+                v.worst = Some(format!(
+                    "{} {} ({})",
+                    w.addr,
+                    w.verdict.word(),
+                    w.why.join(", ")
+                ));
+            }
+        }
+        v.skew = skew(&v.nodes);
+        v.node_pick = self.pick.min(v.nodes.len().saturating_sub(1));
+        v
+    }
+    /// The shards, worst first, and every node in the pane's order (shard by shard).
+    fn fill_shards(
+        &self,
+        v: &mut ClusterView,
+        round: &NodeRound,
+        views: &BTreeMap<&str, ClusterNodeView>,
+    ) {
+        let mut shards = groups(round);
         let differs = view_differs(self);
         let shard_verdict = |(m, rs, _): &(String, Vec<String>, Vec<SlotRange>)| {
             std::iter::once(m)
@@ -306,27 +336,6 @@ impl ClusterState {
                 }
             }
         }
-        v.nodes_total = v.nodes.len();
-        v.nodes_up = v
-            .nodes
-            .iter()
-            .filter(|n| n.reachable && n.state == "up")
-            .count();
-        v.ops_per_sec = v.nodes.iter().filter_map(|n| n.ops_per_sec).sum();
-        if let Some(w) = v.nodes.iter().min_by_key(|n| rank(n.verdict)) {
-            v.worst_verdict = w.verdict;
-            if w.verdict != Verdict::Ok {
-                v.worst = Some(format!(
-                    "{} {} ({})",
-                    w.addr,
-                    w.verdict.word(),
-                    w.why.join(", ")
-                ));
-            }
-        }
-        v.skew = skew(&v.nodes);
-        v.node_pick = self.pick.min(v.nodes.len().saturating_sub(1));
-        v
     }
 }
 
