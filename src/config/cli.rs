@@ -93,7 +93,12 @@ pub enum Command {
         list: bool,
     },
     /// Every Redis instance Prometheus knows (`redis_up`), worst first; enter attaches.
-    Fleet,
+    /// Without --prometheus, on a Redis Cluster node: the cluster's nodes.
+    Fleet {
+        /// A Redis Cluster node (without --prometheus).
+        #[arg(value_name = "URL")]
+        url: Option<String>,
+    },
     /// Print the `ACL SETUSER` lines of a read-only monitoring user and an operator user.
     Acl {
         /// Name of the read-only monitoring user.

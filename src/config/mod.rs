@@ -52,7 +52,7 @@ fn mode_of(cli: &Cli) -> Result<(Mode, Option<&str>), ConfigError> {
             }),
             url.as_deref(),
         ),
-        Some(Command::Fleet) => (Mode::Fleet, None),
+        Some(Command::Fleet { ref url }) => (Mode::Fleet, url.as_deref()),
         Some(Command::Acl {
             ref monitor_user,
             ref operator_user,

@@ -124,6 +124,19 @@ fn a_killed_master_shows_fail_and_its_replica_promoted_within_2s_and_both_are_lo
         seen <= secs(2),
         "promotion shown {seen:?} after the cluster made it"
     );
+    // A node down with its slots served by the promoted replica: check says WARN (1) and names it.
+    let out = redtriage()
+        .args(["check", &url(&c, entry)])
+        .timeout(secs(20))
+        .output()
+        .expect("check");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let row = text
+        .lines()
+        .find(|l| l.contains("cluster"))
+        .unwrap_or_default();
+    assert!(row.contains("WARN") && row.contains(&old), "{text}");
     wait_until("both in the incident log", secs(10), || {
         std::fs::read_to_string(&log).is_ok_and(|t| {
             let cluster: Vec<&str> = (t.lines())
@@ -256,6 +269,28 @@ fn cluster_check_runs_read_only_and_cluster_failover_promotes_the_replica_picked
     wait_until("the replica picked to be master", secs(30), || {
         c.nodes[r].cli(&["ROLE"]).starts_with("master")
     });
+}
+
+#[test]
+fn fleet_without_prometheus_lists_the_cluster_s_nodes_or_says_what_it_needs() {
+    let c = Cluster::start(3, 0);
+    let pty = Pty::start(&["fleet", &url(&c, 0)], 120, 30);
+    let screen = pty.wait_for("Topology: cluster", secs(20));
+    pty.wait_until("every node listed", secs(20), |s| {
+        c.nodes
+            .iter()
+            .all(|n| s.contains(&format!("127.0.0.1:{}", n.port)))
+    });
+    drop(screen);
+    let redis = Redis::start(&[]);
+    let out = redtriage()
+        .args(["fleet", &redis.url()])
+        .timeout(secs(10))
+        .output()
+        .expect("fleet");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("fleet needs --prometheus"), "{err}");
 }
 
 #[test]
