@@ -306,3 +306,32 @@ fn cluster_flag_on_a_server_not_in_cluster_mode_fails_before_the_terminal_change
     assert!(err.contains("not a Redis Cluster node"), "{err}");
     assert!(err.contains("cluster_enabled:0"), "{err}");
 }
+
+#[test]
+fn a_recorded_cluster_drill_replays_the_failover_in_the_map() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("drill.jsonl");
+    let file_arg = file.display().to_string();
+    let mut pty = Pty::start(
+        &["drill", "cluster-failover", "--record", &file_arg],
+        160,
+        48,
+    );
+    pty.wait_for("6/6 nodes up", secs(60));
+    pty.keys("T");
+    pty.wait_until("the promotion in the map", secs(60), |s| {
+        s.contains("FAILOVER")
+    });
+    pty.keys("q");
+    pty.wait_gone(secs(15));
+    let rec = redtriage::record::reader::load(&file).expect("the recording loads");
+    let state = redtriage::modes::replay::replay_all(&rec);
+    let g = state.group.as_ref().expect("the group is replayed");
+    let c = g.cluster.as_ref().expect("the cluster is replayed");
+    assert_eq!(c.nodes.len(), 6, "{:?}", c.nodes.keys());
+    assert!(
+        c.events.iter().any(|(_, t)| t.contains("FAILOVER")),
+        "{:?}",
+        c.events
+    );
+}
