@@ -20,6 +20,19 @@ fn picked_replica<'a>(ctx: &Context<'_>, input: Option<&'a str>) -> Result<(&'a 
     Ok((host.trim_start_matches('[').trim_end_matches(']'), port))
 }
 
+/// The replica picked, as a target with the target's credentials and TLS.
+fn picked_target(ctx: &Context<'_>, input: Option<&str>) -> Result<Target, String> {
+    let (host, port) = picked_replica(ctx, input)?;
+    let base = ctx.target.cloned().unwrap_or_else(Target::local_default);
+    Ok(Target {
+        address: Address::Tcp {
+            host: host.to_string(),
+            port,
+        },
+        ..base
+    })
+}
+
 /// The arguments of `op` and the server it is sent to when not the target.
 pub(super) fn args(
     op: RedisOp,
@@ -42,15 +55,7 @@ pub(super) fn args(
             Ok((vec![name], Some(sentinel)))
         }
         RedisOp::ReplicaPromote => {
-            let (host, port) = picked_replica(ctx, input)?;
-            let base = ctx.target.cloned().unwrap_or_else(Target::local_default);
-            let replica = Target {
-                address: Address::Tcp {
-                    host: host.to_string(),
-                    port,
-                },
-                ..base
-            };
+            let replica = picked_target(ctx, input)?;
             changes.push(format!(
                 "{} stops replicating and becomes a master (its own data from now on)",
                 replica.display()
@@ -75,15 +80,7 @@ pub(super) fn args(
         RedisOp::ClusterFailover
         | RedisOp::ClusterFailoverForce
         | RedisOp::ClusterFailoverTakeover => {
-            let (host, port) = picked_replica(ctx, input)?;
-            let base = ctx.target.cloned().unwrap_or_else(Target::local_default);
-            let replica = Target {
-                address: Address::Tcp {
-                    host: host.to_string(),
-                    port,
-                },
-                ..base
-            };
+            let replica = picked_target(ctx, input)?;
             changes.push(format!(
                 "{} becomes the master of its shard; its master becomes its replica",
                 replica.display()

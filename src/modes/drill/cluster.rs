@@ -291,20 +291,7 @@ pub(super) async fn run(
         super::announce(&ready, stop).await
     } else {
         let pid = victim.and_then(|v| drill.nodes.get(*drill.masters.get(v)?)?.pid());
-        let killer = pid.map(|pid| {
-            tokio::spawn(async move {
-                tokio::time::sleep(super::group::KILL_AFTER).await;
-                // SAFETY: plain kill(2) on the drill's own node process.
-                unsafe {
-                    libc::kill(pid, libc::SIGKILL);
-                }
-            })
-        });
-        let r = Box::pin(crate::app::run_tui(vec![target], opts)).await;
-        if let Some(k) = killer {
-            k.abort();
-        }
-        r
+        super::tui_then_kill(pid, target, opts).await
     };
     drill.stop().await;
     result

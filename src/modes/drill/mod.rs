@@ -191,23 +191,33 @@ async fn run_group(
         let pid = (scenario == Scenario::Failover)
             .then(|| drill.master.pid())
             .flatten();
-        let killer = pid.map(|pid| {
-            tokio::spawn(async move {
-                tokio::time::sleep(group::KILL_AFTER).await;
-                // SAFETY: plain kill(2) on the drill's own master process.
-                unsafe {
-                    libc::kill(pid, libc::SIGKILL);
-                }
-            })
-        });
-        let r = Box::pin(crate::app::run_tui(vec![target], opts)).await;
-        if let Some(k) = killer {
-            k.abort();
-        }
-        r
+        tui_then_kill(pid, target, opts).await
     };
     drill.stop().await;
     result
+}
+
+/// The dashboard on `target`; the drill's own process `pid` (a master) is killed with SIGKILL
+/// once the healthy servers have been shown for [`group::KILL_AFTER`].
+async fn tui_then_kill(
+    pid: Option<i32>,
+    target: crate::target::Target,
+    opts: crate::app::TuiOptions,
+) -> color_eyre::Result<ExitCode> {
+    let killer = pid.map(|pid| {
+        tokio::spawn(async move {
+            tokio::time::sleep(group::KILL_AFTER).await;
+            // SAFETY: plain kill(2) on the drill's own server process.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+            }
+        })
+    });
+    let r = Box::pin(crate::app::run_tui(vec![target], opts)).await;
+    if let Some(k) = killer {
+        k.abort();
+    }
+    r
 }
 
 /// `--headless`: the ready line on stdout, then the fault kept until the end is asked.
