@@ -80,6 +80,8 @@ pub struct RecNodeRound {
     pub nodes: Vec<ClusterNode>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shards: Option<Vec<Shard>>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
 }
 
 impl RecNodeRound {
@@ -90,6 +92,7 @@ impl RecNodeRound {
             cluster: r.cluster.clone(),
             nodes: r.nodes.clone(),
             shards: r.shards.clone(),
+            partial: r.partial,
         }
     }
 
@@ -120,6 +123,7 @@ impl RecNodeRound {
             cluster,
             nodes,
             shards,
+            partial: self.partial,
         })
     }
 }

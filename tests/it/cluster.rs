@@ -335,3 +335,70 @@ fn a_recorded_cluster_drill_replays_the_failover_in_the_map() {
         c.events
     );
 }
+
+/// A node other than the map's, watched with `MONITOR` over four rounds: its view of the
+/// cluster (`CLUSTER INFO`, `CLUSTER NODES`) in the first and the fourth only (every third
+/// slow tick), `PING` and one `INFO` in every round, the default `INFO` only until the version
+/// is known (then the sections the rows read).
+#[test]
+fn another_node_is_asked_its_view_every_third_round_and_info_by_sections() {
+    use std::io::BufRead;
+    let c = Cluster::start(3, 0);
+    let watched = 1;
+    let mut monitor = std::process::Command::new("redis-cli")
+        .args(["-p", &c.nodes[watched].port.to_string(), "MONITOR"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("redis-cli MONITOR");
+    let out = monitor.stdout.take().expect("stdout");
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let sink = lines.clone();
+    std::thread::spawn(move || {
+        for l in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            sink.lock().expect("lines").push(l);
+        }
+    });
+    wait_until("MONITOR answering", secs(5), || {
+        c.cli(watched, &["ECHO", "monitor-mark"]);
+        lines
+            .lock()
+            .expect("lines")
+            .iter()
+            .any(|l| l.contains("monitor-mark"))
+    });
+    let mut pty = Pty::start(&[&url(&c, 0)], 160, 48);
+    // The commands after the mark, without the client address: `"PING"`, `"INFO" "clients" …`.
+    let commands = || -> Vec<String> {
+        let l = lines.lock().expect("lines");
+        l.iter()
+            .skip_while(|l| !l.contains("monitor-mark"))
+            .skip(1)
+            .filter_map(|l| l.split_once("] ").map(|(_, c)| c.to_string()))
+            .filter(|c| {
+                !["\"CLIENT\"", "\"HELLO\"", "\"ECHO\""]
+                    .iter()
+                    .any(|p| c.starts_with(p))
+            })
+            .collect()
+    };
+    // Four rounds: the fifth PING starts the fifth.
+    wait_until("four rounds of the watched node", secs(40), || {
+        commands().iter().filter(|c| *c == "\"PING\"").count() >= 5
+    });
+    pty.keys("q");
+    let all = commands();
+    let rounds: Vec<Vec<&str>> = all
+        .split(|c| c == "\"PING\"")
+        .skip(1)
+        .take(4)
+        .map(|r| r.iter().map(String::as_str).collect())
+        .collect();
+    let sections = "\"INFO\" \"clients\" \"memory\" \"stats\" \"errorstats\" \"keyspace\"";
+    let views = ["\"CLUSTER\" \"INFO\"", "\"CLUSTER\" \"NODES\""];
+    assert_eq!(rounds[0], [&["\"INFO\""][..], &views].concat(), "{all:#?}");
+    assert_eq!(rounds[1], [sections], "{all:#?}");
+    assert_eq!(rounds[2], [sections], "{all:#?}");
+    assert_eq!(rounds[3], [&[sections][..], &views].concat(), "{all:#?}");
+    let _ = monitor.kill();
+}

@@ -18,35 +18,64 @@ use crate::collect::poller::bulk_bytes;
 use crate::collect::types::CollectError;
 use crate::escape::plain;
 
+/// What one round asks of a node (see [`round`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Ask {
+    /// `CLUSTER INFO` and `CLUSTER NODES` too: the node's own view of the cluster. Without
+    /// them the round is `PING` and `INFO` only, the node's figures (`NodeRound::partial`).
+    pub views: bool,
+    /// `CLUSTER SHARDS` too (with `views`, and only on 7.0+).
+    pub shards: bool,
+    /// The server is 7.0+ (known from an earlier round on the same connection): `INFO` names
+    /// the sections the cluster view reads ([`SECTIONS`]) instead of taking the default ones.
+    pub sections: bool,
+}
+
+/// The `INFO` sections a cluster node's row and the redirect rates read: memory (used, max),
+/// clients (connected, max), stats (ops/s), errorstats (`MOVED`/`ASK`/`CLUSTERDOWN`) and
+/// keyspace. Not `server`, `persistence`, `replication`, `cpu`, `modules`, `cluster`: a node's
+/// role and links come from `CLUSTER NODES`.
+pub const SECTIONS: [&str; 5] = ["clients", "memory", "stats", "errorstats", "keyspace"];
+
 /// One round of one cluster node, each command with the timeout `limit`: `PING` on its own
-/// (timed), `INFO`, `CLUSTER INFO`, `CLUSTER NODES`, and `CLUSTER SHARDS` when `shards` is set
-/// and the server is 7.0+ (an error reply to it gives `shards: None`, not a failed round).
+/// (timed), `INFO`, and as `ask` says `CLUSTER INFO`, `CLUSTER NODES`, and `CLUSTER SHARDS`
+/// when the server is 7.0+ (an error reply to it gives `shards: None`, not a failed round).
 ///
-/// `INFO` is sent with no argument on every version: its default sections hold `server`,
-/// `clients`, `memory`, `stats`, `replication`, `errorstats` (6.2+) and `keyspace` on 6.2 and
-/// 7.x alike. `INFO` with several sections is 7.0+ only (6.2 answers a syntax error, which would
-/// also count in the server's errorstats every round), and this round keeps no state between
-/// calls to remember the version by.
+/// `INFO` is sent with no argument until the version is known (`ask.sections` false): its
+/// default sections hold `server`, `clients`, `memory`, `stats`, `replication`, `errorstats`
+/// (6.2+) and `keyspace` on 6.2 and 7.x alike, while `INFO` with several sections is 7.0+ only
+/// (6.2 answers a syntax error, which would also count in the server's errorstats).
 ///
 /// A node without cluster support answers `CLUSTER INFO` with
 /// `ERR This instance has cluster support disabled`: that is the round's
 /// `Err(CollectError::Server(..))` (escaped).
 pub async fn round(
     conn: &mut MultiplexedConnection,
-    shards: bool,
+    ask: Ask,
     limit: Duration,
 ) -> Result<NodeRound, CollectError> {
     let at = Instant::now();
     query(conn, &redis::cmd("PING"), limit).await?;
     let ping_us = u64::try_from(at.elapsed().as_micros()).unwrap_or(u64::MAX);
-    let info = parse_info(&bulk_bytes(
-        &query(conn, &redis::cmd("INFO"), limit).await?,
-    )?);
+    let mut info_cmd = redis::cmd("INFO");
+    if ask.sections {
+        info_cmd.arg(&SECTIONS[..]);
+    }
+    let info = parse_info(&bulk_bytes(&query(conn, &info_cmd, limit).await?)?);
+    if !ask.views {
+        return Ok(NodeRound {
+            ping_us,
+            info,
+            partial: true,
+            ..NodeRound::default()
+        });
+    }
     let v = query(conn, redis::cmd("CLUSTER").arg("INFO"), limit).await?;
     let cluster = parse_cluster_info(&bulk_bytes(&v)?);
     let v = query(conn, redis::cmd("CLUSTER").arg("NODES"), limit).await?;
     let nodes = parse_cluster_nodes(&bulk_bytes(&v)?);
-    let shards = if shards && major(info.redis_version.as_deref()) >= 7 {
+    let seven = ask.sections || major(info.redis_version.as_deref()) >= 7;
+    let shards = if ask.shards && seven {
         match query(conn, redis::cmd("CLUSTER").arg("SHARDS"), limit).await {
             Ok(v) => Some(parse_cluster_shards(&v)),
             Err(CollectError::Server(_) | CollectError::NoPerm | CollectError::UnknownCommand) => {
@@ -63,7 +92,13 @@ pub async fn round(
         cluster,
         nodes,
         shards,
+        partial: false,
     })
+}
+
+/// The server is 7.0+ by this round's `INFO server` (false when the round did not ask it).
+pub fn is_seven(r: &NodeRound) -> bool {
+    major(r.info.redis_version.as_deref()) >= 7
 }
 
 /// The major version of `redis_version` (`7.0.15` → 7; 0 when absent or unreadable).

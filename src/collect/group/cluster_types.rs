@@ -108,18 +108,24 @@ pub struct Shard {
     pub nodes: Vec<ShardNode>,
 }
 
-/// One round of one cluster node: `PING` timed on its own, then `INFO`, `CLUSTER INFO`,
-/// `CLUSTER NODES` (and `CLUSTER SHARDS` when it is the node asked for the map, 7.0+).
+/// One round of one cluster node: `PING` timed on its own, then `INFO`, and in a full round
+/// `CLUSTER INFO`, `CLUSTER NODES` (and `CLUSTER SHARDS` when it is the node asked for the map,
+/// 7.0+).
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct NodeRound {
     /// The PING's round trip, µs.
     pub ping_us: u64,
-    /// `INFO` (its default sections: every version has them all in one call).
+    /// `INFO`: its default sections, or on 7.0+ once the version is known only those the
+    /// cluster view reads (`cluster::SECTIONS`).
     pub info: Info,
     pub cluster: ClusterInfo,
     pub nodes: Vec<ClusterNode>,
     /// Asked only of the node the plan names for the map, and only on 7.0+.
     pub shards: Option<Vec<Shard>>,
+    /// Only `PING` and `INFO` were asked (a round between two full ones): `cluster` and
+    /// `nodes` are empty here, and the model keeps the node's last full round's.
+    #[serde(default)]
+    pub partial: bool,
 }
 
 impl NodeRound {

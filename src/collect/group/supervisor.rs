@@ -80,9 +80,10 @@ pub async fn run(s: GroupSettings, mut plan: watch::Receiver<GroupPlan>, tx: Out
     let mut name: Option<String> = None;
     let mut sub: Option<(NodeAddr, JoinHandle<()>)> = None;
     let mut cluster: HashMap<String, (ClusterJob, JoinHandle<()>)> = HashMap::new();
+    let changed: tasks::MapChanged = std::sync::Arc::new(watch::channel(0).0);
     loop {
         let p = plan.borrow_and_update().clone();
-        keep_cluster(&mut cluster, &p.cluster, &s, &tx);
+        keep_cluster(&mut cluster, &p.cluster, &s, &changed, &tx);
         if p.master_name != name {
             // Sentinel tasks ask about the name: start them again with the new one.
             tasks.retain(|(_, sentinel), t| {
@@ -154,6 +155,7 @@ fn keep_cluster(
     running: &mut HashMap<String, (ClusterJob, JoinHandle<()>)>,
     want: &[ClusterJob],
     s: &GroupSettings,
+    changed: &tasks::MapChanged,
     tx: &Outbox<GroupEvent>,
 ) {
     running.retain(|k, (job, t)| {
@@ -171,6 +173,7 @@ fn keep_cluster(
             job.clone(),
             s.data.clone(),
             (s.every, s.timeout, s.probe),
+            changed.clone(),
             tx.clone(),
         ));
         running.insert(job.key(), (job.clone(), t));

@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use redis::aio::MultiplexedConnection;
 use tokio::time::MissedTickBehavior;
 
+use super::cluster::Ask;
 use super::cluster_types::NodeRound;
 use super::sentinel;
 use super::supervisor::ClusterJob;
@@ -144,15 +145,31 @@ pub async fn cluster_round(
     links: &mut [Link],
     base: &Target,
     job: &ClusterJob,
+    ask: Ask,
     limit: Duration,
 ) -> (NodeAddr, Result<NodeRound, CollectError>) {
     let mut first: Option<(NodeAddr, CollectError)> = None;
     for (link, addr) in links.iter_mut().zip(&job.addrs) {
         let target = retarget(base, addr);
         let was_open = link.conn.is_some();
-        let mut r = cluster_once(link, &target, job.map, limit).await;
+        // A connection opened now may reach another server than the one the version was
+        // learnt from: its first `INFO` is the default one again.
+        let ask = Ask {
+            sections: ask.sections && was_open,
+            ..ask
+        };
+        let mut r = cluster_once(link, &target, ask, limit).await;
         if link.closed_under_us(&r, was_open) {
-            r = cluster_once(link, &target, job.map, limit).await;
+            r = cluster_once(
+                link,
+                &target,
+                Ask {
+                    sections: false,
+                    ..ask
+                },
+                limit,
+            )
+            .await;
         }
         match r {
             Ok(round) => return (addr.clone(), Ok(round)),
@@ -178,25 +195,38 @@ pub async fn cluster_round(
 async fn cluster_once(
     link: &mut Link,
     target: &Target,
-    map: bool,
+    ask: Ask,
     limit: Duration,
 ) -> Result<NodeRound, CollectError> {
     let r = async {
         let conn = link.get(target, limit).await?;
-        super::cluster::round(conn, map, limit).await
+        super::cluster::round(conn, ask, limit).await
     }
     .await;
     link.keep(r)
 }
 
+/// A node other than the map's asks its own view of the cluster (`CLUSTER INFO`, `CLUSTER
+/// NODES`) once per this many slow ticks; the rounds between are `PING` and `INFO` only. The
+/// map's node asks it every round, and every node asks it at once after a change in the map.
+pub const VIEWS_EVERY_TICKS: u32 = 3;
+
+/// What the cluster tasks share: bumped by the map's task when its `CLUSTER INFO` probe saw a
+/// change (a slot failing, a new epoch after a failover, a node added), so that every node's
+/// next round, at once, is a full one.
+pub type MapChanged = std::sync::Arc<tokio::sync::watch::Sender<u64>>;
+
 /// Polls one cluster node: a round at once, then one every `job.period` slow ticks at tick
 /// `job.phase` (round-robin: a large cluster's nodes take turns), until aborted. The map's
-/// node is also asked `CLUSTER INFO` every `probe`; when that changes (slots failing, a new
-/// epoch after a failover, a node added) its round comes at once.
+/// node is also asked `CLUSTER INFO` every `probe`; when that changes its round comes at once,
+/// and every other node's too (through `changed`). A node other than the map's asks its view
+/// of the cluster every [`VIEWS_EVERY_TICKS`] slow ticks, after a failed round, and after a
+/// change; `INFO` names its sections once a round on the same connection said 7.0+.
 pub async fn run_cluster(
     job: ClusterJob,
     base: Target,
     (every, limit, probe): (Duration, Duration, Duration),
+    changed: MapChanged,
     tx: Outbox<GroupEvent>,
 ) {
     let period = every * job.period.max(1);
@@ -210,11 +240,16 @@ pub async fn run_cluster(
     let probe = probe.max(Duration::from_millis(100));
     let mut prober = tokio::time::interval_at(tokio::time::Instant::now() + probe, probe);
     prober.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut news = changed.subscribe();
     let mut links: Vec<Link> = job.addrs.iter().map(|_| Link::default()).collect();
     let mut first = true;
     let mut last: Option<super::cluster_types::ClusterInfo> = None;
     let mut answered = 0usize;
+    // Slow ticks since this node last answered a full round (None: it has not, or failed).
+    let mut since_views: Option<u32> = None;
+    let mut seven = false;
     loop {
+        let mut views = job.map;
         if !first {
             tokio::select! {
                 _ = ticker.tick() => {}
@@ -226,6 +261,13 @@ pub async fn run_cluster(
                     if now.is_none() || now == last {
                         continue;
                     }
+                    changed.send_modify(|n| *n = n.wrapping_add(1));
+                }
+                r = news.changed(), if !job.map => {
+                    if r.is_err() {
+                        return;
+                    }
+                    views = true;
                 }
             }
         }
@@ -233,11 +275,29 @@ pub async fn run_cluster(
         if tx.is_closed() {
             return;
         }
+        let due =
+            since_views.is_none_or(|n| n.saturating_add(job.period.max(1)) >= VIEWS_EVERY_TICKS);
+        let ask = Ask {
+            views: views || due,
+            shards: job.map,
+            sections: seven,
+        };
         let at = Instant::now();
-        let (addr, result) = cluster_round(&mut links, &base, &job, limit).await;
+        let (addr, result) = cluster_round(&mut links, &base, &job, ask, limit).await;
         if let Ok(r) = &result {
-            last = Some(r.cluster.clone());
+            if !r.partial {
+                last = Some(r.cluster.clone());
+            }
             answered = job.addrs.iter().position(|a| *a == addr).unwrap_or(0);
+            seven = seven || super::cluster::is_seven(r);
+            since_views = if r.partial {
+                since_views.map(|n| n.saturating_add(job.period.max(1)))
+            } else {
+                Some(0)
+            };
+        } else {
+            since_views = None;
+            seven = false;
         }
         let ev = GroupEvent::Cluster {
             id: job.id.clone(),
@@ -415,7 +475,12 @@ pub async fn once(
         .map(|j| async move {
             let at = Instant::now();
             let mut links: Vec<Link> = j.addrs.iter().map(|_| Link::default()).collect();
-            let (addr, r) = cluster_round(&mut links, &s.data, j, s.timeout).await;
+            let ask = Ask {
+                views: true,
+                shards: j.map,
+                sections: false,
+            };
+            let (addr, r) = cluster_round(&mut links, &s.data, j, ask, s.timeout).await;
             GroupEvent::Cluster {
                 id: j.id.clone(),
                 addr,

@@ -189,6 +189,15 @@ impl ClusterState {
             }
             n.prev = Some((at, now));
         }
+        // A round between two full ones has the node's figures only: its view of the cluster
+        // is still the last full round's.
+        let result = result.map(|mut r| {
+            if let Some(prev) = r.partial.then_some(()).and(n.seen.value.as_ref()) {
+                r.cluster.clone_from(&prev.cluster);
+                r.nodes.clone_from(&prev.nodes);
+            }
+            r
+        });
         n.seen.apply(at, result);
     }
 

@@ -62,6 +62,7 @@ fn round(text: &str, state: &str) -> NodeRound {
         },
         nodes: parse_cluster_nodes(text.as_bytes()),
         shards: None,
+        partial: false,
     }
 }
 
@@ -264,4 +265,53 @@ fn a_large_cluster_takes_turns_within_the_budget() {
         );
     }
     assert!(jobs.iter().all(|j| j.map || j.period == 3), "{jobs:?}");
+}
+
+#[test]
+fn a_round_of_figures_only_keeps_the_nodes_last_view_of_the_cluster() {
+    let mut s = state();
+    let t0 = Instant::now();
+    let _ = all_answer(&mut s, NODES, "ok", t0);
+    // 7103's full round flags 7102 `fail?`; its next round has PING and INFO only.
+    let pfail = NODES.replace(
+        "127.0.0.1:7102@17102 master -",
+        "127.0.0.1:7102@17102 master,fail? -",
+    );
+    let full = round(&seen_from(&pfail, 7103), "ok");
+    let id = full.me().unwrap().id.clone();
+    let _ = s.on_group(ev(Some(&id), 7103, t0 + Duration::from_secs(5), full));
+    let figures = NodeRound {
+        ping_us: 90,
+        info: Info {
+            used_memory: Some(50 << 20),
+            maxmemory: Some(100 << 20),
+            connected_clients: Some(7),
+            maxclients: Some(10_000),
+            ..Info::default()
+        },
+        partial: true,
+        ..NodeRound::default()
+    };
+    let _ = s.on_group(ev(Some(&id), 7103, t0 + Duration::from_secs(10), figures));
+    assert_eq!(
+        s.group.as_ref().unwrap().plan.cluster.len(),
+        6,
+        "no node forgotten"
+    );
+    let v = s.view(0).unwrap();
+    let cv = v.topology.cluster.as_ref().unwrap();
+    let node = |addr: &str| cv.nodes.iter().find(|n| n.addr == addr).unwrap();
+    assert_eq!(
+        node("127.0.0.1:7102").reported_failing_by,
+        ["127.0.0.1:7103"]
+    );
+    let me = node("127.0.0.1:7103");
+    assert_eq!(me.memory_percent, Some(50.0), "the new figures");
+    assert_eq!(me.clients, Some(7));
+    assert_eq!(
+        me.cluster_state.as_deref(),
+        Some("ok"),
+        "the last full view"
+    );
+    assert_eq!(me.current_epoch, Some(6));
 }
