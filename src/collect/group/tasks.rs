@@ -207,9 +207,11 @@ async fn cluster_once(
 }
 
 /// A node other than the map's asks its own view of the cluster (`CLUSTER INFO`, `CLUSTER
-/// NODES`) once per this many slow ticks; the rounds between are `PING` and `INFO` only. The
-/// map's node asks it every round, and every node asks it at once after a change in the map.
-pub const VIEWS_EVERY_TICKS: u32 = 3;
+/// NODES`) once per this many slow ticks (30 s at the 5 s cadence); the rounds between are
+/// `PING` and `INFO` only. The map's node asks it every round, and every node asks it at once
+/// after a change the map's probe saw (a node `fail?` or `fail`, a failover, slots moving), so
+/// who reports a failing node and a node whose view differs are current when it matters.
+pub const VIEWS_EVERY_TICKS: u32 = 6;
 
 /// What the cluster tasks share: bumped by the map's task when its `CLUSTER INFO` probe saw a
 /// change (a slot failing, a new epoch after a failover, a node added), so that every node's
