@@ -129,7 +129,7 @@ impl ClusterState {
     fn node_view(
         &self,
         line: &ClusterNode,
-        now_ms: u64,
+        (now_ms, reports): (u64, &BTreeMap<&str, Vec<String>>),
         main: Option<&NodeAddr>,
         th: &Thresholds,
     ) -> ClusterNodeView {
@@ -161,7 +161,7 @@ impl ClusterState {
             ping_age_ms: age_ms(now_ms, line.ping_sent_ms),
             pong_age_ms: age_ms(now_ms, line.pong_recv_ms),
             reachable: seen.is_some_and(|s| s.seen.reachable()),
-            reported_failing_by: self.reported_failing(&line.id),
+            reported_failing_by: reports.get(line.id.as_str()).cloned().unwrap_or_default(),
             redirects_per_sec: seen.map(|s| s.redirects.clone()).unwrap_or_default(),
             attached: addr.is_some() && addr.as_ref() == main,
             ..ClusterNodeView::default()
@@ -237,8 +237,14 @@ impl ClusterState {
             .and_then(|n| n.addr.as_ref())
             .map(NodeAddr::shown);
         let now_ms = map_now_ms(round);
+        let reports = self.failure_reports();
         let views: BTreeMap<&str, ClusterNodeView> = (round.nodes.iter())
-            .map(|l| (l.id.as_str(), self.node_view(l, now_ms, main, th)))
+            .map(|l| {
+                (
+                    l.id.as_str(),
+                    self.node_view(l, (now_ms, &reports), main, th),
+                )
+            })
             .collect();
         for (master, replicas, slots) in &groups(round) {
             let Some(m) = views.get(master.as_str()) else {

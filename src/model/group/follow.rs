@@ -47,7 +47,18 @@ impl State {
                 result,
             } => {
                 self.now = self.now.max(at);
-                effects.extend(self.on_cluster(id, addr, at, result.map(|b| *b)));
+                // A round of figures only from a node that answered before changes no view
+                // of the cluster: no new plan, and the clock's next tick draws it (30 nodes
+                // bring a round every 0.4 s).
+                let quiet = result.as_ref().is_ok_and(|r| r.partial)
+                    && (g.cluster.as_ref())
+                        .and_then(|c| c.nodes.get(id.as_deref()?))
+                        .is_some_and(|n| n.seen.reachable());
+                let fx = self.on_cluster(id, addr, at, result.map(|b| *b));
+                if quiet && fx.is_empty() {
+                    return fx;
+                }
+                effects.extend(fx);
             }
             GroupEvent::Subscription { addr, at, result } => {
                 self.now = self.now.max(at);
