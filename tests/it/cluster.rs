@@ -415,4 +415,5 @@ fn another_node_is_asked_its_view_every_sixth_round_and_info_by_sections() {
     );
     pty.keys("q");
     let _ = monitor.kill();
+    let _ = monitor.wait();
 }
