@@ -31,6 +31,12 @@ fn ser_ms<S: serde::Serializer>(d: &std::time::Duration, s: S) -> Result<S::Ok, 
 pub enum ActionEvent {
     /// One escaped line of output.
     Output(String),
+    /// Evidence the action kept before it erased it (the slowlog's entries before `SLOWLOG
+    /// RESET`): `what` in the output panel, every line in the incident log (escaped).
+    Saved {
+        what: String,
+        lines: Vec<String>,
+    },
     Done(Outcome),
 }
 

@@ -57,6 +57,7 @@ pub async fn run(
     match op {
         RedisOp::Probe => probe(&mut conn, limit, sink).await,
         RedisOp::ClientKill => client_kill(&mut conn, args, limit, sink).await,
+        RedisOp::SlowlogReset => slowlog_reset(&mut conn, limit, sink).await,
         _ => {
             let all = argvs(op, args, config_command);
             let command = all.first().map_or(&[][..], Vec::as_slice);
@@ -137,4 +138,44 @@ async fn client_kill(
     }
     let summary = format!("killed {killed} of {} clients", ids.len());
     Ok((Some(i32::from(killed == 0 && !ids.is_empty())), summary))
+}
+
+/// `SLOWLOG GET -1` first, every entry written to the incident log (`slowlog saved: N
+/// entries`), then `SLOWLOG RESET`. When the entries cannot be read the slowlog is not reset:
+/// nothing the postmortem needs is lost.
+async fn slowlog_reset(conn: &mut MultiplexedConnection, limit: Duration, sink: &Sink) -> OpResult {
+    let v = query(conn, redis::cmd("SLOWLOG").arg("GET").arg(-1), limit)
+        .await
+        .map_err(|e| format!("SLOWLOG GET -1 → {e}: the slowlog was not reset"))?;
+    let entries = crate::collect::parse::parse_slowlog(&v)
+        .map_err(|e| format!("SLOWLOG GET -1: {e}: the slowlog was not reset"))?;
+    let lines: Vec<String> = entries.iter().map(saved_line).collect();
+    let what = format!("slowlog saved: {} entries", entries.len());
+    sink.saved(what.clone(), lines).await;
+    let (reply, took) = send(conn, redis::cmd("SLOWLOG").arg("RESET"), limit).await?;
+    let line = format!("SLOWLOG RESET → {reply} ({})", micros(took));
+    sink.line(line.clone()).await;
+    Ok((Some(0), format!("{what}; {line}")))
+}
+
+/// `#12 2026-12-03T15:20:01Z 3700 µs 127.0.0.1:5555 (worker) "DEBUG" "SLEEP" "1.5"`: one saved
+/// entry (its strings were escaped when parsed).
+fn saved_line(e: &crate::collect::types::SlowlogEntry) -> String {
+    let when = crate::format::rfc3339(std::time::UNIX_EPOCH + Duration::from_secs(e.timestamp));
+    let name = if e.client_name.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", e.client_name)
+    };
+    format!(
+        "#{} {when} {} µs {}{name} {}",
+        e.id,
+        e.duration_us,
+        if e.client_addr.is_empty() {
+            "-"
+        } else {
+            &e.client_addr
+        },
+        e.args.join(" ")
+    )
 }

@@ -45,6 +45,21 @@ impl Sink {
             .await;
     }
 
+    /// Evidence kept before the action erases it: every line goes to the incident log.
+    pub async fn saved(&self, what: impl Into<String>, lines: Vec<String>) {
+        let _ = self
+            .tx
+            .send(Msg::Action {
+                run: self.run,
+                at: Instant::now(),
+                event: ActionEvent::Saved {
+                    what: what.into(),
+                    lines,
+                },
+            })
+            .await;
+    }
+
     async fn done(&self, outcome: Outcome) {
         let _ = self
             .tx

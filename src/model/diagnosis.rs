@@ -64,6 +64,10 @@ pub struct CauseView {
     pub evidence: Vec<Evidence>,
     /// Runbook actions that fit, the suggested one first.
     pub actions: Vec<String>,
+    /// The pane with this cause's evidence, which `enter` zooms before any action (the
+    /// runbook's `pane`: `slowlog`, `errors`, …).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pane: Option<String>,
 }
 
 /// A rule that stopped holding still counts for this long: a rate that dips to 0 for one
@@ -183,6 +187,7 @@ pub fn diagnose(
                 score: u32::try_from(score.max(0)).unwrap_or(0),
                 evidence,
                 actions: c.actions.clone(),
+                pane: c.pane.clone(),
             }
         })
         .collect();

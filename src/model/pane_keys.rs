@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 
 use super::diagnosis::Likelihood;
 use super::state::{Effect, State};
-use super::ui_state::Body;
+use super::ui_state::{Body, PaneId};
 
 /// The Runbook pane never has more lines than this (the view clamps further).
 const GUIDE_SCROLL_MAX: usize = 60;
@@ -117,11 +117,28 @@ impl State {
         Some(vec![Effect::Redraw])
     }
 
+    /// The selected cause's evidence pane zoomed when it names one, else its suggested action.
     fn open_suggested(&mut self) -> Vec<Effect> {
+        if let Some(pane) = self.suggested_pane() {
+            self.ui.body = Body::Grid;
+            self.ui.focus = pane;
+            self.ui.zoomed = true;
+            return vec![Effect::Redraw];
+        }
         match self.suggested_action() {
             Some(name) => self.open_action(&name),
             None => Vec::new(),
         }
+    }
+
+    /// The pane with the selected cause's evidence, when the runbook names one.
+    pub fn suggested_pane(&self) -> Option<PaneId> {
+        let snap = self.view(0)?;
+        let cause = snap.diagnosis.get(self.ui.diag_sel)?;
+        if cause.verdict == Likelihood::RuledOut {
+            return None;
+        }
+        PaneId::named(cause.pane.as_deref()?)
     }
 }
 
@@ -175,6 +192,32 @@ mod tests {
         update(&mut st, key(KeyCode::Esc));
         update(&mut st, key(KeyCode::Esc));
         assert_eq!(st.ui.body, Body::Grid);
+    }
+
+    #[test]
+    fn enter_on_a_cause_with_an_evidence_pane_zooms_it_and_opens_no_action() {
+        let t0 = Instant::now();
+        let mut st = State::new(&[Target::local_default()], Thresholds::default(), t0);
+        let b = (st.actions.runbook.causes.iter_mut()).find(|c| c.id == "B");
+        b.expect("cause B").pane = Some("memory".into());
+        st.ui.focus = crate::model::ui_state::PaneId::Errors;
+        full_memory(&mut st, t0);
+        full_memory(&mut st, t0 + Duration::from_secs(1));
+        update(&mut st, key(KeyCode::Char('d')));
+        assert_eq!(
+            st.suggested_pane(),
+            Some(crate::model::ui_state::PaneId::Memory)
+        );
+        assert_eq!(
+            st.actions_view(t0, 24).suggested,
+            None,
+            "no action shown as enter's"
+        );
+        update(&mut st, key(KeyCode::Enter));
+        assert!(st.actions.dialog.is_none(), "no action opened");
+        assert_eq!(st.ui.body, Body::Grid);
+        assert_eq!(st.ui.focus, crate::model::ui_state::PaneId::Memory);
+        assert!(st.ui.zoomed);
     }
 
     #[test]

@@ -36,6 +36,19 @@ impl PaneId {
         }
     }
 
+    /// The pane a runbook cause names (`slowlog`, `hit_rate`: `runbook::rules::PANES`).
+    pub fn named(name: &str) -> Option<Self> {
+        Some(match name {
+            "memory" => PaneId::Memory,
+            "clients" => PaneId::Clients,
+            "slowlog" => PaneId::Slowlog,
+            "persistence" => PaneId::Persistence,
+            "hit_rate" => PaneId::HitRate,
+            "errors" => PaneId::Errors,
+            _ => return None,
+        })
+    }
+
     pub fn index(self) -> usize {
         Self::ALL.iter().position(|p| *p == self).unwrap_or(0)
     }

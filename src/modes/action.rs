@@ -146,6 +146,7 @@ pub async fn run(
         if let Msg::Action { event, .. } = &msg {
             match event {
                 ActionEvent::Output(line) => println!("{line}"),
+                ActionEvent::Saved { what, .. } => println!("{what}"),
                 ActionEvent::Done(o) => {
                     ok = o.ok;
                     println!("{}: {}", if o.ok { "ok" } else { "FAILED" }, o.summary);

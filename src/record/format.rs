@@ -296,6 +296,8 @@ impl Line {
             Msg::Action { run, at, event } => {
                 let (output, done) = match event {
                     crate::msg::ActionEvent::Output(l) => (Some(l.clone()), None),
+                    // A replay shows what was said; the saved lines are in the live run's log.
+                    crate::msg::ActionEvent::Saved { what, .. } => (Some(what.clone()), None),
                     crate::msg::ActionEvent::Done(o) => (None, Some(o.clone())),
                 };
                 (

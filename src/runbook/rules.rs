@@ -15,7 +15,22 @@ pub struct CauseSpec {
     /// Runbook actions that fit this cause, most useful first (the first is suggested).
     #[serde(default)]
     pub actions: Vec<String>,
+    /// The pane that shows this cause's evidence (one of [`PANES`]): when set, `enter` on the
+    /// cause zooms it, and the actions are offered beside it. For causes whose only fitting
+    /// actions would erase the evidence (`SLOWLOG RESET`, `LATENCY RESET`).
+    #[serde(default)]
+    pub pane: Option<String>,
 }
+
+/// The pane names a cause's `pane` may give, in the dashboard's order.
+pub const PANES: [&str; 6] = [
+    "memory",
+    "clients",
+    "slowlog",
+    "persistence",
+    "hit_rate",
+    "errors",
+];
 
 /// Comparison of a signal with the rule's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -96,6 +111,13 @@ pub fn validate(
             return Err(format!(
                 "runbook {source}: cause {:?} names action {a:?}, which the runbook does not have",
                 c.id
+            ));
+        }
+        if let Some(p) = c.pane.as_deref().filter(|p| !PANES.contains(p)) {
+            return Err(format!(
+                "runbook {source}: cause {:?} names pane {p:?}; the panes are {}",
+                c.id,
+                PANES.join(", ")
             ));
         }
     }

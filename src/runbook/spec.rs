@@ -412,6 +412,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn no_cause_offers_an_action_that_erases_its_evidence() {
+        let rb = Runbook::parse(DEFAULT_RUNBOOK, "default").expect("default runbook");
+        for c in &rb.causes {
+            for a in &c.actions {
+                let kind = rb.find(a).map(|s| &s.kind);
+                assert!(
+                    !matches!(
+                        kind,
+                        Some(ActionKind::Redis {
+                            op: RedisOp::SlowlogReset | RedisOp::LatencyReset
+                        })
+                    ),
+                    "cause {} offers {a}, which erases the evidence",
+                    c.id
+                );
+            }
+        }
+        let pane = |id: &str| {
+            let c = rb.causes.iter().find(|c| c.id == id).expect(id);
+            c.pane.clone()
+        };
+        assert_eq!(pane("slow").as_deref(), Some("slowlog"));
+        assert_eq!(pane("latency").as_deref(), Some("errors"));
+    }
+
+    #[test]
+    fn a_cause_naming_an_unknown_pane_is_refused_quoting_it() {
+        let text = DEFAULT_RUNBOOK.replace("pane = \"slowlog\"", "pane = \"slowlgo\"");
+        let e = Runbook::parse(&text, "test").expect_err("bad pane");
+        assert!(e.contains("\"slowlgo\"") && e.contains("slowlog"), "{e}");
+    }
+
+    #[test]
     fn default_runbook_parses_and_covers_the_runbook() {
         let rb = Runbook::parse(DEFAULT_RUNBOOK, "default").expect("default runbook");
         for name in [

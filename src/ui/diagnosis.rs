@@ -10,6 +10,7 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use super::theme::Theme;
 use crate::format;
 use crate::model::diagnosis::{CauseView, Likelihood};
+use crate::model::ui_state::PaneId;
 use crate::model::view::Verdict;
 
 fn style(v: Likelihood, theme: Theme) -> Style {
@@ -93,7 +94,7 @@ pub fn render_pane(
     theme: Theme,
 ) {
     let hint = if area.width >= 60 {
-        " ↑↓ cause  enter open its action  esc close "
+        " ↑↓ cause  enter evidence/action  esc close "
     } else {
         " esc close "
     };
@@ -174,10 +175,17 @@ fn cause_lines(
             lines.push(Line::from(Span::raw(part)));
         }
     }
-    if selected && !c.actions.is_empty() {
+    let pane = c.pane.as_deref().and_then(PaneId::named);
+    if selected && (pane.is_some() || !c.actions.is_empty()) {
         let mut spans = vec![Span::raw("    ")];
         let mut others: Vec<&str> = c.actions.iter().map(String::as_str).collect();
-        if let Some((name, key)) = suggested {
+        if let Some(p) = pane {
+            spans.push(Span::styled("enter", theme.key()));
+            spans.push(Span::raw(format!(" zooms {}", p.title())));
+            if !others.is_empty() {
+                spans.push(Span::styled("  actions: ", theme.label()));
+            }
+        } else if let Some((name, key)) = suggested {
             spans.push(Span::styled("enter", theme.key()));
             let key = key.map_or(String::new(), |k| format!(" (or {k})"));
             spans.push(Span::raw(format!(" opens {name}{key}")));

@@ -184,12 +184,44 @@ fn slowlog_reset_and_probe() {
     for _ in 0..5 {
         redis.cli(&["PING"]);
     }
+    redis.cli(&["SET", "evidence\x1b[31m", "1"]);
+    let kept: u64 = redis.cli(&["SLOWLOG", "LEN"]).trim().parse().expect("len");
     redtriage(&log)
         .args(["action", "slowlog-reset", &redis.url(), "--yes"])
         .assert()
-        .success();
+        .success()
+        .stdout(predicates::str::contains("slowlog saved: "));
     let len: u64 = redis.cli(&["SLOWLOG", "LEN"]).trim().parse().expect("len");
     assert!(len <= 2, "slowlog not reset: {len}");
+    // Every entry was written to the incident log before the reset, escaped.
+    let text = std::fs::read_to_string(&log).expect("log");
+    let saved: serde_json::Value = text
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .find(|v: &serde_json::Value| v["kind"] == "evidence")
+        .unwrap_or_else(|| panic!("no evidence event: {text}"));
+    assert_eq!(saved["action"], "slowlog-reset", "{saved:#}");
+    let lines = saved["output"].as_array().expect("output");
+    assert!(
+        lines.len() as u64 >= kept,
+        "{kept} entries, saved {lines:?}"
+    );
+    assert_eq!(
+        saved["detail"].as_str(),
+        Some(format!("slowlog saved: {} entries", lines.len()).as_str())
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.as_str().is_some_and(|l| l.contains("\"PING\""))),
+        "{lines:?}"
+    );
+    let set = lines
+        .iter()
+        .filter_map(serde_json::Value::as_str)
+        .find(|l| l.contains("\"SET\" \"evidence"))
+        .unwrap_or_else(|| panic!("{lines:?}"));
+    assert!(!set.contains('\x1b') && set.contains("\\x1b"), "{set}");
     redtriage(&log)
         .args(["action", "probe", &redis.url(), "--yes"])
         .assert()

@@ -359,7 +359,15 @@ impl State {
         let current = self.actions.running.as_ref().is_some_and(|r| r.run == run);
         match event {
             ActionEvent::Output(line) if current => self.actions.push_output(line),
-            ActionEvent::Output(_) => {}
+            ActionEvent::Saved { what, lines } if current => {
+                self.actions.push_output(what.clone());
+                let mut ev = log_event(&self.display(), "evidence", what);
+                ev.action = self.actions.running.as_ref().map(|r| r.name.clone());
+                ev.user.clone_from(&self.user);
+                ev.output = lines;
+                return vec![Effect::Log(Box::new(ev)), Effect::Redraw];
+            }
+            ActionEvent::Output(_) | ActionEvent::Saved { .. } => {}
             ActionEvent::Done(outcome) if current => return self.finish(at, &outcome),
             ActionEvent::Done(outcome) => {
                 // A watch probe.

@@ -192,6 +192,7 @@ impl State {
             .map(|s| self.guide(s));
         let suggested = snap
             .filter(|_| body == crate::model::ui_state::Body::Diagnosis)
+            .filter(|_| self.suggested_pane().is_none())
             .and_then(|_| self.suggested_action())
             .map(|n| {
                 let key = a.runbook.find(&n).and_then(|s| s.key);
