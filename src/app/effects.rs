@@ -54,7 +54,7 @@ pub(super) fn run_effects(effects: Vec<Effect>, ctx: &EffectCtx, dirty: &mut boo
             // The actions follow the attached target (the new master after a failover); the
             // pollers and the Prometheus runtime carry out the rest (`Pollers::carry`).
             Effect::Attach { target, .. } => *ctx.target.borrow_mut() = *target,
-            Effect::PromPoll { .. } | Effect::GroupPlan(_) => {}
+            Effect::PromPoll { .. } | Effect::PromRunId(_) | Effect::GroupPlan(_) => {}
         }
     }
     quit

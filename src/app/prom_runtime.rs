@@ -49,6 +49,7 @@ impl PromRuntime {
             selector: (!launch.fleet_only).then(|| launch.settings.selector.clone()),
             fleet: launch.fleet_only,
             backfill: true,
+            run_id: None,
         });
         let poller = PromPoller::new(launch.settings.clone(), tx.clone(), rx)?;
         tokio::spawn(poller.run());
@@ -58,8 +59,16 @@ impl PromRuntime {
     /// Carries out the effects that are the runtime's (the others are ignored).
     pub fn carry(&mut self, effects: &[Effect]) {
         for effect in effects {
-            if let Effect::PromPoll { fleet, selector } = effect {
-                self.follow(*fleet, selector.as_ref());
+            match effect {
+                Effect::PromPoll { fleet, selector } => self.follow(*fleet, selector.as_ref()),
+                Effect::PromRunId(rid) => {
+                    self.control.send_if_modified(|c| {
+                        let changed = c.run_id.as_ref() != Some(rid);
+                        c.run_id = Some(rid.clone());
+                        changed
+                    });
+                }
+                _ => {}
             }
         }
     }

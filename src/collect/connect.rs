@@ -361,3 +361,15 @@ pub async fn pubsub(target: &Target, limit: Duration) -> Result<redis::aio::PubS
         Ok(Ok(p)) => Ok(p),
     }
 }
+
+/// The server's `run_id` (`INFO server`) on a connection of its own, None when it cannot be
+/// had within `limit` (down, hung, no permission): for `snapshot --prometheus` to find the
+/// exporter's series by it.
+pub async fn run_id(target: &Target, limit: Duration) -> Option<String> {
+    let mut conn = connect(target, limit).await.ok()?;
+    let v = query(&mut conn, redis::cmd("INFO").arg("server"), limit)
+        .await
+        .ok()?;
+    let bytes = super::poller::bulk_bytes(&v).ok()?;
+    super::parse::parse_info(&bytes).run_id
+}

@@ -49,7 +49,23 @@ impl State {
             self.actions.root_cause = Some(text);
         }
         effects.extend(self.feed_watch(at, &snap, up, problem));
+        effects.extend(self.tell_prom_run_id());
         effects
+    }
+
+    /// The attached server's run id, told to the Prometheus poller when it is new and the
+    /// selector was guessed: it finds the exporter's series by it (a single-target exporter
+    /// labels them with its own address, not Redis's).
+    fn tell_prom_run_id(&mut self) -> Option<Effect> {
+        let rid = (self.instances.get(self.selected))
+            .and_then(|i| i.info.as_ref())
+            .and_then(|i| i.run_id.clone())?;
+        let p = self.prom.as_mut().filter(|p| p.selector_guessed)?;
+        if p.run_id_told.as_ref() == Some(&rid) {
+            return None;
+        }
+        p.run_id_told = Some(rid.clone());
+        Some(Effect::PromRunId(rid))
     }
 
     /// The stability watch sees the sample: its completion logged, a probe asked when due.

@@ -104,6 +104,9 @@ pub enum Effect {
         fleet: bool,
         selector: Option<String>,
     },
+    /// Tell the Prometheus poller the attached server's run id: with a guessed selector it
+    /// looks the instance up by it.
+    PromRunId(String),
 }
 
 /// Everything the app knows.

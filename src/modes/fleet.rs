@@ -17,10 +17,17 @@ pub async fn collect(h: Headless<'_>, prom: &PromSettings) -> color_eyre::Result
     let (tx, rx) = mpsc::channel(64);
     let mut state = super::snapshot::fresh_state(h);
     state.prom = Some(PromState::new(prom));
+    // A guessed selector gives way to the instance found by the server's run id.
+    let run_id = if prom.selector_guessed {
+        crate::collect::connect::run_id(h.target, h.poll.timeout).await
+    } else {
+        None
+    };
     let (_control, crx) = watch::channel(PromControl {
         selector: Some(prom.selector.clone()),
         fleet: false,
         backfill: false,
+        run_id,
     });
     let mut prom_poller =
         PromPoller::new(prom.clone(), tx.clone(), crx).map_err(color_eyre::eyre::Report::msg)?;

@@ -152,6 +152,7 @@ fn apply(state: &mut State, msg: Msg, dirty: &mut bool) -> bool {
             | Effect::CancelAction { .. }
             | Effect::Attach { .. }
             | Effect::PromPoll { .. }
+            | Effect::PromRunId(_)
             | Effect::GroupPlan(_)
             | Effect::Report => {}
         }

@@ -28,6 +28,9 @@ pub struct PromControl {
     pub fleet: bool,
     /// Backfill the sparklines (the TUI does; `snapshot` does not).
     pub backfill: bool,
+    /// The attached server's run id (`INFO server`): with a guessed selector, the instance is
+    /// looked up by it first (`redis_instance_info{run_id=…}`).
+    pub run_id: Option<String>,
 }
 
 /// One Prometheus poller.
@@ -39,6 +42,9 @@ pub struct PromPoller {
     /// Selector the backfill succeeded for, or was last tried for and when.
     backfill_done: Option<String>,
     backfill_tried: Option<(String, Instant)>,
+    /// The last instance found by run id: (run id, its selector). Kept while a new run id
+    /// (a restart) is not scraped yet.
+    by_run_id: Option<(String, String)>,
 }
 
 impl PromPoller {
@@ -55,6 +61,7 @@ impl PromPoller {
             control,
             backfill_done: None,
             backfill_tried: None,
+            by_run_id: None,
         })
     }
 
@@ -91,7 +98,14 @@ impl PromPoller {
     /// One round of queries.
     pub async fn tick(&mut self) {
         let ctl = self.control.borrow_and_update().clone();
-        if let Some(sel) = &ctl.selector
+        let mut selector = ctl.selector.clone();
+        if let (Some(sel), Some(rid)) = (&ctl.selector, &ctl.run_id)
+            && self.settings.selector_guessed
+            && *sel == self.settings.selector
+        {
+            selector = Some(self.find_by_run_id(sel, rid).await);
+        }
+        if let Some(sel) = &selector
             && !self.instance_round(sel, ctl.backfill).await
         {
             return;
@@ -122,6 +136,45 @@ impl PromPoller {
         let failed = alerts.is_err();
         self.send(sel, PromEvent::Alerts(alerts)).await;
         !failed
+    }
+
+    /// The selector of the instance whose `redis_instance_info` has the run id `rid`, over the
+    /// last hour (`last_over_time`: still found while the exporter is down, so that is what
+    /// the pane says); the one found for an earlier run id while the new one is not scraped
+    /// yet (a restart); else the guess. A newly found one is told to the model first.
+    async fn find_by_run_id(&mut self, guessed: &str, rid: &str) -> String {
+        if let Some((r, sel)) = &self.by_run_id
+            && r == rid
+        {
+            return sel.clone();
+        }
+        let quoted = rid.replace('\\', "\\\\").replace('"', "\\\"");
+        let expr = format!(
+            "max by (instance) (last_over_time(redis_instance_info{{run_id=\"{quoted}\"}}[1h]))"
+        );
+        let found = match self.client.query(&expr).await {
+            Ok(series) => series
+                .iter()
+                .find_map(|s| s.labels.get("instance").cloned()),
+            Err(_) => None,
+        };
+        let Some(instance) = found else {
+            return self
+                .by_run_id
+                .as_ref()
+                .map_or_else(|| guessed.to_string(), |(_, s)| s.clone());
+        };
+        let sel = format!(
+            "instance=\"{}\"",
+            instance.replace('\\', "\\\\").replace('"', "\\\"")
+        );
+        self.by_run_id = Some((rid.to_string(), sel.clone()));
+        let event = PromEvent::Selector {
+            selector: sel.clone(),
+            found_by: "run_id",
+        };
+        self.send(guessed, event).await;
+        sel
     }
 
     fn backfill_due(&self, sel: &str) -> bool {

@@ -96,6 +96,12 @@ pub enum PromEvent {
     Backfill(Result<Backfill, PromError>),
     Alerts(Result<Vec<Alert>, PromError>),
     Fleet(Result<FiguresSet, PromError>),
+    /// The guessed selector (the message's) gave way to `selector`, the instance whose
+    /// `redis_instance_info` carries the server's run id (`found_by`: `run_id`).
+    Selector {
+        selector: String,
+        found_by: &'static str,
+    },
 }
 
 /// A Prometheus event with the time it happened and the selector it was for (results for a

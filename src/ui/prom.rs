@@ -75,7 +75,9 @@ pub fn line(p: &PromView, theme: Theme) -> Line<'static> {
     }
     spans.push(Span::styled("  sel ", theme.label()));
     spans.push(Span::raw(p.selector.clone()));
-    if p.selector_guessed {
+    if let Some(how) = p.found_by {
+        spans.push(Span::styled(format!(" (by {how})"), theme.label()));
+    } else if p.selector_guessed {
         spans.push(Span::styled(" (guessed)", theme.label()));
     }
     Line::from(spans)

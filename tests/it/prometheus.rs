@@ -300,3 +300,113 @@ async fn every_prometheus_failure_is_named_while_redis_refreshes() {
         }
     }
 }
+
+/// With no `--prom-selector`, the guess (`instance=~"(redis://)?HOST:(PORT|9121)"`) gives way
+/// to the instance whose `redis_instance_info` carries the server's run id, for both exporter
+/// forms on one real Prometheus: a single-target exporter (`instance` is the exporter's own
+/// address) and the multi-target labelling (`instance` is Redis's). After the single-target
+/// exporter is stopped, it is still found (`last_over_time`), so the pane says exporter DOWN.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_guessed_selector_finds_the_instance_by_run_id_for_both_exporter_forms() {
+    let single = Redis::start(&[]);
+    let mut multi = Redis::start(&[]);
+    let mut single_exp = Exporter::start(single.port);
+    let multi_exp = Exporter::start(multi.port);
+    let prom = Prometheus::start_custom(
+        &[
+            (single_exp.port, String::new()),
+            (
+                multi_exp.port,
+                format!("instance: \"127.0.0.1:{}\"", multi.port),
+            ),
+        ],
+        "",
+    );
+    prom.wait_series("redis_instance_info", 2, LIMIT);
+    let guessed = |port: u16| {
+        let mut s = prom_settings(
+            &prom.url(),
+            &redtriage::prom::queries::guess_selector("127.0.0.1", port),
+        );
+        s.selector_guessed = true;
+        s
+    };
+    let expect = [
+        (
+            single.target(),
+            single.url(),
+            single.port,
+            format!("instance=\"127.0.0.1:{}\"", single_exp.port),
+        ),
+        (
+            multi.target(),
+            multi.url(),
+            multi.port,
+            format!("instance=\"127.0.0.1:{}\"", multi.port),
+        ),
+    ];
+    let mut drivers = Vec::new();
+    for (target, _, port, sel) in &expect {
+        let mut d = ProDriver::start(Some(target.clone()), guessed(*port), &fast_poll());
+        let snap = d
+            .wait_for(LIMIT, "found by run id, exporter UP", |s| {
+                let p = s.prometheus.as_ref().expect("prometheus");
+                p.found_by == Some("run_id") && p.selector == *sel && p.exporter == "UP"
+            })
+            .await;
+        let p = snap.prometheus.as_ref().expect("prometheus");
+        assert!(p.figures.is_some(), "{p:#?}");
+        drivers.push(d);
+    }
+    // `snapshot` finds it the same way (the run id from its own `INFO server`).
+    for (_, url, _, sel) in &expect {
+        let v = crate::common::bin::snapshot_json(crate::common::bin::redtriage().args([
+            "snapshot",
+            "--json",
+            url,
+            "--prometheus",
+            &prom.url(),
+        ]));
+        let p = &v["prometheus"];
+        assert_eq!(p["found_by"], "run_id", "{p:#}");
+        assert_eq!(p["selector"], sel.as_str(), "{p:#}");
+        assert_eq!(p["exporter"], "UP", "{p:#}");
+    }
+    // A restart (a new run id) is followed: told to the poller, found again, the same instance.
+    let run_id = |r: &Redis| {
+        let info = r.cli(&["INFO", "server"]);
+        let line = info.lines().find_map(|l| l.strip_prefix("run_id:"));
+        line.expect("run_id").trim().to_string()
+    };
+    let before = run_id(&multi);
+    multi.restart();
+    let after = run_id(&multi);
+    assert_ne!(before, after);
+    prom.wait_series(
+        &format!("redis_instance_info{{run_id=\"{after}\"}}"),
+        1,
+        LIMIT,
+    );
+    let sel = expect[1].3.clone();
+    drivers[1]
+        .wait_state(LIMIT, "the new run id followed", |st| {
+            let Some(p) = st.prom.as_ref() else {
+                return false;
+            };
+            let v = st.view(60);
+            p.run_id_told.as_deref() == Some(after.as_str())
+                && p.selector == sel
+                && v.is_some_and(|v| v.prometheus.is_some_and(|p| p.exporter == "UP"))
+        })
+        .await;
+    // The single-target exporter stopped: its last series are still found by the run id.
+    single_exp.stop();
+    let sel = &expect[0].3;
+    prom.wait_series(&format!("up{{{sel}}} == 0"), 1, LIMIT);
+    drivers[0]
+        .wait_for(LIMIT, "exporter DOWN, still by run id", |s| {
+            let p = s.prometheus.as_ref().expect("prometheus");
+            p.found_by == Some("run_id") && p.selector == *sel && p.exporter == "DOWN"
+        })
+        .await;
+}

@@ -68,6 +68,10 @@ pub struct PromState {
     pub url: String,
     pub selector: String,
     pub selector_guessed: bool,
+    /// How the poller found the instance in place of the guess (`run_id`).
+    pub found_by: Option<&'static str>,
+    /// The run id last told to the poller.
+    pub run_id_told: Option<String>,
     pub figures: Fed<FiguresSet>,
     pub alerts: Fed<Vec<Alert>>,
     pub fleet: Fed<FiguresSet>,
@@ -91,6 +95,8 @@ impl PromState {
             url: s.display_url(),
             selector: s.selector.clone(),
             selector_guessed: s.selector_guessed,
+            found_by: None,
+            run_id_told: None,
             figures: Fed::default(),
             alerts: Fed::default(),
             fleet: Fed::default(),
@@ -107,6 +113,7 @@ impl PromState {
     pub fn reset_instance(&mut self, selector: String) {
         self.selector = selector;
         self.selector_guessed = false;
+        self.found_by = None;
         self.figures = Fed::default();
         self.alerts = Fed::default();
         self.backfill = BackfillState::Pending;
@@ -135,6 +142,12 @@ pub fn on_msg(state: &mut State, m: PromMsg) -> Vec<Effect> {
     match m.event {
         PromEvent::Fleet(r) => p.fleet.apply(m.at, r),
         _ if !ours => {}
+        PromEvent::Selector { selector, found_by } => {
+            p.selector = selector;
+            p.found_by = Some(found_by);
+            p.figures = Fed::default();
+            p.alerts = Fed::default();
+        }
         PromEvent::Figures(r) => p.figures.apply(m.at, r),
         PromEvent::Alerts(r) => p.alerts.apply(m.at, r),
         PromEvent::Backfill(Err(e)) => p.backfill = BackfillState::Failed(e.to_string()),

@@ -23,6 +23,10 @@ pub struct PromView {
     /// The label selector in use, and whether it was guessed from the address.
     pub selector: String,
     pub selector_guessed: bool,
+    /// How the instance was found in place of the guess: `run_id` (its
+    /// `redis_instance_info{run_id}` is the attached server's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub found_by: Option<&'static str>,
     /// `pending`, `ok`, or `error` with the message (unreachable, timeout, HTTP 500…).
     pub status: PaneStatus,
     /// `UP`, `DOWN` or `UNKNOWN`, as the exporter sees Redis.
@@ -158,6 +162,7 @@ impl PromState {
             url: self.url.clone(),
             selector: self.selector.clone(),
             selector_guessed: self.selector_guessed,
+            found_by: self.found_by,
             status: status(&self.figures),
             exporter,
             exporter_reason: reason,
