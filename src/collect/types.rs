@@ -67,6 +67,11 @@ impl CollectError {
 pub struct Info {
     // server
     pub redis_version: Option<String>,
+    /// `valkey` on Valkey (which also reports a compatibility `redis_version:7.2.4`); absent
+    /// on Redis before 7.2 (`redis` after).
+    pub server_name: Option<String>,
+    /// Valkey's own version (`valkey_version:8.1.1`).
+    pub valkey_version: Option<String>,
     pub redis_mode: Option<String>,
     pub os: Option<String>,
     pub process_id: Option<u64>,
@@ -149,6 +154,19 @@ pub struct Info {
 }
 
 impl Info {
+    /// The server's own name and version: `valkey` and `valkey_version` on Valkey (not its
+    /// compatibility `redis_version`), else `redis` and `redis_version` (None: not known yet).
+    pub fn server(&self) -> Option<(&str, &str)> {
+        match self.server_name.as_deref() {
+            Some(name) if name != "redis" => {
+                let own = (name == "valkey").then_some(self.valkey_version.as_deref());
+                let version = own.flatten().or(self.redis_version.as_deref())?;
+                Some((name, version))
+            }
+            _ => Some(("redis", self.redis_version.as_deref()?)),
+        }
+    }
+
     /// Every `key:value` line of the reply, key and value escaped; later lines win.
     pub fn raw(&self) -> BTreeMap<String, String> {
         super::parse::info_raw_fields(&self.raw_text)

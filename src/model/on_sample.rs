@@ -25,6 +25,7 @@ impl State {
         let mut effects: Vec<Effect> = [
             self.log_quick_restart(at, &snap),
             self.log_state(at, &snap),
+            self.log_server(at, &snap),
             self.log_health(at, &snap),
         ]
         .into_iter()
@@ -146,6 +147,18 @@ impl State {
         let before = (self.actions.last_state.replace(state)).unwrap_or_else(|| "START".into());
         let text = format!("{before} → {}", snap.header.connection_label);
         Some(self.logged(at, snap, "state", text))
+    }
+
+    /// `server valkey 8.1.1`: the server's own name and version, when first known and when it
+    /// changes (an upgrade across a restart), for the incident log and the report.
+    fn log_server(&mut self, at: Instant, snap: &Snapshot) -> Option<Effect> {
+        let h = &snap.header;
+        let now = format!("{} {}", h.server_name.as_deref()?, h.version.as_deref()?);
+        if self.actions.last_server.as_deref() == Some(now.as_str()) {
+            return None;
+        }
+        self.actions.last_server = Some(now.clone());
+        Some(self.logged(at, snap, "server", format!("server {now}")))
     }
 
     /// `health OK → WARN (memory 83.1%)`; the first word seen is not a change.

@@ -145,6 +145,9 @@ pub struct Header {
     /// Escaped last connection/poll error, if any.
     pub last_error: Option<String>,
     pub role: Option<String>,
+    /// `redis` or `valkey` (escaped), as the server names itself.
+    pub server_name: Option<String>,
+    /// The server's own version: `valkey_version` on Valkey, else `redis_version`.
     pub version: Option<String>,
     pub uptime_secs: Option<u64>,
     /// Restarts noticed since redtriage started (uptime or run id went back, counters reset).

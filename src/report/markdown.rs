@@ -113,8 +113,14 @@ fn summary(out: &mut String, events: &[Event], w: Window, target: &str) {
         },
     );
     let at = |i: Option<usize>| i.and_then(|i| events.get(i)).map(|e| md(&e.time));
+    // The server as it named itself (`server valkey 8.1.1`): the last one logged.
+    let server = (events.iter().rev())
+        .find(|e| e.kind == "server")
+        .and_then(|e| e.detail.strip_prefix("server "))
+        .map_or_else(|| "not recorded".into(), md);
     let rows = [
         ("Target", md(target)),
+        ("Server", server),
         ("Start of log", time(first)),
         ("End of log", time(last)),
         (

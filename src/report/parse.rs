@@ -8,8 +8,9 @@ use std::fmt::Write as _;
 use serde::Deserialize;
 
 /// Kinds the report knows; others are ignored.
-pub const KINDS: [&str; 8] = [
+pub const KINDS: [&str; 9] = [
     "session",
+    "server",
     "state",
     "health",
     "figures",

@@ -139,7 +139,12 @@ pub fn identity_line(h: &Header, paused: bool, theme: Theme) -> Line<'static> {
         }
         None => h.role.as_deref(),
     };
-    let role_version: Vec<&str> = [role, h.version.as_deref()].into_iter().flatten().collect();
+    // `master 7.0.15` on Redis; another server says its name: `master valkey 8.1.1`.
+    let name = h.server_name.as_deref().filter(|n| *n != "redis");
+    let role_version: Vec<&str> = [role, name, h.version.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
     if !role_version.is_empty() {
         spans.push(Span::raw(format!("  {}", role_version.join(" "))));
     }

@@ -40,3 +40,4 @@ mod resize;
 mod sentinel;
 mod tls;
 mod tui;
+mod versions;

@@ -47,6 +47,7 @@ macro_rules! field {
 }
 
 /// Typed `INFO` fields, sorted by name length, then name (checked by a test), for binary search.
+/// Valkey 9 names `redis_mode` `server_mode`: either fills `redis_mode`.
 static FIELDS: &[(&str, Setter)] = &[
     field!(os, str),
     field!(role, str),
@@ -62,12 +63,20 @@ static FIELDS: &[(&str, Setter)] = &[
     field!(config_file, str),
     field!(repl master_host, str),
     field!(repl master_port, num),
+    (
+        "server_mode",
+        (|i: &mut Info, _: &[u8], e: &str| {
+            i.redis_mode.get_or_insert_with(|| e.to_owned());
+        }) as Setter,
+    ),
+    field!(server_name, str),
     field!(used_memory, num),
     field!(evicted_keys, num),
     field!(expired_keys, num),
     field!(keyspace_hits, num),
     field!(redis_version, str),
     field!(repl slave_priority, num),
+    field!(valkey_version, str),
     field!(blocked_clients, num),
     field!(keyspace_misses, num),
     field!(repl slave_read_only, bool),
@@ -251,6 +260,39 @@ mod tests {
     const V70: &[u8] = include_bytes!("../../../tests/fixtures/info-7.0.txt");
     const V70_ALL: &[u8] = include_bytes!("../../../tests/fixtures/info-7.0-everything.txt");
     const V72: &[u8] = include_bytes!("../../../tests/fixtures/info-7.2.txt");
+
+    const V62_REAL: &[u8] = include_bytes!("../../../tests/fixtures/info-6.2.14-everything.txt");
+    const VALKEY: &[u8] = include_bytes!("../../../tests/fixtures/info-valkey-9.1.txt");
+
+    #[test_case(V62_REAL, "redis", "6.2.14" ; "redis 6.2 captured")]
+    #[test_case(V70_ALL, "redis", "7.0.15" ; "redis 7.0 captured")]
+    #[test_case(VALKEY, "valkey", "9.1.2" ; "valkey 9.1 captured")]
+    fn the_server_names_itself_and_every_pane_field_is_read(text: &[u8], name: &str, v: &str) {
+        let info = parse_info(text);
+        assert_eq!(info.server(), Some((name, v)));
+        assert_eq!(info.redis_mode.as_deref(), Some("standalone"));
+        for (what, ok) in [
+            ("used_memory", info.used_memory.is_some()),
+            ("maxmemory", info.maxmemory.is_some()),
+            ("used_memory_rss", info.used_memory_rss.is_some()),
+            ("connected_clients", info.connected_clients.is_some()),
+            ("maxclients", info.maxclients.is_some()),
+            ("blocked_clients", info.blocked_clients.is_some()),
+            ("keyspace_hits", info.keyspace_hits.is_some()),
+            ("keyspace_misses", info.keyspace_misses.is_some()),
+            ("evicted_keys", info.evicted_keys.is_some()),
+            ("rdb_changes", info.rdb_changes_since_last_save.is_some()),
+            ("aof_enabled", info.aof_enabled.is_some()),
+            ("total_error_replies", info.total_error_replies.is_some()),
+            ("uptime", info.uptime_in_seconds.is_some()),
+            ("run_id", info.run_id.is_some()),
+            ("role", info.role.is_some()),
+            ("commandstats", !info.commandstats.is_empty()),
+            ("keyspace", !info.keyspace.is_empty()),
+        ] {
+            assert!(ok, "{name} {v}: {what} not read");
+        }
+    }
 
     #[test]
     fn field_table_is_sorted_and_unique() {

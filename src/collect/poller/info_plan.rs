@@ -86,6 +86,8 @@ impl InfoPlan {
             let ahead = elapsed.saturating_sub(UPTIME_SLACK).as_secs();
             let s = &part.info;
             info.redis_version.clone_from(&s.redis_version);
+            info.server_name.clone_from(&s.server_name);
+            info.valkey_version.clone_from(&s.valkey_version);
             info.redis_mode.clone_from(&s.redis_mode);
             info.os.clone_from(&s.os);
             info.process_id = s.process_id;
@@ -115,6 +117,8 @@ fn major(version: Option<&str>) -> u32 {
 fn server_fields(info: &Info) -> Info {
     Info {
         redis_version: info.redis_version.clone(),
+        server_name: info.server_name.clone(),
+        valkey_version: info.valkey_version.clone(),
         redis_mode: info.redis_mode.clone(),
         os: info.os.clone(),
         process_id: info.process_id,

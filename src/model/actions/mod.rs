@@ -114,6 +114,8 @@ pub struct ActionsState {
     /// Last connection label and health word seen, to log changes.
     pub last_state: Option<String>,
     pub last_health: Option<String>,
+    /// The server (`redis 7.0.15`, `valkey 8.1.1`) last written to the incident log.
+    pub last_server: Option<String>,
     /// (target, samples, restarts seen) at the last change check, and whether a state other
     /// than UP was logged since the last sample: to log a restart too quick to be seen DOWN.
     pub last_seen: Option<(String, u64, u32)>,
@@ -190,6 +192,7 @@ impl ActionsState {
             log_error: None,
             last_state: None,
             last_health: None,
+            last_server: None,
             last_seen: None,
             outage_logged: false,
             last_likely: None,

