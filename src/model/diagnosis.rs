@@ -68,6 +68,9 @@ pub struct CauseView {
     /// runbook's `pane`: `slowlog`, `errors`, …).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pane: Option<String>,
+    /// What `enter` suggests instead while the server answers (the runbook's `when_up`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub when_up: Vec<String>,
 }
 
 /// A rule that stopped holding still counts for this long: a rate that dips to 0 for one
@@ -188,6 +191,7 @@ pub fn diagnose(
                 evidence,
                 actions: c.actions.clone(),
                 pane: c.pane.clone(),
+                when_up: c.when_up.clone(),
             }
         })
         .collect();

@@ -68,6 +68,23 @@ impl State {
         if cause.verdict == Likelihood::RuledOut {
             return None;
         }
+        // While the server answers, the first of a cause's `when_up` that can run here comes
+        // first (its logs, not a restart).
+        let up = snap.header.connection == crate::model::view::ConnState::Up;
+        if up && !cause.when_up.is_empty() {
+            let ctx = self.action_context();
+            // Its preconditions hold and its placeholders have values (a container to read).
+            let runs = |a: &&String| {
+                (self.actions.runbook.find(a)).is_some_and(|s| {
+                    ctx.unavailable(s).is_none()
+                        && crate::runbook::prepare::prepare(s, &ctx, None)
+                            .is_ok_and(|p| p.blockers.is_empty())
+                })
+            };
+            if let Some(a) = cause.when_up.iter().find(runs) {
+                return Some(a.clone());
+            }
+        }
         cause
             .actions
             .iter()
@@ -218,6 +235,50 @@ mod tests {
         assert_eq!(st.ui.body, Body::Grid);
         assert_eq!(st.ui.focus, crate::model::ui_state::PaneId::Memory);
         assert!(st.ui.zoomed);
+    }
+
+    #[test]
+    fn back_up_after_a_restart_enter_on_a_suggests_its_logs_not_a_restart() {
+        let t0 = Instant::now();
+        let mut st = State::new(&[Target::local_default()], Thresholds::default(), t0);
+        for i in 0..2 {
+            let info = Info {
+                uptime_in_seconds: Some(5 + i),
+                connected_clients: Some(1),
+                maxclients: Some(100),
+                ..Info::default()
+            };
+            let at = t0 + Duration::from_secs(i);
+            let s = Sample::of_info(at, SystemTime::now(), Duration::from_micros(100), info);
+            let sample = Box::new(s);
+            update(&mut st, Msg::Sample { target: 0, sample });
+        }
+        update(&mut st, key(KeyCode::Char('d')));
+        let snap = st.view(0).expect("view");
+        let a = snap
+            .diagnosis
+            .iter()
+            .position(|c| c.cause == "A")
+            .expect("A");
+        assert_ne!(
+            snap.diagnosis[a].verdict,
+            crate::model::diagnosis::Likelihood::RuledOut,
+            "{:?}",
+            snap.diagnosis[a]
+        );
+        st.ui.diag_sel = a;
+        // Its logs (the shipped runbook names the container, `redis-agente`), not a restart;
+        // the restarts stay in the list.
+        assert_eq!(st.suggested_action().as_deref(), Some("container-logs"));
+        assert!(
+            snap.diagnosis[a]
+                .actions
+                .iter()
+                .any(|x| x == "restart-plain")
+        );
+        // With the container's name unset, the first of them that can run: the journal.
+        st.actions.runbook.settings.vars.remove("container");
+        assert_eq!(st.suggested_action().as_deref(), Some("journal"));
     }
 
     #[test]

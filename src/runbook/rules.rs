@@ -20,6 +20,11 @@ pub struct CauseSpec {
     /// actions would erase the evidence (`SLOWLOG RESET`, `LATENCY RESET`).
     #[serde(default)]
     pub pane: Option<String>,
+    /// What `enter` suggests instead while the server answers (`UP`): for a cause whose
+    /// first actions fix a server that is down (a restart), the next safe step once it is
+    /// back (its logs). Each must also be in `actions`.
+    #[serde(default)]
+    pub when_up: Vec<String>,
 }
 
 /// The pane names a cause's `pane` may give, in the dashboard's order.
@@ -110,6 +115,12 @@ pub fn validate(
         {
             return Err(format!(
                 "runbook {source}: cause {:?} names action {a:?}, which the runbook does not have",
+                c.id
+            ));
+        }
+        if let Some(a) = c.when_up.iter().find(|a| !c.actions.contains(a)) {
+            return Err(format!(
+                "runbook {source}: cause {:?} names {a:?} in when_up, which is not in its actions",
                 c.id
             ));
         }

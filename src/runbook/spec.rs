@@ -306,6 +306,7 @@ impl Runbook {
             let names: Vec<String> = rb.actions.iter().map(|a| a.name.clone()).collect();
             for c in &mut rb.causes {
                 c.actions.retain(|a| names.contains(a));
+                c.when_up.retain(|a| names.contains(a));
             }
         }
         let names: Vec<&str> = rb.actions.iter().map(|a| a.name.as_str()).collect();
