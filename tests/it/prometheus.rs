@@ -311,7 +311,7 @@ async fn a_guessed_selector_finds_the_instance_by_run_id_for_both_exporter_forms
     let single = Redis::start(&[]);
     let mut multi = Redis::start(&[]);
     let mut single_exp = Exporter::start(single.port);
-    let multi_exp = Exporter::start(multi.port);
+    let mut multi_exp = Exporter::start(multi.port);
     let prom = Prometheus::start_custom(
         &[
             (single_exp.port, String::new()),
@@ -399,14 +399,16 @@ async fn a_guessed_selector_finds_the_instance_by_run_id_for_both_exporter_forms
                 && v.is_some_and(|v| v.prometheus.is_some_and(|p| p.exporter == "UP"))
         })
         .await;
-    // The single-target exporter stopped: its last series are still found by the run id.
+    // Each exporter stopped: its last series are still found by the run id, and DOWN.
     single_exp.stop();
-    let sel = &expect[0].3;
-    prom.wait_series(&format!("up{{{sel}}} == 0"), 1, LIMIT);
-    drivers[0]
-        .wait_for(LIMIT, "exporter DOWN, still by run id", |s| {
+    multi_exp.stop();
+    for (i, d) in drivers.iter_mut().enumerate() {
+        let sel = &expect[i].3;
+        prom.wait_series(&format!("up{{{sel}}} == 0"), 1, LIMIT);
+        d.wait_for(LIMIT, "exporter DOWN, still by run id", |s| {
             let p = s.prometheus.as_ref().expect("prometheus");
             p.found_by == Some("run_id") && p.selector == *sel && p.exporter == "DOWN"
         })
         .await;
+    }
 }
