@@ -148,7 +148,7 @@ impl PromPoller {
         {
             return sel.clone();
         }
-        let quoted = rid.replace('\\', "\\\\").replace('"', "\\\"");
+        let quoted = queries::quote_label(rid);
         let expr = format!(
             "max by (instance) (last_over_time(redis_instance_info{{run_id=\"{quoted}\"}}[1h]))"
         );
@@ -164,10 +164,7 @@ impl PromPoller {
                 .as_ref()
                 .map_or_else(|| guessed.to_string(), |(_, s)| s.clone());
         };
-        let sel = format!(
-            "instance=\"{}\"",
-            instance.replace('\\', "\\\\").replace('"', "\\\"")
-        );
+        let sel = format!("instance=\"{}\"", queries::quote_label(&instance));
         self.by_run_id = Some((rid.to_string(), sel.clone()));
         let event = PromEvent::Selector {
             selector: sel.clone(),

@@ -124,6 +124,11 @@ pub fn backfill_step(range_secs: u64, interval_secs: u64) -> u64 {
     interval_secs.max(floor)
 }
 
+/// `v` as a `PromQL` label value between double quotes: `\` and `"` escaped.
+pub fn quote_label(v: &str) -> String {
+    v.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
 /// Guesses the selector from a Redis address: the exporter's multi-target convention labels
 /// `instance` with the Redis address (`redis://host:port` or `host:port`); a single-target
 /// exporter on the same host listens on 9121.

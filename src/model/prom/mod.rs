@@ -308,7 +308,7 @@ pub fn attach(state: &mut State, instance: &str, password: Option<Secret>) -> Ve
     p.attached = Some((instance.to_string(), typed));
     let selector = format!(
         "instance=\"{}\"",
-        instance.replace('\\', "\\\\").replace('"', "\\\"")
+        crate::prom::queries::quote_label(instance)
     );
     p.reset_instance(selector.clone());
     let fleet = p.ui.fleet_open;
