@@ -154,44 +154,28 @@ pub struct Redis {
 impl Redis {
     /// Starts a server with extra `redis.conf`-style arguments (`["--requirepass", "x"]`).
     pub fn start(extra: &[&str]) -> Self {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut r = Self {
-            port: free_port(),
-            dir,
-            args: extra.iter().map(|s| (*s).to_string()).collect(),
-            conf: None,
-            bin: None,
-            child: None,
-        };
-        r.spawn();
-        r
+        Self::launch(free_port(), extra, None)
     }
 
     /// Starts the server binary `bin` (another version: [`other_server`]) with `extra`.
     pub fn start_bin(bin: &std::path::Path, extra: &[&str]) -> Self {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut r = Self {
-            port: free_port(),
-            dir,
-            args: extra.iter().map(|s| (*s).to_string()).collect(),
-            conf: None,
-            bin: Some(bin.to_path_buf()),
-            child: None,
-        };
-        r.spawn();
-        r
+        Self::launch(free_port(), extra, Some(bin.to_path_buf()))
     }
 
     /// Starts a server whose listener is `port` given by the caller through `extra` (for
     /// `--port 0 --tls-port PORT`): readiness is checked on that port.
     pub fn start_on(port: u16, extra: &[&str]) -> Self {
+        Self::launch(port, extra, None)
+    }
+
+    fn launch(port: u16, extra: &[&str], bin: Option<std::path::PathBuf>) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut r = Self {
             port,
             dir,
             args: extra.iter().map(|s| (*s).to_string()).collect(),
             conf: None,
-            bin: None,
+            bin,
             child: None,
         };
         r.spawn();
