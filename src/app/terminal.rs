@@ -157,9 +157,15 @@ fn draw(
             ui::badge(f, text, alarm, theme);
         }
     };
+    // The badge's columns (its text, a space each side, one apart from the line).
+    let reserve = badge.map_or(0, |(t, _)| t.chars().count() + 3);
+    let ui_state = crate::model::ui_state::UiState {
+        header_reserve: u16::try_from(reserve).unwrap_or(u16::MAX),
+        ..state.ui.clone()
+    };
     if let Some(snap) = state.view(width) {
         terminal.draw(|f| {
-            ui::draw(f, &snap, &state.ui, &actions, &theme);
+            ui::draw(f, &snap, &ui_state, &actions, &theme);
             ui::comms::render(f, state.comms.overlay.as_ref(), theme);
             paint(f);
         })?;

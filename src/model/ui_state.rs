@@ -87,6 +87,10 @@ pub struct UiState {
     pub diag_sel: usize,
     /// Lines scrolled down in the Runbook pane.
     pub guide_scroll: usize,
+    /// Columns at the right of the header's first line taken by a badge (the replay's
+    /// position, a stopped recording): the line leaves out the role and version before the
+    /// badge would cover the uptime.
+    pub header_reserve: u16,
 }
 
 /// What the body of the dashboard shows.

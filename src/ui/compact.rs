@@ -26,7 +26,7 @@ pub fn render(
     let mut rows = Rows::new(area);
     if let Some(r) = rows.take(1) {
         frame.render_widget(
-            Paragraph::new(header::identity_line(&snap.header, ui.paused, theme)),
+            Paragraph::new(header::identity_fitting(&snap.header, ui, r.width, theme)),
             r,
         );
     }

@@ -11,6 +11,7 @@ use ratatui::widgets::Paragraph;
 use super::theme::Theme;
 use super::widgets::{self, Item, verdict_word};
 use crate::format;
+use crate::model::ui_state::UiState;
 use crate::model::view::{ConnState, Header, HealthItem, Verdict};
 
 /// Extra lines below the first two, at most.
@@ -23,9 +24,10 @@ pub fn height(h: &Header, width: u16) -> u16 {
     2 + u16::try_from(extra).unwrap_or(0)
 }
 
-/// Draws the header in `area` (as many of its lines as fit); `paused` shows the badge.
-pub fn render(frame: &mut Frame, area: Rect, h: &Header, paused: bool, theme: Theme) {
-    let mut lines = vec![identity_line(h, paused, theme), health_line(h, theme)];
+/// Draws the header in `area` (as many of its lines as fit); `ui.paused` shows the badge.
+pub fn render(frame: &mut Frame, area: Rect, h: &Header, ui: &UiState, theme: Theme) {
+    let first = identity_fitting(h, ui, area.width, theme);
+    let mut lines = vec![first, health_line(h, theme)];
     lines.extend(extra_lines(h, area.width, theme));
     frame.render_widget(Paragraph::new(lines), area);
 }
@@ -110,6 +112,33 @@ pub fn connection_text(h: &Header) -> String {
         return h.connection_label.clone();
     }
     format!("{} for {}", h.connection_label, format::age(h.since_secs))
+}
+
+/// The first line in `width` columns less the badge's (`ui.header_reserve`): without the role
+/// and version, then without the state's timer, when the whole line would run under the
+/// badge, so the uptime stays in sight.
+pub fn identity_fitting(h: &Header, ui: &UiState, width: u16, theme: Theme) -> Line<'static> {
+    let line = identity_line(h, ui.paused, theme);
+    let room = usize::from(width.saturating_sub(ui.header_reserve));
+    if ui.header_reserve == 0 || line.width() <= room {
+        return line;
+    }
+    let bare = Header {
+        role: None,
+        server_name: None,
+        version: None,
+        topology: None,
+        ..h.clone()
+    };
+    let mut line = identity_line(&bare, ui.paused, theme);
+    if line.width() > room {
+        // Then the state's timer (`UP for 2h05m` → `UP`).
+        let long = format!(" {} ", connection_text(h));
+        if let Some(s) = line.spans.iter_mut().find(|s| s.content == long) {
+            s.content = format!(" {} ", h.connection_label).into();
+        }
+    }
+    line
 }
 
 /// First line: `[PAUSED] UP for 2h05m  redis://…  master 7.2.4  up 3d 04:12:09`.
@@ -237,4 +266,34 @@ pub fn badge(frame: &mut ratatui::Frame, text: &str, alarm: bool, theme: Theme) 
     let style = if alarm { theme.alarm() } else { theme.paused() };
     frame.render_widget(ratatui::widgets::Clear, rect);
     frame.render_widget(Paragraph::new(text).style(style), rect);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(l: &Line<'_>) -> String {
+        l.spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    #[test]
+    fn a_badge_takes_the_role_and_version_before_the_uptime() {
+        let mut h = crate::model::fixtures::snapshot_ok().header;
+        h.target = "redis://127.0.0.1:7351".into();
+        let theme = Theme::new(false);
+        let mut ui = UiState::default();
+        let full = text(&identity_fitting(&h, &ui, 80, theme));
+        assert!(
+            full.contains("master 7.2.4") && full.contains("up 3d"),
+            "{full}"
+        );
+        // The replay's badge, ` REPLAY 1× 00:00:02/00:00:04 `, and one column apart.
+        ui.header_reserve = 30;
+        let fit = text(&identity_fitting(&h, &ui, 80, theme));
+        assert!(!fit.contains("master") && fit.contains("up 3d"), "{fit}");
+        assert!(fit.chars().count() <= 50, "{fit}");
+        // Wide enough for both: nothing left out.
+        let wide = text(&identity_fitting(&h, &ui, 160, theme));
+        assert_eq!(wide, full);
+    }
 }

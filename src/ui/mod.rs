@@ -127,7 +127,7 @@ fn dashboard(
         Constraint::Length(1),
     ])
     .areas(area);
-    header::render(frame, top, &snap.header, ui.paused, theme);
+    header::render(frame, top, &snap.header, ui, theme);
     diagnosis::render_line(frame, diag, &snap.diagnosis, theme);
     if let Some(c) = cont {
         container::render_line(frame, cline, c, theme);

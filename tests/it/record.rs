@@ -168,12 +168,24 @@ fn record_is_refused_where_nothing_is_sampled() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--record works with"));
 }
 
-/// The screens match below the first line, and on it up to the replay badge.
+/// The screens match below the first line; on it, the state, the target and the uptime agree
+/// (the replay's badge takes the right of the line: at 80 columns the role and version make
+/// room for it, then the state's timer).
 fn same_panes(live: &str, replay: &str) -> bool {
     let (mut l, mut r) = (live.lines(), replay.lines());
     let (lf, rf) = (l.next().unwrap_or_default(), r.next().unwrap_or_default());
     let before_badge = rf.split(" REPLAY").next().unwrap_or_default();
-    before_badge.len() > 20 && lf.starts_with(before_badge) && l.eq(r)
+    let (live_parts, replay_parts) = (first_line_parts(lf), first_line_parts(before_badge));
+    live_parts.1.is_some() && live_parts.2.is_some() && live_parts == replay_parts && l.eq(r)
+}
+
+/// The header's first line as (state word, target, uptime): `UP for 5s  redis://…  master
+/// 7.0.15  up 00:00:09` gives (`UP`, `redis://…`, `00:00:09`).
+fn first_line_parts(line: &str) -> (Option<&str>, Option<&str>, Option<&str>) {
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let target = words.iter().find(|w| w.starts_with("redis://")).copied();
+    let uptime = (words.iter().rposition(|w| *w == "up")).and_then(|i| words.get(i + 1).copied());
+    (words.first().copied(), target, uptime)
 }
 
 /// The live TUI with `--record` for a few seconds, captured just after a redraw, then quit.
