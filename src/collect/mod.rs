@@ -4,6 +4,7 @@ pub mod connect;
 pub mod disk;
 pub mod governor;
 pub mod group;
+pub mod known;
 pub mod ops;
 pub mod parse;
 pub mod poller;

@@ -9,7 +9,7 @@
 //! server refuses (`NOPERM`, unknown) is not retried for a minute, so redtriage does not fill the
 //! server's errorstats with its own errors.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, Instant, SystemTime};
 
 use redis::aio::MultiplexedConnection;
@@ -17,8 +17,9 @@ use tokio::time::MissedTickBehavior;
 
 use super::connect::{self, ConnectFailure, query};
 use super::governor::{self, Governor};
+use super::known;
 use super::parse;
-use super::types::{CollectError, ConfigValues, LinkEvent, PollEvent, Sample};
+use super::types::{CollectError, ConfigValues, Info, LinkEvent, PollEvent, Sample};
 use crate::outbox::Outbox;
 use crate::target::{PollSettings, Target, TargetId};
 
@@ -91,6 +92,12 @@ pub struct Poller {
     slow_ticks: u32,
     /// The server's log file, read while it does not answer.
     log: logwatch::LogWatch,
+    /// What is known of the server's configuration without asking it.
+    known: crate::collect::known::Known,
+    /// The values last written to the target's state file, and when.
+    remembered: Option<(BTreeMap<String, String>, Instant)>,
+    /// `known` changed during this tick: sent after the sample.
+    known_changed: bool,
 }
 
 impl Poller {
@@ -129,11 +136,15 @@ impl Poller {
             slow_bytes: None,
             slow_ticks: 0,
             log,
+            known: crate::collect::known::Known::default(),
+            remembered: None,
+            known_changed: false,
         }
     }
 
     /// Runs until the receiver is gone.
     pub async fn run(mut self) {
+        self.learn_known().await;
         let mut ticker = tokio::time::interval(self.settings.interval);
         ticker.set_missed_tick_behavior(MissedTickBehavior::Skip);
         loop {
@@ -231,11 +242,69 @@ impl Poller {
         self.read_server_log().await;
     }
 
-    /// While the server is down, its log may say why (a damaged AOF, out of memory).
+    /// While the server is down, its log may say why (a damaged AOF, out of memory), and
+    /// name the AOF file.
     async fn read_server_log(&mut self) {
         if let Some(found) = self.log.due_read(Instant::now()).await {
+            let named = self.known.note_log(&found);
             self.link(LinkEvent::ServerLog(found)).await;
+            if named {
+                self.link(LinkEvent::Known(self.known.clone())).await;
+            }
         }
+    }
+
+    /// What is known of the server before it is asked: its state file, its config file
+    /// (read off the async threads, a second at most); sent when there is something.
+    pub async fn learn_known(&mut self) {
+        let target = self.target.clone();
+        let given = self.settings.redis_conf.clone();
+        let state = self.state_file();
+        let found = tokio::task::spawn_blocking(move || {
+            let remembered = state.as_deref().and_then(known::load);
+            known::discover(&target, given.as_deref(), remembered.as_ref())
+        });
+        let Ok(Ok(k)) = tokio::time::timeout(Duration::from_secs(1), found).await else {
+            return;
+        };
+        self.log.know(&self.target, &k);
+        self.known = k;
+        if !self.known.is_empty() {
+            self.link(LinkEvent::Known(self.known.clone())).await;
+        }
+    }
+
+    fn state_file(&self) -> Option<std::path::PathBuf> {
+        let dir = self.settings.state_dir.as_deref()?;
+        Some(known::file_for(dir, &self.target))
+    }
+
+    /// Keeps what the server says of its configuration in its state file: when it changed,
+    /// else every [`known::REWRITE_EVERY_SECS`] (its `seen` time). Written off the async
+    /// threads; a failed write only costs the next session its memory.
+    fn remember(&mut self, cfg: &ConfigValues, info: &Info) {
+        let Some(path) = self.state_file() else {
+            return;
+        };
+        let values = known::from_live(Some(cfg), info);
+        if self.known.update_live(&values) {
+            self.log.know(&self.target, &self.known);
+            // Sent after the sample (this runs inside the tick).
+            self.known_changed = true;
+        }
+        let fresh = self.remembered.as_ref().is_some_and(|(v, at)| {
+            *v == values && at.elapsed() < Duration::from_secs(known::REWRITE_EVERY_SECS)
+        });
+        if fresh || values.is_empty() {
+            return;
+        }
+        self.remembered = Some((values.clone(), Instant::now()));
+        let record = known::Remembered {
+            target: self.target.display(),
+            seen_unix: known::now_unix(),
+            values,
+        };
+        tokio::task::spawn_blocking(move || known::save(&path, &record));
     }
 
     /// Runs `cmd`; on timeout or a broken connection handles it and returns `None`.
@@ -372,6 +441,7 @@ impl Poller {
         }
         if let Some(Ok(cfg)) = &sample.config {
             self.log.learn(&self.target, cfg);
+            self.remember(cfg, &sample.info);
         }
         if slow && let Some(dir) = self.log.data_dir() {
             let limit = self.settings.timeout.max(Duration::from_secs(1));
@@ -385,6 +455,9 @@ impl Poller {
             sample: Box::new(sample),
         })
         .await;
+        if std::mem::take(&mut self.known_changed) {
+            self.link(LinkEvent::Known(self.known.clone())).await;
+        }
     }
 
     /// The slow-cadence commands, then the governor's next period and CLIENT LIST mode.

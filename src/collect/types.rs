@@ -287,7 +287,7 @@ pub struct ConfigValues {
 
 impl ConfigValues {
     /// The config keys redtriage asks for, one `CONFIG GET` each slow tick.
-    pub const KEYS: [&'static str; 12] = [
+    pub const KEYS: [&'static str; 13] = [
         "maxmemory",
         "maxmemory-policy",
         "maxclients",
@@ -297,6 +297,7 @@ impl ConfigValues {
         "dir",
         "dbfilename",
         "appenddirname",
+        "appendfilename",
         "slowlog-log-slower-than",
         "latency-monitor-threshold",
         "logfile",
@@ -403,6 +404,9 @@ pub enum LinkEvent {
     Failed(CollectError),
     /// While the server is down: what its log file says (latest start attempt only).
     ServerLog(Vec<super::serverlog::LogFinding>),
+    /// What is known of the server's configuration without asking it (remembered, its
+    /// config file, its log): sent at start and when it changes.
+    Known(super::known::Known),
 }
 
 /// What a poller tells the app (which makes a `Msg` of it).

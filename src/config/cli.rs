@@ -314,6 +314,12 @@ pub struct Flags {
     /// why it does not start [default: CONFIG GET logfile, for a server on this machine].
     #[arg(long, value_name = "FILE", global = true)]
     pub server_log: Option<PathBuf>,
+    /// The Redis server's config file, read for the values the actions need (dir, the AOF's
+    /// name, the log file) when the server does not answer CONFIG [default: remembered from
+    /// the last time it answered, else found: the redis-server process or systemd unit
+    /// serving the port, /etc/redis/redis.conf when its port matches].
+    #[arg(long, value_name = "FILE", global = true)]
+    pub redis_conf: Option<PathBuf>,
     /// Record every sample to FILE (JSONL) for `redtriage replay` (dashboard, demo, drill).
     #[arg(long, value_name = "FILE", global = true)]
     pub record: Option<PathBuf>,

@@ -26,6 +26,8 @@ pub struct FileConfig {
     pub config_command: Option<String>,
     /// The Redis log file (see `--server-log`).
     pub server_log: Option<std::path::PathBuf>,
+    /// The Redis server's config file (see `--redis-conf`).
+    pub redis_conf: Option<std::path::PathBuf>,
     /// Disable colors.
     pub no_color: Option<bool>,
     /// Health thresholds; missing keys keep their defaults.

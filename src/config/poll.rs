@@ -44,6 +44,24 @@ pub(super) fn build_poll(
             command_name(name).map_err(|r| value_error(source, "config_command", &v, &r))?;
     }
     poll.server_log = flags.server_log.clone().or_else(|| file.server_log.clone());
+    poll.redis_conf = flags.redis_conf.clone().or_else(|| file.redis_conf.clone());
+    if let Some(p) = &poll.redis_conf
+        && let Err(e) = crate::collect::known::read_conf(p)
+    {
+        let shown = p.display().to_string();
+        let why = format!("cannot read it: {e}");
+        return Err(if flags.redis_conf.is_some() {
+            flag_error("--redis-conf", &shown, &why)
+        } else {
+            value_error(
+                source,
+                "redis_conf",
+                &toml::Value::String(shown.clone()),
+                &why,
+            )
+        });
+    }
+    poll.state_dir = crate::collect::known::default_dir();
     Ok(poll)
 }
 

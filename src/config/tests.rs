@@ -32,12 +32,20 @@ fn tcp(host: &str, port: u16) -> Address {
     }
 }
 
+/// The defaults, with the state directory of this environment.
+fn default_poll() -> PollSettings {
+    PollSettings {
+        state_dir: crate::collect::known::default_dir(),
+        ..PollSettings::default()
+    }
+}
+
 #[test]
 fn defaults() {
     let s = settings(&[]).unwrap();
     assert_eq!(s.mode, Mode::Tui);
     assert_eq!(s.target, Target::local_default());
-    assert_eq!(s.poll, PollSettings::default());
+    assert_eq!(s.poll, default_poll());
     assert_eq!(s.thresholds, Thresholds::default());
     assert!(s.color && !s.read_only && !s.askpass && s.warnings.is_empty());
 }
@@ -190,7 +198,7 @@ fn shipped_example_parses_and_documents_the_defaults() {
         .collect::<Vec<_>>()
         .join("\n");
     let s = with_file(&uncommented, &[]).unwrap();
-    assert_eq!(s.poll, PollSettings::default());
+    assert_eq!(s.poll, default_poll());
     assert_eq!(s.thresholds, Thresholds::default());
     assert_eq!(s.target, Target::local_default());
     assert!(s.color);

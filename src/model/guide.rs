@@ -251,10 +251,46 @@ impl State {
                 self.by_action(title, names, otherwise)
             })
             .collect();
+        let mut steps: Vec<Step> = steps;
+        steps.extend(self.log_sequence());
         Phase {
             title: "Resolution",
             steps,
         }
+    }
+
+    /// The steps the server's log asks for (a damaged AOF: check, repair, restart), the
+    /// next one waiting for `enter`.
+    fn log_sequence(&self) -> Vec<Step> {
+        let Some(seq) = self.log_steps() else {
+            return Vec::new();
+        };
+        let what = match seq.kind {
+            crate::collect::serverlog::LogKind::Aof => "the log says the AOF is damaged",
+            crate::collect::serverlog::LogKind::Rdb => "the log says the RDB does not load",
+            _ => "the log says the disk is full or failing",
+        };
+        (seq.steps.iter().enumerate())
+            .map(|(i, name)| {
+                let title = format!("Option 4.{}: {name}", i + 1);
+                let otherwise = match i.cmp(&seq.next) {
+                    std::cmp::Ordering::Equal => (
+                        StepState::Waiting,
+                        format!("next ({what}): d, enter opens {name}"),
+                    ),
+                    std::cmp::Ordering::Less => (StepState::NotNeeded, "skipped".to_string()),
+                    std::cmp::Ordering::Greater => {
+                        (StepState::Waiting, format!("after {}", seq.steps[i - 1]))
+                    }
+                };
+                // A step done earlier in the sequence shows its outcome; the next one its
+                // invitation even when an earlier run of it failed.
+                if i == seq.next && self.running(&[name]).is_none() {
+                    return step(&title, otherwise.0, otherwise.1);
+                }
+                self.by_action(&title, &[name], otherwise)
+            })
+            .collect()
     }
 
     fn validation(&self, snap: &Snapshot) -> Phase {

@@ -119,6 +119,9 @@ pub struct Instance {
     pub disk: Option<(Instant, Result<crate::collect::disk::DiskFigures, String>)>,
     /// What the server's log said while it was down (cleared when it answers again).
     pub server_log: Vec<crate::collect::serverlog::LogFinding>,
+    /// What is known of the server's configuration without asking it (remembered, its
+    /// config file, its log), for the actions while it does not answer.
+    pub known: crate::collect::known::Known,
     /// Since when each diagnosis rule has counted and when it last held.
     pub diag: crate::model::diagnosis::RuleMemory,
 }
@@ -153,6 +156,7 @@ impl Instance {
             ping_hist: Ring::new(DAY_AT_1S),
             samples_total: 0,
             server_log: Vec::new(),
+            known: crate::collect::known::Known::default(),
             diag: crate::model::diagnosis::RuleMemory::default(),
             restarts: 0,
             last_restart: None,
@@ -226,6 +230,7 @@ impl Instance {
             }
             LinkEvent::Failed(e) => self.last_error = Some(e.to_string()),
             LinkEvent::ServerLog(found) => self.server_log = found,
+            LinkEvent::Known(k) => self.known = k,
         }
     }
 

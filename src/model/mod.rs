@@ -18,6 +18,7 @@ pub mod health;
 pub mod incident;
 pub mod instance;
 pub mod log_event;
+pub mod log_steps;
 pub mod on_sample;
 pub mod pane_keys;
 pub mod prom;

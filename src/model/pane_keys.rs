@@ -68,6 +68,14 @@ impl State {
         if cause.verdict == Likelihood::RuledOut {
             return None;
         }
+        // While the server does not start, the step its log asks for next (check the AOF,
+        // repair it once the check reports damage, restart).
+        if cause.cause == "E"
+            && let Some(a) = self.log_steps().and_then(|s| s.next_action())
+            && self.actions.runbook.find(a).is_some()
+        {
+            return Some(a.to_string());
+        }
         // While the server answers, the first of a cause's `when_up` that can run here comes
         // first (its logs, not a restart).
         let up = snap.header.connection == crate::model::view::ConnState::Up;

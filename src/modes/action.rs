@@ -49,6 +49,8 @@ async fn observe(target: &Target, opts: &TuiOptions) -> State {
         dp.stop();
     }
     let mut poller = Poller::new(0, target.clone(), opts.poll.clone(), tx);
+    // What is known of the server without asking it, for an action while it is down.
+    poller.learn_known().await;
     poller.tick().await;
     drop(poller);
     while let Ok(m) = rx.try_recv() {

@@ -8,7 +8,9 @@ use std::process::ExitCode;
 use crate::modes::throwaway::ThrowawayRedis;
 
 /// Runs the demo: server, traffic, TUI.
-pub async fn run(opts: crate::app::TuiOptions) -> color_eyre::Result<ExitCode> {
+pub async fn run(mut opts: crate::app::TuiOptions) -> color_eyre::Result<ExitCode> {
+    // A throwaway server: nothing of it is worth remembering.
+    opts.poll.state_dir = None;
     let server = ThrowawayRedis::start(&[
         "--maxmemory",
         "64mb",

@@ -126,6 +126,10 @@ pub enum RecLink {
     ServerLog {
         findings: Vec<crate::collect::serverlog::LogFinding>,
     },
+    /// What is known of its configuration without asking it.
+    Known {
+        values: std::collections::BTreeMap<String, (String, crate::collect::known::Source)>,
+    },
 }
 
 /// [`Sample`] without its times (they are the line's) and with INFO as text.
@@ -384,6 +388,9 @@ impl RecLink {
             LinkEvent::ServerLog(findings) => Self::ServerLog {
                 findings: findings.clone(),
             },
+            LinkEvent::Known(k) => Self::Known {
+                values: k.values.clone(),
+            },
         }
     }
 
@@ -397,6 +404,9 @@ impl RecLink {
             Self::AuthFailed { message } => LinkEvent::AuthFailed(message.clone()),
             Self::Failed { error } => LinkEvent::Failed(error.clone()),
             Self::ServerLog { findings } => LinkEvent::ServerLog(findings.clone()),
+            Self::Known { values } => LinkEvent::Known(crate::collect::known::Known {
+                values: values.clone(),
+            }),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod prepare;
 pub mod rules;
 pub mod signals;
 pub mod spec;
+pub mod vars;
 
 pub use prepare::{ClientRef, Context, Prepared, prepare};
 pub use rules::{CauseSpec, RuleSpec};

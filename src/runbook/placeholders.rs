@@ -16,6 +16,7 @@ pub const BUILTIN: &[&str] = &[
     "appendfilename",
     "aof_manifest_or_file",
     "config_file",
+    "executable",
     "target",
     "container",
     "container_image",
@@ -108,7 +109,9 @@ fn missing(name: &str, vars: &BTreeMap<String, String>) -> String {
             );
         }
     }
-    format!("no value for {{{name}}}: CONFIG did not give it; set it in [settings.vars]")
+    format!(
+        "no value for {{{name}}}: the server did not give it and nothing remembered or found says it; pass --redis-conf FILE or set it in [settings.vars]"
+    )
 }
 
 /// Fills every argument of `argv`.

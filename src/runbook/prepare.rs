@@ -9,7 +9,7 @@ use super::spec::{ActionKind, ActionSpec, Precondition};
 use crate::collect::ops::{self, RedisOp};
 use crate::collect::types::{ConfigValues, Info};
 use crate::format::parse_size;
-use crate::target::{Address, Target};
+use crate::target::Target;
 
 /// The policies `maxmemory-policy` accepts.
 pub const POLICIES: [&str; 8] = [
@@ -94,6 +94,9 @@ pub struct Context<'a> {
     pub replicas: Vec<String>,
     /// The target is a Redis Cluster node.
     pub cluster: bool,
+    /// What is known of the server's configuration without asking it (remembered, its
+    /// config file, its log): fills what CONFIG and INFO cannot give while it is down.
+    pub known: Option<&'a crate::collect::known::Known>,
 }
 
 /// An action ready to be confirmed and run.
@@ -115,65 +118,11 @@ pub struct Prepared {
     pub changes: Vec<String>,
     /// A fork in progress, last fork time, last COW size…
     pub blockers: Vec<String>,
+    /// The values filled in, with their sources (`{dir} = /data — seen 3d04h ago`).
+    pub values: Vec<String>,
 }
 
 impl Context<'_> {
-    /// The `{placeholders}` values: target first, then CONFIG, then the runbook's vars (which
-    /// win, so a file can fix what CONFIG cannot tell).
-    pub fn vars(&self) -> BTreeMap<String, String> {
-        let mut v = BTreeMap::new();
-        if let Some(n) = &self.master_name {
-            // Escaped: it names the master in titles; the commands get it as an argument.
-            v.insert("master_name".into(), crate::escape::plain_str(n));
-        }
-        if let Some(t) = self.target {
-            v.insert("target".into(), t.display());
-            v.insert("db".into(), t.db.to_string());
-            match &t.address {
-                Address::Tcp { host, port } => {
-                    v.insert("host".into(), host.clone());
-                    v.insert("port".into(), port.to_string());
-                }
-                Address::Unix { path } => {
-                    v.insert("host".into(), path.display().to_string());
-                }
-            }
-        }
-        if let Some(c) = self.config {
-            for key in ["dir", "dbfilename", "appenddirname", "appendfilename"] {
-                // CONFIG values are kept escaped: the command gets the server's real path
-                // (passing the escaped text would name another file), when it is printable
-                // UTF-8 (`/srv/données`); control bytes or invalid UTF-8 leave it unfilled.
-                let Some(val) = c.get(key).filter(|s| !s.is_empty()) else {
-                    continue;
-                };
-                match crate::escape::original_text(val) {
-                    Some(text) => v.insert(key.into(), text),
-                    None => v.insert(placeholders::unusable(key), val.to_string()),
-                };
-            }
-        }
-        if let Some(f) = self
-            .info
-            .and_then(|i| i.config_file.clone())
-            .filter(|s| !s.is_empty())
-        {
-            v.insert("config_file".into(), f);
-        }
-        for (k, val) in &self.vars {
-            v.insert(k.clone(), val.clone());
-        }
-        if let Some(c) = self.container {
-            v.insert("container".into(), c.name.clone());
-            v.insert("container_image".into(), c.image.clone());
-            if let Some(svc) = &c.compose_service {
-                v.insert("compose_service".into(), svc.clone());
-            }
-        }
-        derive_paths(&mut v);
-        v
-    }
-
     /// The CONFIG command's name on this server.
     pub fn config_command(&self) -> &str {
         if self.config_command.is_empty() {
@@ -275,28 +224,6 @@ impl Context<'_> {
     }
 }
 
-/// `rdb_path` and `aof_manifest_or_file` from dir/dbfilename/appenddirname/appendfilename.
-fn derive_paths(v: &mut BTreeMap<String, String>) {
-    if let (Some(dir), Some(file)) = (v.get("dir"), v.get("dbfilename")) {
-        let p = format!("{dir}/{file}");
-        v.entry("rdb_path".into()).or_insert(p);
-    }
-    let dir = v.get("dir").cloned();
-    let file = v
-        .get("appendfilename")
-        .cloned()
-        .unwrap_or_else(|| "appendonly.aof".into());
-    let aof = match (dir, v.get("appenddirname")) {
-        // 7.0+: multi-part AOF, redis-check-aof takes the manifest.
-        (Some(dir), Some(sub)) => Some(format!("{dir}/{sub}/{file}.manifest")),
-        (Some(dir), None) => Some(format!("{dir}/{file}")),
-        _ => None,
-    };
-    if let Some(a) = aof {
-        v.entry("aof_manifest_or_file".into()).or_insert(a);
-    }
-}
-
 /// Prepares `spec`; `input` is what the user typed or picked (maxmemory value, policy).
 pub fn prepare(
     spec: &ActionSpec,
@@ -307,6 +234,7 @@ pub fn prepare(
         return Err(why);
     }
     let mut changes = Vec::new();
+    let mut values = Vec::new();
     let mut target = ctx.target.cloned();
     let (step, display) = match &spec.kind {
         ActionKind::Redis { op } => {
@@ -316,8 +244,17 @@ pub fn prepare(
             }
             (step, display)
         }
-        ActionKind::External { commands, stdin } => {
+        ActionKind::External {
+            commands,
+            down_commands,
+            stdin,
+        } => {
             let vars = ctx.vars();
+            let commands = match down_commands {
+                Some(d) if !ctx.up => d,
+                _ => commands,
+            };
+            values = ctx.value_lines(commands);
             let filled = commands
                 .iter()
                 .map(|argv| placeholders::fill_argv(argv, &vars))
@@ -353,6 +290,7 @@ pub fn prepare(
         display,
         changes,
         blockers: ctx.blockers(),
+        values,
     })
 }
 

@@ -21,6 +21,9 @@ pub enum ActionKind {
     /// argument from the config and the target only.
     External {
         commands: Vec<Vec<String>>,
+        /// Run instead of `commands` while the server does not answer (a restart's start
+        /// without its shutdown); None = `commands` always.
+        down_commands: Option<Vec<Vec<String>>>,
         /// Fed on the child's stdin (e.g. `"y\n"` for `redis-check-aof --fix`).
         stdin: Option<String>,
     },
@@ -106,6 +109,8 @@ struct RawAction {
     op: Option<String>,
     #[serde(default)]
     commands: Option<Vec<Vec<String>>>,
+    #[serde(default)]
+    down_commands: Option<Vec<Vec<String>>>,
     #[serde(default)]
     stdin: Option<String>,
     #[serde(default)]
@@ -204,6 +209,7 @@ impl TryFrom<RawAction> for ActionSpec {
                     .ok_or_else(|| format!("action {n:?}: kind external needs commands"))?;
                 ActionKind::External {
                     commands,
+                    down_commands: r.down_commands,
                     stdin: r.stdin,
                 }
             }
@@ -369,8 +375,16 @@ impl Runbook {
                     ));
                 }
             }
-            if let ActionKind::External { commands, .. } = &a.kind
-                && (commands.is_empty() || commands.iter().any(Vec::is_empty))
+            if let ActionKind::External {
+                commands,
+                down_commands,
+                ..
+            } = &a.kind
+                && (commands.is_empty()
+                    || commands.iter().any(Vec::is_empty)
+                    || down_commands
+                        .as_ref()
+                        .is_some_and(|d| d.is_empty() || d.iter().any(Vec::is_empty)))
             {
                 return Err(format!(
                     "runbook {source}: action {:?} has an empty command",
@@ -403,7 +417,14 @@ impl Runbook {
 
 fn external_argvs(a: &ActionSpec) -> Vec<&Vec<String>> {
     match &a.kind {
-        ActionKind::External { commands, .. } => commands.iter().collect(),
+        ActionKind::External {
+            commands,
+            down_commands,
+            ..
+        } => commands
+            .iter()
+            .chain(down_commands.iter().flatten())
+            .collect(),
         _ => Vec::new(),
     }
 }

@@ -83,6 +83,21 @@ impl Target {
 
     /// The target as a URL with the password masked: `rediss://app:****@host:6380/2`,
     /// `unix:///run/redis.sock`.
+    /// A server on this machine: a unix socket, `localhost` or a loopback address (its paths
+    /// mean something here).
+    pub fn is_local(&self) -> bool {
+        match &self.address {
+            Address::Unix { .. } => true,
+            Address::Tcp { host, .. } => {
+                host == "localhost"
+                    || host
+                        .trim_matches(|c| c == '[' || c == ']')
+                        .parse::<std::net::IpAddr>()
+                        .is_ok_and(|ip| ip.is_loopback())
+            }
+        }
+    }
+
     pub fn display(&self) -> String {
         let auth = match (&self.user, &self.password) {
             (Some(u), Some(_)) => format!("{}:****@", crate::escape::plain_str(u)),
@@ -190,6 +205,12 @@ pub struct PollSettings {
     /// The Redis log file (`--server-log`), read while the server is down; None = learn it
     /// from `CONFIG GET logfile` when the server is on this machine.
     pub server_log: Option<std::path::PathBuf>,
+    /// The server's config file (`--redis-conf`), read for what the actions need while the
+    /// server does not answer.
+    pub redis_conf: Option<std::path::PathBuf>,
+    /// Where each target's last-seen configuration is kept (`$XDG_STATE_HOME/redtriage/
+    /// targets`); None = not kept.
+    pub state_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for PollSettings {
@@ -202,6 +223,8 @@ impl Default for PollSettings {
             config_command: "CONFIG".into(),
             latency_target: Duration::from_millis(5),
             server_log: None,
+            redis_conf: None,
+            state_dir: None,
         }
     }
 }

@@ -245,6 +245,7 @@ fn confirm(c: &ConfirmView, width: usize, theme: Theme) -> Parts {
         theme.table_header(),
         theme,
     ));
+    body.extend(labelled("values:", &c.values, words, Style::new(), theme));
     body.extend(labelled("changes:", &c.changes, words, Style::new(), theme));
     body.extend(labelled("blockers:", &c.blockers, words, warn, theme));
     let mut title_spans = Vec::new();

@@ -19,6 +19,7 @@ mod diagnosis_by_hand;
 mod docker;
 mod docker_actions;
 mod docker_infra;
+mod down_at_start;
 mod drill_review;
 mod drills;
 mod faults_conn;

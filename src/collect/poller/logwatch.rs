@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use crate::collect::serverlog::{self, LogFinding};
 use crate::collect::types::ConfigValues;
-use crate::target::{Address, Target};
+use crate::target::Target;
 
 /// A log is read at most this often while the server is down.
 const EVERY: Duration = Duration::from_secs(2);
@@ -18,6 +18,9 @@ pub struct LogWatch {
     /// Set by `--server-log`: never replaced by what CONFIG says.
     given: Option<PathBuf>,
     learned: Option<PathBuf>,
+    /// From what is known without asking the server (remembered, its config file), used
+    /// until CONFIG says.
+    known: Option<PathBuf>,
     last_read: Option<Instant>,
     /// The server's `dir`, as the server spells it (printable UTF-8 only).
     data_dir: Option<PathBuf>,
@@ -34,7 +37,7 @@ impl LogWatch {
     /// Learns the log path from CONFIG, for a server on this machine only (a remote server's
     /// path means nothing here).
     pub fn learn(&mut self, target: &Target, cfg: &ConfigValues) {
-        if !is_local(target) {
+        if !target.is_local() {
             return;
         }
         // CONFIG values are kept escaped: the server's own text, when it is printable.
@@ -55,6 +58,24 @@ impl LogWatch {
         self.learned = Some(p);
     }
 
+    /// The log path from what is known of a server on this machine that has not answered
+    /// (`logfile`, relative to `dir`).
+    pub fn know(&mut self, target: &Target, known: &crate::collect::known::Known) {
+        if !target.is_local() {
+            return;
+        }
+        self.known = known
+            .get("logfile")
+            .filter(|f| !f.is_empty())
+            .and_then(|f| {
+                let p = PathBuf::from(f);
+                if p.is_absolute() {
+                    return Some(p);
+                }
+                known.get("dir").map(|d| PathBuf::from(d).join(p))
+            });
+    }
+
     /// The server's data directory, when it is on this machine and CONFIG said where.
     pub fn data_dir(&self) -> Option<&std::path::Path> {
         self.data_dir.as_deref()
@@ -62,7 +83,9 @@ impl LogWatch {
 
     /// Reads the log when one is known and the last read is old enough.
     pub async fn due_read(&mut self, now: Instant) -> Option<Vec<LogFinding>> {
-        let path = self.given.clone().or_else(|| self.learned.clone())?;
+        let path = (self.given.clone())
+            .or_else(|| self.learned.clone())
+            .or_else(|| self.known.clone())?;
         if self
             .last_read
             .is_some_and(|t| now.saturating_duration_since(t) < EVERY)
@@ -74,19 +97,6 @@ impl LogWatch {
         match tokio::time::timeout(Duration::from_secs(1), read).await {
             Ok(Ok(Ok(found))) => Some(found),
             _ => None,
-        }
-    }
-}
-
-fn is_local(t: &Target) -> bool {
-    match &t.address {
-        Address::Unix { .. } => true,
-        Address::Tcp { host, .. } => {
-            host == "localhost"
-                || host
-                    .trim_matches(|c| c == '[' || c == ']')
-                    .parse::<std::net::IpAddr>()
-                    .is_ok_and(|ip| ip.is_loopback())
         }
     }
 }

@@ -59,6 +59,7 @@ impl State {
                     .collect()
             }),
             cluster: self.group.as_ref().is_some_and(|g| g.cluster.is_some()),
+            known: inst.map(|i| &i.known),
         }
     }
 

@@ -62,6 +62,8 @@ pub struct ConfirmView {
     /// `maxmemory: 100 → 2147483648`, `kill client id=7 …`.
     pub changes: Vec<String>,
     pub blockers: Vec<String>,
+    /// The values filled into the commands, each with its source.
+    pub values: Vec<String>,
     /// Needs the target typed (stage 1 of a destructive action).
     pub type_target: bool,
     pub typed: String,
@@ -128,6 +130,7 @@ fn dialog_view(d: &Dialog, title_of: impl Fn(&str) -> String) -> DialogView {
             role: crate::escape::plain_str(role),
             changes: prepared.changes.clone(),
             blockers: prepared.blockers.clone(),
+            values: prepared.values.clone(),
             type_target: prepared.destructive && *stage == 1,
             typed: crate::escape::plain_str(typed),
             stage: *stage,

@@ -271,6 +271,8 @@ pub(super) async fn run(
         .map_err(|e| eyre!("drill {}: {e}", scenario.name()))?;
     opts.group = Some(launch);
     opts.poll.server_log = drill.nodes.first().map(ThrowawayRedis::log_path);
+    // A throwaway server: nothing of it is worth remembering.
+    opts.poll.state_dir = None;
     let result = if headless {
         if let Some(v) = victim {
             drill.kill_master(v);

@@ -117,6 +117,8 @@ async fn attend(
     if !headless {
         // The log is what tells a crash from a refused start while the server is down.
         opts.poll.server_log = Some(server.log_path());
+        // A throwaway server: nothing of it is worth remembering.
+        opts.poll.state_dir = None;
         return crate::app::run_tui(vec![server.target()], opts).await;
     }
     let ready = Ready {
@@ -171,6 +173,8 @@ async fn run_group(
             .map_err(|e| color_eyre::eyre::eyre!("drill {}: {e}", scenario.name()))?;
     opts.group = Some(launch);
     opts.poll.server_log = Some(watched.log_path());
+    // A throwaway server: nothing of it is worth remembering.
+    opts.poll.state_dir = None;
     let result = if headless {
         if scenario == Scenario::Failover {
             drill.kill_master();

@@ -11,9 +11,27 @@ pub fn path() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_redtriage"))
 }
 
-/// `redtriage`, with the caller's environment.
+/// `redtriage`, with the caller's environment and a state directory of its own.
 pub fn redtriage() -> Command {
-    Command::new(path())
+    let mut c = Command::new(path());
+    c.env("XDG_STATE_HOME", fresh_state_home());
+    c
+}
+
+/// A new, empty `XDG_STATE_HOME`: what redtriage remembers of a server on a port (its
+/// configuration, [`redtriage::collect::known`]) never reaches another test that gets the
+/// same port later. Under one temp dir kept for the whole test run.
+pub fn fresh_state_home() -> PathBuf {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static BASE: OnceLock<tempfile::TempDir> = OnceLock::new();
+    static N: AtomicU32 = AtomicU32::new(0);
+    let base = BASE.get_or_init(|| tempfile::tempdir().expect("tempdir"));
+    let dir = base
+        .path()
+        .join(format!("state-{}", N.fetch_add(1, Ordering::Relaxed)));
+    std::fs::create_dir_all(&dir).expect("state dir");
+    dir
 }
 
 /// `redtriage --incident-log LOG`, with no password from the caller's `REDISCLI_AUTH`.

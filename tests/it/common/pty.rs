@@ -56,6 +56,7 @@ impl Pty {
         cmd.env("TERM", "xterm-256color");
         cmd.env_remove("NO_COLOR");
         cmd.env_remove("REDISCLI_AUTH");
+        cmd.env("XDG_STATE_HOME", super::bin::fresh_state_home());
         for (k, v) in env {
             cmd.env(k, v);
         }

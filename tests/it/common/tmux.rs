@@ -59,6 +59,7 @@ impl Tmux {
             .args(["-x", &width.to_string(), "-y", &height.to_string()])
             .arg(cmd.join(" "))
             .env("TERM", "xterm-256color")
+            .env("XDG_STATE_HOME", super::bin::fresh_state_home())
             .envs(how.env.iter().copied())
             .status()
             .expect("tmux");
