@@ -102,6 +102,12 @@ pub fn original_text(escaped: &str) -> Option<String> {
     (!text.chars().any(|c| c.is_control() || bidi(c))).then_some(text)
 }
 
+/// `raw` (text from outside, not escaped) when it can be passed to a command as it is:
+/// printable UTF-8, no control or bidi characters.
+pub fn usable(raw: &str) -> Option<String> {
+    original_text(&plain_str(raw))
+}
+
 /// A path for messages, escaped.
 pub fn display_path(path: &std::path::Path) -> String {
     plain(path.as_os_str().as_encoded_bytes())

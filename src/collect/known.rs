@@ -56,6 +56,9 @@ pub enum Source {
     ServerLog,
     /// The server itself, now (CONFIG GET, INFO server).
     Server,
+    /// The `redis-server` process serving the port on this machine (it does not answer): its
+    /// working directory (Redis runs in its `dir`), its binary and the AOF files it holds open.
+    Process { pid: u32 },
 }
 
 impl Source {
@@ -68,6 +71,9 @@ impl Source {
             Self::ConfigFile { path, found } => format!("from {path} ({found})"),
             Self::ServerLog => "from the server log".into(),
             Self::Server => "from the server (CONFIG GET, INFO server)".into(),
+            Self::Process { pid } => format!(
+                "from the redis-server process pid {pid} (its working dir, binary, open files)"
+            ),
         }
     }
 }
@@ -192,10 +198,7 @@ pub struct Remembered {
     pub values: BTreeMap<String, String>,
 }
 
-/// `raw` when it can be passed to a command as it is: printable UTF-8.
-pub fn usable(raw: &str) -> Option<String> {
-    crate::escape::original_text(&crate::escape::plain_str(raw))
-}
+pub use crate::escape::usable;
 
 /// What the server says now: CONFIG's values (kept escaped; only printable ones are taken)
 /// and `INFO server`'s. Its `executable` only when that file exists here: Redis makes a
@@ -530,6 +533,108 @@ fn is_conf(arg: &str) -> bool {
     Path::new(arg).extension().is_some_and(|e| e == "conf")
 }
 
+/// The `redis-server` process serving `target`'s port (its title, `redis-server
+/// 127.0.0.1:6379`, or a config file on its command line that says that port) and what it
+/// shows of itself: its working directory (`dir`: Redis changes into it), its binary, the
+/// config file on its command line, the AOF files it holds open.
+fn process_values(target: &Target) -> Option<(u32, BTreeMap<String, String>)> {
+    let Address::Tcp { port, .. } = &target.address else {
+        return None;
+    };
+    let suffix = format!(":{port}");
+    for e in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        let base = e.path();
+        let comm = std::fs::read_to_string(base.join("comm")).unwrap_or_default();
+        if !matches!(comm.trim(), "redis-server" | "valkey-server") {
+            continue;
+        }
+        let cmdline = std::fs::read(base.join("cmdline")).unwrap_or_default();
+        let args: Vec<String> = (cmdline.split(|&b| b == 0))
+            .filter_map(|a| std::str::from_utf8(a).ok())
+            .flat_map(str::split_whitespace)
+            .map(str::to_string)
+            .collect();
+        let cwd = std::fs::read_link(base.join("cwd")).ok();
+        let conf = args.iter().skip(1).find(|a| is_conf(a)).map(|c| {
+            let p = PathBuf::from(c);
+            match (&cwd, p.is_relative()) {
+                (Some(d), true) => d.join(p),
+                _ => p,
+            }
+        });
+        let by_title = args.iter().any(|a| a.ends_with(&suffix));
+        let by_conf = conf
+            .as_deref()
+            .and_then(|c| read_conf(c).ok())
+            .is_some_and(|c| serves(&c, target));
+        if !by_title && !by_conf {
+            continue;
+        }
+        let mut v = BTreeMap::new();
+        let text = |p: &Path| p.to_str().and_then(usable);
+        if let Some(d) = cwd.as_deref().and_then(text) {
+            v.insert("dir".to_string(), d);
+        }
+        if let Some(x) = std::fs::read_link(base.join("exe"))
+            .ok()
+            .as_deref()
+            .and_then(text)
+        {
+            v.insert(
+                "executable".into(),
+                x.trim_end_matches(" (deleted)").to_string(),
+            );
+        }
+        if let Some(c) = conf.as_deref().and_then(text) {
+            v.insert("config_file".into(), c);
+        }
+        v.insert("tcp_port".into(), port.to_string());
+        open_aof(&base, cwd.as_deref(), &mut v);
+        return Some((pid, v));
+    }
+    None
+}
+
+/// `appendfilename` (and `appenddirname` for a multi-part AOF) from the AOF files the process
+/// holds open under its working directory.
+fn open_aof(base: &Path, cwd: Option<&Path>, v: &mut BTreeMap<String, String>) {
+    let (Some(cwd), Ok(fds)) = (cwd, std::fs::read_dir(base.join("fd"))) else {
+        return;
+    };
+    for fd in fds.flatten() {
+        let Ok(target) = std::fs::read_link(fd.path()) else {
+            continue;
+        };
+        let Ok(rel) = target.strip_prefix(cwd) else {
+            continue;
+        };
+        let Some(name) = rel
+            .file_name()
+            .and_then(|n| n.to_str())
+            .and_then(aof_name_in)
+        else {
+            continue;
+        };
+        let parent = rel
+            .parent()
+            .and_then(Path::to_str)
+            .filter(|p| !p.is_empty());
+        if name.multi_part {
+            let Some(dir) = parent.and_then(usable) else {
+                continue;
+            };
+            v.insert("appenddirname".into(), dir);
+        }
+        if let Some(base) = usable(&name.base) {
+            v.insert("appendfilename".into(), base);
+        }
+        return;
+    }
+}
+
 /// The config files named by `ExecStart` of the systemd units for Redis.
 fn unit_confs() -> Vec<(String, PathBuf)> {
     let mut out = Vec::new();
@@ -591,6 +696,11 @@ pub fn discover(target: &Target, given: Option<&Path>, remembered: Option<&Remem
     if let Some(r) = remembered {
         let age_secs = now_unix().saturating_sub(r.seen_unix);
         known.fill(&r.values, &Source::Remembered { age_secs });
+    }
+    if target.is_local()
+        && let Some((pid, values)) = process_values(target)
+    {
+        known.fill(&values, &Source::Process { pid });
     }
     for (p, found, must) in rest {
         if from_conf(&mut known, p, found, *must) {

@@ -242,15 +242,10 @@ impl Poller {
         self.read_server_log().await;
     }
 
-    /// While the server is down, its log may say why (a damaged AOF, out of memory), and
-    /// name the AOF file.
+    /// While the server is down, its log may say why (a damaged AOF, out of memory).
     async fn read_server_log(&mut self) {
         if let Some(found) = self.log.due_read(Instant::now()).await {
-            let named = self.known.note_log(&found);
             self.link(LinkEvent::ServerLog(found)).await;
-            if named {
-                self.link(LinkEvent::Known(self.known.clone())).await;
-            }
         }
     }
 

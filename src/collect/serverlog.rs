@@ -86,6 +86,39 @@ pub fn scan(text: &[u8]) -> Vec<LogFinding> {
     out
 }
 
+/// [`scan`] of lines already escaped (a container's log, as the Docker source keeps it).
+pub fn scan_escaped(lines: &[String]) -> Vec<LogFinding> {
+    let start = lines
+        .iter()
+        .rposition(|l| START_MARKERS.iter().any(|m| l.contains(m)))
+        .unwrap_or(0);
+    let mut out: Vec<LogFinding> = (lines[start..].iter())
+        .filter_map(|l| {
+            let lower = l.to_ascii_lowercase();
+            if BENIGN.iter().any(|b| lower.contains(b)) {
+                return None;
+            }
+            let kind = PATTERNS
+                .iter()
+                .find(|(p, _)| lower.contains(p))
+                .map(|(_, k)| *k)?;
+            let mut line = l.trim().to_string();
+            if line.len() > LINE_MAX {
+                let mut cut = LINE_MAX;
+                while !line.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                line.truncate(cut);
+            }
+            Some(LogFinding { kind, line })
+        })
+        .collect();
+    if out.len() > KEEP {
+        out.drain(..out.len() - KEEP);
+    }
+    out
+}
+
 fn has(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }

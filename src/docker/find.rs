@@ -119,7 +119,23 @@ pub fn info(c: &ContainerInspectResponse) -> ContainerInfo {
         cpu_percent: None,
         compose_service: labels.get(SERVICE_LABEL).map(|s| esc(s)),
         compose_project: labels.get(PROJECT_LABEL).map(|s| esc(s)),
+        command: command(c),
+        working_dir: (c.config.as_ref())
+            .and_then(|cfg| cfg.working_dir.as_deref())
+            .filter(|w| !w.is_empty())
+            .and_then(crate::escape::usable),
     }
+}
+
+/// The entrypoint and command, up to the first argument that is not printable UTF-8.
+fn command(c: &ContainerInspectResponse) -> Vec<String> {
+    let Some(cfg) = c.config.as_ref() else {
+        return Vec::new();
+    };
+    (cfg.entrypoint.iter().flatten())
+        .chain(cfg.cmd.iter().flatten())
+        .map_while(|a| crate::escape::usable(a))
+        .collect()
 }
 
 /// `0001-01-01T00:00:00Z`: never.

@@ -96,6 +96,13 @@ pub struct ContainerInfo {
     /// `com.docker.compose.service` / `com.docker.compose.project` labels.
     pub compose_service: Option<String>,
     pub compose_project: Option<String>,
+    /// The server's command line (`Config.Entrypoint` then `Config.Cmd`), unescaped: only
+    /// arguments that are printable UTF-8 are kept, each as it is (they may name paths the
+    /// actions are given); an argument that is not is left out with all after it.
+    pub command: Vec<String>,
+    /// `Config.WorkingDir` (Redis's `dir` when neither its arguments nor its config file say
+    /// otherwise), when printable.
+    pub working_dir: Option<String>,
 }
 
 /// One Docker event for the followed container.

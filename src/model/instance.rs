@@ -122,6 +122,9 @@ pub struct Instance {
     /// What is known of the server's configuration without asking it (remembered, its
     /// config file, its log), for the actions while it does not answer.
     pub known: crate::collect::known::Known,
+    /// What the followed container's log says while the server does not answer (its
+    /// server log when Redis logs to stdout, as in a container).
+    pub container_log: Vec<crate::collect::serverlog::LogFinding>,
     /// Since when each diagnosis rule has counted and when it last held.
     pub diag: crate::model::diagnosis::RuleMemory,
 }
@@ -157,6 +160,7 @@ impl Instance {
             samples_total: 0,
             server_log: Vec::new(),
             known: crate::collect::known::Known::default(),
+            container_log: Vec::new(),
             diag: crate::model::diagnosis::RuleMemory::default(),
             restarts: 0,
             last_restart: None,
@@ -211,6 +215,7 @@ impl Instance {
                 self.set_link(Link::Up, at);
                 self.last_error = None;
                 self.server_log.clear();
+                self.container_log.clear();
             }
             LinkEvent::Down(e) => {
                 let reason = match e {
@@ -229,9 +234,34 @@ impl Instance {
                 self.set_link(Link::AuthFailed { message }, at);
             }
             LinkEvent::Failed(e) => self.last_error = Some(e.to_string()),
-            LinkEvent::ServerLog(found) => self.server_log = found,
-            LinkEvent::Known(k) => self.known = k,
+            LinkEvent::ServerLog(found) => {
+                self.known.note_log(&found);
+                self.server_log = found;
+            }
+            LinkEvent::Known(k) => {
+                self.known = k;
+                self.known.note_log(&self.server_log);
+                self.known.note_log(&self.container_log);
+            }
         }
+    }
+
+    /// What the server's log says (its file), else its container's log.
+    pub fn log_findings(&self) -> &[crate::collect::serverlog::LogFinding] {
+        if self.server_log.is_empty() {
+            &self.container_log
+        } else {
+            &self.server_log
+        }
+    }
+
+    /// The container's log lines while the server does not answer: what they say of why.
+    pub fn on_container_log(&mut self, lines: &[String]) {
+        if self.link == Link::Up {
+            return;
+        }
+        self.container_log = crate::collect::serverlog::scan_escaped(lines);
+        self.known.note_log(&self.container_log);
     }
 
     /// Commands (upper case) this server lacks or refused, and why: from `COMMAND INFO` and

@@ -35,7 +35,7 @@ impl State {
         if inst.link == super::instance::Link::Up {
             return None;
         }
-        let kind = (inst.server_log.iter().rev())
+        let kind = (inst.log_findings().iter().rev())
             .map(|f| f.kind)
             .find(|k| matches!(k, LogKind::Aof | LogKind::Rdb | LogKind::Disk))?;
         let container = self.docker.as_ref().is_some_and(|d| d.info.is_some());
@@ -91,5 +91,123 @@ impl State {
             }
         };
         Some(LogSteps { kind, steps, next })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, Instant};
+
+    use super::*;
+    use crate::collect::known::Known;
+    use crate::collect::serverlog::LogFinding;
+    use crate::collect::types::{CollectError, LinkEvent};
+    use crate::model::state::update;
+    use crate::msg::Msg;
+    use crate::target::{Target, Thresholds};
+
+    fn down_with_log(kind: LogKind, line: &str) -> (State, Instant) {
+        let t0 = Instant::now();
+        let mut st = State::new(&[Target::local_default()], Thresholds::default(), t0);
+        for (i, event) in [
+            LinkEvent::Down(CollectError::Refused),
+            LinkEvent::ServerLog(vec![LogFinding {
+                kind,
+                line: line.into(),
+            }]),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let at = t0 + Duration::from_secs(1 + i as u64);
+            update(
+                &mut st,
+                Msg::Link {
+                    target: 0,
+                    at,
+                    event,
+                },
+            );
+        }
+        (st, t0 + Duration::from_secs(3))
+    }
+
+    fn ran(st: &mut State, at: Instant, name: &str, ok: bool) {
+        st.actions.done.push(RunRecord {
+            name: name.into(),
+            at,
+            ok,
+            summary: String::new(),
+        });
+    }
+
+    const AOF: &str = "# Bad file format reading the append only file appendonly.aof.1.incr.aof";
+
+    #[test]
+    fn a_damaged_aof_is_checked_then_repaired_then_restarted() {
+        let (mut st, t) = down_with_log(LogKind::Aof, AOF);
+        let next = |st: &State| st.log_steps().and_then(|s| s.next_action());
+        assert_eq!(next(&st), Some("check-aof"));
+        // A run from before the server went down does not count.
+        let before = t.checked_sub(Duration::from_secs(3)).expect("t0");
+        ran(&mut st, before, "check-aof", false);
+        assert_eq!(next(&st), Some("check-aof"));
+        ran(&mut st, t, "check-aof", false);
+        assert_eq!(next(&st), Some("fix-aof"));
+        ran(&mut st, t, "fix-aof", false);
+        assert_eq!(
+            next(&st),
+            Some("fix-aof"),
+            "a failed repair is offered again"
+        );
+        ran(&mut st, t, "fix-aof", true);
+        assert_eq!(next(&st), Some("restart-plain"));
+        // The log named the AOF: its names are known for the placeholders.
+        let k = &st.instances[0].known;
+        assert_eq!(k.get("appendfilename"), Some("appendonly.aof"));
+        assert_eq!(k.get("appenddirname"), Some("appendonlydir"));
+        // A check that finds nothing goes straight to the restart.
+        let (mut st, t) = down_with_log(LogKind::Aof, AOF);
+        ran(&mut st, t, "check-aof", true);
+        assert_eq!(next(&st), Some("restart-plain"));
+    }
+
+    #[test]
+    fn the_restart_fits_how_the_server_runs_and_other_findings_their_step() {
+        let (mut st, _) = down_with_log(LogKind::Aof, AOF);
+        let mut k = Known::default();
+        k.values.insert(
+            "config_file".into(),
+            (
+                "/etc/redis/redis.conf".into(),
+                Source::ConfigFile {
+                    path: "/lib/systemd/system/redis-server.service".into(),
+                    found: "systemd unit redis-server.service".into(),
+                },
+            ),
+        );
+        update(
+            &mut st,
+            Msg::Link {
+                target: 0,
+                at: Instant::now(),
+                event: LinkEvent::Known(k),
+            },
+        );
+        let s = st.log_steps().expect("steps");
+        assert_eq!(s.steps, vec!["check-aof", "fix-aof", "restart-systemd"]);
+        let (st, _) = down_with_log(LogKind::Rdb, "# Short read or OOM loading DB");
+        assert_eq!(
+            st.log_steps().map(|s| s.steps),
+            Some(vec!["check-rdb", "restart-plain"])
+        );
+        let (st, _) = down_with_log(LogKind::Disk, "No space left on device");
+        assert_eq!(
+            st.log_steps().and_then(|s| s.next_action()),
+            Some("disk-usage")
+        );
+        // Nothing while it answers, nor for a log that says something else.
+        let (st, _) = down_with_log(LogKind::Crash, "Redis crashed by signal: 11");
+        assert!(st.log_steps().is_none());
     }
 }

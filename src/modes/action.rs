@@ -124,6 +124,9 @@ pub async fn run(
     for line in prepared.display.iter().chain(&prepared.changes) {
         println!("  {line}");
     }
+    for v in &prepared.values {
+        println!("  value: {v}");
+    }
     for b in &prepared.blockers {
         println!("  note: {b}");
     }

@@ -109,8 +109,13 @@ fn missing(name: &str, vars: &BTreeMap<String, String>) -> String {
             );
         }
     }
+    let others = if name == "config_file" {
+        "; or restart it another way (restart-systemd, restart-compose, container-restart)"
+    } else {
+        ""
+    };
     format!(
-        "no value for {{{name}}}: the server did not give it and nothing remembered or found says it; pass --redis-conf FILE or set it in [settings.vars]"
+        "no value for {{{name}}}: the server did not give it and nothing remembered or found says it; pass --redis-conf FILE or set it in [settings.vars]{others}"
     )
 }
 

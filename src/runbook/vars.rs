@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 
 use super::placeholders;
 use super::prepare::Context;
+use crate::collect::known::Source;
+use crate::docker::types::ContainerInfo;
 use crate::target::Address;
 
 /// A value and where it came from (`from CONFIG GET`, `seen 3d04h ago`).
@@ -38,9 +40,6 @@ impl Context<'_> {
     /// [`Self::vars`] with each value's source.
     pub fn sourced_vars(&self) -> BTreeMap<String, Sourced> {
         let mut v: BTreeMap<String, Sourced> = BTreeMap::new();
-        let put = |v: &mut BTreeMap<String, Sourced>, k: &str, val: String, src: &str| {
-            v.insert(k.to_string(), (val, src.to_string()));
-        };
         if let Some(n) = &self.master_name {
             // Escaped: it names the master in titles; the commands get it as an argument.
             put(
@@ -63,44 +62,34 @@ impl Context<'_> {
                 }
             }
         }
-        if let Some(c) = self.config {
-            for key in ["dir", "dbfilename", "appenddirname", "appendfilename"] {
-                // CONFIG values are kept escaped: the command gets the server's real path
-                // (passing the escaped text would name another file), when it is printable
-                // UTF-8 (`/srv/données`); control bytes or invalid UTF-8 leave it unfilled.
-                let Some(val) = c.get(key).filter(|s| !s.is_empty()) else {
-                    continue;
-                };
-                match crate::escape::original_text(val) {
-                    Some(text) => put(&mut v, key, text, "from CONFIG GET"),
-                    None => put(&mut v, &placeholders::unusable(key), val.to_string(), ""),
-                }
-            }
-        }
-        if let Some(i) = self.info {
-            // Not its `executable`: only what is known of it says whether that file exists
-            // here (see `collect::known::from_live`).
-            for (key, escaped) in [("config_file", &i.config_file)] {
-                let Some(val) = escaped.as_deref().filter(|s| !s.is_empty()) else {
-                    continue;
-                };
-                match crate::escape::original_text(val) {
-                    Some(text) => put(&mut v, key, text, "from INFO server"),
-                    None => put(&mut v, &placeholders::unusable(key), val.to_string(), ""),
-                }
-            }
-        }
-        if let Some(k) = self.known {
+        self.server_vars(&mut v);
+        // What is known without asking the server; for a container, a config file found on
+        // this host describes another server: the container's own inspection comes first.
+        let from_file =
+            |s: &Source| matches!(s, Source::ConfigFile { .. } | Source::Process { .. });
+        let known = |v: &mut BTreeMap<String, Sourced>, files: bool| {
+            let Some(k) = self.known else {
+                return;
+            };
             for key in FROM_KNOWN {
                 let hidden = v.contains_key(&placeholders::unusable(key));
                 if let Some((val, src)) = k.values.get(key)
+                    && from_file(src) == files
                     && !v.contains_key(key)
                     && !hidden
                     && !val.is_empty()
                 {
-                    put(&mut v, key, val.clone(), &src.describe());
+                    put(v, key, val.clone(), &src.describe());
                 }
             }
+        };
+        known(&mut v, false);
+        if let Some(c) = self.container {
+            for (key, val, src) in container_values(c) {
+                v.entry(key.to_string()).or_insert((val, src.to_string()));
+            }
+        } else {
+            known(&mut v, true);
         }
         for (k, val) in &self.vars {
             put(&mut v, k, val.clone(), "from [settings.vars]");
@@ -137,6 +126,37 @@ impl Context<'_> {
         v
     }
 
+    /// What the server said: CONFIG's paths and INFO's config file.
+    fn server_vars(&self, v: &mut BTreeMap<String, Sourced>) {
+        if let Some(c) = self.config {
+            for key in ["dir", "dbfilename", "appenddirname", "appendfilename"] {
+                // CONFIG values are kept escaped: the command gets the server's real path
+                // (passing the escaped text would name another file), when it is printable
+                // UTF-8 (`/srv/données`); control bytes or invalid UTF-8 leave it unfilled.
+                let Some(val) = c.get(key).filter(|s| !s.is_empty()) else {
+                    continue;
+                };
+                match crate::escape::original_text(val) {
+                    Some(text) => put(v, key, text, "from CONFIG GET"),
+                    None => put(v, &placeholders::unusable(key), val.to_string(), ""),
+                }
+            }
+        }
+        if let Some(i) = self.info {
+            // Not its `executable`: only what is known of it says whether that file exists
+            // here (see `collect::known::from_live`).
+            for (key, escaped) in [("config_file", &i.config_file)] {
+                let Some(val) = escaped.as_deref().filter(|s| !s.is_empty()) else {
+                    continue;
+                };
+                match crate::escape::original_text(val) {
+                    Some(text) => put(v, key, text, "from INFO server"),
+                    None => put(v, &placeholders::unusable(key), val.to_string(), ""),
+                }
+            }
+        }
+    }
+
     /// The confirmation's lines for the placeholders `argvs` use, each with its value and
     /// source: `{dir} = /var/lib/redis — seen 3d04h ago`.
     pub fn value_lines(&self, argvs: &[Vec<String>]) -> Vec<String> {
@@ -159,6 +179,41 @@ impl Context<'_> {
             })
             .collect()
     }
+}
+
+fn put(v: &mut BTreeMap<String, Sourced>, k: &str, val: String, src: &str) {
+    v.insert(k.to_string(), (val, src.to_string()));
+}
+
+/// What the container's inspection says of the server's files: its command line's `--dir`,
+/// `--dbfilename`, `--appenddirname`, `--appendfilename`, else its working directory as `dir`.
+fn container_values(c: &ContainerInfo) -> Vec<(&'static str, String, &'static str)> {
+    const ARGS: [&str; 4] = ["dir", "dbfilename", "appenddirname", "appendfilename"];
+    let mut out = Vec::new();
+    for key in ARGS {
+        let flag = format!("--{key}");
+        if let Some(val) = (c.command.iter())
+            .rposition(|a| *a == flag)
+            .and_then(|i| c.command.get(i + 1))
+            .filter(|v| !v.is_empty() && !v.starts_with("--"))
+        {
+            out.push((
+                key,
+                val.clone(),
+                "from the container's command line (docker inspect)",
+            ));
+        }
+    }
+    if !out.iter().any(|(k, _, _)| *k == "dir")
+        && let Some(w) = &c.working_dir
+    {
+        out.push((
+            "dir",
+            w.clone(),
+            "the container's working dir (docker inspect)",
+        ));
+    }
+    out
 }
 
 /// `rdb_path` and `aof_manifest_or_file` from dir/dbfilename/appenddirname/appendfilename,
@@ -211,4 +266,85 @@ fn parts_source(parts: &[(&str, &String)]) -> String {
         .map(|(n, s)| format!("{n} {s}"))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::collect::known::Known;
+
+    #[test]
+    fn each_value_says_where_it_came_from_and_a_container_uses_its_inspection() {
+        let mut k = Known::default();
+        k.values.insert(
+            "dir".into(),
+            ("/srv/redis".into(), Source::Remembered { age_secs: 7200 }),
+        );
+        k.values.insert(
+            "appenddirname".into(),
+            ("appendonlydir".into(), Source::ServerLog),
+        );
+        k.values.insert(
+            "config_file".into(),
+            (
+                "/etc/redis/redis.conf".into(),
+                Source::ConfigFile {
+                    path: "/etc/redis/redis.conf".into(),
+                    found: "the distribution's default".into(),
+                },
+            ),
+        );
+        let ctx = Context {
+            known: Some(&k),
+            ..Context::default()
+        };
+        let v = ctx.vars();
+        assert_eq!(
+            v.get("aof_manifest_or_file").map(String::as_str),
+            Some("/srv/redis/appendonlydir/appendonly.aof.manifest")
+        );
+        assert_eq!(
+            v.get("executable").map(String::as_str),
+            Some("redis-server")
+        );
+        let argv = vec![vec![
+            "redis-check-aof".into(),
+            "{aof_manifest_or_file}".into(),
+        ]];
+        let lines = ctx.value_lines(&argv);
+        assert_eq!(
+            lines,
+            vec![
+                "{aof_manifest_or_file} = /srv/redis/appendonlydir/appendonly.aof.manifest — \
+                 dir seen 2h00m ago; appenddirname from the server log; appendfilename the \
+                 default appendonly.aof"
+                    .to_string()
+            ]
+        );
+        // A container: its inspection, not a config file found on this host.
+        let c = ContainerInfo {
+            name: "redis-1".into(),
+            command: vec![
+                "redis-server".into(),
+                "--appendonly".into(),
+                "yes".into(),
+                "--dbfilename".into(),
+                "cache.rdb".into(),
+            ],
+            working_dir: Some("/data".into()),
+            ..ContainerInfo::default()
+        };
+        let mut k2 = k.clone();
+        k2.values.remove("dir");
+        let ctx = Context {
+            known: Some(&k2),
+            container: Some(&c),
+            ..Context::default()
+        };
+        let v = ctx.sourced_vars();
+        assert_eq!(v["dir"].0, "/data");
+        assert!(v["dir"].1.contains("working dir"), "{:?}", v["dir"]);
+        assert_eq!(v["rdb_path"].0, "/data/cache.rdb");
+        assert!(!v.contains_key("config_file"), "{v:?}");
+    }
 }

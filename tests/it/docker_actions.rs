@@ -193,6 +193,79 @@ fn a_container_that_cannot_start_is_repaired_in_a_throwaway_one() {
     r.wait_ping(Duration::from_secs(15));
 }
 
+/// A container that cannot start (its AOF damaged), seen for the first time by a dashboard
+/// started while it is down, with nothing in `[settings.vars]`: the AOF's path comes from the
+/// Engine's inspection (its working dir) and its log (the damaged file's name); `enter` on
+/// cause E checks it in a throwaway container, repairs it once the check reports the damage,
+/// then restarts the container; the report lists the three steps.
+#[test]
+fn a_container_down_at_start_is_repaired_from_the_dashboard() {
+    use crate::down_at_start::{LIMIT, enter_on_e, report, runbook};
+    if !docker_or_skip("container_down_at_start") {
+        return;
+    }
+    let r = DockerRedis::run(
+        &RunOpts::default()
+            .label("rt-aofd")
+            .redis_args(&["--appendonly", "yes"]),
+    );
+    fill(&r, 50);
+    r.stop();
+    corrupt_middle(&r.data_dir().join(INCR), b"GARBAGE!\r\n");
+    let _ = r.start();
+    r.wait_state(Duration::from_secs(10), "exited", |s| s.status == "exited");
+    let home = tempfile::tempdir().expect("tempdir");
+    let log = home.path().join("incident.jsonl");
+    let rb = runbook(home.path());
+    let (url, rb_s, log_s) = (r.url(), rb.display().to_string(), log.display().to_string());
+    let tui = Tmux::start(
+        &[
+            &url,
+            "--interval",
+            "300ms",
+            "--runbook",
+            &rb_s,
+            "--incident-log",
+            &log_s,
+        ],
+        160,
+        48,
+    );
+    tui.wait_for("DOWN", LIMIT);
+    let screen = enter_on_e(&tui, "container-check-aof-stopped", "y = run");
+    assert!(
+        screen.contains("/data/appendonlydir/appendonly.aof.manifest"),
+        "{screen}"
+    );
+    assert!(screen.contains("working dir (docker inspect)"), "{screen}");
+    tui.keys("y");
+    tui.wait_for("exited with 1", LIMIT);
+    tui.keys("Escape");
+    enter_on_e(&tui, "container-fix-aof-stopped", "type the target");
+    tui.keys(&url);
+    tui.keys("Enter");
+    tui.wait_for("SECOND CONFIRMATION", LIMIT);
+    tui.keys("y");
+    tui.wait_for("exited with 0", LIMIT);
+    tui.keys("Escape");
+    enter_on_e(&tui, "container-restart", "type the target");
+    tui.keys(&url);
+    tui.keys("Enter");
+    tui.wait_for("UP for", Duration::from_secs(30));
+    r.wait_ping(Duration::from_secs(15));
+    tui.wait_for("STABLE", Duration::from_secs(30));
+    tui.keys("q");
+    tui.wait_gone(LIMIT);
+    let md = report(&log);
+    for step in [
+        "container-check-aof-stopped",
+        "container-fix-aof-stopped",
+        "container-restart",
+    ] {
+        assert!(md.contains(step), "{step} not in the report:\n{md}");
+    }
+}
+
 /// The runbook's "check disk usage" inside the container: `df -h {dir}` through the Engine
 /// API's exec, `{dir}` the server's own (CONFIG GET: /data).
 #[test]

@@ -11,7 +11,7 @@ use std::time::Duration;
 use crate::common::tmux::{Launch, Tmux};
 use crate::common::{free_port, wait_until};
 
-const LIMIT: Duration = Duration::from_secs(20);
+pub const LIMIT: Duration = Duration::from_secs(20);
 
 /// A redis-server started the way an operator does: `redis-server redis.conf`, daemonized,
 /// everything in the config file (AOF on, the log in the data dir). Killed through its
@@ -142,7 +142,7 @@ fn dashboard(url: &str, state: &Path, log: &Path, extra: &[&str]) -> Tmux {
 
 /// `enter` on cause E, the diagnosis's first cause, once it offers `action`: its
 /// confirmation, once `shown` is on screen.
-fn enter_on_e(tui: &Tmux, action: &str, shown: &str) -> String {
+pub fn enter_on_e(tui: &Tmux, action: &str, shown: &str) -> String {
     // The diagnosis (`d`; the dashboard shows the panes again while an action runs).
     tui.wait_for("1 Memory", LIMIT);
     tui.keys("d");
@@ -188,7 +188,7 @@ fn repair(server: &ConfServer, tui: &Tmux, source: &str) {
 }
 
 /// The short watch of this test's runbook: the shipped one, `watch_window` 2 s.
-fn runbook(dir: &Path) -> PathBuf {
+pub fn runbook(dir: &Path) -> PathBuf {
     let shipped = redtriage::runbook::spec::DEFAULT_RUNBOOK;
     let text = shipped
         .replacen("watch_window = \"5m\"", "watch_window = \"2s\"", 1)
@@ -200,7 +200,7 @@ fn runbook(dir: &Path) -> PathBuf {
 }
 
 /// The postmortem report of the incident log, as Markdown.
-fn report(log: &Path) -> String {
+pub fn report(log: &Path) -> String {
     let md = log.with_extension("md");
     let out = crate::common::bin::redtriage()
         .arg("report")
@@ -336,5 +336,50 @@ fn a_hostile_byte_in_a_remembered_path_is_never_filled_in() {
     assert!(
         !format!("{stdout}{stderr}").contains('\u{1b}'),
         "{stderr:?}"
+    );
+}
+
+/// A server that hangs (SIGSTOP) answers nothing, but its process shows where it runs (its
+/// working directory is its `dir`) and which AOF it holds open: the plan's paths come from
+/// there, saying so.
+#[test]
+fn a_hung_server_is_found_through_its_process() {
+    let server = ConfServer::new();
+    server.start();
+    server.cli(&["SET", "k", "v"]);
+    let pid: i32 = std::fs::read_to_string(server.dir.path().join("redis.pid"))
+        .expect("pidfile")
+        .trim()
+        .parse()
+        .expect("pid");
+    // SAFETY: kill(2) of the server this test started; SIGCONT below, SIGKILL on drop.
+    unsafe {
+        libc::kill(pid, libc::SIGSTOP);
+    }
+    let home = tempfile::tempdir().expect("tempdir");
+    let out = crate::common::bin::redtriage()
+        .env("XDG_STATE_HOME", home.path())
+        .args(["action", "check-aof", &server.url(), "--timeout", "300ms"])
+        .arg("--incident-log")
+        .arg(home.path().join("incident.jsonl"))
+        .output()
+        .expect("action");
+    // SAFETY: as above.
+    unsafe {
+        libc::kill(pid, libc::SIGCONT);
+    }
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let dir = server.dir.path().display().to_string();
+    assert!(
+        text.contains(&format!("redis-check-aof {dir}/appendonlydir/")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("redis-server process pid {pid}")),
+        "{text}"
     );
 }

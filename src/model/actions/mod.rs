@@ -254,20 +254,33 @@ impl ActionsState {
         self.palette.is_some() || self.dialog.is_some()
     }
 
-    /// The runbook's actions matching the palette filter (subsequence match, case-insensitive).
+    /// The runbook's actions matching the palette filter (subsequence match, case-insensitive),
+    /// the closest first: the name itself, a name that starts with it, a name that holds it,
+    /// a title that holds it, then the rest in the runbook's order.
     pub fn filtered(&self) -> Vec<usize> {
         let f = self
             .palette
             .as_ref()
             .map(|p| p.filter.to_lowercase())
             .unwrap_or_default();
-        self.runbook
-            .actions
-            .iter()
-            .enumerate()
-            .filter(|(_, a)| fuzzy(&f, &format!("{} {}", a.name, a.title).to_lowercase()))
-            .map(|(i, _)| i)
-            .collect()
+        let mut hits: Vec<(u8, usize)> = (self.runbook.actions.iter().enumerate())
+            .filter_map(|(i, a)| {
+                let name = a.name.to_lowercase();
+                let all = format!("{name} {}", a.title.to_lowercase());
+                let rank = match () {
+                    () if !fuzzy(&f, &all) => return None,
+                    () if f.is_empty() => 4,
+                    () if name == f => 0,
+                    () if name.starts_with(&f) => 1,
+                    () if name.contains(&f) => 2,
+                    () if all.contains(&f) => 3,
+                    () => 4,
+                };
+                Some((rank, i))
+            })
+            .collect();
+        hits.sort_by_key(|(rank, _)| *rank);
+        hits.into_iter().map(|(_, i)| i).collect()
     }
 }
 
@@ -292,5 +305,26 @@ mod tests {
         assert!(fuzzy("mxm", "maxmemory"));
         assert!(!fuzzy("zz", "maxmemory"));
         assert!(fuzzy("", "anything"));
+    }
+
+    #[test]
+    fn the_palette_puts_the_closest_names_first() {
+        let rb =
+            crate::runbook::spec::Runbook::parse(crate::runbook::spec::DEFAULT_RUNBOOK, "shipped")
+                .expect("runbook");
+        let mut st = ActionsState::new(rb, false);
+        let first = |st: &mut ActionsState, f: &str| {
+            st.palette = Some(Palette {
+                filter: f.into(),
+                ..Palette::default()
+            });
+            let i = *st.filtered().first().expect("a match");
+            st.runbook.actions[i].name.clone()
+        };
+        assert_eq!(first(&mut st, "bgs"), "bgsave");
+        assert_eq!(first(&mut st, "check-aof"), "check-aof");
+        assert_eq!(first(&mut st, "fix-a"), "fix-aof");
+        st.palette = Some(Palette::default());
+        assert_eq!(st.filtered().len(), st.runbook.actions.len());
     }
 }

@@ -138,9 +138,7 @@ fn link_facts(f: &mut Facts, snap: &Snapshot, inst: &Instance) {
         (LogKind::Oom, "log_oom"),
         (LogKind::Crash, "log_crash"),
     ] {
-        let lines: Vec<&str> = inst
-            .server_log
-            .iter()
+        let lines: Vec<&str> = (inst.log_findings().iter())
             .filter(|l| l.kind == kind)
             .map(|l| l.line.as_str())
             .collect();

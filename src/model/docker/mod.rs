@@ -338,6 +338,11 @@ impl State {
         self.now = self.now.max(m.at);
         let d = self.docker.get_or_insert_with(DockerState::default);
         let said = d.on_msg(m);
+        if let crate::docker::types::DockerEvent::Logs(lines) = &m.event
+            && let Some(inst) = self.instances.get_mut(self.selected)
+        {
+            inst.on_container_log(lines);
+        }
         let target = self
             .instances
             .get(self.selected)
