@@ -391,6 +391,17 @@ fn split_args(line: &str) -> Option<Vec<String>> {
                             'n' => cur.push('\n'),
                             't' => cur.push('\t'),
                             'r' => cur.push('\r'),
+                            'a' => cur.push('\u{7}'),
+                            'b' => cur.push('\u{8}'),
+                            'x' => {
+                                // `\xHH`, a byte: ASCII as itself, any other as a control
+                                // character, so the value is never taken as a path.
+                                let hex: String = chars.by_ref().take(2).collect();
+                                match u8::from_str_radix(&hex, 16) {
+                                    Ok(b) if b.is_ascii() => cur.push(char::from(b)),
+                                    _ => cur.push('\u{1}'),
+                                }
+                            }
                             c => cur.push(c),
                         },
                         '"' => break,
@@ -830,5 +841,16 @@ mod tests {
         // Remote and nothing given: only what was remembered.
         let k = discover(&target, None, Some(&r));
         assert_eq!(k.get("dir"), Some("/old"));
+        // A hostile byte in a config file's path is never kept; a relative dir neither.
+        std::fs::write(
+            &conf,
+            "port 7001\ndir \"/srv/x\\x1b]0;PWNED\\x07\"\nappendfilename \"a\u{202e}b.aof\"\n",
+        )
+        .expect("write");
+        let k = discover(&target, Some(&conf), None);
+        assert_eq!(k.get("dir"), None, "{k:?}");
+        assert_eq!(k.get("appendfilename"), None, "{k:?}");
+        std::fs::write(&conf, "port 7001\ndir ./data\n").expect("write");
+        assert_eq!(discover(&target, Some(&conf), None).get("dir"), None);
     }
 }
