@@ -7,13 +7,20 @@ use redtriage::config::{self, ConfigError};
 
 fn main() -> color_eyre::Result<ExitCode> {
     let env = |name: &str| std::env::var(name).ok();
-    let mut settings = match config::settings_from_args(std::env::args_os(), &env) {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // 2, or 3 for `check` (UNKNOWN to a monitoring system: it could not run).
+    let usage = config::usage_exit_code(&args);
+    let mut settings = match config::settings_from_args(args, &env) {
         Ok(settings) => settings,
-        // --help, --version and clap's usage errors print themselves (usage errors exit 2).
-        Err(ConfigError::Args(e)) => e.exit(),
+        // --help and --version print themselves and exit 0; usage errors print themselves.
+        Err(ConfigError::Args(e)) if !e.use_stderr() => e.exit(),
+        Err(ConfigError::Args(e)) => {
+            let _ = e.print();
+            return Ok(ExitCode::from(usage));
+        }
         Err(e) => {
             eprintln!("redtriage: {e}");
-            return Ok(ExitCode::from(2));
+            return Ok(ExitCode::from(usage));
         }
     };
     // Before any thread exists: the password out of `ps` and /proc/<pid>/cmdline.
@@ -25,7 +32,7 @@ fn main() -> color_eyre::Result<ExitCode> {
     }
     if let Err(e) = config::ask_password(&mut settings) {
         eprintln!("redtriage: --askpass: cannot read the password: {e}");
-        return Ok(ExitCode::from(2));
+        return Ok(ExitCode::from(usage));
     }
     color_eyre::install()?;
     redtriage::modes::run::run(settings)

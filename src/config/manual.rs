@@ -185,9 +185,13 @@ fn extra_sections() -> String {
     item(
         &mut page,
         "2",
-        "check: the worst health target is CRIT; any command: a bad flag, URL or config file (reported before the terminal changes mode)",
+        "check: the worst health target is CRIT; any other command: a bad flag, URL or config file (reported before the terminal changes mode)",
     );
-    item(&mut page, "3", "check: UNKNOWN (Redis unreachable)");
+    item(
+        &mut page,
+        "3",
+        "check: UNKNOWN (Redis unreachable, or check could not run: a bad flag or config file, no Sentinel answered)",
+    );
     section(&mut page, "ENVIRONMENT", "");
     item(
         &mut page,

@@ -109,6 +109,19 @@ fn mode_of(cli: &Cli) -> Result<(Mode, Option<&str>), ConfigError> {
 /// Parses the command line (`args` includes the program name) and the config file into
 /// [`Settings`]. Reads only the config file and the TLS files; `env` looks up
 /// `REDISCLI_AUTH`, `NO_COLOR`, `XDG_CONFIG_HOME` and `HOME`.
+/// The exit code of a run that could not start (a bad flag, a bad config file): 3 for `check`,
+/// which monitoring systems read as UNKNOWN (the plugin could not run; 2 would be CRIT), 2 for
+/// everything else. The subcommand is the first argument that names one.
+pub fn usage_exit_code(args: &[OsString]) -> u8 {
+    use clap::CommandFactory as _;
+    let cmd = Cli::command();
+    let names: Vec<&str> = cmd.get_subcommands().map(clap::Command::get_name).collect();
+    let first = (args.iter().skip(1))
+        .filter_map(|a| a.to_str())
+        .find(|a| names.contains(a));
+    if first == Some("check") { 3 } else { 2 }
+}
+
 pub fn settings_from_args<I, T>(
     args: I,
     env: &dyn Fn(&str) -> Option<String>,

@@ -33,7 +33,8 @@ pub fn run(settings: Settings) -> color_eyre::Result<ExitCode> {
         let Some((target, group)) =
             super::group::for_mode(&mode, target, (sentinel.as_ref(), cluster), &poll).await
         else {
-            return Ok(ExitCode::from(2));
+            // `check` that cannot run is UNKNOWN to a monitoring system.
+            return Ok(ExitCode::from(2 + u8::from(matches!(mode, Mode::Check))));
         };
         let headless = Headless {
             target: &target,

@@ -35,6 +35,25 @@ fn bad_flags_exit_2_quoting_the_value(args: &[&str], message: &str) {
         .stderr(predicate::str::starts_with("redtriage: ").and(predicate::str::contains(message)));
 }
 
+/// `check` is a monitoring plugin: one that cannot run is UNKNOWN (3), not CRIT (2).
+#[test_case(&["check", "--interval", "fast"], r#"invalid --interval "fast""#; "bad flag value")]
+#[test_case(&["check", "--no-such-flag"], "unexpected argument '--no-such-flag'"; "unknown flag")]
+#[test_case(&["--interval", "1s", "check", "--config", "/nonexistent.toml"], "cannot read config /nonexistent.toml"; "missing config after a global flag")]
+fn check_exits_3_when_it_cannot_run(args: &[&str], message: &str) {
+    let home = tempfile::tempdir().unwrap();
+    redtriage(&home)
+        .args(args)
+        .assert()
+        .code(3)
+        .stdout("")
+        .stderr(predicate::str::contains(message));
+    // The other subcommands keep 2.
+    let mut other: Vec<&str> = args.to_vec();
+    let at = other.iter().position(|a| *a == "check").unwrap();
+    other[at] = "snapshot";
+    redtriage(&home).args(&other).assert().code(2);
+}
+
 #[test_case("colour = true\n", "line 1: unknown field `colour`"; "unknown key")]
 #[test_case(
     "[thresholds]\nmemory_warn_percent = 95\n",
