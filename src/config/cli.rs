@@ -174,8 +174,8 @@ pub enum Command {
 /// `redtriage drill <SCENARIO> [--headless]`.
 #[derive(Debug, Args)]
 pub struct DrillArgs {
-    /// `list`, or the scenario to run.
-    #[arg(value_name = "SCENARIO", value_parser = clap::builder::PossibleValuesParser::new(crate::modes::drill::CHOICES))]
+    /// `list` (the default: `redtriage drill` lists them), or the scenario to run.
+    #[arg(value_name = "SCENARIO", default_value = "list", value_parser = clap::builder::PossibleValuesParser::new(crate::modes::drill::CHOICES))]
     pub scenario: String,
     /// No TUI: print the server's URL and log as one JSON line once the fault is in, keep it
     /// until SIGTERM/SIGINT or stdin closes.

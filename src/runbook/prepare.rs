@@ -181,7 +181,10 @@ impl Context<'_> {
             Precondition::ClientSelected if self.clients.is_empty() => {
                 Some("select a client or group in the clients pane".into())
             }
-            Precondition::ContainerFound if self.container.is_none() => {
+            // One reason for no container, whichever precondition asks.
+            Precondition::ContainerFound | Precondition::ContainerRunning
+                if self.container.is_none() =>
+            {
                 Some("no container found (Docker; see the Container pane, C)".into())
             }
             Precondition::Sentinel if self.sentinel.is_none() || self.master_name.is_none() => {
@@ -192,7 +195,7 @@ impl Context<'_> {
             Precondition::ContainerRunning
                 if self
                     .container
-                    .is_none_or(|c| c.state != crate::docker::types::RunState::Running) =>
+                    .is_some_and(|c| c.state != crate::docker::types::RunState::Running) =>
             {
                 Some("the container is not running".into())
             }
@@ -410,6 +413,24 @@ pub fn shell_words(argv: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_container_has_one_reason_whichever_precondition_asks() {
+        let rb = super::super::spec::Runbook::parse(super::super::spec::DEFAULT_RUNBOOK, "shipped")
+            .expect("runbook");
+        let ctx = Context::default();
+        let why = |name: &str| ctx.unavailable(rb.find(name).expect(name));
+        let found = why("container-restart");
+        assert!(
+            found
+                .as_deref()
+                .is_some_and(|w| w.starts_with("no container found")),
+            "{found:?}"
+        );
+        assert_eq!(why("container-ping"), found);
+        assert_eq!(why("container-disk-usage"), found);
+    }
+
     #[test]
     fn an_action_is_greyed_by_the_commands_it_sends() {
         let rb = crate::runbook::spec::Runbook::default_runbook();

@@ -54,6 +54,20 @@ fn check_exits_3_when_it_cannot_run(args: &[&str], message: &str) {
     redtriage(&home).args(&other).assert().code(2);
 }
 
+/// `drill` alone lists the scenarios (issue 22 item 14), as `drill list` does.
+#[test]
+fn drill_without_a_scenario_lists_them() {
+    let home = tempfile::tempdir().unwrap();
+    let listed = redtriage(&home).args(["drill", "list"]).output().unwrap();
+    assert!(listed.status.success());
+    redtriage(&home)
+        .arg("drill")
+        .assert()
+        .success()
+        .stdout(predicate::eq(listed.stdout.as_slice()))
+        .stdout(predicate::str::contains("aof-corrupt"));
+}
+
 #[test_case("colour = true\n", "line 1: unknown field `colour`"; "unknown key")]
 #[test_case(
     "[thresholds]\nmemory_warn_percent = 95\n",
