@@ -16,7 +16,7 @@ use crate::target::{Address, Target};
 
 /// The keys kept: CONFIG's names, and `INFO server`'s for `config_file`, `executable`,
 /// `tcp_port`, `run_id`.
-pub const KEYS: [&str; 10] = [
+pub const KEYS: [&str; 11] = [
     "dir",
     "dbfilename",
     "appendonly",
@@ -27,6 +27,7 @@ pub const KEYS: [&str; 10] = [
     "executable",
     "tcp_port",
     "run_id",
+    "systemd_unit",
 ];
 
 /// The CONFIG keys among [`KEYS`] (the rest come from `INFO server`).
@@ -97,6 +98,18 @@ impl Known {
     /// Takes what the server says now over what was known; true when something changed.
     pub fn update_live(&mut self, live: &BTreeMap<String, String>) -> bool {
         let mut changed = false;
+        // What the server no longer says is not true any more (an empty config_file), but
+        // the binary it does not name and the unit found on this machine stay.
+        let gone: Vec<String> = (self.values.keys())
+            .filter(|k| {
+                !live.contains_key(*k) && !matches!(k.as_str(), "executable" | "systemd_unit")
+            })
+            .cloned()
+            .collect();
+        for k in gone {
+            self.values.remove(&k);
+            changed = true;
+        }
         for (k, v) in live {
             let same = self
                 .values
@@ -201,10 +214,14 @@ pub struct Remembered {
 pub use crate::escape::usable;
 
 /// What the server says now: CONFIG's values (kept escaped; only printable ones are taken)
-/// and `INFO server`'s. Its `executable` only when that file exists here: Redis makes a
-/// bare `redis-server` found on PATH absolute against its working directory, naming a file
-/// that is not there.
-pub fn from_live(cfg: Option<&ConfigValues>, info: &Info) -> BTreeMap<String, String> {
+/// and `INFO server`'s. Its `executable` only when `exe_here` (the caller found that file):
+/// Redis makes a bare `redis-server` found on PATH absolute against its working directory,
+/// naming a file that is not there.
+pub fn from_live(
+    cfg: Option<&ConfigValues>,
+    info: &Info,
+    exe_here: bool,
+) -> BTreeMap<String, String> {
     let mut v = BTreeMap::new();
     if let Some(c) = cfg {
         for k in CONFIG_KEYS {
@@ -220,7 +237,7 @@ pub fn from_live(cfg: Option<&ConfigValues>, info: &Info) -> BTreeMap<String, St
     ] {
         if let Some(text) = escaped.as_deref().and_then(crate::escape::original_text)
             && !text.is_empty()
-            && (k != "executable" || Path::new(&text).is_file())
+            && (k != "executable" || exe_here)
         {
             v.insert(k.to_string(), text);
         }
@@ -250,7 +267,15 @@ pub fn default_dir() -> Option<PathBuf> {
 pub fn file_for(dir: &Path, target: &Target) -> PathBuf {
     let addr = match &target.address {
         Address::Tcp { host, port } => format!("{host}_{port}"),
-        Address::Unix { path } => format!("unix{}", path.display()),
+        // `/run/redis_x.sock` and `/run/redis/x.sock` read alike below: the whole path's
+        // hash tells them apart.
+        Address::Unix { path } => {
+            let bytes = path.as_os_str().as_encoded_bytes();
+            let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+                (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+            });
+            format!("unix{}_{hash:016x}", path.display())
+        }
     };
     let mut name: String = addr
         .chars()
@@ -272,51 +297,69 @@ pub fn now_unix() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// Reads a state file; a value that is not [`usable`] is dropped, a file that does not parse
-/// is ignored (None).
+/// Paths that must be absolute to be used (a relative one means nothing outside the server's
+/// own working directory).
+const ABSOLUTE: [&str; 4] = ["dir", "config_file", "executable", "logfile"];
+
+/// Owned by this user and writable by nobody else: the only state files and directories
+/// trusted (another user's file could name the binary a restart runs).
+fn private(meta: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    // SAFETY: geteuid cannot fail.
+    let me = unsafe { libc::geteuid() };
+    meta.uid() == me && meta.mode() & 0o022 == 0
+}
+
+/// Reads a state file: only one this user owns, in a directory this user owns, neither
+/// writable by others; a value that is not [`usable`] (or a path that is not absolute) is
+/// dropped; a file that does not parse is ignored (None).
 pub fn load(path: &Path) -> Option<Remembered> {
     use std::io::Read as _;
+    let dir = path.parent()?;
+    if !std::fs::metadata(dir).is_ok_and(|m| private(&m)) {
+        return None;
+    }
     let f = std::fs::File::open(path).ok()?;
+    if !f.metadata().is_ok_and(|m| m.is_file() && private(&m)) {
+        return None;
+    }
     let mut text = String::new();
     f.take(FILE_MAX).read_to_string(&mut text).ok()?;
     let mut r: Remembered = serde_json::from_str(&text).ok()?;
-    r.values
-        .retain(|k, v| KEYS.contains(&k.as_str()) && usable(v).as_deref() == Some(v.as_str()));
+    r.values.retain(|k, v| {
+        KEYS.contains(&k.as_str())
+            && usable(v).as_deref() == Some(v.as_str())
+            && (!ABSOLUTE.contains(&k.as_str()) || v.is_empty() || Path::new(v).is_absolute())
+    });
     Some(r)
 }
 
-/// Writes a state file atomically (a private temp file renamed over it), in a private
-/// directory.
+/// Writes a state file atomically: a new private temp file (created, never opened through a
+/// link) renamed over it, in a private directory (one that exists with other owners or
+/// permissions is refused).
 pub fn save(path: &Path, r: &Remembered) -> std::io::Result<()> {
     use std::io::Write as _;
-    use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
+    use std::os::unix::fs::DirBuilderExt as _;
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(dir)?;
-    let tmp = dir.join(format!(
-        ".{}.{}.tmp",
-        path.file_name()
-            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
-        std::process::id()
-    ));
-    let body = serde_json::to_vec_pretty(r).map_err(std::io::Error::other)?;
-    let written = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(&tmp)?;
-        f.write_all(&body)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if written.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+    if !std::fs::metadata(dir).is_ok_and(|m| private(&m)) {
+        return Err(std::io::Error::other(format!(
+            "{} is not private to this user",
+            crate::escape::display_path(dir)
+        )));
     }
-    written
+    let body = serde_json::to_vec_pretty(r).map_err(std::io::Error::other)?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".state-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(&body)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }
 
 /// A `redis.conf`'s directives, last one wins, keys lower case, `include`s followed (three
@@ -487,14 +530,8 @@ fn candidates(
     if !target.is_local() {
         return out;
     }
-    for (pid, conf) in process_confs() {
-        out.push((
-            conf,
-            format!("the config file of redis-server pid {pid}"),
-            true,
-        ));
-    }
     for (unit, conf) in unit_confs() {
+        let unit = crate::escape::plain_str(&unit);
         out.push((conf, format!("systemd unit {unit}"), true));
     }
     for p in ["/etc/redis/redis.conf", "/etc/redis.conf"] {
@@ -503,87 +540,52 @@ fn candidates(
     out
 }
 
-/// The config files named on the command lines of running `redis-server` processes (made
-/// absolute against the process's working directory).
-fn process_confs() -> Vec<(u32, PathBuf)> {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for e in dir.flatten() {
-        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
-            continue;
-        };
-        let base = e.path();
-        let comm = std::fs::read_to_string(base.join("comm")).unwrap_or_default();
-        if comm.trim() != "redis-server" {
-            continue;
-        }
-        let Ok(cmdline) = std::fs::read(base.join("cmdline")) else {
-            continue;
-        };
-        let Some(conf) = (cmdline.split(|&b| b == 0).skip(1))
-            .filter_map(|a| std::str::from_utf8(a).ok())
-            .find(|a| is_conf(a))
-        else {
-            continue;
-        };
-        let mut p = PathBuf::from(conf);
-        if p.is_relative() {
-            match std::fs::read_link(base.join("cwd")) {
-                Ok(cwd) => p = cwd.join(p),
-                Err(_) => continue,
-            }
-        }
-        out.push((pid, p));
-    }
-    out
-}
-
 fn is_conf(arg: &str) -> bool {
     Path::new(arg).extension().is_some_and(|e| e == "conf")
 }
 
-/// The `redis-server` process serving `target`'s port (its title, `redis-server
-/// 127.0.0.1:6379`, or a config file on its command line that says that port) and what it
+/// The process listening on `target`'s port on this machine (found through the socket, not
+/// its name: any user can call a process `redis-server`), when it is a Redis server run by
+/// root or by this user in this machine's root filesystem (not a container's), and what it
 /// shows of itself: its working directory (`dir`: Redis changes into it), its binary, the
 /// config file on its command line, the AOF files it holds open.
 fn process_values(target: &Target) -> Option<(u32, BTreeMap<String, String>)> {
+    use std::os::unix::fs::MetadataExt as _;
     let Address::Tcp { port, .. } = &target.address else {
         return None;
     };
-    let suffix = format!(":{port}");
+    let inodes = listening_inodes(*port);
+    if inodes.is_empty() {
+        return None;
+    }
+    // SAFETY: geteuid cannot fail.
+    let me = unsafe { libc::geteuid() };
     for e in std::fs::read_dir("/proc").ok()?.flatten() {
         let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
             continue;
         };
         let base = e.path();
+        let trusted = std::fs::metadata(&base).is_ok_and(|m| m.uid() == 0 || m.uid() == me)
+            && std::fs::read_link(base.join("root")).is_ok_and(|r| r == Path::new("/"));
         let comm = std::fs::read_to_string(base.join("comm")).unwrap_or_default();
-        if !matches!(comm.trim(), "redis-server" | "valkey-server") {
+        if !trusted || !matches!(comm.trim(), "redis-server" | "valkey-server") {
             continue;
         }
-        let cmdline = std::fs::read(base.join("cmdline")).unwrap_or_default();
-        let args: Vec<String> = (cmdline.split(|&b| b == 0))
-            .filter_map(|a| std::str::from_utf8(a).ok())
-            .flat_map(str::split_whitespace)
-            .map(str::to_string)
-            .collect();
+        if !holds_socket(&base, &inodes) {
+            continue;
+        }
         let cwd = std::fs::read_link(base.join("cwd")).ok();
-        let conf = args.iter().skip(1).find(|a| is_conf(a)).map(|c| {
-            let p = PathBuf::from(c);
-            match (&cwd, p.is_relative()) {
-                (Some(d), true) => d.join(p),
-                _ => p,
-            }
-        });
-        let by_title = args.iter().any(|a| a.ends_with(&suffix));
-        let by_conf = conf
-            .as_deref()
-            .and_then(|c| read_conf(c).ok())
-            .is_some_and(|c| serves(&c, target));
-        if !by_title && !by_conf {
-            continue;
-        }
+        let cmdline = std::fs::read(base.join("cmdline")).unwrap_or_default();
+        let conf = (cmdline.split(|&b| b == 0).skip(1))
+            .filter_map(|a| std::str::from_utf8(a).ok())
+            .find(|a| is_conf(a))
+            .map(|c| {
+                let p = PathBuf::from(c);
+                match (&cwd, p.is_relative()) {
+                    (Some(d), true) => d.join(p),
+                    _ => p,
+                }
+            });
         let mut v = BTreeMap::new();
         let text = |p: &Path| p.to_str().and_then(usable);
         if let Some(d) = cwd.as_deref().and_then(text) {
@@ -607,6 +609,48 @@ fn process_values(target: &Target) -> Option<(u32, BTreeMap<String, String>)> {
         return Some((pid, v));
     }
     None
+}
+
+/// The inodes of the sockets listening on `port` (`/proc/net/tcp`, `tcp6`).
+fn listening_inodes(port: u16) -> Vec<u64> {
+    let mut out = Vec::new();
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        let Ok(text) = std::fs::read_to_string(table) else {
+            continue;
+        };
+        for line in text.lines().skip(1) {
+            let f: Vec<&str> = line.split_whitespace().collect();
+            // local_address is HEX_IP:HEX_PORT, st 0A is LISTEN, the inode is the 10th field.
+            let (Some(local), Some(st), Some(inode)) = (f.get(1), f.get(3), f.get(9)) else {
+                continue;
+            };
+            let listening_here = *st == "0A"
+                && local
+                    .rsplit_once(':')
+                    .and_then(|(_, p)| u16::from_str_radix(p, 16).ok())
+                    == Some(port);
+            if listening_here && let Ok(i) = inode.parse::<u64>() {
+                out.push(i);
+            }
+        }
+    }
+    out
+}
+
+/// Whether the process at `base` (`/proc/PID`) holds one of the sockets `inodes`.
+fn holds_socket(base: &Path, inodes: &[u64]) -> bool {
+    let Ok(fds) = std::fs::read_dir(base.join("fd")) else {
+        return false;
+    };
+    fds.flatten().any(|fd| {
+        std::fs::read_link(fd.path()).ok().is_some_and(|l| {
+            (l.to_str())
+                .and_then(|t| t.strip_prefix("socket:["))
+                .and_then(|t| t.strip_suffix(']'))
+                .and_then(|t| t.parse::<u64>().ok())
+                .is_some_and(|i| inodes.contains(&i))
+        })
+    })
 }
 
 /// `appendfilename` (and `appenddirname` for a multi-part AOF) from the AOF files the process
@@ -713,6 +757,21 @@ pub fn discover(target: &Target, given: Option<&Path>, remembered: Option<&Remem
     {
         known.fill(&values, &Source::Process { pid });
     }
+    // How it runs: the systemd unit whose config file serves the port, kept apart from the
+    // config file itself (which may be remembered), for the restart that fits.
+    if target.is_local() {
+        let unit = unit_confs().into_iter().find_map(|(unit, conf)| {
+            let c = read_conf(&conf).ok()?;
+            serves(&c, target).then_some((unit, conf))
+        });
+        if let Some((unit, conf)) = unit.filter(|(u, _)| usable(u).is_some()) {
+            let source = Source::ConfigFile {
+                path: crate::escape::display_path(&conf),
+                found: format!("systemd unit {unit}"),
+            };
+            known.values.insert("systemd_unit".into(), (unit, source));
+        }
+    }
     for (p, found, must) in rest {
         if from_conf(&mut known, p, found, *must) {
             break;
@@ -806,8 +865,27 @@ mod tests {
         );
         assert!(!back.values.contains_key("logfile"), "{back:?}");
         assert!(!back.values.contains_key("password"), "{back:?}");
+        // Writable by others: not trusted (it could name the binary a restart runs).
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o664)).expect("chmod");
+        assert!(load(&path).is_none());
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        assert!(load(&path).is_some());
+        // A relative path is dropped.
+        let mut rel = r.clone();
+        rel.values.insert("config_file".into(), "redis.conf".into());
+        save(&path, &rel).expect("save");
+        assert!(
+            !load(&path)
+                .expect("load")
+                .values
+                .contains_key("config_file")
+        );
         std::fs::write(&path, "{not json").expect("write");
         assert!(load(&path).is_none());
+        // Two sockets whose paths differ only in `/` and `_` get two files.
+        let a = crate::target::parse_url("unix:///run/redis_x.sock").expect("url");
+        let b = crate::target::parse_url("unix:///run/redis/x.sock").expect("url");
+        assert_ne!(file_for(dir.path(), &a), file_for(dir.path(), &b));
     }
 
     #[test]

@@ -98,6 +98,12 @@ pub struct Poller {
     remembered: Option<(BTreeMap<String, String>, Instant)>,
     /// `known` changed during this tick: sent after the sample.
     known_changed: bool,
+    /// Discovery still running after its second.
+    pending_known: Option<tokio::sync::oneshot::Receiver<known::Known>>,
+    /// The binary INFO names, and whether it exists here.
+    exe_seen: Option<(String, bool)>,
+    /// The state file's write in flight.
+    saving: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Poller {
@@ -139,6 +145,9 @@ impl Poller {
             known: crate::collect::known::Known::default(),
             remembered: None,
             known_changed: false,
+            pending_known: None,
+            exe_seen: None,
+            saving: None,
         }
     }
 
@@ -158,6 +167,7 @@ impl Poller {
 
     /// One tick: connect if needed (respecting the backoff), else poll.
     pub async fn tick(&mut self) {
+        self.take_known().await;
         if self.conn.is_none() {
             if Instant::now() < self.next_attempt {
                 return;
@@ -252,16 +262,55 @@ impl Poller {
     /// What is known of the server before it is asked: its state file, its config file
     /// (read off the async threads, a second at most); sent when there is something.
     pub async fn learn_known(&mut self) {
+        let (tx, mut rx) = tokio::sync::oneshot::channel();
         let target = self.target.clone();
         let given = self.settings.redis_conf.clone();
         let state = self.state_file();
-        let found = tokio::task::spawn_blocking(move || {
-            let remembered = state.as_deref().and_then(known::load);
-            known::discover(&target, given.as_deref(), remembered.as_ref())
-        });
-        let Ok(Ok(k)) = tokio::time::timeout(Duration::from_secs(1), found).await else {
+        // A thread of its own, not the blocking pool: a /proc read or a config file on a
+        // stuck disk must hold neither the runtime nor redtriage's exit.
+        let spawned = std::thread::Builder::new()
+            .name("redtriage-known".into())
+            .spawn(move || {
+                let remembered = state.as_deref().and_then(known::load);
+                let _ = tx.send(known::discover(
+                    &target,
+                    given.as_deref(),
+                    remembered.as_ref(),
+                ));
+            });
+        if spawned.is_err() {
+            return;
+        }
+        // A second for it; later, it is taken whenever it comes (`take_known`).
+        match tokio::time::timeout(Duration::from_secs(1), &mut rx).await {
+            Ok(Ok(k)) => self.apply_known(k).await,
+            Ok(Err(_)) => {}
+            Err(_) => self.pending_known = Some(rx),
+        }
+    }
+
+    /// The discovery that outlasted [`Self::learn_known`]'s second, once it is done.
+    async fn take_known(&mut self) {
+        let Some(rx) = &mut self.pending_known else {
             return;
         };
+        match rx.try_recv() {
+            Ok(k) => {
+                self.pending_known = None;
+                self.apply_known(k).await;
+            }
+            Err(tokio::sync::oneshot::error::TryRecvError::Empty) => {}
+            Err(tokio::sync::oneshot::error::TryRecvError::Closed) => self.pending_known = None,
+        }
+    }
+
+    /// What discovery found, under what the server itself has said since.
+    async fn apply_known(&mut self, mut k: known::Known) {
+        for (key, entry) in &self.known.values {
+            if entry.1 == known::Source::Server {
+                k.values.insert(key.clone(), entry.clone());
+            }
+        }
         self.log.know(&self.target, &k);
         self.known = k;
         if !self.known.is_empty() {
@@ -281,7 +330,16 @@ impl Poller {
         let Some(path) = self.state_file() else {
             return;
         };
-        let values = known::from_live(Some(cfg), info);
+        // Whether the binary INFO names exists here: asked once per path, not every sample.
+        let exe = (info.executable.as_deref()).and_then(crate::escape::original_text);
+        if exe.is_some() && self.exe_seen.as_ref().map(|(p, _)| p) != exe.as_ref() {
+            let exists = exe
+                .as_deref()
+                .is_some_and(|e| std::path::Path::new(e).is_file());
+            self.exe_seen = exe.map(|e| (e, exists));
+        }
+        let exe_here = self.exe_seen.as_ref().is_some_and(|(_, ok)| *ok);
+        let values = known::from_live(Some(cfg), info, exe_here);
         if self.known.update_live(&values) {
             self.log.know(&self.target, &self.known);
             // Sent after the sample (this runs inside the tick).
@@ -290,7 +348,9 @@ impl Poller {
         let fresh = self.remembered.as_ref().is_some_and(|(v, at)| {
             *v == values && at.elapsed() < Duration::from_secs(known::REWRITE_EVERY_SECS)
         });
-        if fresh || values.is_empty() {
+        // One write at a time: a later one waits for the next sample.
+        let busy = self.saving.as_ref().is_some_and(|h| !h.is_finished());
+        if fresh || busy || values.is_empty() {
             return;
         }
         self.remembered = Some((values.clone(), Instant::now()));
@@ -299,7 +359,9 @@ impl Poller {
             seen_unix: known::now_unix(),
             values,
         };
-        tokio::task::spawn_blocking(move || known::save(&path, &record));
+        self.saving = Some(tokio::task::spawn_blocking(move || {
+            let _ = known::save(&path, &record);
+        }));
     }
 
     /// Runs `cmd`; on timeout or a broken connection handles it and returns `None`.

@@ -4,11 +4,18 @@
 //! next, and the Runbook pane's current steps. Progress is read from the actions finished
 //! since the server stopped answering.
 
-use crate::collect::known::Source;
 use crate::collect::serverlog::LogKind;
 
 use super::actions::RunRecord;
 use super::state::State;
+
+/// The restarts: a run of one ends the steps before it.
+const RESTARTS: [&str; 4] = [
+    "restart-plain",
+    "restart-systemd",
+    "restart-compose",
+    "container-restart",
+];
 
 /// The sequence for the log's latest finding and how far it has gone.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,18 +47,22 @@ impl State {
             .find(|k| matches!(k, LogKind::Aof | LogKind::Rdb | LogKind::Disk))?;
         let container = self.docker.as_ref().is_some_and(|d| d.info.is_some());
         // How this server runs: its container, its systemd unit, else a plain process.
-        let by_unit = inst.known.values.get("config_file").is_some_and(|(_, s)| {
-            matches!(s, Source::ConfigFile { found, .. } if found.starts_with("systemd unit"))
-        });
+        let by_unit = inst.known.get("systemd_unit").is_some();
         let restart = match (container, by_unit) {
             (true, _) => "container-restart",
             (false, true) => "restart-systemd",
             (false, false) => "restart-plain",
         };
+        // This target's runs since it stopped answering, and after the latest restart: a
+        // restart that did not hold starts the sequence over.
         let runs: Vec<&RunRecord> = (self.actions.done.iter())
-            .filter(|r| r.at >= inst.link_since)
+            .filter(|r| r.at >= inst.link_since && r.target == inst.display)
             .collect();
-        let last = |name: &str| runs.iter().rev().find(|r| r.name == name);
+        let after = (runs.iter())
+            .rposition(|r| RESTARTS.contains(&r.name.as_str()))
+            .map_or(0, |i| i + 1);
+        let runs = &runs[after..];
+        let last = |name: &str| runs.iter().rposition(|r| r.name == name);
         let (steps, next) = match kind {
             LogKind::Aof => {
                 let (check, fix) = if container {
@@ -59,16 +70,15 @@ impl State {
                 } else {
                     ("check-aof", "fix-aof")
                 };
-                let next = match (last(check), last(fix)) {
-                    (_, Some(f)) if f.ok => 2,
-                    // The check reported damage: the repair; it found none: the restart.
-                    (Some(c), _) => {
-                        if c.ok {
-                            2
-                        } else {
-                            1
-                        }
-                    }
+                let repaired = (runs.iter()).rposition(|r| r.name == fix && r.ok);
+                let next = match (last(check), repaired) {
+                    // Repaired after the last check (or with none): the restart.
+                    (c, Some(f)) if c.is_none_or(|c| f > c) => 2,
+                    // The check found nothing wrong: the restart.
+                    (Some(c), _) if runs[c].ok => 2,
+                    // It reported damage (redis-check-aof exits 1): the repair.
+                    (Some(c), _) if runs[c].exit_code == Some(1) => 1,
+                    // No check yet, or it could not run (no file, a timeout): the check.
                     _ => 0,
                 };
                 (vec![check, fix, restart], next)
@@ -99,7 +109,7 @@ mod tests {
     use std::time::{Duration, Instant};
 
     use super::*;
-    use crate::collect::known::Known;
+    use crate::collect::known::{Known, Source};
     use crate::collect::serverlog::LogFinding;
     use crate::collect::types::{CollectError, LinkEvent};
     use crate::model::state::update;
@@ -133,11 +143,18 @@ mod tests {
     }
 
     fn ran(st: &mut State, at: Instant, name: &str, ok: bool) {
+        ran_code(st, at, name, i32::from(!ok));
+    }
+
+    fn ran_code(st: &mut State, at: Instant, name: &str, code: i32) {
+        let target = st.instances[0].display.clone();
         st.actions.done.push(RunRecord {
             name: name.into(),
             at,
-            ok,
+            ok: code == 0,
+            exit_code: Some(code),
             summary: String::new(),
+            target,
         });
     }
 
@@ -166,10 +183,24 @@ mod tests {
         let k = &st.instances[0].known;
         assert_eq!(k.get("appendfilename"), Some("appendonly.aof"));
         assert_eq!(k.get("appenddirname"), Some("appendonlydir"));
-        // A check that finds nothing goes straight to the restart.
+        // A restart that did not hold: the sequence starts over, and an old repair does not
+        // count after a new check reports damage.
+        ran(&mut st, t, "restart-plain", true);
+        assert_eq!(next(&st), Some("check-aof"));
+        ran(&mut st, t, "check-aof", false);
+        assert_eq!(next(&st), Some("fix-aof"));
+        // A check that finds nothing goes straight to the restart; one that could not run
+        // (exit 2: no such file) is offered again, not the repair.
         let (mut st, t) = down_with_log(LogKind::Aof, AOF);
+        ran_code(&mut st, t, "check-aof", 2);
+        assert_eq!(next(&st), Some("check-aof"));
         ran(&mut st, t, "check-aof", true);
         assert_eq!(next(&st), Some("restart-plain"));
+        // Another target's runs do not count.
+        let (mut st, t) = down_with_log(LogKind::Aof, AOF);
+        ran(&mut st, t, "check-aof", false);
+        st.actions.done.last_mut().expect("run").target = "redis://10.0.0.9:6379".into();
+        assert_eq!(next(&st), Some("check-aof"));
     }
 
     #[test]
@@ -177,11 +208,11 @@ mod tests {
         let (mut st, _) = down_with_log(LogKind::Aof, AOF);
         let mut k = Known::default();
         k.values.insert(
-            "config_file".into(),
+            "systemd_unit".into(),
             (
-                "/etc/redis/redis.conf".into(),
+                "redis-server.service".into(),
                 Source::ConfigFile {
-                    path: "/lib/systemd/system/redis-server.service".into(),
+                    path: "/etc/redis/redis.conf".into(),
                     found: "systemd unit redis-server.service".into(),
                 },
             ),

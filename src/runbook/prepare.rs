@@ -63,9 +63,13 @@ pub struct ClientRef {
 
 /// What the server looked like when the dialog opened.
 #[derive(Debug, Clone, Default)]
+#[allow(clippy::struct_excessive_bools)] // facts, not modes: each is read on its own
 pub struct Context<'a> {
     pub target: Option<&'a Target>,
     pub up: bool,
+    /// Nothing accepts the connection (refused): there is no server to shut down. Not the
+    /// same as not up (a server that hangs or refuses the password still runs).
+    pub down: bool,
     pub info: Option<&'a Info>,
     pub config: Option<&'a ConfigValues>,
     /// Why CONFIG failed (`disabled (rename-command)`, NOPERM…), when it did.
@@ -254,7 +258,7 @@ pub fn prepare(
         } => {
             let vars = ctx.vars();
             let commands = match down_commands {
-                Some(d) if !ctx.up => d,
+                Some(d) if ctx.down => d,
                 _ => commands,
             };
             values = ctx.value_lines(commands);

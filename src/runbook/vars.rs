@@ -86,7 +86,9 @@ impl Context<'_> {
         known(&mut v, false);
         if let Some(c) = self.container {
             for (key, val, src) in container_values(c) {
-                v.entry(key.to_string()).or_insert((val, src.to_string()));
+                if !v.contains_key(&placeholders::unusable(key)) {
+                    v.entry(key.to_string()).or_insert((val, src.to_string()));
+                }
             }
         } else {
             known(&mut v, true);

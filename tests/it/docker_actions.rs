@@ -239,14 +239,16 @@ fn a_container_down_at_start_is_repaired_from_the_dashboard() {
     );
     assert!(screen.contains("working dir (docker inspect)"), "{screen}");
     tui.keys("y");
-    tui.wait_for("exited with 1", LIMIT);
+    // A throwaway container starts for each: more time than a local command.
+    let docker_run = Duration::from_secs(30);
+    tui.wait_for("exited with 1", docker_run);
     tui.keys("Escape");
     enter_on_e(&tui, "container-fix-aof-stopped", "type the target");
     tui.keys(&url);
     tui.keys("Enter");
     tui.wait_for("SECOND CONFIRMATION", LIMIT);
     tui.keys("y");
-    tui.wait_for("exited with 0", LIMIT);
+    tui.wait_for("exited with 0", docker_run);
     tui.keys("Escape");
     enter_on_e(&tui, "container-restart", "type the target");
     tui.keys(&url);

@@ -147,7 +147,8 @@ pub fn enter_on_e(tui: &Tmux, action: &str, shown: &str) -> String {
     tui.wait_for("1 Memory", LIMIT);
     tui.keys("d");
     tui.wait_for("┌ Diagnosis", LIMIT);
-    tui.wait_for(&format!("enter opens {action} "), LIMIT);
+    // E selected (the first cause, `▶`) and offering the action, on one screen.
+    tui.wait_for_all(&["▶ E ", &format!("enter opens {action} ")], LIMIT);
     tui.keys("Enter");
     tui.wait_for(shown, LIMIT)
 }
@@ -306,9 +307,16 @@ fn a_hostile_byte_in_a_remembered_path_is_never_filled_in() {
     let port = free_port();
     let file = state.join(format!("redtriage/targets/127.0.0.1_{port}_db0.json"));
     std::fs::create_dir_all(file.parent().expect("dir")).expect("mkdir");
+    // Private, as redtriage makes it (it trusts no other state file).
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let private = std::fs::Permissions::from_mode(0o700);
+        std::fs::set_permissions(file.parent().expect("dir"), private).expect("chmod");
+    }
     let text = format!(
         "{{\"target\": \"redis://127.0.0.1:{port}\", \"seen_unix\": 1, \"values\": \
-         {{\"dir\": \"/tmp/x\\u001b]0;PWNED\\u0007\", \"appenddirname\": \"appendonlydir\"}}}}"
+         {{\"dir\": \"/tmp/x\\u001b]0;PWNED\\u0007\", \"appenddirname\": \"appendonlydir\", \
+         \"executable\": \"/usr/bin/redis-server\", \"config_file\": \"/tmp/x/redis.conf\"}}}}"
     );
     std::fs::write(&file, text).expect("write state");
     let out = crate::common::bin::redtriage()
@@ -337,6 +345,24 @@ fn a_hostile_byte_in_a_remembered_path_is_never_filled_in() {
         !format!("{stdout}{stderr}").contains('\u{1b}'),
         "{stderr:?}"
     );
+    // The rest of the file was read: the restart's plan has its binary and config file.
+    let plan = crate::common::bin::redtriage()
+        .env("XDG_STATE_HOME", &state)
+        .args([
+            "action",
+            "restart-plain",
+            &format!("redis://127.0.0.1:{port}"),
+        ])
+        .arg("--incident-log")
+        .arg(home.path().join("incident.jsonl"))
+        .output()
+        .expect("action");
+    let plan = String::from_utf8_lossy(&plan.stdout);
+    assert!(
+        plan.contains("/usr/bin/redis-server /tmp/x/redis.conf --daemonize yes"),
+        "{plan}"
+    );
+    assert!(plan.contains("seen "), "{plan}");
 }
 
 /// A server that hangs (SIGSTOP) answers nothing, but its process shows where it runs (its

@@ -27,6 +27,7 @@ impl State {
         Context {
             target: self.targets.get(self.selected),
             up: inst.is_some_and(|i| i.link == crate::model::instance::Link::Up),
+            down: inst.is_some_and(|i| matches!(i.link, crate::model::instance::Link::Down { .. })),
             info: inst.and_then(|i| i.info.as_ref()),
             config: inst.and_then(|i| i.config.value.as_ref()),
             config_unavailable: inst
@@ -391,7 +392,9 @@ impl State {
             name: r.name.clone(),
             at,
             ok: outcome.ok,
+            exit_code: outcome.exit_code,
             summary: outcome.summary.clone(),
+            target: self.display(),
         });
         let mut ev = log_event(&self.display(), "action_end", outcome.summary.clone());
         ev.action = Some(r.name.clone());

@@ -141,8 +141,12 @@ pub struct RunRecord {
     pub name: String,
     pub at: Instant,
     pub ok: bool,
+    /// An external command's exit code (`redis-check-aof` says 1 for a damaged file).
+    pub exit_code: Option<i32>,
     /// Escaped one-line outcome.
     pub summary: String,
+    /// The target it ran for, as shown.
+    pub target: String,
 }
 
 /// The incident clock for the 30-minute SLA.
