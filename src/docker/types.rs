@@ -98,10 +98,13 @@ pub struct ContainerInfo {
     pub compose_project: Option<String>,
     /// The server's command line (`Config.Entrypoint` then `Config.Cmd`), unescaped: only
     /// arguments that are printable UTF-8 are kept, each as it is (they may name paths the
-    /// actions are given); an argument that is not is left out with all after it.
+    /// actions are given); an argument that is not is left out with all after it. Never
+    /// serialized: it may hold `--requirepass`.
+    #[serde(skip)]
     pub command: Vec<String>,
     /// `Config.WorkingDir` (Redis's `dir` when neither its arguments nor its config file say
     /// otherwise), when printable.
+    #[serde(skip)]
     pub working_dir: Option<String>,
 }
 

@@ -158,6 +158,7 @@ pub fn snapshot_crit() -> Snapshot {
     s.errors.latency_events.clear();
     s.errors.ping_p99_us = Some(12_400);
     s.errors.latency_verdict = Verdict::Warn;
+    s.errors.verdict = Verdict::Warn;
     s
 }
 
@@ -410,6 +411,7 @@ fn errors() -> ErrorsPane {
         ping_max_us: Some(3_870),
         ping_last_us: Some(245),
         latency_verdict: Verdict::Ok,
+        verdict: Verdict::Ok,
         spark: ramp(120, 180, 400),
         latency_events: vec![LatencyEvent {
             event: "command".into(),

@@ -131,11 +131,12 @@ pub fn clients(connected: Option<u64>, max: Option<u64>, th: &Thresholds) -> Hea
     }
 }
 
-/// Uptime verdict: unreachable is critical, a recent restart a warning.
+/// Uptime verdict: a recent restart is a warning; unreachable is unknown (nothing to judge
+/// by, as the dashboard's overall says; `check` exits 3 for it).
 pub fn uptime(reachable: bool, uptime_secs: Option<u64>, th: &Thresholds) -> HealthItem {
     let target = format!("warn when restarted <{}s ago", th.uptime_warn_secs);
     let (verdict, value) = match (reachable, uptime_secs) {
-        (false, _) => (Verdict::Crit, "unreachable".to_string()),
+        (false, _) => (Verdict::Unknown, "unreachable".to_string()),
         (true, Some(u)) if u < th.uptime_warn_secs => {
             (Verdict::Warn, format!("restarted {u}s ago"))
         }
@@ -148,6 +149,87 @@ pub fn uptime(reachable: bool, uptime_secs: Option<u64>, th: &Thresholds) -> Hea
         value,
         target,
     }
+}
+
+/// What the last persistence attempts say (from `INFO persistence`), for [`persistence`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PersistenceFacts {
+    pub bgsave_failed: bool,
+    /// Redis refuses writes because of it (`stop-writes-on-bgsave-error`, a save point).
+    pub writes_refused: bool,
+    pub aof_failed: bool,
+    pub delayed_fsyncs: u64,
+}
+
+/// Persistence verdict: a failed BGSAVE or AOF write is critical, a delayed fsync a warning.
+pub fn persistence(facts: Option<PersistenceFacts>) -> HealthItem {
+    let target = "crit when a BGSAVE or an AOF write failed, warn on delayed fsyncs".to_string();
+    let (verdict, value) = match facts {
+        None => (Verdict::Unknown, "no data yet".to_string()),
+        Some(p) if p.bgsave_failed && p.writes_refused => (
+            Verdict::Crit,
+            "last BGSAVE failed: writes refused (MISCONF)".to_string(),
+        ),
+        Some(p) if p.bgsave_failed => (Verdict::Crit, "last BGSAVE failed".to_string()),
+        Some(p) if p.aof_failed => (Verdict::Crit, "AOF write or rewrite failed".to_string()),
+        Some(p) if p.delayed_fsyncs > 0 => (
+            Verdict::Warn,
+            format!("{} delayed AOF fsyncs", p.delayed_fsyncs),
+        ),
+        Some(_) => (Verdict::Ok, "last saves ok".to_string()),
+    };
+    HealthItem {
+        name: "persistence",
+        verdict,
+        value,
+        target,
+    }
+}
+
+/// Error replies that mean the server refuses writes (or all commands).
+pub const REFUSING: [&str; 6] = [
+    "MISCONF",
+    "OOM",
+    "READONLY",
+    "NOREPLICAS",
+    "CLUSTERDOWN",
+    "MASTERDOWN",
+];
+
+/// Errors verdict: writes refused (`MISCONF`, `OOM`, `READONLY`…) is critical. Other error
+/// replies are shown, not judged: many apps make some by design (`NOSCRIPT` before an
+/// `EVAL`, `WRONGTYPE` probes). `by_kind` is (kind, per second).
+pub fn errors(per_sec: Option<f64>, by_kind: &[(&str, Option<f64>)]) -> HealthItem {
+    let target = "crit when writes are refused (MISCONF, OOM, READONLY…)".to_string();
+    let refusing: Vec<String> = (by_kind.iter())
+        .filter(|(k, r)| REFUSING.contains(k) && r.is_some_and(|r| r > 0.0))
+        .map(|(k, r)| format!("{k} {}", crate::format::rate(r.unwrap_or(0.0))))
+        .collect();
+    let (verdict, value) = match per_sec {
+        None => (Verdict::Unknown, "no data yet".to_string()),
+        Some(_) if !refusing.is_empty() => (
+            Verdict::Crit,
+            format!("writes refused: {}", refusing.join(", ")),
+        ),
+        Some(r) => (
+            Verdict::Ok,
+            format!("{} error replies", crate::format::rate(r)),
+        ),
+    };
+    HealthItem {
+        name: "errors",
+        verdict,
+        value,
+        target,
+    }
+}
+
+/// The worst of `verdicts` that is known; Unknown when none is.
+pub fn worst(verdicts: &[Verdict]) -> Verdict {
+    (verdicts.iter().copied())
+        .filter(|v| *v != Verdict::Unknown)
+        .max()
+        .unwrap_or(Verdict::Unknown)
 }
 
 #[cfg(test)]
@@ -191,8 +273,49 @@ mod tests {
     #[test]
     fn uptime_levels() {
         let th = Thresholds::default();
-        assert_eq!(uptime(false, Some(1000), &th).verdict, Verdict::Crit);
+        // Unreachable is unknown, as the dashboard's overall says (check exits 3).
+        assert_eq!(uptime(false, Some(1000), &th).verdict, Verdict::Unknown);
         assert_eq!(uptime(true, Some(10), &th).verdict, Verdict::Warn);
         assert_eq!(uptime(true, Some(1000), &th).verdict, Verdict::Ok);
+    }
+
+    #[test]
+    fn persistence_and_errors_levels() {
+        assert_eq!(persistence(None).verdict, Verdict::Unknown);
+        let failed = PersistenceFacts {
+            bgsave_failed: true,
+            writes_refused: true,
+            ..PersistenceFacts::default()
+        };
+        let item = persistence(Some(failed));
+        assert_eq!(item.verdict, Verdict::Crit);
+        assert!(item.value.contains("MISCONF"), "{item:?}");
+        let slow = PersistenceFacts {
+            delayed_fsyncs: 3,
+            ..PersistenceFacts::default()
+        };
+        assert_eq!(persistence(Some(slow)).verdict, Verdict::Warn);
+        assert_eq!(
+            persistence(Some(PersistenceFacts::default())).verdict,
+            Verdict::Ok
+        );
+        let misconf = errors(Some(10.0), &[("MISCONF", Some(10.0)), ("ERR", Some(0.5))]);
+        assert_eq!(misconf.verdict, Verdict::Crit);
+        assert!(misconf.value.contains("MISCONF 10/s"), "{misconf:?}");
+        // Other errors are shown, not judged; an old MISCONF count with no rate now is not.
+        assert_eq!(
+            errors(
+                Some(5.0),
+                &[("NOSCRIPT", Some(5.0)), ("MISCONF", Some(0.0))]
+            )
+            .verdict,
+            Verdict::Ok
+        );
+        assert_eq!(errors(None, &[]).verdict, Verdict::Unknown);
+        assert_eq!(
+            worst(&[Verdict::Ok, Verdict::Unknown, Verdict::Warn]),
+            Verdict::Warn
+        );
+        assert_eq!(worst(&[Verdict::Unknown]), Verdict::Unknown);
     }
 }

@@ -364,6 +364,9 @@ pub struct ErrorsPane {
     /// Latest PING round trip, µs.
     pub ping_last_us: Option<u64>,
     pub latency_verdict: Verdict,
+    /// The pane's verdict: the worst of the latency and the error replies (the `errors`
+    /// health item: writes refused is CRIT).
+    pub verdict: Verdict,
     /// PING RTT history, µs, oldest first.
     pub spark: Vec<u64>,
     /// LATENCY LATEST rows (escaped event names).

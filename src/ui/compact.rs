@@ -138,7 +138,7 @@ fn verdict(id: PaneId, snap: &Snapshot) -> Option<Verdict> {
         PaneId::Slowlog => None,
         PaneId::Persistence => Some(snap.persistence.verdict),
         PaneId::HitRate => Some(snap.hit_rate.verdict),
-        PaneId::Errors => Some(snap.errors.latency_verdict),
+        PaneId::Errors => Some(snap.errors.verdict),
     }
 }
 

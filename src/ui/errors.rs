@@ -21,7 +21,7 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &ErrorsPane, opts: &PaneOpts,
     let pf = PaneFrame {
         id: PaneId::Errors,
         status: &pane.status,
-        verdict: Some(pane.latency_verdict),
+        verdict: Some(pane.verdict),
         focused: opts.focused,
     };
     let Some(inner) = widgets::frame_pane(frame, area, &pf, theme) else {

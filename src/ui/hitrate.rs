@@ -1,4 +1,4 @@
-//! Pane 5: keyspace hit rate. Now (10 s), 1 min and 5 min percentages with the verdict,
+//! Pane 5: keyspace hit rate. Now (10 s), 1 min (with the verdict) and 5 min percentages,
 //! lookups per second, the runbook target, and a sparkline of the per-tick rate.
 
 use ratatui::Frame;
@@ -27,17 +27,18 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &HitRatePane, opts: &PaneOpts
         return;
     };
     let mut rows = Rows::new(inner);
-    let mut now = kv_styled(
-        "now",
-        opt(pane.now_percent, format::pct),
+    // The verdict is the 1-minute rate's (the health table's), so it stands beside that one.
+    let mut m1 = kv_styled(
+        "1m",
+        opt(pane.m1_percent, format::pct),
         theme.verdict(pane.verdict),
         theme,
     );
-    now.push(Span::raw(" "));
-    now.push(widgets::verdict_word(pane.verdict, theme));
+    m1.push(Span::raw(" "));
+    m1.push(widgets::verdict_word(pane.verdict, theme));
     let figures = vec![
-        now,
-        kv("1m", opt(pane.m1_percent, format::pct), theme),
+        kv("now", opt(pane.now_percent, format::pct), theme),
+        m1,
         kv("5m", opt(pane.m5_percent, format::pct), theme),
         kv("lookups", opt(pane.lookups_per_sec, format::rate), theme),
         kv(

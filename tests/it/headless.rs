@@ -41,7 +41,8 @@ fn snapshot_json_has_every_pane_and_rates() {
         v["header"]["ops_per_sec"].is_number(),
         "two samples give a rate: {v}"
     );
-    // The five of the runbook's table, and the disk of this local server's dir.
+    // The five of the runbook's table, persistence and errors (the panes' own verdicts), and
+    // the disk of this local server's dir.
     let items: Vec<&str> = (v["header"]["health"]["items"].as_array())
         .expect("items")
         .iter()
@@ -49,7 +50,16 @@ fn snapshot_json_has_every_pane_and_rates() {
         .collect();
     assert_eq!(
         items,
-        ["memory", "hit_rate", "latency", "clients", "uptime", "disk"]
+        [
+            "memory",
+            "hit_rate",
+            "latency",
+            "clients",
+            "persistence",
+            "errors",
+            "uptime",
+            "disk"
+        ]
     );
 }
 

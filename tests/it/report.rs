@@ -85,7 +85,8 @@ fn templates_dir_is_checked_before_start() {
     redtriage(&home)
         .args(["--templates", "/nonexistent-templates", "check"])
         .assert()
-        .code(2)
+        // `check` that cannot run is UNKNOWN (3).
+        .code(3)
         .stderr(predicate::str::contains(
             "--templates \"/nonexistent-templates\": not a directory",
         ));
@@ -95,7 +96,7 @@ fn templates_dir_is_checked_before_start() {
     redtriage(&home)
         .args(["--templates", dir.to_str().unwrap(), "check"])
         .assert()
-        .code(2)
+        .code(3)
         .stderr(predicate::str::contains(
             "update.txt\": unknown placeholder {stauts}",
         ));

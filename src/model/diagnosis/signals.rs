@@ -54,6 +54,11 @@ pub fn unknowable(snap: &Snapshot) -> BTreeMap<&'static str, String> {
             }
         }
     }
+    // No spike is no evidence while the monitor that would record one is off.
+    if snap.errors.latency_monitor_threshold_ms == Some(0) {
+        out.entry("latency_event_ms")
+            .or_insert_with(|| "latency monitor off (latency-monitor-threshold 0)".into());
+    }
     out
 }
 
@@ -63,9 +68,13 @@ pub fn facts(snap: &Snapshot, inst: &Instance) -> Facts {
     memory_facts(&mut f, snap);
     client_facts(&mut f, snap);
     idle_facts(&mut f, inst);
-    latency_facts(&mut f, snap, inst);
     persistence_facts(&mut f, snap, inst);
-    traffic_facts(&mut f, snap, inst);
+    // Rates and spikes only from a server that answers now: the last samples of one that
+    // hangs or died say nothing of now (a kill left `slow` and `hit_rate` LIKELY).
+    if snap.header.connection == ConnState::Up {
+        latency_facts(&mut f, snap, inst);
+        traffic_facts(&mut f, snap, inst);
+    }
     super::group_signals::facts(&mut f, snap, inst);
     super::cluster_signals::facts(&mut f, snap);
     for c in snap.container.iter().flat_map(|c| &c.signals) {
@@ -339,6 +348,11 @@ fn latency_facts(f: &mut Facts, snap: &Snapshot, inst: &Instance) {
             .iter()
             .filter(|e| wall.saturating_sub(e.timestamp) <= 60)
             .max_by_key(|e| e.latest_ms);
+        // With the monitor off, no spike is recorded: nothing to say (`unknowable` says why).
+        let off = snap.errors.latency_monitor_threshold_ms == Some(0);
+        if recent.is_none() && off {
+            return;
+        }
         let (ms, text) = recent.map_or((0.0, "no latency spike in the last minute".into()), |e| {
             (
                 e.latest_ms as f64,

@@ -11,6 +11,7 @@ use crate::collect::types::{
     SlowlogEntry,
 };
 use crate::model::state::{State, update};
+use crate::model::view::Verdict;
 use crate::msg::{LinkEvent, Msg};
 use crate::target::{Target, Thresholds};
 
@@ -629,4 +630,108 @@ fn a_nearly_full_disk_is_e() {
     );
     let snap = s.state.view(0).unwrap();
     assert_eq!(snap.persistence.verdict, crate::model::view::Verdict::Crit);
+}
+
+/// Issue 22 item 1: the persistence and errors verdicts reach the header, one rule for all.
+#[test]
+fn a_failed_bgsave_refusing_writes_is_crit_in_the_panes_and_the_header() {
+    let mut s = Script::new();
+    let mut info = healthy();
+    info.rdb_last_bgsave_status = Some("err".into());
+    s.run(3, info, |i, n| {
+        i.errorstats.insert("MISCONF".into(), n * 10);
+        i.total_error_replies = Some(n * 10);
+    });
+    let v = s.state.view(0).expect("view");
+    let item = |name: &str| {
+        v.header
+            .health
+            .items
+            .iter()
+            .find(|i| i.name == name)
+            .cloned()
+    };
+    assert_eq!(v.persistence.verdict, Verdict::Crit);
+    assert_eq!(v.errors.verdict, Verdict::Crit, "{:?}", item("errors"));
+    assert_eq!(item("persistence").map(|i| i.verdict), Some(Verdict::Crit));
+    assert_eq!(
+        v.header.health.overall,
+        Verdict::Crit,
+        "{:?}",
+        v.header.health
+    );
+    // Each pane's verdict is its health item's.
+    assert_eq!(Some(v.memory.verdict), item("memory").map(|i| i.verdict));
+    assert_eq!(
+        Some(v.hit_rate.verdict),
+        item("hit_rate").map(|i| i.verdict)
+    );
+    assert_eq!(
+        Some(v.errors.latency_verdict),
+        item("latency").map(|i| i.verdict)
+    );
+}
+
+/// Issue 22 items 1 and 2: a dead server is UNKNOWN everywhere, and the rates of its last
+/// samples raise no cause.
+#[test]
+fn a_killed_server_is_unknown_and_its_old_rates_raise_nothing() {
+    let mut s = Script::new();
+    for n in 0..4u64 {
+        let entries: Vec<SlowlogEntry> = (0..=n * 3).rev().map(slow).collect();
+        s.sample(healthy(), |x| x.slowlog = Some(Ok(entries)));
+    }
+    assert_eq!(s.verdict("slow"), Likelihood::Likely);
+    s.link(LinkEvent::Down(CollectError::Refused));
+    let v = s.state.view(0).expect("view");
+    assert_eq!(v.header.health.overall, Verdict::Unknown);
+    let uptime = v
+        .header
+        .health
+        .items
+        .iter()
+        .find(|i| i.name == "uptime")
+        .cloned();
+    assert_eq!(uptime.map(|i| i.verdict), Some(Verdict::Unknown));
+    assert_ne!(s.verdict("slow"), Likelihood::Likely, "{:#?}", s.diag());
+    assert_ne!(s.verdict("hit_rate"), Likelihood::Likely);
+}
+
+/// Issue 22 item 2: with the latency monitor off, "no spike" is no evidence.
+#[test]
+fn latency_is_unknown_while_the_monitor_is_off() {
+    let mut s = Script::new();
+    let mut cfg = ConfigValues::default();
+    cfg.values
+        .insert("latency-monitor-threshold".into(), "0".into());
+    for _ in 0..3 {
+        let c = cfg.clone();
+        s.sample(healthy(), |x| {
+            x.config = Some(Ok(c));
+            x.latency_latest = Some(Ok(Vec::new()));
+        });
+    }
+    assert_eq!(s.verdict("latency"), Likelihood::Unknown, "{:#?}", s.diag());
+    let latency = s
+        .diag()
+        .into_iter()
+        .find(|c| c.cause == "latency")
+        .expect("latency");
+    assert!(
+        format!("{latency:?}").contains("latency monitor off"),
+        "{latency:?}"
+    );
+    // Turned on, the same empty answer rules it out.
+    cfg.values
+        .insert("latency-monitor-threshold".into(), "100".into());
+    s.sample(healthy(), |x| {
+        x.config = Some(Ok(cfg));
+        x.latency_latest = Some(Ok(Vec::new()));
+    });
+    assert_eq!(
+        s.verdict("latency"),
+        Likelihood::RuledOut,
+        "{:#?}",
+        s.diag()
+    );
 }

@@ -136,7 +136,19 @@ impl Instance {
         let disk = self.disk_view(opts.thresholds);
         let panes = (&memory, &clients, &hit_rate, &errors, disk.as_ref());
         let health = self.health(panes, opts.thresholds, now);
-        let persistence = self.persistence_pane(now, disk);
+        let mut persistence = self.persistence_pane(now, disk);
+        // One verdict per figure, the same in the pane, the header and `check`.
+        let (mut memory, mut hit_rate, mut errors) = (memory, hit_rate, errors);
+        let item = |name: &str| {
+            (health.items.iter())
+                .find(|i| i.name == name)
+                .map_or(Verdict::Unknown, |i| i.verdict)
+        };
+        memory.verdict = item("memory");
+        hit_rate.verdict = item("hit_rate");
+        errors.latency_verdict = item("latency");
+        errors.verdict = health::worst(&[item("latency"), item("errors")]);
+        persistence.verdict = health::worst(&[item("persistence"), item("disk")]);
         let mut header = self.header(now, opts, health, errors.ping_p50_us);
         header.writes_refused = persistence.writes_blocked_misconf;
         let since = self
@@ -275,20 +287,41 @@ impl Instance {
             ),
             health::latency(pick(errors.ping_p50_us), th),
             health::clients(pick(clients.connected), clients.max, th),
+            health::persistence(self.persistence_facts().filter(|_| fresh)),
+            health::errors(
+                if fresh { errors.errors_per_sec } else { None },
+                &(errors.by_kind.iter())
+                    .map(|k| (k.kind.as_str(), k.per_sec))
+                    .collect::<Vec<_>>(),
+            ),
             health::uptime(reachable, pick(uptime), th),
         ];
         items.extend(disk.map(|d| super::disk_view::health_item(d, th)));
         let overall = if reachable {
-            items
-                .iter()
-                .map(|i| i.verdict)
-                .filter(|v| *v != Verdict::Unknown)
-                .max()
-                .unwrap_or(Verdict::Unknown)
+            health::worst(&items.iter().map(|i| i.verdict).collect::<Vec<_>>())
         } else {
             Verdict::Unknown
         };
         Health { overall, items }
+    }
+
+    /// What INFO persistence says of the last saves, for the health item.
+    fn persistence_facts(&self) -> Option<health::PersistenceFacts> {
+        let i = self.info.as_ref()?;
+        let bgsave_failed = i.rdb_last_bgsave_status.as_deref() == Some("err");
+        // As the Persistence pane reads it: writes stop with a save point and
+        // `stop-writes-on-bgsave-error yes` (the defaults).
+        let stops = self.config.value.as_ref().is_none_or(|c| {
+            c.get("save").is_none_or(|s| !s.trim().is_empty())
+                && c.get("stop-writes-on-bgsave-error") != Some("no")
+        });
+        Some(health::PersistenceFacts {
+            bgsave_failed,
+            writes_refused: bgsave_failed && stops,
+            aof_failed: i.aof_last_write_status.as_deref() == Some("err")
+                || i.aof_last_bgrewrite_status.as_deref() == Some("err"),
+            delayed_fsyncs: i.aof_delayed_fsync.unwrap_or(0),
+        })
     }
 }
 

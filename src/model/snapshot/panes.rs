@@ -100,6 +100,7 @@ impl Instance {
             ping_max_us: stats.map(|s| s.2),
             ping_last_us: self.ping_hist.last().map(|&us| u64::from(us)),
             latency_verdict: health::latency(stats.map(|s| s.0), opts.thresholds).verdict,
+            verdict: Verdict::Unknown,
             spark: self.ping_hist.tail_u64(opts.spark_len),
             latency_events: self.latency.value.clone().unwrap_or_default(),
             latency_status: self.slot_status(now, "LATENCY", self.latency.error.as_ref()),
