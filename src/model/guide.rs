@@ -82,7 +82,8 @@ impl State {
             "no incident"
         } else if inc.resolved.is_some() {
             "RESOLVED"
-        } else if self.actions.watch.is_some() {
+        } else if self.actions.watch.is_some() && !self.unaddressed_likely(snap) {
+            // Watching the fix, and no likely cause was left without one.
             "MONITORING"
         } else if self.actions.running.is_some() {
             "MITIGATING"
@@ -111,6 +112,25 @@ impl State {
                 self.post_incident(snap),
             ],
         }
+    }
+
+    /// A likely cause that none of this incident's actions was for (the watch after an
+    /// unrelated fix is not the end of the investigation).
+    fn unaddressed_likely(&self, snap: &Snapshot) -> bool {
+        let runbook = &self.actions.runbook;
+        let since = self.actions.incident.since;
+        (snap.diagnosis.iter())
+            .filter(|c| c.verdict == Likelihood::Likely)
+            .any(|c| {
+                !(self.actions.done.iter())
+                    .filter(|r| since.is_none_or(|s| r.at >= s))
+                    .any(|r| {
+                        runbook
+                            .causes
+                            .iter()
+                            .any(|rc| rc.id == c.cause && rc.actions.contains(&r.name))
+                    })
+            })
     }
 
     /// The latest finished run of any of `names`: (ok, `✓ name: summary`).
@@ -248,7 +268,30 @@ impl State {
                         format!("cause {cause} not in the runbook"),
                     ),
                 };
-                self.by_action(title, names, otherwise)
+                if let Some(r) = self.running(names) {
+                    return step(title, StepState::Running, r);
+                }
+                // Done for the cause it resolves: while that cause is still likely the fix
+                // is being watched; a cause nothing points to was not what it fixed.
+                let seen = self.actions.incident_likely.contains(*cause);
+                match (self.ran(names), c.map(|c| c.verdict)) {
+                    (Some((true, text)), Some(Likelihood::Likely)) => step(
+                        title,
+                        StepState::Running,
+                        format!("{text}; cause {cause} still likely: watching"),
+                    ),
+                    (Some((_, text)), Some(Likelihood::RuledOut | Likelihood::Unknown) | None)
+                        if !seen =>
+                    {
+                        step(
+                            title,
+                            StepState::NotNeeded,
+                            format!("{text} (cause {cause} not indicated)"),
+                        )
+                    }
+                    (Some((_, text)), _) => step(title, StepState::Action, text),
+                    (None, _) => step(title, otherwise.0, otherwise.1),
+                }
             })
             .collect();
         let mut steps: Vec<Step> = steps;

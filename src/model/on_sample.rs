@@ -43,7 +43,13 @@ impl State {
             self.actions.incident.problem(at);
             if self.actions.incident.since != before {
                 self.actions.root_cause = None;
+                self.actions.incident_likely.clear();
             }
+        }
+        for c in
+            (snap.diagnosis.iter()).filter(|c| c.verdict == super::diagnosis::Likelihood::Likely)
+        {
+            self.actions.incident_likely.insert(c.cause.clone());
         }
         // The incident's root cause stays named after the fix made it unlikely.
         if let Some(text) = super::comms::facts::likely(&snap) {

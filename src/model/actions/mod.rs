@@ -128,6 +128,9 @@ pub struct ActionsState {
     pub log_path: Option<String>,
     /// Actions that finished in this session, oldest first.
     pub done: Vec<RunRecord>,
+    /// The causes seen likely in this incident (the Runbook pane tells a fix that resolved
+    /// its cause from one whose cause was never indicated).
+    pub incident_likely: std::collections::BTreeSet<String>,
     /// When the current incident began (first problem seen) and when the watch said stable.
     pub incident: Incident,
     /// The incident's root cause as last seen likely (`title (top evidence)`), kept after the
@@ -202,6 +205,7 @@ impl ActionsState {
             last_likely: None,
             last_figures: None,
             done: Vec::new(),
+            incident_likely: std::collections::BTreeSet::new(),
             incident: Incident::default(),
             root_cause: None,
             log_path: None,

@@ -93,9 +93,18 @@ fn an_incident_walks_from_waiting_to_action_to_resolved() {
         },
     );
     let g = st.guide(&st.view(0).unwrap());
+    // Cause B is still likely right after the fix: it is watched, not done yet.
+    assert_eq!(find(&g, "Option 2").state, StepState::Running);
+    assert_eq!(
+        find(&g, "Option 2").detail,
+        "✓ maxmemory: OK; cause B still likely: watching"
+    );
+    assert_eq!(g.status, "MONITORING");
+    // The next sample says memory is fine: done.
+    update(&mut st, sample(t + Duration::from_millis(500), 10));
+    let g = st.guide(&st.view(0).unwrap());
     assert_eq!(find(&g, "Option 2").state, StepState::Action);
     assert_eq!(find(&g, "Option 2").detail, "✓ maxmemory: OK");
-    assert_eq!(g.status, "MONITORING");
     assert_eq!(find(&g, "Monitor for stability").state, StepState::Running);
     assert_eq!(g.elapsed_secs, Some(12 * 60));
     assert_eq!(sla_words(&g), "12m00s of 30m00s SLA, 18m00s left");
@@ -123,4 +132,74 @@ fn a_down_server_waits_for_a_restart_and_the_sla_runs_out() {
         "{}",
         sla_words(&g)
     );
+}
+
+/// Issue 22 item 6: raising maxmemory for an unrelated cause neither ends the investigation
+/// nor marks the memory step done.
+#[test]
+fn an_unrelated_fix_leaves_the_likely_cause_open() {
+    let t0 = Instant::now();
+    let mut st = State::new(&[Target::local_default()], Thresholds::default(), t0);
+    // Memory fine, but misses only: the hit-rate cause is likely.
+    for n in 0..5u64 {
+        let info = Info {
+            used_memory: Some(10),
+            maxmemory: Some(100),
+            maxmemory_policy: Some("noeviction".into()),
+            connected_clients: Some(3),
+            maxclients: Some(100),
+            uptime_in_seconds: Some(5000),
+            keyspace_hits: Some(0),
+            keyspace_misses: Some(n * 200),
+            ..Info::default()
+        };
+        let at = t0 + Duration::from_secs(n);
+        let s = Sample::of_info(at, SystemTime::now(), Duration::from_micros(300), info);
+        update(
+            &mut st,
+            Msg::Sample {
+                target: 0,
+                sample: Box::new(s),
+            },
+        );
+    }
+    let snap = st.view(0).unwrap();
+    let likely: Vec<&str> = (snap.diagnosis.iter())
+        .filter(|c| c.verdict == crate::model::diagnosis::Likelihood::Likely)
+        .map(|c| c.cause.as_str())
+        .collect();
+    assert_eq!(likely, ["hit_rate"], "{:#?}", snap.diagnosis);
+    let t = t0 + Duration::from_secs(6);
+    st.actions.running = Some(crate::model::actions::Running {
+        run: 3,
+        name: "maxmemory".into(),
+        started: t,
+        mitigation: true,
+    });
+    let done = crate::msg::ActionEvent::Done(Outcome {
+        ok: true,
+        exit_code: None,
+        summary: "OK".into(),
+        duration: Duration::from_millis(3),
+    });
+    update(
+        &mut st,
+        Msg::Action {
+            run: 3,
+            at: t,
+            event: done,
+        },
+    );
+    assert!(
+        st.actions.watch.is_some(),
+        "the mitigation started the watch"
+    );
+    let g = st.guide(&st.view(0).unwrap());
+    assert_eq!(
+        g.status, "INVESTIGATING",
+        "hit_rate is still likely and unaddressed"
+    );
+    let opt2 = find(&g, "Option 2");
+    assert_eq!(opt2.state, StepState::NotNeeded, "{opt2:?}");
+    assert!(opt2.detail.contains("cause B not indicated"), "{opt2:?}");
 }
