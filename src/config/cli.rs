@@ -60,12 +60,20 @@ pub enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+        /// How long to measure the rates over (samples one interval apart) [default: one
+        /// interval].
+        #[arg(long, value_name = "DURATION")]
+        window: Option<String>,
     },
     /// Health targets → exit 0 OK, 1 WARN, 2 CRIT, 3 UNKNOWN.
     Check {
         /// Redis to check (same forms as the top-level URL).
         #[arg(value_name = "URL")]
         url: Option<String>,
+        /// How long to measure the rates over (samples one interval apart) [default: one
+        /// interval].
+        #[arg(long, value_name = "DURATION")]
+        window: Option<String>,
     },
     /// Throwaway redis-server with synthetic traffic, TUI attached.
     Demo,

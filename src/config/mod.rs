@@ -31,8 +31,8 @@ use cli::{Cli, Command, Flags};
 fn mode_of(cli: &Cli) -> Result<(Mode, Option<&str>), ConfigError> {
     Ok(match cli.command {
         None => (Mode::Tui, cli.url.as_deref()),
-        Some(Command::Snapshot { ref url, json }) => (Mode::Snapshot { json }, url.as_deref()),
-        Some(Command::Check { ref url }) => (Mode::Check, url.as_deref()),
+        Some(Command::Snapshot { ref url, json, .. }) => (Mode::Snapshot { json }, url.as_deref()),
+        Some(Command::Check { ref url, .. }) => (Mode::Check, url.as_deref()),
         Some(Command::Demo) => (Mode::Demo, None),
         Some(Command::Drill(ref d)) => (drill_mode(d)?, None),
         Some(Command::Action {
@@ -208,8 +208,10 @@ where
         file.docker.as_ref(),
         &target,
     );
+    let window = headless_window(&cli, &poll)?;
     Ok(Settings {
         mode,
+        window,
         target,
         poll,
         thresholds,
@@ -340,6 +342,47 @@ fn replay_mode(file: &Path, speed: &str) -> Result<Mode, ConfigError> {
         }),
         None => Err(flag_error("--speed", speed, SPEED_HINT)),
     }
+}
+
+/// `snapshot`/`check` `--window`: at least one interval (they measure rates between
+/// samples), at most 10 minutes; and an `--interval` below the shortest one they can measure
+/// a rate over is refused for them rather than clamped.
+fn headless_window(
+    cli: &Cli,
+    poll: &target::PollSettings,
+) -> Result<Option<Duration>, ConfigError> {
+    let Some(Command::Snapshot { window, .. } | Command::Check { window, .. }) = &cli.command
+    else {
+        return Ok(None);
+    };
+    if let Some(raw) = &cli.flags.interval
+        && format::parse_duration(raw).is_some_and(|d| d < poll::MIN_INTERVAL)
+    {
+        return Err(flag_error(
+            "--interval",
+            raw,
+            &format!(
+                "check and snapshot measure rates between samples: at least {}",
+                format::format_duration(poll::MIN_INTERVAL)
+            ),
+        ));
+    }
+    let Some(raw) = window else {
+        return Ok(None);
+    };
+    let d =
+        format::parse_duration(raw).ok_or_else(|| flag_error("--window", raw, DURATION_HINT))?;
+    if d < poll.interval || d > Duration::from_secs(600) {
+        return Err(flag_error(
+            "--window",
+            raw,
+            &format!(
+                "between the interval ({}) and 10m",
+                format::format_duration(poll.interval)
+            ),
+        ));
+    }
+    Ok(Some(d))
 }
 
 /// `--record` only where samples flow: the dashboard, demo and collect.

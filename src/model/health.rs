@@ -51,7 +51,14 @@ fn at_or_above(v: f64, warn: f64, crit: f64) -> Verdict {
 }
 
 /// Hit rate verdict; `lookups` tells an idle server (OK, nothing to judge) from no data.
-pub fn hit_rate(percent: Option<f64>, lookups: Option<f64>, th: &Thresholds) -> HealthItem {
+/// `over` is the time the figures were measured over (a minute at most; `check` measures one
+/// interval, or its `--window`); None is a full minute.
+pub fn hit_rate(
+    percent: Option<f64>,
+    lookups: Option<f64>,
+    over: Option<std::time::Duration>,
+    th: &Thresholds,
+) -> HealthItem {
     let target = format!(
         "warn <{:.0}%, crit <{:.0}%",
         th.hit_rate_warn_percent, th.hit_rate_crit_percent
@@ -65,9 +72,9 @@ pub fn hit_rate(percent: Option<f64>, lookups: Option<f64>, th: &Thresholds) -> 
             } else {
                 Verdict::Ok
             };
-            (v, format!("{p:.1}% over 1m"))
+            (v, format!("{p:.1}% over {}", over_words(over)))
         }
-        (None, Some(_)) => (Verdict::Ok, "no lookups in the last minute".to_string()),
+        (None, Some(_)) => (Verdict::Ok, format!("no lookups over {}", over_words(over))),
         (None, None) => (Verdict::Unknown, "no data yet".to_string()),
     };
     HealthItem {
@@ -75,6 +82,16 @@ pub fn hit_rate(percent: Option<f64>, lookups: Option<f64>, th: &Thresholds) -> 
         verdict,
         value,
         target,
+    }
+}
+
+/// `1m`, or the shorter time measured: `5s`, `200ms`.
+fn over_words(over: Option<std::time::Duration>) -> String {
+    match over {
+        Some(d) if d < std::time::Duration::from_secs(59) => crate::format::format_duration(
+            std::time::Duration::from_millis(u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+        ),
+        _ => "1m".into(),
     }
 }
 
@@ -250,7 +267,10 @@ mod tests {
     #[test_case(Some(69.0), Verdict::Warn)]
     #[test_case(Some(49.0), Verdict::Crit)]
     fn hit_rate_levels(p: Option<f64>, want: Verdict) {
-        assert_eq!(hit_rate(p, Some(1.0), &Thresholds::default()).verdict, want);
+        assert_eq!(
+            hit_rate(p, Some(1.0), None, &Thresholds::default()).verdict,
+            want
+        );
     }
 
     #[test_case(500, Verdict::Ok)]
@@ -267,6 +287,25 @@ mod tests {
         assert_eq!(
             clients(Some(c), Some(100), &Thresholds::default()).verdict,
             want
+        );
+    }
+
+    #[test]
+    fn the_hit_rate_says_what_it_measured_over() {
+        let th = Thresholds::default();
+        let one_tick = Some(std::time::Duration::from_millis(1002));
+        assert_eq!(
+            hit_rate(Some(93.1), Some(230.0), one_tick, &th).value,
+            "93.1% over 1.002s"
+        );
+        let a_window = Some(std::time::Duration::from_secs(5));
+        assert_eq!(
+            hit_rate(None, Some(0.0), a_window, &th).value,
+            "no lookups over 5s"
+        );
+        assert_eq!(
+            hit_rate(Some(93.1), Some(1.0), None, &th).value,
+            "93.1% over 1m"
         );
     }
 

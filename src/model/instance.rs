@@ -405,6 +405,15 @@ impl Instance {
 
     /// Hit rate in percent and lookups per second over `window` ending at `now`, from the
     /// oldest counter point inside the window. None without two points or without lookups.
+    /// The time the hit-rate samples within `window` span (what a rate over it measured).
+    pub fn hits_span(&self, now: Instant, window: Duration) -> Option<Duration> {
+        let newest = self.hits.last()?;
+        let oldest = (self.hits.iter_rev())
+            .take_while(|p| now.saturating_duration_since(p.at) <= window)
+            .last()?;
+        Some(newest.at.saturating_duration_since(oldest.at))
+    }
+
     pub fn hit_rate_over(&self, now: Instant, window: Duration) -> Option<(f64, f64)> {
         let newest = *self.hits.last()?;
         // From the newest back, so the cost is the window's length, not the ring's.

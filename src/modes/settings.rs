@@ -65,6 +65,8 @@ pub struct ActionRequest {
 pub struct Settings {
     /// What to do.
     pub mode: Mode,
+    /// `snapshot`/`check` `--window`: how long to sample for the rates (None: one interval).
+    pub window: Option<std::time::Duration>,
     /// The Redis to watch (ignored by `demo`).
     pub target: Target,
     /// Poller cadence and limits.

@@ -35,6 +35,8 @@ pub struct Headless<'a> {
     pub docker: Option<&'a DockerSettings>,
     /// The replication group around the target (its replicas, master, Sentinels).
     pub group: Option<&'a crate::app::GroupLaunch>,
+    /// How long to sample (`--window`; at least one interval).
+    pub window: std::time::Duration,
 }
 
 /// Two Docker rounds one interval apart (CPU needs two readings), in their own task.
@@ -68,7 +70,7 @@ pub(crate) fn fresh_state(h: Headless<'_>) -> State {
     state
 }
 
-/// Takes two samples `poll.interval` apart and returns the view.
+/// Takes samples `poll.interval` apart over the window (two by default) and returns the view.
 pub async fn collect(h: Headless<'_>) -> Snapshot {
     let (tx, rx) = mpsc::channel(64);
     let state = fresh_state(h);
@@ -98,8 +100,16 @@ pub(crate) async fn collect_into(
             (crate::collect::group::tasks::asked(&plan), events)
         })
     });
-    tokio::time::sleep(poll.interval).await;
-    poller.tick().await;
+    // Samples one interval apart until the window is covered (one interval by default).
+    let start = Instant::now();
+    loop {
+        tokio::time::sleep(poll.interval).await;
+        poller.tick().await;
+        if start.elapsed() >= h.window {
+            break;
+        }
+        drain(&mut rx, &mut state);
+    }
     for side in [side, docker].into_iter().flatten() {
         let _ = side.await;
     }

@@ -54,6 +54,22 @@ fn check_exits_3_when_it_cannot_run(args: &[&str], message: &str) {
     redtriage(&home).args(&other).assert().code(2);
 }
 
+/// `check` and `snapshot` measure rates between samples: an interval too short to is refused
+/// (not clamped), and a `--window` shorter than the interval too (issue 22 item 4).
+#[test_case(&["check", "--interval", "0"], 3, r#"invalid --interval "0": check and snapshot measure rates between samples: at least 100ms"#; "check interval 0")]
+#[test_case(&["snapshot", "--interval", "10ms"], 2, r#"invalid --interval "10ms""#; "snapshot interval 10ms")]
+#[test_case(&["check", "--window", "500ms"], 3, r#"invalid --window "500ms": between the interval (1s) and 10m"#; "window below the interval")]
+#[test_case(&["snapshot", "--window", "soon"], 2, r#"invalid --window "soon""#; "window not a duration")]
+fn headless_windows_are_checked(args: &[&str], code: i32, message: &str) {
+    let home = tempfile::tempdir().unwrap();
+    redtriage(&home)
+        .args(args)
+        .assert()
+        .code(code)
+        .stdout("")
+        .stderr(predicate::str::contains(message));
+}
+
 /// `drill` alone lists the scenarios (issue 22 item 14), as `drill list` does.
 #[test]
 fn drill_without_a_scenario_lists_them() {

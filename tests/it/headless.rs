@@ -156,3 +156,31 @@ fn snapshot_json_escapes_hostile_keys_like_redis_cli() {
         "{args:?}"
     );
 }
+
+/// `check` says what it measured over: one interval, or its `--window` (issue 22 item 4: it
+/// printed `over 1m` and `no lookups in the last minute` for one interval).
+#[test]
+fn check_labels_the_window_it_measured() {
+    let redis = Redis::start(&[]);
+    let out = redtriage()
+        .args([
+            "check",
+            &redis.url(),
+            "--interval",
+            "200ms",
+            "--window",
+            "1s",
+        ])
+        .output()
+        .expect("check");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let line = text
+        .lines()
+        .find(|l| l.contains("hit_rate:"))
+        .unwrap_or_default();
+    assert!(line.contains("no lookups over 1"), "{text}");
+    assert!(
+        !text.contains("minute") && !text.contains("over 1m"),
+        "{text}"
+    );
+}

@@ -273,7 +273,7 @@ fn fleet_row(f: &Figures, th: &Thresholds) -> FleetRow {
     if let Some(h) = f.hit_rate_percent {
         items.push((
             "hit",
-            health::hit_rate(Some(h), Some(1.0), th).verdict,
+            health::hit_rate(Some(h), Some(1.0), None, th).verdict,
             pct(h),
         ));
     }

@@ -283,6 +283,7 @@ impl Instance {
                 } else {
                     None
                 },
+                self.hits_span(now, Duration::from_secs(60)),
                 th,
             ),
             health::latency(pick(errors.ping_p50_us), th),

@@ -58,7 +58,7 @@ impl Instance {
             m5_percent: w(300).map(|r| r.0),
             lookups_per_sec: w(10).map(|r| r.1),
             target_percent: th.hit_rate_target_percent,
-            verdict: health::hit_rate(m1.map(|r| r.0), Some(0.0), th).verdict,
+            verdict: health::hit_rate(m1.map(|r| r.0), Some(0.0), None, th).verdict,
             spark: self.hit_hist.tail_u64(opts.spark_len),
             spark_backfilled: self.hit_hist.backfilled_in_tail(opts.spark_len),
         }
