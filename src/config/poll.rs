@@ -211,6 +211,14 @@ pub fn validate_thresholds(t: &Thresholds, source: &str) -> Result<(), ConfigErr
             ));
         }
     }
+    if !(1..=60).contains(&t.hold_samples) {
+        return Err(threshold_error(
+            source,
+            "hold_samples",
+            f64::from(t.hold_samples),
+            "must be between 1 and 60 samples",
+        ));
+    }
     check_order(t, source)
 }
 

@@ -9,6 +9,7 @@ use crate::collect::types::{
     ClientListResult, CollectError, CommandCheck, CommandStat, ConfigValues, Info, LatencyEvent,
     Sample, SlowlogEntry,
 };
+use crate::model::view::Verdict;
 use crate::msg::LinkEvent;
 
 /// Slowlog entries kept (Redis's default `slowlog-max-len` is 128).
@@ -122,6 +123,8 @@ pub struct Instance {
     /// What is known of the server's configuration without asking it (remembered, its
     /// config file, its log), for the actions while it does not answer.
     pub known: crate::collect::known::Known,
+    /// Each health item's verdict as shown, held against flapping (see [`Self::settle`]).
+    pub settled: BTreeMap<&'static str, Settled>,
     /// What the followed container's log says while the server does not answer (its
     /// server log when Redis logs to stdout, as in a container).
     pub container_log: Vec<crate::collect::serverlog::LogFinding>,
@@ -161,6 +164,7 @@ impl Instance {
             server_log: Vec::new(),
             known: crate::collect::known::Known::default(),
             container_log: Vec::new(),
+            settled: BTreeMap::new(),
             diag: crate::model::diagnosis::RuleMemory::default(),
             restarts: 0,
             last_restart: None,
@@ -242,6 +246,42 @@ impl Instance {
                 self.known = k;
                 self.known.note_log(&self.server_log);
                 self.known.note_log(&self.container_log);
+            }
+        }
+    }
+
+    /// After a sample: each health item's shown verdict moves to a new one once
+    /// `hold_samples` samples in a row gave it; no data (UNKNOWN) in or out at once.
+    pub fn settle(&mut self, now: Instant, th: &crate::target::Thresholds) {
+        let raw = self.raw_health(now, th);
+        let hold = th.hold_samples.max(1);
+        for item in raw.items {
+            let v = item.verdict;
+            let s = self.settled.entry(item.name).or_insert(Settled {
+                shown: v,
+                candidate: v,
+                count: 0,
+            });
+            if v == s.shown || v == Verdict::Unknown || s.shown == Verdict::Unknown {
+                *s = Settled {
+                    shown: v,
+                    candidate: v,
+                    count: 0,
+                };
+                continue;
+            }
+            if v == s.candidate {
+                s.count += 1;
+            } else {
+                s.candidate = v;
+                s.count = 1;
+            }
+            if s.count >= hold {
+                *s = Settled {
+                    shown: v,
+                    candidate: v,
+                    count: 0,
+                };
             }
         }
     }
@@ -431,4 +471,12 @@ impl Instance {
         }
         Some((hits as f64 * 100.0 / lookups as f64, lookups as f64 / dt))
     }
+}
+
+/// One health item's shown verdict, and the different one the last samples gave (how many).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settled {
+    pub shown: Verdict,
+    pub candidate: Verdict,
+    pub count: u32,
 }

@@ -479,6 +479,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.now = state.now.max(at);
             if let Some(inst) = state.instances.get_mut(target) {
                 inst.on_sample(*sample);
+                inst.settle(at, &state.thresholds);
             }
             let mut effects = state.after_sample(at);
             let a = &state.actions;

@@ -59,11 +59,12 @@ fn docker_rounds(
 
 /// A fresh state for one target, diagnosing with `h.runbook`.
 pub(crate) fn fresh_state(h: Headless<'_>) -> State {
-    let mut state = State::new(
-        std::slice::from_ref(h.target),
-        h.thresholds.clone(),
-        Instant::now(),
-    );
+    // Judged on the last sample: a few samples give no time to hold a verdict.
+    let thresholds = crate::target::Thresholds {
+        hold_samples: 1,
+        ..h.thresholds.clone()
+    };
+    let mut state = State::new(std::slice::from_ref(h.target), thresholds, Instant::now());
     state.actions.runbook = h.runbook.clone();
     state.group = h.group.map(|g| Box::new(g.state.clone()));
     let _ = state.replan();

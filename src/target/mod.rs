@@ -161,6 +161,9 @@ pub struct Thresholds {
     pub replica_lag_crit_secs: u64,
     /// A master with fewer replicas is a warning (0: no such check).
     pub min_replicas: u64,
+    /// A health verdict changes once this many samples in a row say so (1: at once), so a
+    /// figure hovering at a threshold does not flap; no data is shown at once.
+    pub hold_samples: u32,
 }
 
 impl Default for Thresholds {
@@ -181,6 +184,7 @@ impl Default for Thresholds {
             replica_lag_warn_secs: 10,
             replica_lag_crit_secs: 60,
             min_replicas: 0,
+            hold_samples: 3,
         }
     }
 }

@@ -628,8 +628,53 @@ fn a_nearly_full_disk_is_e() {
         "{:?}",
         s.top()
     );
+    // The verdict is held for `hold_samples` (3) samples in a row before it changes.
+    let snap = s.state.view(0).unwrap();
+    assert_eq!(snap.persistence.verdict, crate::model::view::Verdict::Ok);
+    s.sample(healthy(), |x| x.disk = Some(Ok(figures(97.0))));
+    s.sample(healthy(), |x| x.disk = Some(Ok(figures(97.0))));
     let snap = s.state.view(0).unwrap();
     assert_eq!(snap.persistence.verdict, crate::model::view::Verdict::Crit);
+}
+
+/// Issue 22 item 3: a figure hovering at a threshold does not flap the verdict (nor the
+/// timeline and the incident log); a change that holds for three samples is shown and logged
+/// once.
+#[test]
+fn a_verdict_at_a_threshold_holds_until_three_samples_agree() {
+    let mut s = Script::new();
+    let mut info = healthy();
+    info.maxmemory = Some(100 << 20);
+    // 79 %, 81 %, 79 %, 81 %…: memory warns at 80 %.
+    let at = |p: u64| {
+        let mut i = info.clone();
+        i.used_memory = Some((100 << 20) / 100 * p);
+        i
+    };
+    s.sample(at(79), |_| {});
+    for n in 0..8 {
+        s.sample(at(if n % 2 == 0 { 81 } else { 79 }), |_| {});
+        let v = s.state.view(0).unwrap();
+        assert_eq!(
+            v.memory.verdict,
+            Verdict::Ok,
+            "sample {n}: {:?}",
+            v.header.health
+        );
+    }
+    let health_lines = |s: &Script| {
+        (s.state.actions.timeline.iter())
+            .filter(|e| e.text.starts_with("health "))
+            .count()
+    };
+    assert_eq!(health_lines(&s), 0, "{:?}", s.state.actions.timeline);
+    for _ in 0..3 {
+        s.sample(at(85), |_| {});
+    }
+    let v = s.state.view(0).unwrap();
+    assert_eq!(v.memory.verdict, Verdict::Warn);
+    assert_eq!(v.header.health.overall, Verdict::Warn);
+    assert_eq!(health_lines(&s), 1, "{:?}", s.state.actions.timeline);
 }
 
 /// Issue 22 item 1: the persistence and errors verdicts reach the header, one rule for all.

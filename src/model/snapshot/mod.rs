@@ -135,7 +135,19 @@ impl Instance {
         let errors = self.errors_pane(now, opts);
         let disk = self.disk_view(opts.thresholds);
         let panes = (&memory, &clients, &hit_rate, &errors, disk.as_ref());
-        let health = self.health(panes, opts.thresholds, now);
+        let mut health = self.health(panes, opts.thresholds, now);
+        // As settled over the last samples (no flapping at a threshold); no data at once.
+        for i in &mut health.items {
+            if let Some(s) = self.settled.get(i.name)
+                && i.verdict != Verdict::Unknown
+            {
+                i.verdict = s.shown;
+            }
+        }
+        if health.overall != Verdict::Unknown {
+            health.overall =
+                health::worst(&health.items.iter().map(|i| i.verdict).collect::<Vec<_>>());
+        }
         let mut persistence = self.persistence_pane(now, disk);
         // One verdict per figure, the same in the pane, the header and `check`.
         let (mut memory, mut hit_rate, mut errors) = (memory, hit_rate, errors);
@@ -251,6 +263,22 @@ impl Instance {
             });
         }
         out
+    }
+
+    /// The health table as the figures say it now, before [`Instance::settle`] holds it.
+    pub(crate) fn raw_health(&self, now: Instant, th: &Thresholds) -> Health {
+        let opts = ViewOptions {
+            thresholds: th,
+            spark_len: 0,
+            paused: false,
+        };
+        let memory = self.memory_pane(now, opts);
+        let clients = self.clients_pane(now, opts);
+        let hit_rate = self.hit_rate_pane(now, opts);
+        let errors = self.errors_pane(now, opts);
+        let disk = self.disk_view(th);
+        let panes = (&memory, &clients, &hit_rate, &errors, disk.as_ref());
+        self.health(panes, th, now)
     }
 
     /// The runbook's health table (the disk row only when the server's disk is seen).
