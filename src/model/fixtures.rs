@@ -356,6 +356,7 @@ fn persistence() -> PersistencePane {
     PersistencePane {
         status: PaneStatus::Ok,
         rdb_last_save_age_secs: Some(250),
+        rdb_never_saved: false,
         rdb_changes_since_save: Some(18_344),
         rdb_bgsave_in_progress: Some(false),
         rdb_last_bgsave_status: Some("ok".into()),

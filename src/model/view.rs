@@ -288,6 +288,8 @@ pub struct SlowCommand {
 pub struct PersistencePane {
     pub status: PaneStatus,
     pub rdb_last_save_age_secs: Option<u64>,
+    /// No RDB was written since the server started (its last save time is its start).
+    pub rdb_never_saved: bool,
     pub rdb_changes_since_save: Option<u64>,
     pub rdb_bgsave_in_progress: Option<bool>,
     pub rdb_last_bgsave_status: Option<String>,

@@ -150,9 +150,13 @@ fn running(b: Option<bool>, word: &'static str, theme: Theme) -> Option<Item> {
 }
 
 fn rdb(pane: &PersistencePane, theme: Theme) -> Vec<Item> {
-    let saved = opt(pane.rdb_last_save_age_secs, |s| {
-        format!("{} ago", format::age(s))
-    });
+    let saved = if pane.rdb_never_saved {
+        "not saved since start".to_string()
+    } else {
+        opt(pane.rdb_last_save_age_secs, |s| {
+            format!("{} ago", format::age(s))
+        })
+    };
     let mut items = vec![
         kv("rdb", saved, theme),
         vec![Span::raw(opt(pane.rdb_changes_since_save, |n| {
@@ -207,9 +211,13 @@ pub fn summary(pane: &PersistencePane, theme: Theme) -> Vec<Span<'static>> {
             theme.verdict(d.verdict),
         )];
     }
+    let saved = if pane.rdb_never_saved {
+        "not saved since start".to_string()
+    } else {
+        format!("{} ago", opt(pane.rdb_last_save_age_secs, format::age))
+    };
     vec![Span::raw(format!(
-        "rdb {} ago bgsave {}",
-        opt(pane.rdb_last_save_age_secs, format::age),
+        "rdb {saved} bgsave {}",
         pane.rdb_last_bgsave_status
             .as_deref()
             .unwrap_or(format::NONE)

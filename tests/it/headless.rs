@@ -184,3 +184,53 @@ fn check_labels_the_window_it_measured() {
         "{text}"
     );
 }
+
+/// Issue 22 item 7: a server started with `--save ''` has written no RDB (its last save time is
+/// its start): the pane says so instead of `rdb 24s ago`, until a BGSAVE; a fresh server is
+/// `started Ns ago`, not `restarted`.
+#[test]
+fn a_server_that_never_saved_says_so() {
+    let redis = Redis::start(&[]);
+    let snap = |r: &Redis| {
+        common::bin::snapshot_json(redtriage().args([
+            "snapshot",
+            &r.url(),
+            "--json",
+            "--interval",
+            "200ms",
+        ]))
+    };
+    let v = snap(&redis);
+    assert_eq!(
+        v["persistence"]["rdb_never_saved"], true,
+        "{}",
+        v["persistence"]
+    );
+    let uptime = (v["header"]["health"]["items"].as_array())
+        .expect("items")
+        .iter()
+        .find(|i| i["name"] == "uptime")
+        .cloned()
+        .expect("uptime");
+    assert!(
+        uptime["value"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("started ")),
+        "{uptime}"
+    );
+    redis.cli(&["BGSAVE"]);
+    common::wait_until("the BGSAVE", std::time::Duration::from_secs(10), || {
+        redis
+            .cli(&["INFO", "persistence"])
+            .contains("rdb_bgsave_in_progress:0")
+            && !redis
+                .cli(&["INFO", "persistence"])
+                .contains("rdb_last_bgsave_time_sec:-1")
+    });
+    let v = snap(&redis);
+    assert_eq!(
+        v["persistence"]["rdb_never_saved"], false,
+        "{}",
+        v["persistence"]
+    );
+}

@@ -213,6 +213,7 @@ impl Instance {
                 (Some(w), Some(t)) => Some(w.saturating_sub(t)),
                 _ => None,
             },
+            rdb_never_saved: never_saved(i, self.last_sample_wall.map(super::unix_secs)),
             rdb_changes_since_save: i.rdb_changes_since_last_save,
             rdb_bgsave_in_progress: i.rdb_bgsave_in_progress,
             rdb_last_bgsave_status: i.rdb_last_bgsave_status.clone(),
@@ -249,4 +250,16 @@ impl Instance {
             verdict,
         }
     }
+}
+
+/// No RDB written since the server started: no BGSAVE ever ran (`rdb_last_bgsave_time_sec`
+/// -1) and the last save time is the start (Redis sets it so at start; `rdb 24s ago` would
+/// say a save happened). `sampled` is the sample's wall time, Unix seconds.
+fn never_saved(i: &crate::collect::types::Info, sampled: Option<u64>) -> bool {
+    let (Some(up), Some(at), Some(saved)) = (i.uptime_in_seconds, sampled, i.rdb_last_save_time)
+    else {
+        return false;
+    };
+    // Within a few seconds: the start and the sample are not read at one instant.
+    i.rdb_last_bgsave_time_sec == Some(-1) && saved.abs_diff(at.saturating_sub(up)) <= 3
 }
