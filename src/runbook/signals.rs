@@ -168,6 +168,10 @@ pub const SIGNALS: &[(&str, &str)] = &[
         "5-minute hit rate minus the 10 s one, points (≥ 10 lookups/s)",
     ),
     (
+        "hit_rate_fall",
+        "hit rate since the server started (INFO's counters) minus the 10 s one, points (≥ 10 lookups/s, ≥ 100 lookups in all)",
+    ),
+    (
         "container_exited",
         "1 while the container (Docker) has exited or is dead",
     ),

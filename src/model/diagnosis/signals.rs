@@ -466,6 +466,26 @@ fn traffic_facts(f: &mut Facts, snap: &Snapshot, inst: &Instance) {
                 format!("hit rate fell from {} (5 min) to {}", pct(m5), pct(now)),
             );
         }
+        // Since the start, from INFO's cumulative counters: the baseline a one-interval
+        // snapshot has too.
+        let info = inst.info.as_ref();
+        let (hits, misses) = (
+            info.and_then(|i| i.keyspace_hits).unwrap_or(0),
+            info.and_then(|i| i.keyspace_misses).unwrap_or(0),
+        );
+        if hits + misses >= 100 {
+            let since_start = hits as f64 * 100.0 / (hits + misses) as f64;
+            put(
+                f,
+                "hit_rate_fall",
+                since_start - now,
+                format!(
+                    "hit rate {} now against {} since the server started",
+                    pct(now),
+                    pct(since_start)
+                ),
+            );
+        }
     }
 }
 

@@ -429,9 +429,41 @@ fn hit_rate_collapse_needs_lookups() {
     // No lookups at all: nothing to say.
     s.run(3, healthy(), |_, _| {});
     assert_eq!(s.verdict("hit_rate"), Likelihood::Unknown);
-    // Misses only, 100 a second.
+    // Misses only, 100 a second, from the start: low, but no collapse (nothing it fell
+    // from), so possible, not likely.
     s.run(4, healthy(), |i, n| {
+        i.keyspace_hits = Some(0);
         i.keyspace_misses = Some(100 + (n + 1) * 100);
+    });
+    assert_eq!(
+        s.verdict("hit_rate"),
+        Likelihood::Possible,
+        "{:#?}",
+        s.diag()
+    );
+}
+
+/// Issue 22 item 7: a collapse is a drop from a baseline; a cache steady at a low rate is not
+/// one, a cache whose hits stop is.
+#[test]
+fn a_hit_rate_collapse_is_a_drop_not_a_low_rate() {
+    let mut s = Script::new();
+    // Steady at 40 %: 40 hits and 60 misses a second.
+    s.run(6, healthy(), |i, n| {
+        i.keyspace_hits = Some(4_000 + n * 40);
+        i.keyspace_misses = Some(6_000 + n * 60);
+    });
+    assert_eq!(
+        s.verdict("hit_rate"),
+        Likelihood::Possible,
+        "{:#?}",
+        s.diag()
+    );
+    // A warm cache (95 % since the start) whose hits stop: likely.
+    let mut s = Script::new();
+    s.run(6, healthy(), |i, n| {
+        i.keyspace_hits = Some(9_500);
+        i.keyspace_misses = Some(500 + n * 200);
     });
     assert_eq!(s.likely(), vec!["hit_rate".to_string()], "{:#?}", s.diag());
 }

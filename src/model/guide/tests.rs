@@ -140,7 +140,7 @@ fn a_down_server_waits_for_a_restart_and_the_sla_runs_out() {
 fn an_unrelated_fix_leaves_the_likely_cause_open() {
     let t0 = Instant::now();
     let mut st = State::new(&[Target::local_default()], Thresholds::default(), t0);
-    // Memory fine, but misses only: the hit-rate cause is likely.
+    // Memory fine, but a warm cache's hits stopped: the hit-rate cause is likely.
     for n in 0..5u64 {
         let info = Info {
             used_memory: Some(10),
@@ -149,8 +149,8 @@ fn an_unrelated_fix_leaves_the_likely_cause_open() {
             connected_clients: Some(3),
             maxclients: Some(100),
             uptime_in_seconds: Some(5000),
-            keyspace_hits: Some(0),
-            keyspace_misses: Some(n * 200),
+            keyspace_hits: Some(9_500),
+            keyspace_misses: Some(500 + n * 200),
             ..Info::default()
         };
         let at = t0 + Duration::from_secs(n);
