@@ -231,6 +231,25 @@ impl Context<'_> {
     }
 }
 
+/// The action makes the server fork.
+fn forks(spec: &ActionSpec) -> bool {
+    matches!(
+        spec.kind,
+        ActionKind::Redis {
+            op: RedisOp::Bgsave | RedisOp::Bgrewriteaof
+        }
+    )
+}
+
+/// A memory limit as people read it beside the exact bytes: `64.0 MB (67108864)`, `no limit (0)`.
+fn limit_words(bytes: u64) -> String {
+    if bytes == 0 {
+        "no limit (0)".into()
+    } else {
+        format!("{} ({bytes})", crate::format::bytes(bytes))
+    }
+}
+
 /// Prepares `spec`; `input` is what the user typed or picked (maxmemory value, policy).
 pub fn prepare(
     spec: &ActionSpec,
@@ -296,7 +315,13 @@ pub fn prepare(
         confirm_twice: spec.confirm_twice,
         display,
         changes,
-        blockers: ctx.blockers(),
+        // Only where they concern the action: a fork (BGSAVE, AOF rewrite) or what a
+        // destructive action interrupts; not beside `df -h`.
+        blockers: if forks(spec) || spec.destructive {
+            ctx.blockers()
+        } else {
+            Vec::new()
+        },
         values,
     })
 }
@@ -342,10 +367,24 @@ fn redis_step(
                 None => false,
             };
             let note = if lowering { LOWER_NOTE } else { "" };
-            changes.push(format!(
-                "maxmemory: {} → {bytes}{note}",
-                from.unwrap_or_else(|| "?".into())
-            ));
+            let from = from.map_or_else(|| "?".into(), |f| f.parse::<u64>().map_or(f, limit_words));
+            changes.push(format!("maxmemory: {from} → {}{note}", limit_words(bytes)));
+            // What the new limit means against the memory in use.
+            if let Some(used) = ctx.info.and_then(|i| i.used_memory)
+                && bytes > 0
+            {
+                let share = used as f64 * 100.0 / bytes as f64;
+                let then = if used >= bytes {
+                    "above it: keys are evicted or writes refused at once"
+                } else {
+                    "of it"
+                };
+                changes.push(format!(
+                    "in use now: {} = {} {then}",
+                    crate::format::bytes(used),
+                    crate::format::pct(share)
+                ));
+            }
             vec![bytes.to_string()]
         }
         RedisOp::SetMaxmemoryPolicy => {
@@ -417,6 +456,49 @@ pub fn shell_words(argv: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Issue 22 item 9: the blockers that concern the action, limits in human units beside
+    /// the bytes, and what a new maxmemory means against the memory in use.
+    #[test]
+    fn a_confirmation_says_what_concerns_the_action_in_human_units() {
+        let rb = super::super::spec::Runbook::parse(super::super::spec::DEFAULT_RUNBOOK, "shipped")
+            .expect("runbook");
+        let info = Info {
+            used_memory: Some(48 << 20),
+            maxmemory: Some(0),
+            latest_fork_usec: Some(1840),
+            rdb_last_cow_size: Some(4096),
+            ..Info::default()
+        };
+        let target = crate::target::Target::local_default();
+        let mut config = ConfigValues::default();
+        config.values.insert("dir".into(), "/var/lib/redis".into());
+        let ctx = Context {
+            target: Some(&target),
+            up: true,
+            info: Some(&info),
+            config: Some(&config),
+            ..Context::default()
+        };
+        let spec = |n: &str| rb.find(n).expect(n);
+        let mm = prepare(spec("maxmemory"), &ctx, Some("64mb")).expect("maxmemory");
+        assert_eq!(
+            mm.changes,
+            vec![
+                "maxmemory: no limit (0) → 64.0 MB (67108864) (lower: keys may be evicted or writes refused)"
+                    .to_string(),
+                "in use now: 48.0 MB = 75.0% of it".to_string(),
+            ]
+        );
+        let df = prepare(spec("disk-usage"), &ctx, None).expect("df");
+        assert!(df.blockers.is_empty(), "{:?}", df.blockers);
+        let bgsave = prepare(spec("bgsave"), &ctx, None).expect("bgsave");
+        assert!(
+            bgsave.blockers.iter().any(|b| b.contains("copy-on-write")),
+            "{:?}",
+            bgsave.blockers
+        );
+    }
 
     #[test]
     fn no_container_has_one_reason_whichever_precondition_asks() {

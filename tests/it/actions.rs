@@ -109,7 +109,9 @@ fn maxmemory_set_and_rewritten_to_the_config_file() {
         ])
         .assert()
         .success()
-        .stdout(predicates::str::contains("maxmemory: 33554432 → 67108864"));
+        .stdout(predicates::str::contains(
+            "maxmemory: 32.0 MB (33554432) → 64.0 MB (67108864)",
+        ));
     assert!(
         redis
             .cli(&["CONFIG", "GET", "maxmemory"])
@@ -359,7 +361,7 @@ fn lowering_maxmemory_is_destructive_raising_is_not() {
         .assert()
         .code(2)
         .stdout(
-            predicates::str::contains("67108864 → 134217728")
+            predicates::str::contains("64.0 MB (67108864) → 128 MB (134217728)")
                 .and(predicates::str::contains("(lower:").not()),
         );
 }
