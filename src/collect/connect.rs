@@ -153,8 +153,39 @@ pub async fn connect(
                 why.unwrap_or(CollectError::Connect(m)),
             ))
         }
+        // Not Redis on the other end (an HTTP server, a database): say so, with its first words.
+        Err(ConnectFailure::Handshake(CollectError::Protocol(_))) => {
+            let got = first_words(target, limit).await;
+            let why = got.map_or_else(
+                || "this port does not speak RESP (Redis's protocol)".to_string(),
+                |g| format!("this port does not speak RESP (Redis's protocol): got `{g}`"),
+            );
+            Err(ConnectFailure::Handshake(CollectError::Protocol(why)))
+        }
         other => other,
     }
+}
+
+/// What the other end answers a `PING`, its first line (escaped, 40 characters at most): a
+/// plain connection only, briefly.
+async fn first_words(target: &Target, limit: Duration) -> Option<String> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    if target.tls.is_some() {
+        return None;
+    }
+    let Address::Tcp { host, port } = &target.address else {
+        return None;
+    };
+    let wait = limit.min(Duration::from_millis(500));
+    let mut s = timeout(wait, TcpStream::connect((host.as_str(), *port)))
+        .await
+        .ok()?
+        .ok()?;
+    timeout(wait, s.write_all(b"PING\r\n")).await.ok()?.ok()?;
+    let mut buf = vec![0u8; 128];
+    let n = timeout(wait, s.read(&mut buf)).await.ok()?.ok()?;
+    let line = buf.get(..n)?.split(|b| *b == b'\r' || *b == b'\n').next()?;
+    (!line.is_empty()).then(|| crate::format::truncate(&escape::plain(line), 40))
 }
 
 /// How long a fresh connection is watched for a refusal the server sends on accept, before
@@ -248,6 +279,10 @@ async fn handshake(
 ) -> Result<MultiplexedConnection, ConnectFailure> {
     let fail = |e: CollectError| match e {
         CollectError::Timeout => ConnectFailure::NoReply,
+        // No password given and the server wants one: say what to do, not HELLO's words.
+        CollectError::Auth(_) if target.password.is_none() => ConnectFailure::Auth(
+            "the server wants a password (-a, REDISCLI_AUTH or --askpass)".into(),
+        ),
         CollectError::Auth(m) => ConnectFailure::Auth(m),
         other => ConnectFailure::Handshake(other),
     };

@@ -367,10 +367,10 @@ fn lowering_maxmemory_is_destructive_raising_is_not() {
 }
 
 /// A real HTTP server (python3's http.server) as the application.
-struct HttpServer(std::process::Child, u16);
+pub struct HttpServer(std::process::Child, pub u16);
 
 impl HttpServer {
-    fn start(dir: &Path) -> Self {
+    pub fn start(dir: &Path) -> Self {
         let port = common::free_port();
         let child = std::process::Command::new("python3")
             .args([

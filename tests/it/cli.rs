@@ -318,3 +318,39 @@ fn bash_completes_scenarios_and_action_names_on_tab() {
     assert_eq!(complete("redtriage drill oo"), "oom\n");
     assert_eq!(complete("redtriage action fl"), "flush-my-cache\n");
 }
+
+/// Issue 22 item 10: messages a person can act on. A port where something else listens (a real
+/// HTTP server) "does not speak RESP", with its first words; a server that wants a password
+/// says so and how to give one, not HELLO's words.
+#[test]
+fn connection_failures_say_what_to_do() {
+    let home = tempfile::tempdir().unwrap();
+    let http = crate::actions::HttpServer::start(home.path());
+    let out = redtriage(&home)
+        .args(["check", &format!("redis://127.0.0.1:{}", http.1)])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("this port does not speak RESP"), "{text}");
+    assert!(text.contains("got `"), "{text}");
+    assert!(!text.contains("Parse error"), "{text}");
+    let redis = crate::common::Redis::start(&["--requirepass", "s3cret"]);
+    let out = redtriage(&home)
+        .args(["check", &redis.url()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("the server wants a password (-a, REDISCLI_AUTH or --askpass)"),
+        "{text}"
+    );
+    assert!(!text.contains("HELLO"), "{text}");
+    // A wrong one is still the server's word for it.
+    let out = redtriage(&home)
+        .env("REDISCLI_AUTH", "wrong")
+        .args(["check", &redis.url()])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("invalid username-password pair"), "{text}");
+}
