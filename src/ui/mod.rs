@@ -217,7 +217,8 @@ fn render_pane(
     }
 }
 
-/// `q quit  ? help  tab focus  enter zoom  p pause  1-6 pane  a actions  o output  t timeline`
+/// `q quit  ? help  tab focus  enter zoom  p pause  1-6 pane  a actions  d diagnosis  r runbook
+/// w watch  c messages  o output  t timeline`
 /// then the runbook's direct keys, as many as fit in `width` (the least needed go first);
 /// `esc close`/`esc unzoom` in front when there is something to close, `x cancel` while an
 /// action runs.
@@ -250,6 +251,8 @@ fn footer_line(ui: &UiState, view: &ActionsView, width: u16, theme: Theme) -> Li
         ("a", "actions", 1),
         ("d", "diagnosis", 1),
         ("r", "runbook", 2),
+        ("w", "watch", 3),
+        ("c", "messages", 3),
         ("o", "output", 4),
         ("t", "timeline", 4),
     ] {

@@ -194,6 +194,8 @@ fn footer_shows_action_keys_when_wide() {
         "t timeline",
         "d diagnosis",
         "r runbook",
+        "w watch",
+        "c messages",
         "P PING the server",
     ] {
         assert!(footer.contains(want), "{want} missing: {footer}");
