@@ -739,6 +739,7 @@ fn a_failed_bgsave_refusing_writes_is_crit_in_the_panes_and_the_header() {
     );
     // Each pane's verdict is its health item's.
     assert_eq!(Some(v.memory.verdict), item("memory").map(|i| i.verdict));
+    assert_eq!(Some(v.clients.verdict), item("clients").map(|i| i.verdict));
     assert_eq!(
         Some(v.hit_rate.verdict),
         item("hit_rate").map(|i| i.verdict)
@@ -770,6 +771,15 @@ fn a_killed_server_is_unknown_and_its_old_rates_raise_nothing() {
         .find(|i| i.name == "uptime")
         .cloned();
     assert_eq!(uptime.map(|i| i.verdict), Some(Verdict::Unknown));
+    // No pane judges stale figures either.
+    for (pane, verdict) in [
+        ("memory", v.memory.verdict),
+        ("clients", v.clients.verdict),
+        ("hit_rate", v.hit_rate.verdict),
+        ("errors", v.errors.verdict),
+    ] {
+        assert_eq!(verdict, Verdict::Unknown, "{pane}");
+    }
     assert_ne!(s.verdict("slow"), Likelihood::Likely, "{:#?}", s.diag());
     assert_ne!(s.verdict("hit_rate"), Likelihood::Likely);
 }

@@ -150,13 +150,15 @@ impl Instance {
         }
         let mut persistence = self.persistence_pane(now, disk);
         // One verdict per figure, the same in the pane, the header and `check`.
-        let (mut memory, mut hit_rate, mut errors) = (memory, hit_rate, errors);
+        let (mut memory, mut clients, mut hit_rate, mut errors) =
+            (memory, clients, hit_rate, errors);
         let item = |name: &str| {
             (health.items.iter())
                 .find(|i| i.name == name)
                 .map_or(Verdict::Unknown, |i| i.verdict)
         };
         memory.verdict = item("memory");
+        clients.verdict = item("clients");
         hit_rate.verdict = item("hit_rate");
         errors.latency_verdict = item("latency");
         errors.verdict = health::worst(&[item("latency"), item("errors")]);
