@@ -443,25 +443,26 @@ impl Instance {
         }
     }
 
-    /// Hit rate in percent and lookups per second over `window` ending at `now`, from the
-    /// oldest counter point inside the window. None without two points or without lookups.
-    /// The time the hit-rate samples within `window` span (what a rate over it measured).
-    pub fn hits_span(&self, now: Instant, window: Duration) -> Option<Duration> {
-        let newest = self.hits.last()?;
-        let oldest = (self.hits.iter_rev())
+    /// The oldest and the newest hit-rate counter points inside `window` ending at `now`.
+    fn hits_window(&self, now: Instant, window: Duration) -> Option<(HitPoint, HitPoint)> {
+        let newest = *self.hits.last()?;
+        // From the newest back, so the cost is the window's length, not the ring's.
+        let oldest = *(self.hits.iter_rev())
             .take_while(|p| now.saturating_duration_since(p.at) <= window)
             .last()?;
+        Some((oldest, newest))
+    }
+
+    /// The time the hit-rate samples within `window` span (what a rate over it measured).
+    pub fn hits_span(&self, now: Instant, window: Duration) -> Option<Duration> {
+        let (oldest, newest) = self.hits_window(now, window)?;
         Some(newest.at.saturating_duration_since(oldest.at))
     }
 
+    /// Hit rate in percent and lookups per second over `window` ending at `now`, from the
+    /// oldest counter point inside the window. None without two points or without lookups.
     pub fn hit_rate_over(&self, now: Instant, window: Duration) -> Option<(f64, f64)> {
-        let newest = *self.hits.last()?;
-        // From the newest back, so the cost is the window's length, not the ring's.
-        let oldest = self
-            .hits
-            .iter_rev()
-            .take_while(|p| now.saturating_duration_since(p.at) <= window)
-            .last()?;
+        let (oldest, newest) = self.hits_window(now, window)?;
         let dt = newest.at.saturating_duration_since(oldest.at).as_secs_f64();
         let hits = newest.hits.checked_sub(oldest.hits)?;
         let misses = newest.misses.checked_sub(oldest.misses)?;

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::common::bin::logging_to as redtriage;
-use crate::common::{Redis, Respawn};
+use crate::common::{Redis, Respawn, incr_file};
 
 /// The shipped check/fix actions with the AOF path given as a var (the server is down, so
 /// CONFIG cannot tell it).
@@ -22,16 +22,6 @@ fn runbook_with_path(dir: &Path, manifest: &Path) -> PathBuf {
     let p = dir.join("runbook.toml");
     std::fs::write(&p, text).expect("write runbook");
     p
-}
-
-fn incr_file(dir: &Path) -> PathBuf {
-    let aofdir = dir.join("appendonlydir");
-    std::fs::read_dir(&aofdir)
-        .expect("appendonlydir")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .find(|p| p.to_string_lossy().ends_with(".incr.aof"))
-        .expect("incr aof file")
 }
 
 #[test]

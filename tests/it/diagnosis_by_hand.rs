@@ -2,7 +2,7 @@
 //! test harness, the fault injected with plain commands, signals and file edits, and the same
 //! diagnosis expected from `snapshot --json --server-log` as the drills give.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
@@ -235,33 +235,13 @@ fn bgsave_fail_by_hand_is_e() {
     expect_top(&r.url(), Some(&log(&r)), "E", Instant::now());
 }
 
-/// Inserts a line of garbage before the first command that starts after the middle.
-fn insert_garbage(aof: &Path) {
-    let mut data = std::fs::read(aof).expect("read aof");
-    let mid = data.len() / 2;
-    let at = mid
-        + data[mid..]
-            .windows(5)
-            .position(|w| w == b"\r\n*3\r")
-            .expect("a command after the middle")
-        + 2;
-    data.splice(at..at, b"garbage\r\n".iter().copied());
-    std::fs::write(aof, data).expect("write aof");
-}
-
 #[test]
 fn aof_corrupt_by_hand_is_e() {
     let _one = serial();
     let mut r = start(&["--appendonly", "yes", "--appendfsync", "always"]);
     fill(r.port, "cart", 500, 64);
     r.kill();
-    let aof = std::fs::read_dir(r.dir.path().join("appendonlydir"))
-        .expect("appendonlydir")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .find(|p| p.to_string_lossy().ends_with(".incr.aof"))
-        .expect("incr aof");
-    insert_garbage(&aof);
+    crate::common::insert_garbage(&crate::common::incr_file(r.dir.path()));
     let status = std::process::Command::new("redis-server")
         .args(["--port", &r.port.to_string(), "--bind", "127.0.0.1"])
         .arg("--dir")

@@ -76,22 +76,7 @@ impl ConfServer {
     /// A line of garbage in the middle of the AOF's incremental file: Redis refuses to load
     /// it ("Bad file format reading the append only file").
     fn damage(&self) {
-        let aof = std::fs::read_dir(self.dir.path().join("appendonlydir"))
-            .expect("appendonlydir")
-            .filter_map(Result::ok)
-            .map(|e| e.path())
-            .find(|p| p.to_string_lossy().ends_with(".incr.aof"))
-            .expect("incr aof");
-        let mut data = std::fs::read(&aof).expect("read aof");
-        let mid = data.len() / 2;
-        let at = mid
-            + data[mid..]
-                .windows(5)
-                .position(|w| w == b"\r\n*3\r")
-                .expect("a command after the middle")
-            + 2;
-        data.splice(at..at, b"garbage\r\n".iter().copied());
-        std::fs::write(&aof, data).expect("write aof");
+        crate::common::insert_garbage(&crate::common::incr_file(self.dir.path()));
         // It does not start now: the operator's attempt, in the foreground.
         let status = Command::new("redis-server")
             .arg(self.conf())

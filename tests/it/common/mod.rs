@@ -533,3 +533,28 @@ pub fn other_server(name: &str) -> std::path::PathBuf {
     );
     path
 }
+
+/// The incremental file of a multi-part AOF in `dir` (`appendonlydir/*.incr.aof`).
+pub fn incr_file(dir: &std::path::Path) -> std::path::PathBuf {
+    std::fs::read_dir(dir.join("appendonlydir"))
+        .expect("appendonlydir")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.to_string_lossy().ends_with(".incr.aof"))
+        .expect("incr aof file")
+}
+
+/// Inserts a line of garbage before the first command that starts after the middle of an
+/// AOF: Redis refuses to load it ("Bad file format reading the append only file").
+pub fn insert_garbage(aof: &std::path::Path) {
+    let mut data = std::fs::read(aof).expect("read aof");
+    let mid = data.len() / 2;
+    let at = mid
+        + data[mid..]
+            .windows(5)
+            .position(|w| w == b"\r\n*3\r")
+            .expect("a command after the middle")
+        + 2;
+    data.splice(at..at, b"garbage\r\n".iter().copied());
+    std::fs::write(aof, data).expect("write aof");
+}
