@@ -64,10 +64,6 @@ pub async fn run(
             let (reply, took) = send(&mut conn, &to_cmd(command), limit).await?;
             let line = format!("{} → {reply} ({})", command.join(" "), micros(took));
             sink.line(line.clone()).await;
-            if op == RedisOp::SetMaxmemory {
-                sink.line("not persisted yet: run config-rewrite to write it to redis.conf")
-                    .await;
-            }
             Ok((Some(0), line))
         }
     }

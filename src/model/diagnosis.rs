@@ -71,6 +71,16 @@ pub struct CauseView {
     /// What `enter` suggests instead while the server answers (the runbook's `when_up`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub when_up: Vec<String>,
+    /// The action `enter` opens: the first that can run here and fits the evidence
+    /// (`model::offer`); None when the cause is ruled out or none can.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suggested: Option<String>,
+    /// The other actions that can run here and fit the evidence.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<String>,
+    /// Why none of its actions is offered, when none is (the first one's reason).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub none_runs: Option<String>,
 }
 
 /// A rule that stopped holding still counts for this long: a rate that dips to 0 for one
@@ -192,6 +202,9 @@ pub fn diagnose(
                 actions: c.actions.clone(),
                 pane: c.pane.clone(),
                 when_up: c.when_up.clone(),
+                suggested: None,
+                also: Vec::new(),
+                none_runs: None,
             }
         })
         .collect();

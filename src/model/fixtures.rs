@@ -388,6 +388,8 @@ fn hit_rate() -> HitRatePane {
         verdict: Verdict::Ok,
         spark: ramp(120, 9_000, 9_500),
         spark_backfilled: 0,
+        keys: Some(48_210),
+        keys_peak: None,
     }
 }
 

@@ -99,6 +99,9 @@ pub struct Instance {
     pub prev: Option<Counters>,
     pub rates: Rates,
     pub hits: Ring<HitPoint>,
+    /// (time, keys in every db) per sample, the last [`KEYS_WINDOW`]: a `FLUSHALL` shows as
+    /// a fall from the peak.
+    pub keys_seen: VecDeque<(Instant, u64)>,
     /// `used_memory`, KiB (u32: up to 4 TiB; a sparkline needs no finer step). 24 h at 1 s.
     pub mem_hist: Ring<u32>,
     /// `connected_clients`. 24 h at 1 s.
@@ -132,7 +135,18 @@ pub struct Instance {
     pub diag: crate::model::diagnosis::RuleMemory,
 }
 
+/// How far back the key count's peak is looked for.
+pub const KEYS_WINDOW: Duration = Duration::from_secs(300);
+
 impl Instance {
+    /// The key count now, and its peak over [`KEYS_WINDOW`] with how long ago it was, when
+    /// the count is known.
+    pub fn keys_peak(&self, now: Instant) -> Option<(u64, u64, Duration)> {
+        let (_, keys) = *self.keys_seen.back()?;
+        // The last sample at the peak (max_by_key keeps the last of equals).
+        let (at, peak) = (self.keys_seen.iter()).max_by_key(|(_, k)| *k).copied()?;
+        Some((keys, peak, now.saturating_duration_since(at)))
+    }
     pub fn new(display: String, now: Instant) -> Self {
         Self {
             display,
@@ -156,6 +170,7 @@ impl Instance {
             rates: Rates::default(),
             // Only the ≤ 5 min hit-rate windows read these: an hour is plenty at any interval.
             hits: Ring::new(HOUR_AT_1S),
+            keys_seen: VecDeque::new(),
             mem_hist: Ring::new(DAY_AT_1S),
             clients_hist: Ring::new(DAY_AT_1S),
             hit_hist: Ring::new(DAY_AT_1S),
@@ -341,6 +356,13 @@ impl Instance {
         let counters = Counters::from_info(at, &s.info);
         self.track_counters(counters);
         self.push_history(&s);
+        self.keys_seen
+            .push_back((at, s.info.keyspace.values().map(|d| d.keys).sum()));
+        while (self.keys_seen.front())
+            .is_some_and(|(t, _)| at.saturating_duration_since(*t) > KEYS_WINDOW)
+        {
+            self.keys_seen.pop_front();
+        }
         self.merge_slowlog(at, s.slowlog, s.slowlog_len);
         self.latency.apply(at, s.latency_latest);
         self.commands.apply(at, s.commands);
@@ -365,6 +387,7 @@ impl Instance {
                 self.last_restart_why = Some(why);
                 self.hits.clear();
                 self.hit_hist.clear();
+                self.keys_seen.clear();
                 self.slowlog.clear();
                 self.slowlog_ids.clear();
                 self.rates = Rates::default();

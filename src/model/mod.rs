@@ -19,6 +19,7 @@ pub mod incident;
 pub mod instance;
 pub mod log_event;
 pub mod log_steps;
+pub mod offer;
 pub mod on_sample;
 pub mod pane_keys;
 pub mod prom;

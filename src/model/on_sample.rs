@@ -199,6 +199,7 @@ fn state_word(c: &ConnState) -> String {
     match c {
         ConnState::Unresponsive { .. } => "UNRESPONSIVE".into(),
         ConnState::Loading { .. } => "LOADING".into(),
+        ConnState::Full { .. } => "FULL".into(),
         other => other.label(),
     }
 }

@@ -6,6 +6,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use super::diagnosis::Likelihood;
 use super::state::{Effect, State};
 use super::ui_state::{Body, PaneId};
+use crate::runbook::spec::Precondition;
 
 /// The Runbook pane never has more lines than this (the view clamps further).
 const GUIDE_SCROLL_MAX: usize = 60;
@@ -61,43 +62,12 @@ impl State {
         Some(vec![Effect::Redraw])
     }
 
-    /// The selected cause's first action that the runbook has.
+    /// The selected cause's suggested action: the first that can run here and fits the
+    /// evidence (`model::offer`).
     pub fn suggested_action(&self) -> Option<String> {
         let snap = self.view(0)?;
         let cause = snap.diagnosis.get(self.ui.diag_sel)?;
-        if cause.verdict == Likelihood::RuledOut {
-            return None;
-        }
-        // While the server does not start, the step its log asks for next (check the AOF,
-        // repair it once the check reports damage, restart).
-        if cause.cause == "E"
-            && let Some(a) = self.log_steps().and_then(|s| s.next_action())
-            && self.actions.runbook.find(a).is_some()
-        {
-            return Some(a.to_string());
-        }
-        // While the server answers, the first of a cause's `when_up` that can run here comes
-        // first (its logs, not a restart).
-        let up = snap.header.connection == crate::model::view::ConnState::Up;
-        if up && !cause.when_up.is_empty() {
-            let ctx = self.action_context();
-            // Its preconditions hold and its placeholders have values (a container to read).
-            let runs = |a: &&String| {
-                (self.actions.runbook.find(a)).is_some_and(|s| {
-                    ctx.unavailable(s).is_none()
-                        && crate::runbook::prepare::prepare(s, &ctx, None)
-                            .is_ok_and(|p| p.blockers.is_empty())
-                })
-            };
-            if let Some(a) = cause.when_up.iter().find(runs) {
-                return Some(a.clone());
-            }
-        }
-        cause
-            .actions
-            .iter()
-            .find(|a| self.actions.runbook.find(a).is_some())
-            .cloned()
+        cause.suggested.clone()
     }
 
     /// In a Sentinel's list of masters: ↑/↓ (`k`/`j`) pick one, enter follows it.
@@ -150,10 +120,21 @@ impl State {
             self.ui.zoomed = true;
             return vec![Effect::Redraw];
         }
-        match self.suggested_action() {
-            Some(name) => self.open_action(&name),
-            None => Vec::new(),
+        let Some(name) = self.suggested_action() else {
+            return Vec::new();
+        };
+        // A kill with nothing selected yet: pick the group first (K then kills it).
+        let needs_pick = self.actions.runbook.find(&name).is_some_and(|s| {
+            let ctx = self.action_context();
+            ctx.unavailable(s).is_some()
+                && ctx
+                    .unavailable_but(s, Some(Precondition::ClientSelected))
+                    .is_none()
+        });
+        if needs_pick && self.select_for_kill() {
+            return vec![Effect::Redraw];
         }
+        self.open_action(&name)
     }
 
     /// The pane with the selected cause's evidence, when the runbook names one.
@@ -275,17 +256,23 @@ mod tests {
             snap.diagnosis[a]
         );
         st.ui.diag_sel = a;
-        // Its logs (the shipped runbook names the container, `redis-agente`), not a restart;
-        // the restarts stay in the list.
-        assert_eq!(st.suggested_action().as_deref(), Some("container-logs"));
+        // Its logs, not a restart (the server answers: no restart fits). No container found
+        // and no systemd unit: no log to read by an action, and the pane says why.
+        assert_eq!(st.suggested_action(), None);
+        let cause = &st.view(0).expect("view").diagnosis[a];
+        assert!(cause.also.is_empty(), "{cause:?}");
         assert!(
-            snap.diagnosis[a]
-                .actions
-                .iter()
-                .any(|x| x == "restart-plain")
+            (cause.none_runs.as_deref()).is_some_and(|w| w.contains("no container found")),
+            "{cause:?}"
         );
-        // With the container's name unset, the first of them that can run: the journal.
-        st.actions.runbook.settings.vars.remove("container");
+        // Served by a systemd unit: its journal.
+        st.instances[0].known.values.insert(
+            "systemd_unit".into(),
+            (
+                "redis-server.service".into(),
+                crate::collect::known::Source::Server,
+            ),
+        );
         assert_eq!(st.suggested_action().as_deref(), Some("journal"));
     }
 

@@ -258,6 +258,8 @@ impl State {
             &rb.rules,
             &super::diagnosis::signals::unknowable(snap),
         );
+        let up = snap.header.connection == super::view::ConnState::Up;
+        self.offer(&mut d.causes, &facts, up);
         snap.diagnosis = d.causes;
         snap.diag_fired = d.fired;
         snap.diag_holding = d.holding;

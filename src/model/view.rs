@@ -64,10 +64,16 @@ pub enum ConnState {
     Loading {
         percent: Option<f64>,
     },
+    /// The server answers but refuses redtriage's connection: `maxclients` reached. Up and
+    /// full, not down: the clients it holds still work, new ones (the app's) are refused.
+    Full {
+        message: String,
+    },
 }
 
 impl ConnState {
-    /// `UP`, `DOWN (refused)`, `UNRESPONSIVE (no reply for 3s)`, `AUTH FAILED`, `LOADING 42%`.
+    /// `UP`, `DOWN (refused)`, `UNRESPONSIVE (no reply for 3s)`, `AUTH FAILED`, `LOADING 42%`,
+    /// `FULL (…)`.
     pub fn label(&self) -> String {
         match self {
             ConnState::Connecting => "CONNECTING".into(),
@@ -79,6 +85,7 @@ impl ConnState {
             ConnState::AuthFailed { .. } => "AUTH FAILED".into(),
             ConnState::Loading { percent: Some(p) } => format!("LOADING {p:.0}%"),
             ConnState::Loading { percent: None } => "LOADING".into(),
+            ConnState::Full { .. } => "FULL (max clients reached: new connections refused)".into(),
         }
     }
 
@@ -343,6 +350,19 @@ pub struct HitRatePane {
     pub spark: Vec<u64>,
     /// How many of the oldest `spark` points came from the Prometheus backfill (the seam).
     pub spark_backfilled: usize,
+    /// Keys in every db (`INFO keyspace`, slow cadence).
+    pub keys: Option<u64>,
+    /// The key count's peak over the last 5 minutes, when above `keys`, and how long ago it
+    /// was seen: a `FLUSHALL` under a warm cache.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keys_peak: Option<KeysPeak>,
+}
+
+/// The key count's recent peak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct KeysPeak {
+    pub keys: u64,
+    pub ago_secs: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -61,6 +61,10 @@ pub struct ClientRef {
     pub name: String,
 }
 
+/// The reason every container action gives without a container (one wording wherever it
+/// shows).
+pub const NO_CONTAINER: &str = "no container found";
+
 /// What the server looked like when the dialog opened.
 #[derive(Debug, Clone, Default)]
 #[allow(clippy::struct_excessive_bools)] // facts, not modes: each is read on its own
@@ -70,6 +74,8 @@ pub struct Context<'a> {
     /// Nothing accepts the connection (refused): there is no server to shut down. Not the
     /// same as not up (a server that hangs or refuses the password still runs).
     pub down: bool,
+    /// The server runs but refuses redtriage's connection: `maxclients` reached.
+    pub full: bool,
     pub info: Option<&'a Info>,
     pub config: Option<&'a ConfigValues>,
     /// Why CONFIG failed (`disabled (rename-command)`, NOPERM…), when it did.
@@ -139,8 +145,13 @@ impl Context<'_> {
     /// Why `spec` cannot run now, if it cannot (shown greyed in the palette). A Redis action
     /// is checked command by command: each command it sends (as [`ops::argvs`]
     /// builds them) against what the server lacks or refused.
-    /// Why `spec` cannot run now, if it cannot (shown greyed in the palette).
     pub fn unavailable(&self, spec: &ActionSpec) -> Option<String> {
+        self.unavailable_but(spec, None)
+    }
+
+    /// [`Self::unavailable`] with one precondition left out: one the user meets on the way
+    /// (a client to select, for a suggested kill).
+    pub fn unavailable_but(&self, spec: &ActionSpec, skip: Option<Precondition>) -> Option<String> {
         if let Some(why) = &self.disabled {
             return Some(why.clone());
         }
@@ -162,7 +173,9 @@ impl Context<'_> {
                 }
             }
         }
-        spec.preconditions.iter().find_map(|p| self.failed(*p))
+        (spec.preconditions.iter())
+            .filter(|p| Some(**p) != skip)
+            .find_map(|p| self.failed(*p))
     }
 
     fn failed(&self, p: Precondition) -> Option<String> {
@@ -171,7 +184,14 @@ impl Context<'_> {
             i.rdb_bgsave_in_progress == Some(true) || i.aof_rewrite_in_progress == Some(true)
         });
         match p {
+            Precondition::Up if !self.up && self.full => Some(
+                "the server is full (max clients reached): it refuses redtriage's connection too"
+                    .into(),
+            ),
             Precondition::Up if !self.up => Some("Redis is not up".into()),
+            Precondition::ConfigFile if info.and_then(|i| i.config_file.as_deref()) == Some("") => {
+                Some("the server runs without a config file (INFO config_file is empty)".into())
+            }
             Precondition::AofEnabled if info.and_then(|i| i.aof_enabled) != Some(true) => {
                 Some("AOF is off".into())
             }
@@ -189,7 +209,9 @@ impl Context<'_> {
             Precondition::ContainerFound | Precondition::ContainerRunning
                 if self.container.is_none() =>
             {
-                Some("no container found (Docker; see the Container pane, C)".into())
+                Some(format!(
+                    "{NO_CONTAINER} (Docker; see the Container pane, C)"
+                ))
             }
             Precondition::Sentinel if self.sentinel.is_none() || self.master_name.is_none() => {
                 Some("no Sentinel answers for this master (--sentinel, --master-name)".into())

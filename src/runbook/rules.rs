@@ -93,6 +93,52 @@ fn one() -> i32 {
     1
 }
 
+/// When an action fits the evidence (`[[fit]]`): an action with fits is suggested (and
+/// listed beside a cause) only while every one of them holds or has its signal unknown
+/// (`df -h` with the disk at 24 % fits no disk problem).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FitSpec {
+    /// The action's `name`.
+    pub action: String,
+    /// A signal name from [`crate::runbook::SIGNALS`].
+    pub signal: String,
+    pub op: Op,
+    pub value: f64,
+}
+
+/// Does `action` fit, given the value of each signal (`None`: unknown)?
+pub fn fits(fit: &[FitSpec], action: &str, value: impl Fn(&str) -> Option<f64>) -> bool {
+    (fit.iter())
+        .filter(|f| f.action == action)
+        .all(|f| value(&f.signal).is_none_or(|v| f.op.holds(v, f.value)))
+}
+
+/// Checks the `[[fit]]` entries against the actions and the signals.
+pub fn validate_fits(fit: &[FitSpec], action_names: &[&str], source: &str) -> Result<(), String> {
+    for f in fit {
+        if !action_names.contains(&f.action.as_str()) {
+            return Err(format!(
+                "runbook {source}: fit on {:?} names action {:?}, which the runbook does not have",
+                f.signal, f.action
+            ));
+        }
+        if !crate::runbook::SIGNALS.iter().any(|(s, _)| *s == f.signal) {
+            return Err(format!(
+                "runbook {source}: fit for action {:?}: unknown signal {:?}",
+                f.action, f.signal
+            ));
+        }
+        if !f.value.is_finite() {
+            return Err(format!(
+                "runbook {source}: fit on {:?}: value must be a finite number",
+                f.signal
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Checks the rules against the causes, the signals and the runbook's actions.
 pub fn validate(
     causes: &[CauseSpec],

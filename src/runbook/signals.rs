@@ -75,6 +75,26 @@ pub const SIGNALS: &[(&str, &str)] = &[
         "1 while nothing accepts the connection (not counting maxclients)",
     ),
     (
+        "unusable",
+        "1 while the server cannot be used: down, cut mid-reply, hung, or at maxclients",
+    ),
+    (
+        "systemd_unit",
+        "1 when a systemd unit serves the server's port (found on this machine or remembered)",
+    ),
+    (
+        "container_found",
+        "1 when the Docker source found the server's container (Container pane), else 0",
+    ),
+    (
+        "aof_enabled",
+        "1 when the server has AOF on (appendonly yes), 0 when off; last known while down",
+    ),
+    (
+        "keys_drop_percent",
+        "how far the key count fell from its peak of the last 5 minutes, percent (FLUSHALL)",
+    ),
+    (
         "cut",
         "1 while connections are accepted, then closed in the middle of a reply",
     ),

@@ -64,6 +64,8 @@ pub enum Precondition {
     Replicas,
     /// The target is a Redis Cluster node.
     Cluster,
+    /// The server was started with a config file (`INFO` `config_file` is not empty).
+    ConfigFile,
 }
 
 /// One runbook action.
@@ -298,6 +300,9 @@ pub struct Runbook {
     /// The diagnosis rules (`[[rule]]`); a file without causes gets the shipped rules too.
     #[serde(default, rename = "rule")]
     pub rules: Vec<crate::runbook::rules::RuleSpec>,
+    /// When an action fits the evidence (`[[fit]]`); shipped with the shipped causes.
+    #[serde(default, rename = "fit")]
+    pub fits: Vec<crate::runbook::rules::FitSpec>,
 }
 
 impl Runbook {
@@ -308,15 +313,18 @@ impl Runbook {
             let d = Self::parse_only(DEFAULT_RUNBOOK, "assets/runbook.toml")?;
             rb.causes = d.causes;
             rb.rules = d.rules;
+            rb.fits = d.fits;
             // The shipped causes suggest the shipped actions: keep those this file also has.
             let names: Vec<String> = rb.actions.iter().map(|a| a.name.clone()).collect();
             for c in &mut rb.causes {
                 c.actions.retain(|a| names.contains(a));
                 c.when_up.retain(|a| names.contains(a));
             }
+            rb.fits.retain(|f| names.contains(&f.action));
         }
         let names: Vec<&str> = rb.actions.iter().map(|a| a.name.as_str()).collect();
         crate::runbook::rules::validate(&rb.causes, &rb.rules, &names, source)?;
+        crate::runbook::rules::validate_fits(&rb.fits, &names, source)?;
         Ok(rb)
     }
 
@@ -348,6 +356,7 @@ impl Runbook {
             actions: Vec::new(),
             causes: Vec::new(),
             rules: Vec::new(),
+            fits: Vec::new(),
         })
     }
 

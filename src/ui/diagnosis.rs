@@ -176,9 +176,12 @@ fn cause_lines(
         }
     }
     let pane = c.pane.as_deref().and_then(PaneId::named);
-    if selected && (pane.is_some() || !c.actions.is_empty()) {
+    if selected && (pane.is_some() || c.suggested.is_some() || c.none_runs.is_some()) {
         let mut spans = vec![Span::raw("    ")];
-        let mut others: Vec<&str> = c.actions.iter().map(String::as_str).collect();
+        // Only what can run here and fits the evidence (`model::offer`).
+        let mut others: Vec<&str> = (c.suggested.iter().chain(&c.also))
+            .map(String::as_str)
+            .collect();
         if let Some(p) = pane {
             spans.push(Span::styled("enter", theme.key()));
             spans.push(Span::raw(format!(" zooms {}", p.title())));
@@ -193,8 +196,9 @@ fn cause_lines(
             if !others.is_empty() {
                 spans.push(Span::styled("  also: ", theme.label()));
             }
-        } else {
-            spans.push(Span::styled("actions: ", theme.label()));
+        } else if let Some(why) = &c.none_runs {
+            spans.push(Span::styled("no action can run here: ", theme.label()));
+            spans.push(Span::raw(why.clone()));
         }
         spans.push(Span::raw(others.join(", ")));
         lines.push(fit_spans(spans, w));

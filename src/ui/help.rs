@@ -42,13 +42,14 @@ pub const ACTION_KEYS: [(&str, &str); 10] = [
 ];
 
 /// Connection states and their meaning.
-const STATES: [(&str, &str); 6] = [
+const STATES: [(&str, &str); 7] = [
     ("UP", "connected, figures fresh"),
     ("CONNECTING", "first attempt running"),
     ("LOADING", "dataset loading"),
     ("DOWN", "nothing answers the connect"),
     ("UNRESPONSIVE", "connected, no reply"),
     ("AUTH FAILED", "password or ACL rejected"),
+    ("FULL", "up, maxclients reached: refuses us"),
 ];
 
 /// Draws the overlay centred over `area`, with the runbook's keys and the log path of `view`,

@@ -1,5 +1,6 @@
 //! Pane 5: keyspace hit rate. Now (10 s), 1 min (with the verdict) and 5 min percentages,
-//! lookups per second, the runbook target, and a sparkline of the per-tick rate.
+//! lookups per second, the runbook target, the key count (with its recent peak after a fall),
+//! and a sparkline of the per-tick rate.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -47,6 +48,13 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &HitRatePane, opts: &PaneOpts
             theme,
         ),
     ];
+    let mut figures = figures;
+    // The key count where there is room (zoomed) or when it fell (a FLUSHALL).
+    if let Some(keys) = pane.keys
+        && (opts.zoomed || pane.keys_peak.is_some_and(|p| p.keys >= 2 * keys.max(1)))
+    {
+        figures.push(keys_figure(keys, pane.keys_peak, theme));
+    }
     widgets::draw_flow(frame, &mut rows, figures);
     let style = theme
         .verdict(pane.verdict)
@@ -61,6 +69,24 @@ pub fn render(frame: &mut Frame, area: Rect, pane: &HitRatePane, opts: &PaneOpts
         seam: pane.spark_backfilled,
     };
     widgets::trend(frame, &mut rows, &t, theme);
+}
+
+/// `keys 48210`, or after a fall `keys 0 (300 12s ago)`, the fall in the warn colour: a cache
+/// that lost its keys (FLUSHALL, a restart without persistence) misses everything.
+fn keys_figure(
+    keys: u64,
+    peak: Option<crate::model::view::KeysPeak>,
+    theme: Theme,
+) -> Vec<Span<'static>> {
+    match peak.filter(|p| p.keys >= 2 * keys.max(1)) {
+        Some(p) => kv_styled(
+            "keys",
+            format!("{keys} ({} {} ago)", p.keys, format::age(p.ago_secs)),
+            theme.verdict(crate::model::view::Verdict::Warn),
+            theme,
+        ),
+        None => kv("keys", keys.to_string(), theme),
+    }
 }
 
 /// A spark value (percent ×100) as `94.1%`.

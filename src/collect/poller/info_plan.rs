@@ -1,7 +1,8 @@
-//! Which `INFO` to ask each tick. Default `INFO` also renders `cpu`, `modules`, `cluster` and
-//! `keyspace`, which no pane shows, and `server` and `replication`, which barely change (each
-//! section costs Redis 5–30 µs). On 7.0+ (several sections in one `INFO`) a tick asks only the
-//! sections that move; `server` and `replication` come on the slow cadence and their fields are
+//! Which `INFO` to ask each tick. Default `INFO` also renders `cpu`, `modules` and `cluster`,
+//! which no pane shows, and `server`, `replication` and `keyspace`, which a pane needs less
+//! often (each section costs Redis 5–30 µs). On 7.0+ (several sections in one `INFO`) a tick
+//! asks only the sections that move; `server`, `replication` and `keyspace` (the key count,
+//! whose fall after a `FLUSHALL` explains a hit-rate collapse) come on the slow cadence and their fields are
 //! carried over in between (uptime advanced by the elapsed time, never ahead of the server's own
 //! count, so no false "uptime went back"). A restart breaks the connection, and the first
 //! `INFO` of every connection is the full default one, so restarts are still seen at once.
@@ -14,7 +15,7 @@ use crate::collect::types::Info;
 /// The sections every tick asks for on 7.0+.
 pub const TICK_SECTIONS: [&str; 5] = ["clients", "memory", "persistence", "stats", "errorstats"];
 /// Added on slow ticks (their fields are carried over in between).
-pub const SLOW_SECTIONS: [&str; 2] = ["server", "replication"];
+pub const SLOW_SECTIONS: [&str; 3] = ["server", "replication", "keyspace"];
 
 /// Slack taken off the extrapolated uptime (the server's clock is cached per event loop).
 const UPTIME_SLACK: Duration = Duration::from_millis(200);
@@ -96,6 +97,9 @@ impl InfoPlan {
             info.uptime_in_seconds = s.uptime_in_seconds.map(|u| u + ahead);
             info.executable.clone_from(&s.executable);
             info.config_file.clone_from(&s.config_file);
+            // Asked with `server` only: an empty keyspace in a reply without `server` was not
+            // asked for (an empty one with it is a server without keys).
+            info.keyspace.clone_from(&s.keyspace);
             // A replica's replication came with this reply: it is newer than the carried one.
             if info.role.is_none() {
                 info.role.clone_from(&s.role);
@@ -131,6 +135,7 @@ fn server_fields(info: &Info) -> Info {
         connected_slaves: info.connected_slaves,
         master_link_status: info.master_link_status.clone(),
         repl: info.repl.clone(),
+        keyspace: info.keyspace.clone(),
         ..Info::default()
     }
 }
@@ -153,6 +158,14 @@ mod tests {
             redis_version: Some(version.into()),
             run_id: Some("r1".into()),
             uptime_in_seconds: Some(uptime),
+            keyspace: [(
+                0,
+                crate::collect::types::KeyspaceDb {
+                    keys: 300,
+                    ..Default::default()
+                },
+            )]
+            .into(),
             ..Info::default()
         }
     }
@@ -169,6 +182,7 @@ mod tests {
         let mut tick = Info::default();
         p.absorb(t0 + Duration::from_millis(3100), &mut tick);
         assert_eq!(tick.run_id.as_deref(), Some("r1"));
+        assert_eq!(tick.keyspace.get(&0).map(|d| d.keys), Some(300));
         assert_eq!(tick.uptime_in_seconds, Some(102));
     }
 

@@ -27,7 +27,14 @@ impl State {
         Context {
             target: self.targets.get(self.selected),
             up: inst.is_some_and(|i| i.link == crate::model::instance::Link::Up),
-            down: inst.is_some_and(|i| matches!(i.link, crate::model::instance::Link::Down { .. })),
+            down: inst.is_some_and(|i| {
+                matches!(&i.link, crate::model::instance::Link::Down { reason }
+                    if !reason.contains(crate::model::snapshot::MAXCLIENTS))
+            }),
+            full: inst.is_some_and(|i| {
+                matches!(&i.link, crate::model::instance::Link::Down { reason }
+                    if reason.contains(crate::model::snapshot::MAXCLIENTS))
+            }),
             info: inst.and_then(|i| i.info.as_ref()),
             config: inst.and_then(|i| i.config.value.as_ref()),
             config_unavailable: inst
@@ -421,8 +428,25 @@ impl State {
                     }
                 )
             });
-            if let Some(name) = rewrite.map(|s| s.name.clone()) {
-                effects.extend(self.open_action(&name));
+            let ctx = self.action_context();
+            let why_not = rewrite.and_then(|s| ctx.unavailable(s));
+            let name = rewrite.map(|s| s.name.clone());
+            match (name, why_not) {
+                (Some(name), None) => {
+                    self.actions.push_output(format!(
+                        "not persisted yet: {name} writes it to the config file"
+                    ));
+                    effects.extend(self.open_action(&name));
+                }
+                (_, Some(why)) if why.contains("config file") => self.actions.push_output(
+                    "not persisted: the server runs without a config file; \
+                     put the new value in the command that starts it too"
+                        .into(),
+                ),
+                (_, why) => self.actions.push_output(format!(
+                    "not persisted yet: {}",
+                    why.unwrap_or_else(|| "the runbook has no CONFIG REWRITE action".into())
+                )),
             }
         }
         effects

@@ -74,9 +74,20 @@ pub fn facts(snap: &Snapshot, inst: &Instance) -> Facts {
     if snap.header.connection == ConnState::Up {
         latency_facts(&mut f, snap, inst);
         traffic_facts(&mut f, snap, inst);
+        keys_facts(&mut f, inst);
     }
     super::group_signals::facts(&mut f, snap, inst);
     super::cluster_signals::facts(&mut f, snap);
+    let container = snap.container.as_ref().and_then(|c| c.info.as_ref());
+    put(
+        &mut f,
+        "container_found",
+        flag(container.is_some()),
+        container.map_or_else(
+            || "no container found".into(),
+            |c| format!("the container {}", c.name),
+        ),
+    );
     for c in snap.container.iter().flat_map(|c| &c.signals) {
         put(&mut f, c.signal, c.value, c.text.clone());
     }
@@ -89,7 +100,8 @@ fn link_facts(f: &mut Facts, snap: &Snapshot, inst: &Instance) {
         return;
     }
     let err = h.last_error.as_deref().unwrap_or("");
-    let maxclients = err.contains("max number of clients");
+    let maxclients = matches!(h.connection, ConnState::Full { .. })
+        || err.contains(crate::model::snapshot::MAXCLIENTS);
     let cut = matches!(&h.connection,
         ConnState::Down { reason } if reason == crate::collect::connect::CUT_MID_REPLY);
     let down = matches!(h.connection, ConnState::Down { .. }) && !maxclients && !cut;
@@ -113,6 +125,18 @@ fn link_facts(f: &mut Facts, snap: &Snapshot, inst: &Instance) {
         "redtriage's own connection not refused for max clients".into()
     };
     put(f, "maxclients_refused", flag(maxclients), text);
+    let unusable = down || cut || hung || maxclients;
+    put(f, "unusable", flag(unusable), label.clone());
+    let unit = inst.known.get("systemd_unit");
+    put(
+        f,
+        "systemd_unit",
+        flag(unit.is_some()),
+        unit.map_or_else(
+            || "no systemd unit serves it".into(),
+            |u| format!("served by the systemd unit {u}"),
+        ),
+    );
     if let Some(ago) = h.last_restart_ago_secs {
         let seen = h.restarts_seen;
         put(
@@ -326,7 +350,7 @@ fn latency_facts(f: &mut Facts, snap: &Snapshot, inst: &Instance) {
         let direct_up = snap.header.connection == ConnState::Up;
         let direct_down = matches!(
             snap.header.connection,
-            ConnState::Down { .. } | ConnState::Unresponsive { .. }
+            ConnState::Down { .. } | ConnState::Unresponsive { .. } | ConnState::Full { .. }
         );
         let known = p.exporter != "UNKNOWN";
         if known {
@@ -366,6 +390,47 @@ fn latency_facts(f: &mut Facts, snap: &Snapshot, inst: &Instance) {
     }
 }
 
+/// A peak of fewer keys says nothing (a test server, a cache warming up).
+const KEYS_PEAK_MIN: u64 = 100;
+
+/// The key count's fall from its recent peak, with the FLUSHALL/FLUSHDB calls the server
+/// counted (commandstats, since its start).
+fn keys_facts(f: &mut Facts, inst: &Instance) {
+    let Some((keys, peak, ago)) = (inst.last_sample_at).and_then(|at| inst.keys_peak(at)) else {
+        return;
+    };
+    if peak < KEYS_PEAK_MIN {
+        return;
+    }
+    let drop = (peak - keys) as f64 * 100.0 / peak as f64;
+    let flushes: Vec<String> = (inst.commandstats.value.iter())
+        .flat_map(|m| m.iter())
+        .filter(|(name, st)| matches!(name.as_str(), "flushall" | "flushdb") && st.calls > 0)
+        .map(|(name, st)| {
+            format!(
+                "{} called {}× since the start",
+                name.to_uppercase(),
+                st.calls
+            )
+        })
+        .collect();
+    let text = if keys < peak {
+        let mut t = format!(
+            "keys fell from {peak} to {keys} (−{}) in the last {}",
+            pct(drop),
+            crate::format::age(ago.as_secs())
+        );
+        for fl in &flushes {
+            t.push_str("; ");
+            t.push_str(fl);
+        }
+        t
+    } else {
+        format!("keys {keys}, at their 5-minute peak")
+    };
+    put(f, "keys_drop_percent", drop, text);
+}
+
 fn persistence_facts(f: &mut Facts, snap: &Snapshot, inst: &Instance) {
     let p = &snap.persistence;
     let status = |name: &'static str, s: &Option<String>, what: &str, f: &mut Facts| {
@@ -391,6 +456,14 @@ fn persistence_facts(f: &mut Facts, snap: &Snapshot, inst: &Instance) {
         "aof_last_bgrewrite_status",
         f,
     );
+    if let Some(on) = p.aof_enabled {
+        let text = if on {
+            "AOF on"
+        } else {
+            "AOF off (appendonly no)"
+        };
+        put(f, "aof_enabled", flag(on), text.into());
+    }
     if snap.errors.errors_per_sec.is_some() {
         let m = snap.errors.by_kind.iter().find(|k| k.kind == "MISCONF");
         let (r, total) = m.map_or((0.0, 0), |k| (k.per_sec.unwrap_or(0.0), k.total));

@@ -153,6 +153,7 @@ impl PromState {
         let direct_word = match direct {
             ConnState::Up | ConnState::Loading { .. } => "UP",
             ConnState::Connecting => "CONNECTING",
+            ConnState::Full { .. } => "FULL",
             _ => "DOWN",
         };
         let data_age_secs = fig

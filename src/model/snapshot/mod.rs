@@ -11,6 +11,9 @@ use super::view::{
 use crate::collect::types::{CollectError, Info};
 use crate::target::Thresholds;
 
+/// What a server at `maxclients` answers a new connection with.
+pub const MAXCLIENTS: &str = "max number of clients";
+
 mod panes;
 
 /// Inputs that are not part of the instance.
@@ -80,6 +83,9 @@ impl Instance {
                     percent: i.loading_loaded_perc,
                 },
                 _ => ConnState::Up,
+            },
+            Link::Down { reason } if reason.contains(MAXCLIENTS) => ConnState::Full {
+                message: reason.clone(),
             },
             Link::Down { reason } => ConnState::Down {
                 reason: reason.clone(),

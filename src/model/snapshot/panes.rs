@@ -61,6 +61,14 @@ impl Instance {
             verdict: health::hit_rate(m1.map(|r| r.0), Some(0.0), None, th).verdict,
             spark: self.hit_hist.tail_u64(opts.spark_len),
             spark_backfilled: self.hit_hist.backfilled_in_tail(opts.spark_len),
+            keys: self.keys_peak(now).map(|k| k.0),
+            keys_peak: self
+                .keys_peak(now)
+                .filter(|(keys, peak, _)| peak > keys)
+                .map(|(_, keys, ago)| crate::model::view::KeysPeak {
+                    keys,
+                    ago_secs: ago.as_secs(),
+                }),
         }
     }
 

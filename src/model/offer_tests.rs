@@ -1,0 +1,368 @@
+//! What the Diagnosis pane offers per cause (issue 22 item 8), through the real `update`:
+//! every suggestion can run here and fits the evidence.
+
+use std::time::{Duration, Instant, SystemTime};
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::collect::disk::{DiskFigures, DiskUsage};
+use crate::collect::types::{ClientInfo, ClientListResult, CollectError, Info, Sample};
+use crate::model::diagnosis::{CauseView, Likelihood};
+use crate::model::state::{State, update};
+use crate::model::ui_state::PaneId;
+use crate::model::view::ConnState;
+use crate::msg::{ActionEvent, LinkEvent, Msg, Outcome};
+use crate::target::{Target, Thresholds};
+
+struct Run {
+    st: State,
+    now: Instant,
+}
+
+fn base() -> Info {
+    Info {
+        redis_version: Some("7.0.15".into()),
+        run_id: Some("run-1".into()),
+        uptime_in_seconds: Some(10_000),
+        connected_clients: Some(10),
+        maxclients: Some(10_000),
+        used_memory: Some(10 << 20),
+        maxmemory: Some(100 << 20),
+        maxmemory_policy: Some("allkeys-lru".into()),
+        rdb_last_bgsave_status: Some("ok".into()),
+        aof_enabled: Some(false),
+        aof_last_write_status: Some("ok".into()),
+        aof_last_bgrewrite_status: Some("ok".into()),
+        config_file: Some(String::new()),
+        role: Some("master".into()),
+        ..Info::default()
+    }
+}
+
+impl Run {
+    fn new() -> Self {
+        let now = Instant::now();
+        let st = State::new(&[Target::local_default()], Thresholds::default(), now);
+        Self { st, now }
+    }
+
+    fn sample(&mut self, info: Info, f: impl FnOnce(&mut Sample)) {
+        self.now += Duration::from_secs(1);
+        let mut s = Sample::of_info(
+            self.now,
+            SystemTime::now(),
+            Duration::from_micros(200),
+            info,
+        );
+        f(&mut s);
+        let sample = Box::new(s);
+        update(&mut self.st, Msg::Sample { target: 0, sample });
+    }
+
+    fn link(&mut self, event: LinkEvent) {
+        self.now += Duration::from_secs(1);
+        let at = self.now;
+        update(
+            &mut self.st,
+            Msg::Link {
+                target: 0,
+                at,
+                event,
+            },
+        );
+    }
+
+    fn cause(&self, id: &str) -> CauseView {
+        let snap = self.st.view(0).expect("view");
+        (snap.diagnosis.into_iter())
+            .find(|c| c.cause == id)
+            .unwrap_or_else(|| panic!("no cause {id}"))
+    }
+
+    fn key(&mut self, code: KeyCode) {
+        update(
+            &mut self.st,
+            Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+        );
+    }
+
+    /// Opens the Diagnosis pane on cause `id` and presses enter.
+    fn enter_on(&mut self, id: &str) {
+        self.key(KeyCode::Char('d'));
+        let at = (self.st.view(0).expect("view").diagnosis.iter())
+            .position(|c| c.cause == id)
+            .expect("cause listed");
+        self.st.ui.diag_sel = at;
+        self.key(KeyCode::Enter);
+    }
+}
+
+fn disk(used_percent: f64) -> DiskFigures {
+    DiskFigures {
+        usage: DiskUsage {
+            total_bytes: 100 << 30,
+            free_bytes: 50 << 30,
+        },
+        used_percent,
+    }
+}
+
+/// `drill bgsave-fail`: the last BGSAVE failed, AOF off, no container, the disk at 24 %.
+#[test]
+fn a_failed_bgsave_with_a_roomy_disk_suggests_bgsave_and_nothing_that_cannot_fit() {
+    let mut r = Run::new();
+    let mut info = base();
+    info.rdb_last_bgsave_status = Some("err".into());
+    let with_dir = |s: &mut Sample, used: f64| {
+        let mut c = crate::collect::types::ConfigValues::default();
+        c.values.insert("dir".into(), "/var/lib/redis".into());
+        s.config = Some(Ok(c));
+        s.disk = Some(Ok(disk(used)));
+    };
+    for _ in 0..3 {
+        r.sample(info.clone(), |s| with_dir(s, 24.0));
+    }
+    let e = r.cause("E");
+    assert_eq!(e.verdict, Likelihood::Likely, "{e:?}");
+    assert_eq!(e.suggested.as_deref(), Some("bgsave"), "{e:?}");
+    for unfit in [
+        "disk-usage",
+        "check-aof",
+        "fix-aof",
+        "bgrewriteaof",
+        "check-rdb",
+        "container-check-aof",
+        "container-restart",
+        "restart-plain",
+        "restart-systemd",
+    ] {
+        assert!(!e.also.iter().any(|a| a == unfit), "{unfit} offered: {e:?}");
+    }
+    // The disk nearly full: df -h comes first.
+    r.sample(info, |s| with_dir(s, 96.0));
+    assert_eq!(r.cause("E").suggested.as_deref(), Some("disk-usage"));
+}
+
+/// A killed plain redis-server that ran without a config file and outside Docker: no
+/// container-restart (`no container found`), no restart-plain that cannot be filled.
+#[test]
+fn a_killed_server_without_a_config_file_is_offered_nothing_that_fails_and_says_why() {
+    let mut r = Run::new();
+    for _ in 0..2 {
+        r.sample(base(), |_| {});
+    }
+    r.link(LinkEvent::Down(CollectError::Refused));
+    r.link(LinkEvent::Down(CollectError::Refused));
+    let a = r.cause("A");
+    assert_eq!(a.verdict, Likelihood::Likely, "{a:?}");
+    assert_eq!(a.suggested, None, "{a:?}");
+    assert!(a.also.is_empty(), "{a:?}");
+    let why = a.none_runs.as_deref().unwrap_or_default();
+    assert!(
+        why.starts_with("restart-plain: no value for {config_file}"),
+        "{why}"
+    );
+    // Started from a config file: the restart can run, and enter opens it.
+    let mut r = Run::new();
+    let mut info = base();
+    info.config_file = Some("/etc/redis/6379.conf".into());
+    info.executable = Some("/usr/bin/redis-server".into());
+    for _ in 0..2 {
+        r.sample(info.clone(), |_| {});
+    }
+    r.link(LinkEvent::Down(CollectError::Refused));
+    assert_eq!(r.cause("A").suggested.as_deref(), Some("restart-plain"));
+    r.enter_on("A");
+    assert!(
+        matches!(
+            &r.st.actions.dialog,
+            Some(crate::model::actions::Dialog::Confirm { .. })
+        ),
+        "{:?}",
+        r.st.actions.dialog
+    );
+}
+
+/// `drill client-flood` with redtriage started into the flood: the server is up and full,
+/// which the header says as its own state; a kill needs a connection redtriage cannot get,
+/// so the runbook's quick mitigation is offered (a restart that shuts the server down first:
+/// it runs).
+#[test]
+fn a_server_full_before_redtriage_connects_is_full_not_down_and_c_offers_a_restart() {
+    let mut r = Run::new();
+    let mut info = base();
+    info.config_file = Some("/etc/redis/6379.conf".into());
+    for _ in 0..2 {
+        r.sample(info.clone(), |_| {});
+    }
+    let full = || {
+        LinkEvent::Down(CollectError::Server(
+            "ERR max number of clients reached".into(),
+        ))
+    };
+    r.link(full());
+    r.link(full());
+    let snap = r.st.view(0).expect("view");
+    assert!(
+        matches!(snap.header.connection, ConnState::Full { .. }),
+        "{:?}",
+        snap.header.connection
+    );
+    assert!(snap.header.connection_label.starts_with("FULL"));
+    let c = r.cause("C");
+    assert_eq!(c.verdict, Likelihood::Likely, "{c:?}");
+    assert_eq!(c.suggested.as_deref(), Some("restart-plain"), "{c:?}");
+    assert!(!c.also.iter().any(|a| a == "client-kill"), "{c:?}");
+    // The server runs: the restart shuts it down first (not the start-only form).
+    let ctx = r.st.action_context();
+    assert!(!ctx.down && ctx.full);
+    let spec =
+        r.st.actions
+            .runbook
+            .find("restart-plain")
+            .expect("spec")
+            .clone();
+    let p = crate::runbook::prepare::prepare(&spec, &ctx, None).expect("prepared");
+    assert!(p.display[0].contains("shutdown"), "{:?}", p.display);
+}
+
+/// A flood while redtriage is connected: enter on C selects the biggest group in the zoomed
+/// Clients pane (the kill's confirmation then names it), instead of a message.
+#[test]
+fn a_flood_seen_while_connected_enter_on_c_selects_the_group_that_holds_the_connections() {
+    let mut r = Run::new();
+    let mut info = base();
+    info.connected_clients = Some(96);
+    info.maxclients = Some(100);
+    let mut clients: Vec<ClientInfo> = (0..90)
+        .map(|i| ClientInfo {
+            id: 100 + i,
+            addr: format!("10.0.0.5:{}", 40_000 + i),
+            ..ClientInfo::default()
+        })
+        .collect();
+    clients.extend((0..6).map(|i| ClientInfo {
+        id: 900 + i,
+        addr: format!("10.0.0.9:{}", 50_000 + i),
+        ..ClientInfo::default()
+    }));
+    for _ in 0..3 {
+        let list = clients.clone();
+        r.sample(info.clone(), move |s| {
+            s.clients = Some(Ok(ClientListResult::Listed { clients: list }));
+        });
+    }
+    let c = r.cause("C");
+    assert_eq!(c.suggested.as_deref(), Some("client-kill"), "{c:?}");
+    r.enter_on("C");
+    assert!(r.st.ui.zoomed && r.st.ui.focus == PaneId::Clients);
+    assert_eq!(
+        r.st.ui.client_sel,
+        Some(crate::model::select::ClientSel::Group {
+            by: "addr",
+            key: "10.0.0.5".into()
+        })
+    );
+    assert_eq!(r.st.action_context().clients.len(), 90);
+}
+
+/// After `M` on a server started without a config file, CONFIG REWRITE is not offered (it
+/// would answer `ERR The server is running without a config file`); the output says how to
+/// keep the value instead.
+#[test]
+fn after_raising_maxmemory_without_a_config_file_no_rewrite_is_offered() {
+    let mut r = Run::new();
+    for _ in 0..2 {
+        r.sample(base(), |_| {});
+    }
+    let spec =
+        r.st.actions
+            .runbook
+            .find("config-rewrite")
+            .expect("spec")
+            .clone();
+    let why = r.st.action_context().unavailable(&spec).unwrap_or_default();
+    assert!(why.contains("without a config file"), "{why}");
+    r.st.actions.running = Some(crate::model::actions::Running {
+        run: 3,
+        name: "maxmemory".into(),
+        started: r.now,
+        mitigation: true,
+    });
+    let done = ActionEvent::Done(Outcome {
+        ok: true,
+        exit_code: Some(0),
+        summary: "CONFIG SET maxmemory 67108864 → OK".into(),
+        duration: Duration::from_millis(2),
+    });
+    let at = r.now;
+    update(
+        &mut r.st,
+        Msg::Action {
+            run: 3,
+            at,
+            event: done,
+        },
+    );
+    assert!(r.st.actions.dialog.is_none(), "{:?}", r.st.actions.dialog);
+    assert!(
+        (r.st.actions.output.iter()).any(|l| l.contains("runs without a config file")),
+        "{:?}",
+        r.st.actions.output
+    );
+    // With a config file the rewrite is offered (its dialog defaults to No).
+    let mut r2 = Run::new();
+    let mut info = base();
+    info.config_file = Some("/etc/redis/6379.conf".into());
+    r2.sample(info, |_| {});
+    assert!(r2.st.action_context().unavailable(&spec).is_none());
+}
+
+/// A FLUSHALL under a warm cache: the key count's fall is evidence of the collapse, and
+/// enter zooms the Hit rate pane where the count and its peak show.
+#[test]
+fn a_flushall_shows_as_the_key_count_falling_and_enter_zooms_the_hit_rate_pane() {
+    let mut r = Run::new();
+    let keys = |n: u64| {
+        [(
+            0,
+            crate::collect::types::KeyspaceDb {
+                keys: n,
+                ..Default::default()
+            },
+        )]
+        .into()
+    };
+    let mut info = base();
+    info.keyspace = keys(3000);
+    for _ in 0..3 {
+        r.sample(info.clone(), |_| {});
+    }
+    info.keyspace = keys(0);
+    r.sample(info, |_| {});
+    let snap = r.st.view(0).expect("view");
+    assert_eq!(snap.hit_rate.keys, Some(0));
+    assert_eq!(snap.hit_rate.keys_peak.map(|p| p.keys), Some(3000));
+    let h = r.cause("hit_rate");
+    assert!(
+        (h.evidence.iter()).any(|e| e.text.starts_with("keys fell from 3000 to 0")),
+        "{h:?}"
+    );
+    r.enter_on("hit_rate");
+    assert!(r.st.ui.zoomed && r.st.ui.focus == PaneId::HitRate);
+}
+
+#[test]
+fn a_fit_naming_an_unknown_signal_or_action_is_a_runbook_error() {
+    let shipped = include_str!("../../assets/runbook.toml");
+    let with = |action: &str, signal: &str| {
+        let text = format!(
+            "{shipped}\n[[fit]]\naction = \"{action}\"\nsignal = \"{signal}\"\nop = \">\"\nvalue = 1\n"
+        );
+        crate::runbook::spec::Runbook::parse(&text, "mine.toml").unwrap_err()
+    };
+    let e = with("bgsave", "disk_fullness");
+    assert!(e.contains("unknown signal \"disk_fullness\""), "{e}");
+    let e = with("bgsav", "bgsave_err");
+    assert!(e.contains("names action \"bgsav\""), "{e}");
+}
