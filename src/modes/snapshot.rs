@@ -90,6 +90,9 @@ pub(crate) async fn collect_into(
     let Headless { target, poll, .. } = h;
     let docker = docker_rounds(&mut state, &tx, h);
     let mut poller = Poller::new(0, target.clone(), poll.clone(), tx.clone());
+    // What is known of the server without asking it (its config file, remembered values):
+    // the actions the diagnosis suggests need it while the server is down.
+    poller.learn_known().await;
     poller.tick().await;
     drain(&mut rx, &mut state);
     // The group's first round runs while the interval passes.

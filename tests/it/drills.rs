@@ -132,7 +132,144 @@ fn assert_cleaned_up(dir: &Path, url: &str) {
     );
 }
 
-/// Runs `scenario`, expects `cause` as the top likely one, then SIGTERM and the cleanup.
+/// What `enter` on the first cause gives in each drill: the runbook's next step for it, and
+/// one that can run there (issue 22's acceptance table). `Zoom` is a cause whose evidence
+/// an action would erase or that no action fixes: its pane first, then the action beside it.
+#[derive(Debug, Clone, Copy)]
+enum Enter {
+    /// `suggested`, and whether running it (`action NAME URL --yes`) changes nothing, so the
+    /// test really runs it; else the test takes its plan (without `--yes`).
+    Action(&'static str, Run),
+    Zoom(&'static str, &'static str),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Run {
+    Really,
+    Plan,
+}
+
+/// One row per drill: (scenario, cause, what enter gives).
+const NEXT_STEP: [(&str, &str, Enter); 7] = [
+    // Killed: the runbook's Option 1, a restart from its config file.
+    ("crash", "A", Enter::Action("restart-plain", Run::Plan)),
+    // Writes refused with OOM: Option 2, raise maxmemory.
+    ("oom", "B", Enter::Action("maxmemory", Run::Plan)),
+    // So full that a new connection is refused (the snapshot's too): a kill cannot be sent,
+    // the quick mitigation can.
+    (
+        "client-flood",
+        "C",
+        Enter::Action("restart-plain", Run::Plan),
+    ),
+    // The slowlog is the evidence; a kill of the offender beside it.
+    (
+        "slow-commands",
+        "slow",
+        Enter::Zoom("slowlog", "client-kill"),
+    ),
+    // A BGSAVE child was killed, the disk is fine, AOF off: save again.
+    ("bgsave-fail", "E", Enter::Action("bgsave", Run::Really)),
+    // The server does not start, its log names the AOF: Option 4, check it first.
+    ("aof-corrupt", "E", Enter::Action("check-aof", Run::Really)),
+    // FLUSHALL under the reads: the hit rate and the key count's fall, then the probe.
+    (
+        "hit-rate-collapse",
+        "hit_rate",
+        Enter::Zoom("hit_rate", "probe"),
+    ),
+];
+
+/// `snapshot --json` with what a user passes for a server on this machine that they know:
+/// its log and its config file.
+fn snapshot_knowing(url: &str, log: &Path, conf: &Path) -> Value {
+    let mut cmd = bin::redtriage();
+    cmd.args(["snapshot", url, "--json", "--server-log"])
+        .arg(log)
+        .arg("--redis-conf")
+        .arg(conf);
+    bin::snapshot_json(&mut cmd)
+}
+
+/// The row's action is the first cause's suggestion, and it runs (or, when running it would
+/// end the drill, its plan can be made): `action` prepares it the way the dashboard does.
+fn check_next_step(scenario: &str, url: &str, log: &Path, dir: &Path) {
+    let Some((_, cause, enter)) = NEXT_STEP.iter().find(|(s, _, _)| *s == scenario) else {
+        return;
+    };
+    let conf = dir.join("redis.conf");
+    let snap = snapshot_knowing(url, log, &conf);
+    let first = &snap["diagnosis"][0];
+    assert_eq!(first["cause"], *cause, "{first:#}");
+    let name = match *enter {
+        Enter::Action(name, _) => {
+            assert!(first["pane"].is_null(), "{first:#}");
+            name
+        }
+        Enter::Zoom(pane, name) => {
+            assert_eq!(first["pane"], pane, "{first:#}");
+            name
+        }
+    };
+    assert_eq!(first["suggested"], name, "{scenario}: {first:#}");
+    let mut cmd = bin::redtriage();
+    cmd.args(["action", name, url, "--server-log"])
+        .arg(log)
+        .arg("--redis-conf")
+        .arg(&conf);
+    if name == "maxmemory" {
+        cmd.args(["--arg", "64mb"]);
+    }
+    if name == "client-kill" {
+        cmd.arg("--client-id").arg(slow_client_id(&snap, url));
+    }
+    if matches!(enter, Enter::Action(_, Run::Really)) {
+        cmd.arg("--yes");
+    }
+    let out = cmd.output().expect("redtriage action");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // A plan ends `not run: add --yes` (exit 2); a check that finds the damage exits 1: it
+    // ran. Anything else must succeed.
+    let ran = match enter {
+        Enter::Action(_, Run::Really) => {
+            out.status.success() || (name == "check-aof" && text.contains("AOF"))
+        }
+        _ => text.contains("not run: add --yes"),
+    };
+    assert!(ran, "{scenario}: action {name}: {:?}\n{text}", out.status);
+    assert!(!text.contains("cannot run"), "{scenario}: {name}: {text}");
+}
+
+/// The id of the client that sent the newest slowlog entry (the pane shows its address;
+/// `CLIENT LIST` gives its id), as the user picks it in the Clients pane.
+fn slow_client_id(snap: &Value, url: &str) -> String {
+    let client = snap["slowlog"]["entries"][0]["client"]
+        .as_str()
+        .unwrap_or_default();
+    let addr = client.split(' ').next().unwrap_or_default();
+    let port = url.rsplit(':').next().unwrap_or_default();
+    let out = Command::new("redis-cli")
+        .args(["-p", port, "CLIENT", "LIST"])
+        .output()
+        .expect("redis-cli CLIENT LIST");
+    let list = String::from_utf8_lossy(&out.stdout);
+    let field = |line: &str, key: &str| {
+        (line.split(' '))
+            .find_map(|f| f.strip_prefix(key))
+            .map(str::to_string)
+    };
+    list.lines()
+        .find(|l| field(l, "addr=").as_deref() == Some(addr))
+        .and_then(|l| field(l, "id="))
+        .unwrap_or_else(|| panic!("no client at {addr:?} in {list}"))
+}
+
+/// Runs `scenario`, expects `cause` as the top likely one and, for the drills of
+/// [`NEXT_STEP`], its suggestion; then SIGTERM and the cleanup.
 fn drill_gives(scenario: &str, cause: &str) {
     let _one = serial();
     let drill = Drill::start(scenario);
@@ -143,6 +280,7 @@ fn drill_gives(scenario: &str, cause: &str) {
         dir.display()
     );
     expect_top(&url, Some(&log), cause, drill.injected);
+    check_next_step(scenario, &url, &log, &dir);
     let status = drill.terminate();
     assert!(status.success(), "exit {status:?}");
     assert_cleaned_up(&dir, &url);

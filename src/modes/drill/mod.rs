@@ -117,6 +117,8 @@ async fn attend(
     if !headless {
         // The log is what tells a crash from a refused start while the server is down.
         opts.poll.server_log = Some(server.log_path());
+        // Its config file, which a killed server can no longer name: the restart starts it.
+        opts.poll.redis_conf = Some(server.conf_path());
         // A throwaway server: nothing of it is worth remembering.
         opts.poll.state_dir = None;
         return crate::app::run_tui(vec![server.target()], opts).await;
