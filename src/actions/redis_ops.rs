@@ -51,9 +51,13 @@ pub async fn run(
     limit: Duration,
     sink: &Sink,
 ) -> OpResult {
-    let mut conn = connect::connect(target, conn_timeout)
-        .await
-        .map_err(|e| format!("cannot connect: {e:?}"))?;
+    // The dashboard's spare connection first: a server at maxclients refuses a new one.
+    let mut conn = match crate::collect::reserve::take(target, conn_timeout).await {
+        Some(c) => c,
+        None => connect::connect(target, conn_timeout)
+            .await
+            .map_err(|e| format!("cannot connect: {e}"))?,
+    };
     match op {
         RedisOp::Probe => probe(&mut conn, limit, sink).await,
         RedisOp::ClientKill => client_kill(&mut conn, args, limit, sink).await,

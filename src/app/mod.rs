@@ -125,7 +125,12 @@ fn initial_state(targets: &[Target], opts: &TuiOptions) -> State {
 pub async fn run_tui(targets: Vec<Target>, opts: TuiOptions) -> color_eyre::Result<ExitCode> {
     use std::io::IsTerminal as _;
     let prom = opts.prom.clone();
-    let poll = opts.poll.clone();
+    // A spare connection per target for the actions: a server at maxclients still takes
+    // the kill on a connection it already holds.
+    let poll = PollSettings {
+        reserve_for_actions: true,
+        ..opts.poll.clone()
+    };
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         eprintln!(
             "redtriage: the dashboard needs a terminal; for scripts use `redtriage snapshot --json` or `redtriage check`"

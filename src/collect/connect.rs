@@ -26,6 +26,19 @@ pub enum ConnectFailure {
     Handshake(CollectError),
 }
 
+impl std::fmt::Display for ConnectFailure {
+    /// In words for an action's output (`cannot connect: …`), never the variant's name.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Socket(e) | Self::Handshake(e) => write!(f, "{e}"),
+            Self::NoReply => f.write_str(
+                "the port accepts the connection but the server does not answer (hung, or not Redis)",
+            ),
+            Self::Auth(m) => write!(f, "authentication failed: {m}"),
+        }
+    }
+}
+
 /// The server (or a proxy in front of it) accepted the connection and closed it halfway
 /// through a reply: shown as `DOWN (closed in the middle of a reply)`, told apart from
 /// "nothing accepts" by the diagnosis.

@@ -8,6 +8,7 @@ pub mod known;
 pub mod ops;
 pub mod parse;
 pub mod poller;
+pub mod reserve;
 pub mod serverlog;
 pub mod tls;
 pub mod types;

@@ -206,6 +206,9 @@ impl Poller {
                 self.absent.clear();
                 self.commands_checked = false;
                 self.gov.reset_window();
+                if self.settings.reserve_for_actions {
+                    super::reserve::renew(&self.target, self.settings.timeout);
+                }
                 self.link(LinkEvent::Connected).await;
             }
             Err(failure) => {

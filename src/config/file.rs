@@ -78,9 +78,31 @@ pub fn parse_file(text: &str, path: &Path) -> Result<FileConfig, ConfigError> {
         ConfigError::ConfigParse {
             path: display_path(path),
             line,
-            message: e.message().trim().to_string(),
+            message: plain_type_error(e.message().trim()),
         }
     })
+}
+
+/// serde's `invalid type: string "90%", expected f64` in words a person can act on:
+/// `expected a number (like 90 or 2.5), got the string "90%"`.
+fn plain_type_error(message: &str) -> String {
+    let Some(rest) = message.strip_prefix("invalid type: ") else {
+        return message.to_string();
+    };
+    let Some((got, expected)) = rest.rsplit_once(", expected ") else {
+        return message.to_string();
+    };
+    let want = match expected {
+        "f64" | "f32" => "a number (like 90 or 2.5)",
+        "u64" | "u32" | "u16" | "u8" | "usize" | "i64" | "i32" => "a whole number (like 1000)",
+        "a boolean" => "true or false",
+        "a string" => "a quoted string (like \"1s\")",
+        other => other,
+    };
+    let got = got
+        .strip_prefix("string ")
+        .map_or_else(|| got.to_string(), |s| format!("the string {s}"));
+    format!("expected {want}, got {got}")
 }
 
 /// The shipped communication templates, each replaced by `DIR/<name>.txt` when that file

@@ -163,6 +163,9 @@ fn flags_win_over_file() {
 #[test_case("colour = true", "line 1: unknown field `colour`"; "unknown key")]
 #[test_case("\n[thresholds]\nmemory_warn = 1", "line 3: unknown field `memory_warn`"; "unknown threshold")]
 #[test_case("interval = \"1s\"\ninterval = \"2s\"", "line 2: duplicate key"; "duplicate key")]
+#[test_case("[thresholds]\nmemory_warn_percent = \"90%\"", "line 2: expected a number (like 90 or 2.5), got the string \"90%\""; "number as string")]
+#[test_case("client_list_max_clients = 1.5", "expected a whole number (like 1000), got floating point `1.5`"; "whole number")]
+#[test_case("no_color = \"yes\"", "expected true or false, got the string \"yes\""; "boolean")]
 fn bad_file(text: &str, message: &str) {
     let err = with_file(text, &[]).unwrap_err().to_string();
     assert!(err.starts_with("config /"), "{err}");

@@ -35,9 +35,12 @@ pub fn resolve(sel: &ClientSel, list: Option<&ClientListResult>) -> Vec<ClientRe
         .iter()
         .filter(|c| match sel {
             ClientSel::Client { id } => c.id == *id,
+            // A group never takes redtriage's own connections (the poller's, the spare one
+            // for actions): killing the flood's address must not cut the dashboard off.
             ClientSel::Group { by, key } => {
                 let k = key_of(c, by);
-                k == key || (k.is_empty() && key == "(none)")
+                (k == key || (k.is_empty() && key == "(none)"))
+                    && c.name != crate::collect::connect::CLIENT_NAME
             }
         })
         .map(|c| ClientRef {
@@ -117,5 +120,24 @@ mod tests {
         };
         assert_eq!(resolve(&g, Some(&b)).len(), 1);
         assert!(resolve(&ClientSel::Client { id: 9 }, Some(&a)).is_empty());
+    }
+
+    #[test]
+    fn a_group_leaves_out_redtriages_own_connections() {
+        let list = ClientListResult::Listed {
+            clients: vec![
+                c(1, "127.0.0.1:1", "pool"),
+                c(2, "127.0.0.1:2", crate::collect::connect::CLIENT_NAME),
+                c(3, "127.0.0.1:3", ""),
+            ],
+        };
+        let g = ClientSel::Group {
+            by: "addr",
+            key: "127.0.0.1".into(),
+        };
+        let ids: Vec<u64> = resolve(&g, Some(&list)).iter().map(|r| r.id).collect();
+        assert_eq!(ids, [1, 3]);
+        // Picked one by one, it is the user's choice.
+        assert_eq!(resolve(&ClientSel::Client { id: 2 }, Some(&list)).len(), 1);
     }
 }

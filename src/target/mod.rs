@@ -215,6 +215,9 @@ pub struct PollSettings {
     /// Where each target's last-seen configuration is kept (`$XDG_STATE_HOME/redtriage/
     /// targets`); None = not kept.
     pub state_dir: Option<std::path::PathBuf>,
+    /// Keep a spare connection for the actions, opened at each connect
+    /// ([`crate::collect::reserve`]): the dashboard does, one-shot modes do not.
+    pub reserve_for_actions: bool,
 }
 
 impl Default for PollSettings {
@@ -229,6 +232,7 @@ impl Default for PollSettings {
             server_log: None,
             redis_conf: None,
             state_dir: None,
+            reserve_for_actions: false,
         }
     }
 }

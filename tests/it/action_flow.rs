@@ -356,3 +356,97 @@ async fn a_cancel_abandons_a_redis_command_a_stopped_server_never_answers() {
     }
     assert_eq!(done.map(|o| o.summary), Some(outcome.summary));
 }
+
+/// A raw connection named `name`, or None once the server refuses it (maxclients).
+fn try_named_conn(port: u16, name: &str) -> Option<std::net::TcpStream> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    let cmd = format!(
+        "*3\r\n$6\r\nCLIENT\r\n$7\r\nSETNAME\r\n${}\r\n{name}\r\n",
+        name.len()
+    );
+    s.write_all(cmd.as_bytes()).ok()?;
+    let mut buf = [0u8; 1];
+    s.read_exact(&mut buf).ok()?;
+    // `+OK`, or `-ERR max number of clients reached` and the close.
+    let mut rest = [0u8; 4];
+    s.read_exact(&mut rest).ok()?;
+    (buf[0] == b'+').then_some(s)
+}
+
+/// The server fills up while the dashboard watches: a new connection is refused (an action's
+/// own would be too), but `enter` on cause C selects the flood's group and the kill goes
+/// through on the connection the dashboard kept for actions; its own connections survive.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flood_after_the_dashboard_connected_is_killed_on_its_spare_connection() {
+    let redis = Redis::start(&["--maxclients", "24"]);
+    let poll = redtriage::target::PollSettings {
+        reserve_for_actions: true,
+        ..fast_poll()
+    };
+    let mut d = Driver::start(redis.target(), poll);
+    d.wait_for(Duration::from_secs(10), "up", |s| {
+        s.header.connection == ConnState::Up
+    })
+    .await;
+    // The poller's connection and the spare one, both named redtriage.
+    let both = common::poll(Duration::from_secs(10), Duration::from_millis(50), || {
+        redis
+            .cli(&["CLIENT", "LIST"])
+            .matches("name=redtriage")
+            .count()
+            >= 2
+    });
+    assert!(
+        both,
+        "no spare connection: {}",
+        redis.cli(&["CLIENT", "LIST"])
+    );
+    let held: Vec<_> = std::iter::from_fn(|| try_named_conn(redis.port, "leaky"))
+        .take(100)
+        .collect();
+    assert!(held.len() < 100, "maxclients never reached");
+    assert!(
+        try_named_conn(redis.port, "late").is_none(),
+        "a new connection was not refused"
+    );
+    d.wait_for(Duration::from_secs(10), "C likely", |s| {
+        (s.diagnosis.iter())
+            .any(|c| c.cause == "C" && c.suggested.as_deref() == Some("client-kill"))
+            && s.clients.groups.iter().any(|g| g.key == "leaky")
+    })
+    .await;
+    d.apply(key(KeyCode::Char('d')));
+    let at = (d.state.view(0).expect("view").diagnosis.iter())
+        .position(|c| c.cause == "C")
+        .expect("C listed");
+    d.state.ui.diag_sel = at;
+    d.apply(key(KeyCode::Enter));
+    assert!(d.state.ui.zoomed, "enter did not zoom the clients pane");
+    d.apply(key(KeyCode::Char('K')));
+    let Some(Dialog::Confirm {
+        prepared, target, ..
+    }) = d.state.actions.dialog.clone()
+    else {
+        panic!("no confirmation: {:?}", d.state.actions.dialog);
+    };
+    let Step::Redis { args: ids, .. } = &prepared.step else {
+        panic!("not a redis step")
+    };
+    assert_eq!(ids.len(), held.len(), "{:?}", prepared.changes);
+    type_text(&mut d, &target);
+    d.apply(key(KeyCode::Enter));
+    let (run, prepared) = run_effects(&d).pop().expect("the kill was run");
+    let outcome = runner::run(
+        prepared,
+        redis.target(),
+        Duration::from_secs(1),
+        Sink::new(run, d.sender()),
+    )
+    .await;
+    assert!(outcome.ok, "{outcome:?}");
+    let list = redis.cli(&["CLIENT", "LIST"]);
+    assert!(!list.contains("name=leaky"), "{list}");
+    assert!(list.matches("name=redtriage").count() >= 2, "{list}");
+    drop(held);
+}
