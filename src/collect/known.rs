@@ -591,8 +591,8 @@ fn process_values(target: &Target) -> Option<(u32, BTreeMap<String, String>)> {
         if let Some(d) = cwd.as_deref().and_then(text) {
             v.insert("dir".to_string(), d);
         }
-        if let Some(x) = std::fs::read_link(base.join("exe"))
-            .ok()
+        if let Some(x) = (std::fs::read_link(base.join("exe")).ok())
+            .map(|x| server_binary(&x, comm.trim()))
             .as_deref()
             .and_then(text)
         {
@@ -609,6 +609,17 @@ fn process_values(target: &Target) -> Option<(u32, BTreeMap<String, String>)> {
         return Some((pid, v));
     }
     None
+}
+
+/// The server's binary by the name it runs as. `/proc/PID/exe` is the file the link points
+/// to: on Debian `redis-server` is a link to the multi-call `redis-check-rdb`, and starting
+/// that would check an RDB instead of serving. The name (`comm`) beside it, when it exists.
+fn server_binary(exe: &Path, comm: &str) -> PathBuf {
+    let named = exe.file_name().and_then(|n| n.to_str()) == Some(comm);
+    match exe.parent().map(|d| d.join(comm)) {
+        Some(beside) if !named && beside.exists() => beside,
+        _ => exe.to_path_buf(),
+    }
 }
 
 /// The inodes of the sockets listening on `port` (`/proc/net/tcp`, `tcp6`).
@@ -886,6 +897,22 @@ mod tests {
         let a = crate::target::parse_url("unix:///run/redis_x.sock").expect("url");
         let b = crate::target::parse_url("unix:///run/redis/x.sock").expect("url");
         assert_ne!(file_for(dir.path(), &a), file_for(dir.path(), &b));
+    }
+
+    #[test]
+    fn a_multi_call_binary_is_named_as_the_server_it_runs_as() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("redis-check-rdb");
+        std::fs::write(&real, "").unwrap();
+        std::os::unix::fs::symlink(&real, dir.path().join("redis-server")).unwrap();
+        assert_eq!(
+            server_binary(&real, "redis-server"),
+            dir.path().join("redis-server")
+        );
+        // A binary of its own name, or nothing of that name beside it: the file itself.
+        assert_eq!(server_binary(&real, "valkey-server"), real);
+        let own = dir.path().join("redis-server");
+        assert_eq!(server_binary(&own, "redis-server"), own);
     }
 
     #[test]

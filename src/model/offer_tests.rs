@@ -209,6 +209,16 @@ fn a_server_full_before_redtriage_connects_is_full_not_down_and_c_offers_a_resta
         snap.header.connection
     );
     assert!(snap.header.connection_label.starts_with("FULL"));
+    // The health says what is known: the server is full (CRIT), not "no fresh data".
+    assert_eq!(
+        snap.header.health.overall,
+        crate::model::view::Verdict::Crit
+    );
+    let clients = (snap.header.health.items.iter())
+        .find(|i| i.name == "clients")
+        .expect("clients item");
+    assert!(clients.value.starts_with("full"), "{clients:?}");
+    assert_eq!(snap.clients.verdict, crate::model::view::Verdict::Crit);
     let c = r.cause("C");
     assert_eq!(c.verdict, Likelihood::Likely, "{c:?}");
     assert_eq!(c.suggested.as_deref(), Some("restart-plain"), "{c:?}");

@@ -165,14 +165,12 @@ fn cause_lines(
     };
     for e in c.evidence.iter().take(shown) {
         let lead = if e.against { "    − " } else { "    • " };
-        let text = format!("{lead}{}{}", e.text, since(e.since_secs));
-        for (i, part) in format::wrap(&text, w.max(10)).into_iter().enumerate() {
-            let part = if i == 0 {
-                part
-            } else {
-                format!("      {part}")
-            };
-            lines.push(Line::from(Span::raw(part)));
+        let text = format!("{}{}", e.text, since(e.since_secs));
+        // At spaces, never mid-word (`(sinc` / `e 23s)`); the later lines under the text.
+        let room = w.max(16) - 6;
+        for (i, part) in format::wrap_words(&text, room).into_iter().enumerate() {
+            let head = if i == 0 { lead } else { "      " };
+            lines.push(Line::from(Span::raw(format!("{head}{part}"))));
         }
     }
     let pane = c.pane.as_deref().and_then(PaneId::named);
@@ -197,8 +195,17 @@ fn cause_lines(
                 spans.push(Span::styled("  also: ", theme.label()));
             }
         } else if let Some(why) = &c.none_runs {
-            spans.push(Span::styled("no action can run here: ", theme.label()));
-            spans.push(Span::raw(why.clone()));
+            // Read whole: wrapped at spaces under the line's start.
+            let text = format!("no action can run here: {why}");
+            let room = w.max(16) - 6;
+            for (i, part) in format::wrap_words(&text, room).into_iter().enumerate() {
+                let head = if i == 0 { "    " } else { "      " };
+                lines.push(Line::from(Span::styled(
+                    format!("{head}{part}"),
+                    theme.label(),
+                )));
+            }
+            return lines;
         }
         spans.push(Span::raw(others.join(", ")));
         lines.push(fit_spans(spans, w));

@@ -104,3 +104,46 @@ fn both_panes_in_the_compact_layout_50x16() {
         let _ = draw(&st, w, h);
     }
 }
+
+/// Evidence longer than the pane breaks at spaces, never inside a word (seen: `(sinc` /
+/// `e 23s)`), and its later lines stand under its text.
+#[test]
+fn long_evidence_wraps_at_spaces_80x24() {
+    use crate::collect::types::CollectError;
+    use crate::msg::LinkEvent;
+    let t0 = Instant::now();
+    let mut st = State::new(&[Target::local_default()], Thresholds::default(), t0);
+    let full = || {
+        LinkEvent::Down(CollectError::Server(
+            "ERR max number of clients reached".into(),
+        ))
+    };
+    for i in 1..=9 {
+        let at = t0 + Duration::from_secs(i);
+        update(
+            &mut st,
+            Msg::Link {
+                target: 0,
+                at,
+                event: full(),
+            },
+        );
+    }
+    st.ui.body = Body::Diagnosis;
+    let s = draw(&st, 80, 24);
+    let at = s
+        .lines()
+        .position(|l| l.contains("• redtriage's own connection refused"))
+        .unwrap_or_else(|| panic!("{s}"));
+    let next = s.lines().nth(at + 1).unwrap_or_default();
+    assert!(next.starts_with("│      (since 8s)  "), "{s}");
+    // Why nothing can run is read whole, wrapped the same way.
+    assert!(
+        s.contains("no action can run here: client-kill: the server is full"),
+        "{s}"
+    );
+    assert!(
+        s.contains("│      reached): it refuses redtriage's connection too"),
+        "{s}"
+    );
+}

@@ -150,7 +150,14 @@ impl Instance {
                 i.verdict = s.shown;
             }
         }
-        if health.overall != Verdict::Unknown {
+        // Refused for maxclients: the one figure known now is that the server is full.
+        if self.full()
+            && let Some(c) = health.items.iter_mut().find(|i| i.name == "clients")
+        {
+            c.verdict = Verdict::Crit;
+            c.value = "full: new connections refused (maxclients)".into();
+        }
+        if health.overall != Verdict::Unknown || self.full() {
             health.overall =
                 health::worst(&health.items.iter().map(|i| i.verdict).collect::<Vec<_>>());
         }
@@ -287,6 +294,11 @@ impl Instance {
         let disk = self.disk_view(th);
         let panes = (&memory, &clients, &hit_rate, &errors, disk.as_ref());
         self.health(panes, th, now)
+    }
+
+    /// Refused for maxclients: up, and full.
+    pub fn full(&self) -> bool {
+        matches!(&self.link, Link::Down { reason } if reason.contains(MAXCLIENTS))
     }
 
     /// The runbook's health table (the disk row only when the server's disk is seen).
