@@ -125,6 +125,7 @@ fn a_failed_bgsave_with_a_roomy_disk_suggests_bgsave_and_nothing_that_cannot_fit
     let e = r.cause("E");
     assert_eq!(e.verdict, Likelihood::Likely, "{e:?}");
     assert_eq!(e.suggested.as_deref(), Some("bgsave"), "{e:?}");
+    assert!(e.also.is_empty(), "{e:?}");
     for unfit in [
         "disk-usage",
         "check-aof",
@@ -349,13 +350,25 @@ fn a_flushall_shows_as_the_key_count_falling_and_enter_zooms_the_hit_rate_pane()
         r.sample(info.clone(), |_| {});
     }
     info.keyspace = keys(0);
-    r.sample(info, |_| {});
+    r.sample(info, |s| {
+        let flush = crate::collect::types::CommandStat {
+            calls: 1,
+            ..Default::default()
+        };
+        s.commandstats = Some(Ok([("flushall".to_string(), flush)].into()));
+    });
     let snap = r.st.view(0).expect("view");
     assert_eq!(snap.hit_rate.keys, Some(0));
     assert_eq!(snap.hit_rate.keys_peak.map(|p| p.keys), Some(3000));
     let h = r.cause("hit_rate");
     assert!(
-        (h.evidence.iter()).any(|e| e.text.starts_with("keys fell from 3000 to 0")),
+        (h.evidence.iter()).any(|e| e.text.starts_with("keys fell from 3000 to 0")
+            && e.text
+                .contains("FLUSHALL called 1× since the server started")),
+        "{h:?}"
+    );
+    assert!(
+        (h.evidence.iter()).any(|e| e.text.ends_with("the cache was emptied")),
         "{h:?}"
     );
     r.enter_on("hit_rate");

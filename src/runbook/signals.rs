@@ -95,6 +95,10 @@ pub const SIGNALS: &[(&str, &str)] = &[
         "how far the key count fell from its peak of the last 5 minutes, percent (FLUSHALL)",
     ),
     (
+        "flushes",
+        "FLUSHALL and FLUSHDB calls the server counted since it started (commandstats)",
+    ),
+    (
         "cut",
         "1 while connections are accepted, then closed in the middle of a reply",
     ),

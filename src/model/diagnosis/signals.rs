@@ -75,6 +75,7 @@ pub fn facts(snap: &Snapshot, inst: &Instance) -> Facts {
         latency_facts(&mut f, snap, inst);
         traffic_facts(&mut f, snap, inst);
         keys_facts(&mut f, inst);
+        flush_facts(&mut f, inst);
     }
     super::group_signals::facts(&mut f, snap, inst);
     super::cluster_signals::facts(&mut f, snap);
@@ -403,17 +404,7 @@ fn keys_facts(f: &mut Facts, inst: &Instance) {
         return;
     }
     let drop = (peak - keys) as f64 * 100.0 / peak as f64;
-    let flushes: Vec<String> = (inst.commandstats.value.iter())
-        .flat_map(|m| m.iter())
-        .filter(|(name, st)| matches!(name.as_str(), "flushall" | "flushdb") && st.calls > 0)
-        .map(|(name, st)| {
-            format!(
-                "{} called {}× since the start",
-                name.to_uppercase(),
-                st.calls
-            )
-        })
-        .collect();
+    let flushes = flush_calls(inst);
     let text = if keys < peak {
         let mut t = format!(
             "keys fell from {peak} to {keys} (−{}) in the last {}",
@@ -429,6 +420,41 @@ fn keys_facts(f: &mut Facts, inst: &Instance) {
         format!("keys {keys}, at their 5-minute peak")
     };
     put(f, "keys_drop_percent", drop, text);
+}
+
+/// `FLUSHALL called 1× since the server started`, per flush command the server counted
+/// (commandstats, slow cadence).
+fn flush_calls(inst: &Instance) -> Vec<String> {
+    (inst.commandstats.value.iter())
+        .flat_map(|m| m.iter())
+        .filter(|(name, st)| matches!(name.as_str(), "flushall" | "flushdb") && st.calls > 0)
+        .map(|(name, st)| {
+            format!(
+                "{} called {}× since the server started",
+                name.to_uppercase(),
+                st.calls
+            )
+        })
+        .collect()
+}
+
+/// The flushes the server counted: evidence of an emptied cache even when redtriage started
+/// after it (no peak of keys seen).
+fn flush_facts(f: &mut Facts, inst: &Instance) {
+    let Some(stats) = &inst.commandstats.value else {
+        return;
+    };
+    let n: u64 = (stats.iter())
+        .filter(|(name, _)| matches!(name.as_str(), "flushall" | "flushdb"))
+        .map(|(_, st)| st.calls)
+        .sum();
+    let calls = flush_calls(inst);
+    let text = if calls.is_empty() {
+        "no FLUSHALL or FLUSHDB since the server started".into()
+    } else {
+        calls.join(", ")
+    };
+    put(f, "flushes", n as f64, text);
 }
 
 fn persistence_facts(f: &mut Facts, snap: &Snapshot, inst: &Instance) {
