@@ -45,6 +45,15 @@ pub fn micros(us: u64) -> String {
     }
 }
 
+/// `1 command`, `2 commands`: a count with its noun, plural when it is not one.
+pub fn plural(n: u64, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 /// An age or a timer in seconds, two units at most: `12s`, `4m10s`, `3h05m`, `2d04h`.
 pub fn age(secs: u64) -> String {
     let (d, h, m, s) = (secs / 86_400, secs / 3600 % 24, secs / 60 % 60, secs % 60);
@@ -125,7 +134,9 @@ pub fn width(s: &str) -> usize {
     Span::raw(s).width()
 }
 
-/// Cuts `s` to at most `max` cells, ending with `…` when something was cut.
+/// Cuts `s` to at most `max` cells, ending with `…` when something was cut. A figure is
+/// never cut short: a word with a digit in it that would be cut goes whole (`top: DEBUG ×19`
+/// becomes `top: DEBUG …`, never `×1…`, a different number).
 pub fn truncate(s: &str, max: usize) -> String {
     if width(s) <= max {
         return s.to_string();
@@ -143,6 +154,25 @@ pub fn truncate(s: &str, max: usize) -> String {
         }
         out.push(ch);
         used += w;
+    }
+    let cut_inside = s[out.len()..]
+        .chars()
+        .next()
+        .is_some_and(|c| !c.is_whitespace());
+    if cut_inside {
+        let start = out.rfind(char::is_whitespace).map_or(0, |i| i + 1);
+        let word = s[start..]
+            .split(char::is_whitespace)
+            .next()
+            .unwrap_or_default();
+        // A figure: a number with its unit or sign (`×19`, `1234/s`, `99.0%`, `≥90`), not a
+        // name with digits in it (`"cart:998172"`).
+        let figure = word
+            .trim_start_matches(['×', '+', '-', '−', '~', '≥', '≤', '<', '>', '('])
+            .starts_with(|c: char| c.is_ascii_digit());
+        if figure && start > 0 {
+            out.truncate(start);
+        }
     }
     out.push('…');
     out
@@ -307,6 +337,27 @@ pub fn rfc3339(t: SystemTime) -> String {
 mod tests {
     use super::*;
     use test_case::test_case;
+
+    #[test]
+    fn a_cut_never_shortens_a_figure() {
+        // Seen: `top: DEBUG ×19` cut to `×1…`, another number.
+        assert_eq!(truncate("top: DEBUG ×19 (max 1.2s)", 13), "top: DEBUG …");
+        assert_eq!(truncate("errors 1234/s", 10), "errors …");
+        // Words cut as before; a figure alone is cut (nothing else to show).
+        assert_eq!(
+            truncate("RedisNotEnoughConnections", 18),
+            "RedisNotEnoughCon…"
+        );
+        assert_eq!(truncate("123456789", 5), "1234…");
+        assert_eq!(truncate("used 99.0%", 20), "used 99.0%");
+    }
+
+    #[test]
+    fn plurals() {
+        assert_eq!(plural(1, "command"), "1 command");
+        assert_eq!(plural(0, "command"), "0 commands");
+        assert_eq!(plural(19, "client"), "19 clients");
+    }
 
     #[test]
     fn wrap_words_breaks_at_spaces() {

@@ -37,8 +37,9 @@ async fn send(
     Ok((reply_text(&v), t0.elapsed()))
 }
 
+/// One way to write a round trip everywhere: `257µs`, `1.2ms` (as the panes do).
 fn micros(d: Duration) -> String {
-    format!("{} µs", d.as_micros())
+    crate::format::micros(u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
 }
 
 /// Runs one Redis action and returns (exit code, summary).
@@ -136,7 +137,10 @@ async fn client_kill(
             Err(e) => sink.line(format!("CLIENT KILL ID {id} → {e}")).await,
         }
     }
-    let summary = format!("killed {killed} of {} clients", ids.len());
+    let summary = format!(
+        "killed {killed} of {}",
+        crate::format::plural(ids.len() as u64, "client")
+    );
     Ok((Some(i32::from(killed == 0 && !ids.is_empty())), summary))
 }
 
@@ -150,7 +154,13 @@ async fn slowlog_reset(conn: &mut MultiplexedConnection, limit: Duration, sink: 
     let entries = crate::collect::parse::parse_slowlog(&v)
         .map_err(|e| format!("SLOWLOG GET -1: {e}: the slowlog was not reset"))?;
     let lines: Vec<String> = entries.iter().map(saved_line).collect();
-    let what = format!("slowlog saved: {} entries", entries.len());
+    let what = format!(
+        "slowlog saved: {}",
+        match entries.len() {
+            1 => "1 entry".to_string(),
+            n => format!("{n} entries"),
+        }
+    );
     sink.saved(what.clone(), lines).await;
     let (reply, took) = send(conn, redis::cmd("SLOWLOG").arg("RESET"), limit).await?;
     let line = format!("SLOWLOG RESET → {reply} ({})", micros(took));

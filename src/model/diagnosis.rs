@@ -160,7 +160,10 @@ pub fn diagnose(
                 positive |= r.weight > 0;
                 let mut text = evidence_text(r, fact);
                 if let (true, Some(a)) = (lingers, ago) {
-                    text = format!("no longer: {text}, held until {}s ago", a.as_secs());
+                    text = format!(
+                        "no longer: {text}, held until {} ago",
+                        crate::format::age(a.as_secs())
+                    );
                 }
                 evidence.push(Evidence {
                     text,

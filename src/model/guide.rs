@@ -150,7 +150,7 @@ impl State {
         let r = self.actions.running.as_ref()?;
         names.contains(&r.name.as_str()).then(|| {
             let secs = self.now.saturating_duration_since(r.started).as_secs();
-            format!("{} for {secs}s", r.name)
+            format!("{} for {}", r.name, crate::format::age(secs))
         })
     }
 
@@ -348,10 +348,12 @@ impl State {
             (StepState::Waiting, hint),
         );
         let metrics = format!(
-            "uptime {}, hit rate {}, {} clients",
+            "uptime {}, hit rate {}, {}",
             h.uptime_secs.map_or("—".into(), age),
             snap.hit_rate.now_percent.map_or("—".into(), pct),
-            snap.clients.connected.map_or("—".into(), |n| n.to_string())
+            snap.clients.connected.map_or("— clients".into(), |n| {
+                crate::format::plural(n, "client")
+            })
         );
         let inc = self.actions.incident;
         let stability = match (&self.actions.watch, inc.resolved, inc.since) {
@@ -392,11 +394,11 @@ impl State {
             .unwrap_or_default();
         let slow = top.first().map_or("slowlog empty".to_string(), |t| {
             format!(
-                "top: {} ×{} (max {}), {} commands",
+                "top: {} ×{} (max {}), {}",
                 t.command,
                 t.count,
                 micros(t.max_us),
-                top.len()
+                crate::format::plural(top.len() as u64, "command")
             )
         });
         let logged = self.actions.log_path.is_some();

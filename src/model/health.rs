@@ -151,14 +151,20 @@ pub fn clients(connected: Option<u64>, max: Option<u64>, th: &Thresholds) -> Hea
 /// Uptime verdict: a recent restart is a warning; unreachable is unknown (nothing to judge
 /// by, as the dashboard's overall says; `check` exits 3 for it).
 pub fn uptime(reachable: bool, uptime_secs: Option<u64>, th: &Thresholds) -> HealthItem {
-    let target = format!("warn when started <{}s ago", th.uptime_warn_secs);
+    let target = format!(
+        "warn when started <{} ago",
+        crate::format::age(th.uptime_warn_secs)
+    );
     let (verdict, value) = match (reachable, uptime_secs) {
         (false, _) => (Verdict::Unknown, "unreachable".to_string()),
         (true, Some(u)) if u < th.uptime_warn_secs => {
             // True of a first start as of a restart (which one, redtriage cannot tell).
-            (Verdict::Warn, format!("started {u}s ago"))
+            (
+                Verdict::Warn,
+                format!("started {} ago", crate::format::age(u)),
+            )
         }
-        (true, Some(u)) => (Verdict::Ok, format!("up {u}s")),
+        (true, Some(u)) => (Verdict::Ok, format!("up {}", crate::format::age(u))),
         (true, None) => (Verdict::Unknown, "no data".to_string()),
     };
     HealthItem {

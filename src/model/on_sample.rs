@@ -97,7 +97,10 @@ impl State {
             if self.actions.incident.since.is_some() {
                 self.actions.incident.resolved = Some(at);
             }
-            let text = format!("STABLE for {secs}s: watch window completed");
+            let text = format!(
+                "STABLE for {}: watch window completed",
+                crate::format::age(secs)
+            );
             effects.push(self.logged(at, snap, "watch", text));
         }
         if probe {

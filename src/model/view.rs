@@ -80,7 +80,10 @@ impl ConnState {
             ConnState::Up => "UP".into(),
             ConnState::Down { reason } => format!("DOWN ({reason})"),
             ConnState::Unresponsive { no_reply_secs } => {
-                format!("UNRESPONSIVE (no reply for {no_reply_secs}s)")
+                format!(
+                    "UNRESPONSIVE (no reply for {})",
+                    crate::format::age(*no_reply_secs)
+                )
             }
             ConnState::AuthFailed { .. } => "AUTH FAILED".into(),
             ConnState::Loading { percent: Some(p) } => format!("LOADING {p:.0}%"),

@@ -32,11 +32,7 @@ pub struct WatchView {
 }
 
 fn fmt(d: u64) -> String {
-    if d >= 60 {
-        format!("{}m{:02}s", d / 60, d % 60)
-    } else {
-        format!("{d}s")
-    }
+    crate::format::age(d)
 }
 
 /// The first health problem that breaks stability. Uptime is left out (a restart is usually

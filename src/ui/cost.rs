@@ -28,10 +28,10 @@ pub fn lines(cost: Option<&SelfCost>, theme: Theme) -> Vec<Line<'static>> {
     ])];
     out.push(Line::from(match &c.backoff {
         Some(why) => format!(
-            "  backing off: slow checks every {}s ({why})",
-            c.slow_interval_secs
+            "  backing off: slow checks every {} ({why})",
+            format::age(c.slow_interval_secs)
         ),
-        None => format!("  slow checks every {}s", c.slow_interval_secs),
+        None => format!("  slow checks every {}", format::age(c.slow_interval_secs)),
     }));
     if let Some(mode) = c
         .client_list

@@ -41,9 +41,11 @@ fn replica_line(r: &ReplicaView, theme: Theme) -> Line<'static> {
         words.push("syncing".into());
     }
     match (r.lag_bytes, r.lag_secs) {
-        (Some(b), Some(s)) => words.push(format!("lag {} / {s}s", format::bytes(b))),
+        (Some(b), Some(s)) => {
+            words.push(format!("lag {} / {}", format::bytes(b), format::age(s)));
+        }
         (Some(b), None) => words.push(format!("lag {}", format::bytes(b))),
-        (None, Some(s)) => words.push(format!("lag {s}s")),
+        (None, Some(s)) => words.push(format!("lag {}", format::age(s))),
         (None, None) => {}
     }
     if let Some(p) = r.priority {

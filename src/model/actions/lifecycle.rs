@@ -380,9 +380,14 @@ impl State {
             ActionEvent::Done(outcome) if current => return self.finish(at, &outcome),
             ActionEvent::Done(outcome) => {
                 // A watch probe.
-                let word = if outcome.ok { "ok" } else { "FAILED" };
-                self.actions
-                    .push_timeline(at, format!("probe {word}: {}", outcome.summary));
+                // The probe's own summary says `probe ok: …`; others (no connection) get it.
+                let text = if outcome.summary.starts_with("probe ") {
+                    outcome.summary
+                } else {
+                    let word = if outcome.ok { "ok" } else { "FAILED" };
+                    format!("probe {word}: {}", outcome.summary)
+                };
+                self.actions.push_timeline(at, text);
             }
         }
         vec![Effect::Redraw]
@@ -411,6 +416,10 @@ impl State {
         ev.output = self.actions.output.iter().take(20).cloned().collect();
         // The end in the output panel too, where the user is looking: a run that timed out
         // (and how its process group was stopped) otherwise just stops talking there.
+        // Once: a summary that is the run's last line (a CONFIG SET's reply) gets the mark.
+        if self.actions.output.back() == Some(&outcome.summary) {
+            self.actions.output.pop_back();
+        }
         self.actions
             .push_output(format!("{word} {}", outcome.summary));
         if r.mitigation && outcome.ok {
@@ -470,8 +479,8 @@ impl State {
         self.actions.push_timeline(
             at,
             format!(
-                "watch started ({}s window)",
-                self.actions.watch_window.as_secs()
+                "watch started ({} window)",
+                crate::format::age(self.actions.watch_window.as_secs())
             ),
         );
     }

@@ -165,7 +165,7 @@ fn facts_of_an_incident() {
     assert_eq!(f.eta, "17 minutes");
     assert_eq!(
         f.root_cause,
-        "Crashed or restarted (DOWN (refused) for 780s: nothing accepts connections)"
+        "Crashed or restarted (DOWN (refused) for 13m00s: nothing accepts connections)"
     );
     assert_eq!(f.actions, "restart-plain (ok); bgsave (failed)");
     assert_eq!(f.fix, "restart-plain");

@@ -57,7 +57,10 @@ fn replica_facts(f: &mut Facts, t: &TopologyView) {
                 f,
                 "repl_link_down_secs",
                 (s as f64).max(1.0),
-                format!("replication link to master {master} DOWN for {s}s"),
+                format!(
+                    "replication link to master {master} DOWN for {}",
+                    crate::format::age(s)
+                ),
             ),
             None => put(f, "repl_link_down_secs", 0.0, "replication link up".into()),
         }
@@ -79,7 +82,10 @@ fn replica_facts(f: &mut Facts, t: &TopologyView) {
             .map(|r| format!("{} ({})", r.addr, r.state))
             .collect();
         let text = if broken.is_empty() {
-            format!("{} replicas, none broken", t.replicas.len())
+            format!(
+                "{}, none broken",
+                crate::format::plural(t.replicas.len() as u64, "replica")
+            )
         } else {
             format!("replication broken: {}", broken.join(", "))
         };
@@ -94,7 +100,7 @@ fn replica_facts(f: &mut Facts, t: &TopologyView) {
                 f,
                 "replica_lag_secs",
                 lag as f64,
-                format!("replica {addr} lags {lag}s"),
+                format!("replica {addr} lags {}", crate::format::age(lag)),
             );
         } else {
             put(f, "replica_lag_secs", 0.0, "no replica lags".into());

@@ -106,7 +106,11 @@ fn link_facts(f: &mut Facts, snap: &Snapshot, inst: &Instance) {
     let cut = matches!(&h.connection,
         ConnState::Down { reason } if reason == crate::collect::connect::CUT_MID_REPLY);
     let down = matches!(h.connection, ConnState::Down { .. }) && !maxclients && !cut;
-    let label = format!("{} for {}s", h.connection_label, h.since_secs);
+    let label = format!(
+        "{} for {}",
+        h.connection_label,
+        crate::format::age(h.since_secs)
+    );
     put(f, "down", flag(down), label.clone());
     put(f, "cut", flag(cut), label.clone());
     let hung = matches!(h.connection, ConnState::Unresponsive { .. });
@@ -144,7 +148,10 @@ fn link_facts(f: &mut Facts, snap: &Snapshot, inst: &Instance) {
             f,
             "restart_ago_secs",
             ago as f64,
-            format!("restart seen {ago}s ago ({seen} since start)"),
+            format!(
+                "restart seen {} ago ({seen} since start)",
+                crate::format::age(ago)
+            ),
         );
     } else if inst.samples_total >= 2 {
         put(
@@ -155,7 +162,12 @@ fn link_facts(f: &mut Facts, snap: &Snapshot, inst: &Instance) {
         );
     }
     if let Some(up) = h.uptime_secs {
-        put(f, "uptime_secs", up as f64, format!("uptime {up}s"));
+        put(
+            f,
+            "uptime_secs",
+            up as f64,
+            format!("uptime {}", crate::format::age(up)),
+        );
     }
     if inst.info.is_some() {
         let p = &snap.persistence;
@@ -286,11 +298,11 @@ fn client_facts(f: &mut Facts, snap: &Snapshot) {
             "top_group_percent",
             share,
             format!(
-                "{} holds {} of {n} connections ({}), idle up to {}s",
+                "{} holds {} of {n} connections ({}), idle up to {}",
                 g.key,
                 g.count,
                 pct(share),
-                g.max_idle_secs
+                crate::format::age(g.max_idle_secs)
             ),
         );
     }

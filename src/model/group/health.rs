@@ -83,7 +83,10 @@ pub fn replication_item(
         } else {
             Verdict::Warn
         };
-        return item(verdict, format!("replica {} lags {lag}s", r.addr));
+        return item(
+            verdict,
+            format!("replica {} lags {}", r.addr, crate::format::age(lag)),
+        );
     }
     let n = v.replicas.len() as u64;
     if n < th.min_replicas {

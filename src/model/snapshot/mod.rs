@@ -258,7 +258,10 @@ impl Instance {
             .notices
             .iter()
             .rev()
-            .map(|(t, text)| format!("{text}, {}s ago", secs(now.saturating_duration_since(*t))))
+            .map(|(t, text)| {
+                let ago = secs(now.saturating_duration_since(*t));
+                format!("{text}, {} ago", crate::format::age(ago))
+            })
             .collect();
         if let Some(c) = &self.cost
             && let Some(why) = &c.backoff
