@@ -30,6 +30,12 @@ pub fn render(
             r,
         );
     }
+    // The health verdict and why, as on the full screen's second line.
+    if area.height >= 6
+        && let Some(r) = rows.take(1)
+    {
+        frame.render_widget(Paragraph::new(header::health_line(&snap.header, theme)), r);
+    }
     // The incident log error, the watch and the running action: one line, right below.
     if let Some(line) = header::actions_line(&snap.header, theme)
         && let Some(r) = rows.take(1)

@@ -185,7 +185,7 @@ pub fn identity_line(h: &Header, paused: bool, theme: Theme) -> Line<'static> {
 }
 
 /// Second line: `health: WARN (memory 83.1%)  ops 12k/s  p50 210µs  stale 12s  restarts 1`.
-fn health_line(h: &Header, theme: Theme) -> Line<'static> {
+pub fn health_line(h: &Header, theme: Theme) -> Line<'static> {
     let mut spans = vec![
         Span::styled("health: ", theme.label()),
         verdict_word(h.health.overall, theme),

@@ -235,3 +235,18 @@ fn never_panics_at_small_sizes() {
         }
     }
 }
+
+/// At the grid's smallest size a row of panes too short for a bottom border keeps its sides:
+/// two panes side by side never run together (seen at 60×18).
+#[test]
+fn short_pane_rows_keep_their_side_borders_60x18() {
+    let s = screen(&fixtures::snapshot_ok(), &ui(), 60, 18);
+    let lines: Vec<&str> = s.lines().collect();
+    let title = (lines.iter())
+        .position(|l| l.contains("3 Slowlog"))
+        .unwrap_or_else(|| panic!("{s}"));
+    assert!(lines[title].starts_with('┌'), "{s}");
+    for l in &lines[title + 1..title + 3] {
+        assert!(l.starts_with('│') && l.contains("││"), "{s}");
+    }
+}

@@ -61,9 +61,17 @@ fn header_badges_in_compact_50x16() {
     snap.header.watch = Some(watch(false, "UNSTABLE: hit_rate 62.0% over 1m (warn <70%)"));
     snap.header.log_error = Some("disk full".into());
     let s = screen(&snap, &UiState::default(), &ActionsView::default(), 50, 16);
+    // The health line stays in the compact layout (seen: gone at 59×17), then the badges.
     assert!(
         s.lines()
             .nth(1)
+            .unwrap_or_default()
+            .starts_with("health: WARN"),
+        "{s}"
+    );
+    assert!(
+        s.lines()
+            .nth(2)
             .unwrap_or_default()
             .contains("INCIDENT LOG NOT WRITTEN"),
         "{s}"

@@ -42,12 +42,13 @@ pub struct PaneOpts<'a> {
 /// Draws the pane's block and status; returns the area left for figures, or `None` when the
 /// pane is pending (nothing to show but the waiting text).
 ///
-/// Full borders when the area is at least 5 rows high, otherwise a title row only.
+/// Full borders when the area is at least 5 rows high, otherwise no bottom border (a row
+/// more for figures); the sides stay, so two panes side by side never run together.
 pub fn frame_pane(frame: &mut Frame, area: Rect, pf: &PaneFrame, theme: Theme) -> Option<Rect> {
-    let borders = if area.height >= 5 && area.width >= 12 {
-        Borders::ALL
-    } else {
-        Borders::TOP
+    let borders = match (area.height >= 5, area.width >= 12) {
+        (true, true) => Borders::ALL,
+        (false, true) => Borders::TOP | Borders::LEFT | Borders::RIGHT,
+        _ => Borders::TOP,
     };
     let block = Block::default()
         .borders(borders)
