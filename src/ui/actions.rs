@@ -28,7 +28,7 @@ const NAME_W: usize = 18;
 /// Widest section column in the palette.
 const SECTION_W: usize = 13;
 /// Widest short title (footer, help).
-const SHORT_W: usize = 24;
+pub const SHORT_W: usize = 24;
 /// Text cursor after typed text.
 pub const CURSOR: &str = "▏";
 
@@ -53,8 +53,13 @@ pub fn render(frame: &mut Frame, view: &ActionsView, theme: Theme) {
 /// A runbook title short enough for the footer and the help: the part before `:`, cut to 24
 /// cells (`BGSAVE: write an RDB snapshot now` → `BGSAVE`).
 pub fn short_title(title: &str) -> String {
+    short_title_in(title, SHORT_W)
+}
+
+/// [`short_title`] in `max` cells.
+pub fn short_title_in(title: &str, max: usize) -> String {
     let head = title.split(':').next().unwrap_or(title).trim();
-    format::truncate(&clean(head), SHORT_W)
+    format::truncate(&clean(head), max)
 }
 
 /// Control characters from the runbook file (its names and titles) written as `\x1b`, so a

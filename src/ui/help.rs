@@ -23,7 +23,7 @@ pub const KEYS: [(&str, &str); 10] = [
     ("p", "pause / resume display"),
     ("1 – 6", "jump to pane"),
     ("esc", "close overlay / unzoom"),
-    ("d  r  C  T", "diag/runbook/dock/topo"),
+    ("d  r  C  T", "diagnosis / runbook / container / topology"),
     ("c  ctrl+r", "messages / postmortem"),
 ];
 
@@ -34,12 +34,28 @@ pub const ACTION_KEYS: [(&str, &str); 10] = [
     ("w", "start the stability watch"),
     ("o  t", "output / timeline panel"),
     ("PgUp  PgDn", "scroll output/timeline"),
-    ("g", "clients/groups (zoomed)"),
-    ("j k  ↑ ↓", "select client (zoomed)"),
-    ("F  A", "fleet / alerts (prom)"),
-    ("enter (d T)", "open action/attach node"),
+    ("g", "single clients / groups (zoomed clients)"),
+    ("j k  ↑ ↓", "select a client or group (zoomed)"),
+    ("F  A", "fleet / alerts (with --prometheus)"),
+    ("enter (d T)", "open the action / attach the node"),
     ("+ - space", "replay speed/pause"),
 ];
+
+/// What a long key description becomes in an 80-column overlay.
+fn short(what: &str) -> &str {
+    match what {
+        "diagnosis / runbook / container / topology" => "diag/runbook/dock/topo",
+        "single clients / groups (zoomed clients)" => "clients/groups (zoomed)",
+        "select a client or group (zoomed)" => "select client (zoomed)",
+        "fleet / alerts (with --prometheus)" => "fleet / alerts (prom)",
+        "open the action / attach the node" => "open action/attach node",
+        other => other,
+    }
+}
+
+/// The overlay is at most this wide: 80 columns get the short descriptions, a wide terminal
+/// the whole ones.
+const HELP_MAX_W: u16 = 120;
 
 /// Connection states and their meaning.
 const STATES: [(&str, &str); 7] = [
@@ -61,7 +77,7 @@ pub fn render(
     cost: Option<&SelfCost>,
     theme: Theme,
 ) {
-    let width = area.width.min(80);
+    let width = area.width.min(HELP_MAX_W);
     let inner_w = width.saturating_sub(2);
     let mut lines = lines(view, inner_w, theme);
     lines.extend(super::cost::lines(cost, theme));
@@ -83,9 +99,15 @@ pub fn render(
     frame.render_widget(Paragraph::new(lines).block(block), rect);
 }
 
-/// ` key             what`, the key column `key_w` wide, the whole cut to `width`.
+/// ` key             what`, the key column `key_w` wide, the whole cut to `width`; the short
+/// description when the whole one does not fit.
 fn key_cell(k: &str, what: &str, key_w: usize, width: usize, theme: Theme) -> Vec<Span<'static>> {
     let what_w = width.saturating_sub(key_w + 1);
+    let what = if what.chars().count() > what_w {
+        short(what)
+    } else {
+        what
+    };
     vec![
         Span::styled(format!(" {k:<key_w$}"), theme.key()),
         Span::raw(format!("{:<what_w$}", format::truncate(what, what_w))),
@@ -105,7 +127,17 @@ fn key_width(keys: &[(&str, &str)]) -> usize {
 fn key_lines(width: u16, theme: Theme) -> Vec<Line<'static>> {
     let width = usize::from(width);
     let (kw, aw) = (key_width(&KEYS), key_width(&ACTION_KEYS));
-    let left_w = 1 + kw + 23;
+    // The left column takes its whole descriptions when the right one still fits whole too.
+    let longest = |keys: &[(&str, &str)]| keys.iter().map(|(_, w)| w.chars().count()).max();
+    let (lw, rw) = (
+        longest(&KEYS).unwrap_or(23),
+        longest(&ACTION_KEYS).unwrap_or(24),
+    );
+    let left_w = if width >= 1 + kw + lw + 1 + aw + rw + 1 {
+        1 + kw + lw + 1
+    } else {
+        1 + kw + 23
+    };
     if width < left_w + 1 + aw + 24 {
         let all = KEYS.iter().chain(ACTION_KEYS.iter());
         return all
@@ -139,13 +171,22 @@ fn section(heading: &str, items: Vec<Item>, width: u16, theme: Theme) -> Vec<Lin
 
 fn lines(view: &ActionsView, width: u16, theme: Theme) -> Vec<Line<'static>> {
     let mut out = key_lines(width, theme);
+    // Runbook titles whole where the overlay is wide.
+    let title_w = if width >= 100 {
+        48
+    } else {
+        super::actions::SHORT_W
+    };
     let runbook: Vec<Item> = view
         .keys
         .iter()
         .map(|(k, title)| {
             vec![
                 Span::styled(k.to_string(), theme.key()),
-                Span::raw(format!(" {}", super::actions::short_title(title))),
+                Span::raw(format!(
+                    " {}",
+                    super::actions::short_title_in(title, title_w)
+                )),
             ]
         })
         .collect();

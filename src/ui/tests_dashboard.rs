@@ -214,3 +214,39 @@ fn footer_shows_action_keys_when_wide() {
         "{s}"
     );
 }
+
+/// A wide terminal gets a wide help overlay with the whole descriptions and runbook titles
+/// (seen at 200×50: 80 columns, `diag/runbook/dock…`, `Check the application's…`).
+#[test]
+fn help_uses_the_room_of_a_wide_terminal_200x50() {
+    let ui = UiState {
+        help: true,
+        ..UiState::default()
+    };
+    let view = ActionsView {
+        keys: vec![(
+            'H',
+            "Check the application's health endpoint: GET {app_health_url}".into(),
+        )],
+        ..ActionsView::default()
+    };
+    let s = screen(&fixtures::snapshot_ok(), &ui, &view, 200, 50);
+    assert!(
+        s.contains("diagnosis / runbook / container / topology"),
+        "{s}"
+    );
+    assert!(
+        s.contains("H Check the application's health endpoint"),
+        "{s}"
+    );
+    let top = s
+        .lines()
+        .find(|l| l.contains("┌ help "))
+        .unwrap_or_default();
+    let from = top.find("┌ help ").unwrap_or_default();
+    let w = top[from..].chars().take_while(|c| *c != '┐').count() + 1;
+    assert_eq!(w, 120, "{s}");
+    // 80 columns: the short forms, nothing cut.
+    let s = screen(&fixtures::snapshot_ok(), &ui, &view, 80, 24);
+    assert!(s.contains("diag/runbook/dock/topo"), "{s}");
+}
