@@ -245,9 +245,15 @@ fn a_flood_seen_while_connected_enter_on_c_selects_the_group_that_holds_the_conn
     let mut info = base();
     info.connected_clients = Some(96);
     info.maxclients = Some(100);
+    // Ids of different lengths: sorted as text, 10 and 100 would come before 9.
+    let id = |i: u64| match i {
+        0 => 10,
+        1 => 9,
+        i => 100 + i,
+    };
     let mut clients: Vec<ClientInfo> = (0..90)
         .map(|i| ClientInfo {
-            id: 100 + i,
+            id: id(i),
             addr: format!("10.0.0.5:{}", 40_000 + i),
             ..ClientInfo::default()
         })
@@ -275,6 +281,21 @@ fn a_flood_seen_while_connected_enter_on_c_selects_the_group_that_holds_the_conn
         })
     );
     assert_eq!(r.st.action_context().clients.len(), 90);
+    // K: the confirmation, ids by number; ↓/PgDn scroll it and type nothing.
+    r.key(KeyCode::Char('K'));
+    let Some(crate::model::actions::Dialog::Confirm { prepared, .. }) = &r.st.actions.dialog else {
+        panic!("no confirmation: {:?}", r.st.actions.dialog);
+    };
+    let crate::runbook::prepare::Step::Redis { args, .. } = &prepared.step else {
+        panic!("not a redis step");
+    };
+    assert_eq!(args[..3], ["9", "10", "102"]);
+    r.key(KeyCode::PageDown);
+    r.key(KeyCode::Down);
+    assert_eq!(r.st.actions.dialog_scroll, 11);
+    assert!(
+        matches!(&r.st.actions.dialog, Some(crate::model::actions::Dialog::Confirm { typed, .. }) if typed.is_empty())
+    );
 }
 
 /// After `M` on a server started without a config file, CONFIG REWRITE is not offered (it

@@ -426,13 +426,16 @@ fn redis_step(
             vec![p.to_string()]
         }
         RedisOp::ClientKill => {
-            for c in &ctx.clients {
+            // By id as a number (10 after 9), the order they are killed in.
+            let mut clients: Vec<&ClientRef> = ctx.clients.iter().collect();
+            clients.sort_by_key(|c| c.id);
+            for c in &clients {
                 changes.push(format!(
                     "kill client id={} addr={} name={}",
                     c.id, c.addr, c.name
                 ));
             }
-            ctx.clients.iter().map(|c| c.id.to_string()).collect()
+            clients.iter().map(|c| c.id.to_string()).collect()
         }
         _ => Vec::new(),
     };

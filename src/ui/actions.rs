@@ -46,7 +46,7 @@ pub fn render(frame: &mut Frame, view: &ActionsView, theme: Theme) {
         palette(frame, area, p, theme);
     }
     if let Some(d) = &view.dialog {
-        dialog::render(frame, area, d, theme);
+        dialog::render(frame, area, d, view.dialog_scroll, theme);
     }
 }
 

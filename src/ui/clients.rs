@@ -149,11 +149,17 @@ const SELECTED: &str = "▶";
 
 /// Single clients (`c` in the zoomed pane), by id.
 fn clients_table(clients: &[ClientInfo], width: u16, theme: Theme) -> Table<'static> {
-    // The user column grows past 8 only into room the name (at most 32) leaves.
+    // The command column grows past 10 (`client|setname`) into room the names leave (they
+    // keep what the longest needs, 8 at least); the user column past 8 only into room the
+    // name (at most 32) leaves.
     let room = widgets::flex_width(width, &[6, 21, 8, 10, 6, 8]);
+    let names = widgets::content_width(clients.iter().map(|c| c.name.as_str()), 8, 32);
+    let cmd_w = widgets::content_width(clients.iter().map(|c| c.cmd.as_str()), 10, 24)
+        .min(10 + room.saturating_sub(names));
+    let room = widgets::flex_width(width, &[6, 21, 8, cmd_w, 6, 8]);
     let user_w = widgets::content_width(clients.iter().map(|c| c.user.as_str()), 8, 32)
         .min(8 + room.saturating_sub(32));
-    let name_w = widgets::flex_width(width, &[6, 21, user_w, 10, 6, 8]).min(32);
+    let name_w = widgets::flex_width(width, &[6, 21, user_w, cmd_w, 6, 8]).min(32);
     let rows: Vec<Row<'static>> = clients
         .iter()
         .map(|c| {
@@ -162,13 +168,13 @@ fn clients_table(clients: &[ClientInfo], width: u16, theme: Theme) -> Table<'sta
                 format::truncate(&c.addr, 21),
                 format::truncate(&c.name, usize::from(name_w)),
                 format::truncate(&c.user, usize::from(user_w)),
-                format::truncate(&c.cmd, 10),
+                format::truncate(&c.cmd, usize::from(cmd_w)),
                 format::age(c.idle_secs),
                 format::bytes(c.omem),
             ])
         })
         .collect();
-    let widths = [6, 21, name_w, user_w, 10, 6, 8]
+    let widths = [6, 21, name_w, user_w, cmd_w, 6, 8]
         .map(Constraint::Length)
         .to_vec();
     widgets::table(

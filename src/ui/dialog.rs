@@ -1,7 +1,7 @@
 //! The action dialogs, centred over everything, clearing what is under them: a value to type,
 //! a choice, a confirmation, a message. The prompt (what each key does) is pinned to the
-//! bottom so it always shows; the body above it is cut with `… N more lines` when the screen
-//! is too short.
+//! bottom so it always shows; a body taller than the screen scrolls (↑/↓, PgUp/PgDn), with
+//! notes saying how many lines are above and below.
 //!
 //! ```text
 //! ┌ DESTRUCTIVE  Restart Redis: systemctl restart redis-server ──────────┐
@@ -27,8 +27,16 @@ use crate::format;
 use crate::model::actions::view::{ConfirmView, DialogView};
 use crate::model::view::Verdict;
 
-/// Dialogs are at most this wide.
+/// Dialogs are this wide on an 80-column terminal, and grow with a wider one up to
+/// [`DIALOG_MAX_W`] (commands and paths then fit on one line).
 const DIALOG_W: u16 = 74;
+const DIALOG_MAX_W: u16 = 120;
+
+fn dialog_w(area: Rect) -> u16 {
+    (area.width.saturating_mul(6) / 10)
+        .clamp(DIALOG_W, DIALOG_MAX_W)
+        .min(area.width)
+}
 
 /// What a dialog shows: its frame, its body and the prompt pinned to the bottom.
 struct Parts {
@@ -39,8 +47,9 @@ struct Parts {
 }
 
 /// Draws `d` centred in `area`.
-pub fn render(frame: &mut Frame, area: Rect, d: &DialogView, theme: Theme) {
-    let inner_w = usize::from(DIALOG_W.min(area.width).saturating_sub(4)).max(1);
+pub fn render(frame: &mut Frame, area: Rect, d: &DialogView, scroll: usize, theme: Theme) {
+    let width = dialog_w(area);
+    let inner_w = usize::from(width.saturating_sub(4)).max(1);
     let parts = match d {
         DialogView::Input {
             title,
@@ -64,7 +73,7 @@ pub fn render(frame: &mut Frame, area: Rect, d: &DialogView, theme: Theme) {
         } => message(title, text, prompt, inner_w, theme),
     };
     let lines = parts.body.len() + parts.prompt.len() + 2;
-    let rect = centered(area, DIALOG_W, u16::try_from(lines).unwrap_or(u16::MAX));
+    let rect = centered(area, width, u16::try_from(lines).unwrap_or(u16::MAX));
     frame.render_widget(Clear, rect);
     let block = Block::bordered()
         .padding(Padding::horizontal(1))
@@ -76,21 +85,41 @@ pub fn render(frame: &mut Frame, area: Rect, d: &DialogView, theme: Theme) {
     if let Some(r) = rows.take_bottom(n) {
         frame.render_widget(Paragraph::new(parts.prompt), r);
     }
-    let body = fit(parts.body, usize::from(rows.left()), theme);
+    let body = fit(parts.body, usize::from(rows.left()), scroll, theme);
     frame.render_widget(Paragraph::new(body), rows.rest());
 }
 
-/// `body` cut to `rows`, its last row saying how many lines did not fit.
-fn fit(mut body: Vec<Line<'static>>, rows: usize, theme: Theme) -> Vec<Line<'static>> {
-    if body.len() > rows && rows > 0 {
-        let hidden = body.len() - rows + 1;
-        body.truncate(rows - 1);
-        body.push(Line::from(Span::styled(
-            format!("… {hidden} more lines (enlarge the terminal to see them)"),
-            theme.verdict(Verdict::Warn),
+/// `body` in `rows`, from line `scroll` on (clamped so the last page is full): a first row
+/// saying how many lines are above, a last row how many are below, and the keys that move.
+fn fit(body: Vec<Line<'static>>, rows: usize, scroll: usize, theme: Theme) -> Vec<Line<'static>> {
+    if body.len() <= rows || rows < 3 {
+        return body.into_iter().take(rows).collect();
+    }
+    let warn = theme.verdict(Verdict::Warn);
+    let start = scroll.min(body.len() - (rows - 1));
+    let mut out = Vec::with_capacity(rows);
+    let mut avail = rows;
+    if start > 0 {
+        out.push(Line::from(Span::styled(
+            format!("↑ {} above (PgUp/↑)", plural_lines(start)),
+            warn,
+        )));
+        avail -= 1;
+    }
+    let left = body.len() - start;
+    let shown = if left > avail { avail - 1 } else { left };
+    out.extend(body.iter().skip(start).take(shown).cloned());
+    if left > shown {
+        out.push(Line::from(Span::styled(
+            format!("↓ {} more (PgDn/↓)", plural_lines(left - shown)),
+            warn,
         )));
     }
-    body
+    out
+}
+
+fn plural_lines(n: usize) -> String {
+    crate::format::plural(n as u64, "line")
 }
 
 fn title(text: &str, theme: Theme) -> Vec<Span<'static>> {

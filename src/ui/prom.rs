@@ -189,7 +189,9 @@ fn alert_table(frame: &mut Frame, rows: &mut Rows, p: &PromView, theme: Theme) {
     let Some(area) = rows.take(n) else {
         return;
     };
-    let name_w = 18;
+    // As wide as the longest alert name (`RedisNotEnoughConnections`), up to a third.
+    let name_w = widgets::content_width(p.alerts.iter().map(|a| a.name.as_str()), 18, 40)
+        .min((area.width / 3).max(18));
     let rest = widgets::flex_width(area.width, &[7, 8, name_w]);
     let body: Vec<Row<'static>> = p
         .alerts

@@ -382,3 +382,44 @@ fn overlays_without_colour() {
         assert_eq!(cell.bg, ratatui::style::Color::Reset, "cell {cell:?}");
     }
 }
+
+/// A kill of many clients is taller than the screen: it scrolls, saying what is above and
+/// below, and its prompt stays pinned (seen: cut, no way to see the rest).
+#[test]
+fn a_tall_confirmation_scrolls_80x24() {
+    let kill = |scroll: usize| {
+        let c = ConfirmView {
+            title: "Kill the selected client or client group".into(),
+            commands: (1..=40).map(|i| format!("CLIENT KILL ID {i}")).collect(),
+            target: "redis://10.0.0.5:6379".into(),
+            role: "master".into(),
+            changes: (1..=40)
+                .map(|i| format!("kill client id={i} addr=10.0.0.9:{} name=pool", 4000 + i))
+                .collect(),
+            blockers: vec![],
+            values: Vec::new(),
+            type_target: true,
+            typed: String::new(),
+            stage: 1,
+        };
+        ActionsView {
+            dialog: Some(DialogView::Confirm(c)),
+            dialog_scroll: scroll,
+            ..ActionsView::default()
+        }
+    };
+    let s = with_view(&kill(0));
+    assert!(s.contains("CLIENT KILL ID 1 "), "{s}");
+    assert!(s.contains("more (PgDn/↓)"), "{s}");
+    assert!(!s.contains("above (PgUp/↑)"), "{s}");
+    assert!(s.contains("type the target to confirm"), "{s}");
+    let s = with_view(&kill(30));
+    assert!(s.contains("↑ 30 lines above (PgUp/↑)"), "{s}");
+    assert!(s.contains("CLIENT KILL ID 31 "), "{s}");
+    assert!(s.contains("type the target to confirm"), "{s}");
+    // Past the end: the last page, its last line shown.
+    let s = with_view(&kill(10_000));
+    assert!(s.contains("name=pool"), "{s}");
+    assert!(s.contains("kill client id=40 "), "{s}");
+    assert!(!s.contains("more (PgDn/↓)"), "{s}");
+}

@@ -250,3 +250,25 @@ fn help_uses_the_room_of_a_wide_terminal_200x50() {
     let s = screen(&fixtures::snapshot_ok(), &ui, &view, 80, 24);
     assert!(s.contains("diag/runbook/dock/topo"), "{s}");
 }
+
+/// The zoomed single-clients table gives the command the room it needs (seen: `client|se…`).
+#[test]
+fn zoomed_client_rows_show_whole_commands_80x24() {
+    let mut snap = fixtures::snapshot_ok();
+    snap.clients.rows = Some(vec![crate::collect::types::ClientInfo {
+        id: 7,
+        addr: "10.0.3.17:51234".into(),
+        name: "web".into(),
+        user: "default".into(),
+        cmd: "client|setname".into(),
+        ..Default::default()
+    }]);
+    let ui = UiState {
+        focus: crate::model::ui_state::PaneId::Clients,
+        zoomed: true,
+        client_rows: true,
+        ..UiState::default()
+    };
+    let s = screen(&snap, &ui, &ActionsView::default(), 80, 24);
+    assert!(s.contains("client|setname"), "{s}");
+}

@@ -78,6 +78,7 @@ impl State {
             return Vec::new();
         };
         self.actions.palette = None;
+        self.actions.dialog_scroll = 0;
         let ctx = self.action_context();
         if let Some(why) = ctx.unavailable(&spec) {
             self.actions.dialog = Some(Dialog::Message {
@@ -273,6 +274,20 @@ impl State {
         else {
             return Vec::new();
         };
+        // A body longer than the screen scrolls; these keys type nothing.
+        let step = match key.code {
+            KeyCode::Down => Some(1),
+            KeyCode::Up => Some(-1),
+            KeyCode::PageDown => Some(10),
+            KeyCode::PageUp => Some(-10),
+            _ => None,
+        };
+        if let Some(step) = step {
+            let s = &mut self.actions.dialog_scroll;
+            *s = s.saturating_add_signed(step);
+            self.actions.dialog = Some(dialog);
+            return vec![Effect::Redraw];
+        }
         let yes = if prepared.destructive && *stage == 1 {
             match key.code {
                 KeyCode::Enter => typed == target,

@@ -98,6 +98,8 @@ pub struct ActionsState {
     pub output: VecDeque<String>,
     /// Lines scrolled up from the bottom of the output.
     pub output_scroll: usize,
+    /// Lines of the open dialog's body scrolled past (a kill of 90 clients, PgDn/↓).
+    pub dialog_scroll: usize,
     /// Timeline entries scrolled up from the newest.
     pub timeline_scroll: usize,
     pub panel: Panel,
@@ -188,6 +190,7 @@ impl ActionsState {
             running: None,
             output: VecDeque::new(),
             output_scroll: 0,
+            dialog_scroll: 0,
             timeline_scroll: 0,
             panel: Panel::None,
             next_run: 1,

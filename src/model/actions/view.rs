@@ -80,6 +80,8 @@ pub struct ActionsView {
     pub output: Vec<String>,
     /// Lines hidden below (scrolled up by this many).
     pub output_scroll: usize,
+    /// Lines of the dialog's body scrolled past.
+    pub dialog_scroll: usize,
     /// `(name, seconds running)`.
     pub running: Option<(String, u64)>,
     /// Timeline, newest last: (seconds ago, text).
@@ -215,6 +217,7 @@ impl State {
                 .cloned()
                 .collect(),
             output_scroll: a.output_scroll,
+            dialog_scroll: a.dialog_scroll,
             running: a.running.as_ref().map(|r| {
                 (
                     r.name.clone(),
