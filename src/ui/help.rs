@@ -133,7 +133,7 @@ fn key_lines(width: u16, theme: Theme) -> Vec<Line<'static>> {
         longest(&KEYS).unwrap_or(23),
         longest(&ACTION_KEYS).unwrap_or(24),
     );
-    let left_w = if width >= 1 + kw + lw + 1 + aw + rw + 1 {
+    let left_w = if width > 1 + kw + lw + 1 + aw + rw {
         1 + kw + lw + 1
     } else {
         1 + kw + 23

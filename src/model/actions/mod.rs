@@ -98,7 +98,7 @@ pub struct ActionsState {
     pub output: VecDeque<String>,
     /// Lines scrolled up from the bottom of the output.
     pub output_scroll: usize,
-    /// Lines of the open dialog's body scrolled past (a kill of 90 clients, PgDn/↓).
+    /// Lines of the open dialog's body scrolled past (a kill of 90 clients, `PgDn`/↓).
     pub dialog_scroll: usize,
     /// Timeline entries scrolled up from the newest.
     pub timeline_scroll: usize,
