@@ -89,19 +89,56 @@ fn root_cause(snap: &Snapshot, seen: Option<&String>) -> String {
         .unwrap_or_else(|| "unknown yet".into())
 }
 
-/// Title and top evidence (the first one for the cause) of the first `likely` entry.
+/// Title and top evidence (the first one for the cause) of the first `likely` entry, in
+/// plain words: `Slow commands — slowlog +160/min, top: EVAL ×26 (max 8.1ms)`, without the
+/// rule's threshold (`(≥ 6.0)`), which means nothing to the people reading the message.
 pub fn likely(snap: &Snapshot) -> Option<String> {
-    let c = snap
-        .diagnosis
-        .iter()
-        .find(|c| c.verdict == crate::model::diagnosis::Likelihood::Likely)?;
+    let c = first_likely(snap)?;
     // Evidence that holds now; a cause held up only by lingering rules is not named here
     // (the one remembered from when it held is).
     let e = c
         .evidence
         .iter()
         .find(|e| !e.against && !e.text.starts_with("no longer: "))?;
-    Some(format!("{} ({})", c.title, e.text))
+    Some(format!("{} — {}", c.title, without_threshold(&e.text)))
+}
+
+fn first_likely(snap: &Snapshot) -> Option<&crate::model::diagnosis::CauseView> {
+    (snap.diagnosis.iter()).find(|c| c.verdict == crate::model::diagnosis::Likelihood::Likely)
+}
+
+/// An evidence text without the rule's threshold at its end: `… (≥ 6.0)` → `…`.
+pub fn without_threshold(text: &str) -> &str {
+    match text.rfind(" (") {
+        Some(at) if text.ends_with(')') && text[at + 2..].starts_with(['≥', '≤', '<', '>']) => {
+            &text[..at]
+        }
+        _ => text,
+    }
+}
+
+/// The initial alert's headline: the runbook's `Redis Connection Issues` when Redis cannot
+/// be reached (or nothing is known yet), else what the diagnosis found (`Redis: Slow
+/// commands`), so a slow-commands incident is not announced as a connection failure.
+pub(super) fn headline(snap: &Snapshot) -> String {
+    const RUNBOOK: &str = "Redis Connection Issues";
+    match first_likely(snap) {
+        Some(c) if !matches!(c.cause.as_str(), "A" | "D") => format!("Redis: {}", c.title),
+        _ => RUNBOOK.into(),
+    }
+}
+
+/// The runbook's `API operating in cache-bypass mode` only while the cache cannot be used
+/// (down, hung, full, writes refused); otherwise what is being done.
+pub(super) fn mitigation(state: &State, snap: &Snapshot) -> String {
+    let h = &snap.header;
+    if let Some(r) = &state.actions.running {
+        return format!("{} running", r.name);
+    }
+    if h.connection != ConnState::Up || h.writes_refused {
+        return "API operating in cache-bypass mode".into();
+    }
+    "none needed yet: Redis is serving".into()
 }
 
 /// This session's actions from the timeline (`✓ name: summary`, `✗ name: summary`), plus the
@@ -191,6 +228,8 @@ pub fn facts(state: &State) -> Facts {
         eta,
         duration: elapsed.map_or_else(|| "no fault seen in this session".into(), minutes),
         root_cause: root_cause(&snap, state.actions.root_cause.as_ref()),
+        headline: headline(&snap),
+        mitigation: mitigation(state, &snap),
         actions: if listed.is_empty() {
             "none yet".into()
         } else {

@@ -70,7 +70,7 @@ const SHIPPED: [&str; 3] = [
 ];
 
 /// Every placeholder a template may use, with what it is filled with.
-pub const PLACEHOLDERS: [(&str, &str); 13] = [
+pub const PLACEHOLDERS: [(&str, &str); 15] = [
     ("severity", "runbook severity (MEDIUM)"),
     (
         "status",
@@ -79,7 +79,18 @@ pub const PLACEHOLDERS: [(&str, &str); 13] = [
     ("impact", "from the connection state and the hit rate"),
     ("eta", "time left of the 30-minute SLA"),
     ("duration", "since the first fault seen in this session"),
-    ("root_cause", "first likely cause and its top evidence"),
+    (
+        "root_cause",
+        "first likely cause and its top evidence, in plain words",
+    ),
+    (
+        "headline",
+        "the runbook's Redis Connection Issues, or the likely cause (Redis: Slow commands)",
+    ),
+    (
+        "mitigation",
+        "cache-bypass mode while Redis cannot be used, else what is being done",
+    ),
     ("actions", "this session's actions and their outcome"),
     ("fix", "the actions that succeeded"),
     ("validation", "stability watch and probe, hit rate"),
@@ -165,6 +176,8 @@ pub struct Facts {
     pub eta: String,
     pub duration: String,
     pub root_cause: String,
+    pub headline: String,
+    pub mitigation: String,
     pub actions: String,
     pub fix: String,
     pub validation: String,
@@ -184,6 +197,8 @@ impl Facts {
             "eta" => &self.eta,
             "duration" => &self.duration,
             "root_cause" => &self.root_cause,
+            "headline" => &self.headline,
+            "mitigation" => &self.mitigation,
             "actions" => &self.actions,
             "fix" => &self.fix,
             "validation" => &self.validation,

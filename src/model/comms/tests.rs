@@ -165,7 +165,7 @@ fn facts_of_an_incident() {
     assert_eq!(f.eta, "17 minutes");
     assert_eq!(
         f.root_cause,
-        "Crashed or restarted (DOWN (refused) for 13m00s: nothing accepts connections)"
+        "Crashed or restarted — DOWN (refused) for 13m00s: nothing accepts connections"
     );
     assert_eq!(f.actions, "restart-plain (ok); bgsave (failed)");
     assert_eq!(f.fix, "restart-plain");
@@ -377,5 +377,54 @@ fn the_root_cause_stays_named_after_the_fix() {
         facts(&s).root_cause.starts_with("Crashed or restarted"),
         "{}",
         facts(&s).root_cause
+    );
+}
+
+/// Slow commands are not announced as a connection failure with the cache bypassed, and the
+/// root cause reads as words, not rule internals (seen: `INCIDENT: Redis Connection Issues …
+/// Mitigation: API operating in cache-bypass mode` for slow commands, `(≥ 6.0)`).
+#[test]
+fn the_messages_fit_the_incident() {
+    let mut snap = crate::model::fixtures::snapshot_ok();
+    snap.diagnosis = vec![crate::model::diagnosis::CauseView {
+        cause: "slow".into(),
+        title: "Slow commands".into(),
+        verdict: crate::model::diagnosis::Likelihood::Likely,
+        score: 3,
+        evidence: vec![crate::model::diagnosis::Evidence {
+            text: "slowlog +160/min, top: EVAL ×26 (max 8.1ms) (≥ 6.0)".into(),
+            since_secs: Some(7),
+            against: false,
+        }],
+        actions: vec!["client-kill".into()],
+        pane: Some("slowlog".into()),
+        when_up: Vec::new(),
+        suggested: None,
+        also: Vec::new(),
+        none_runs: None,
+    }];
+    assert_eq!(facts::headline(&snap), "Redis: Slow commands");
+    assert_eq!(
+        facts::likely(&snap).as_deref(),
+        Some("Slow commands — slowlog +160/min, top: EVAL ×26 (max 8.1ms)")
+    );
+    // Redis serving: no cache bypass claimed.
+    let t0 = Instant::now();
+    let mut s = State::new(&[Target::local_default()], Thresholds::default(), t0);
+    feed(&mut s, t0, Duration::from_secs(1), 5);
+    let live = s.view(0).unwrap();
+    assert_eq!(
+        facts::mitigation(&s, &live),
+        "none needed yet: Redis is serving"
+    );
+    // Down: the runbook's own words, and its headline.
+    let s = incident_state();
+    let f = facts(&s);
+    assert_eq!(f.mitigation, "API operating in cache-bypass mode");
+    assert_eq!(f.headline, "Redis Connection Issues");
+    let initial = fill(Templates::default().get(Kind::Initial), &f);
+    assert!(
+        initial.starts_with("⚠️ INCIDENT: Redis Connection Issues\n"),
+        "{initial}"
     );
 }
