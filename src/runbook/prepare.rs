@@ -329,7 +329,7 @@ pub fn prepare(
     Ok(Prepared {
         target,
         name: spec.name.clone(),
-        title: spec.title.clone(),
+        title: ctx.shown_title(&spec.title),
         step,
         timeout: spec.timeout(),
         destructive: spec.destructive || lowering,

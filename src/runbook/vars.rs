@@ -28,6 +28,16 @@ const FROM_KNOWN: [&str; 6] = [
 ];
 
 impl Context<'_> {
+    /// An action's title as shown: its `{placeholders}` filled (`docker logs redis-agente
+    /// --tail 50`); when one has no value here, the part before `:` (`Container logs`), never
+    /// a raw `{container}`.
+    pub fn shown_title(&self, title: &str) -> String {
+        match super::placeholders::fill(title, &self.vars()) {
+            Ok(t) => t,
+            Err(_) => title.split(':').next().unwrap_or(title).trim().to_string(),
+        }
+    }
+
     /// The `{placeholders}` values: target first, then CONFIG and `INFO server`, then what
     /// is known without asking the server, then the runbook's vars (which win, so a file can
     /// fix what CONFIG cannot tell).
@@ -348,5 +358,18 @@ mod tests {
         assert!(v["dir"].1.contains("working dir"), "{:?}", v["dir"]);
         assert_eq!(v["rdb_path"].0, "/data/cache.rdb");
         assert!(!v.contains_key("config_file"), "{v:?}");
+    }
+
+    #[test]
+    fn a_title_shows_its_values_or_only_its_head_never_a_placeholder() {
+        let title = "Container logs: docker logs {container} --tail 50";
+        let mut ctx = Context::default();
+        assert_eq!(ctx.shown_title(title), "Container logs");
+        ctx.vars.insert("container".into(), "redis-agente".into());
+        assert_eq!(
+            ctx.shown_title(title),
+            "Container logs: docker logs redis-agente --tail 50"
+        );
+        assert_eq!(ctx.shown_title("SLOWLOG RESET"), "SLOWLOG RESET");
     }
 }

@@ -450,3 +450,31 @@ async fn a_flood_after_the_dashboard_connected_is_killed_on_its_spare_connection
     assert!(list.matches("name=redtriage").count() >= 2, "{list}");
     drop(held);
 }
+
+/// An action on a server that accepts and never answers says so in words (seen: `cannot
+/// connect: NoReply`, the variant's name).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_on_a_hung_server_says_why_in_words() {
+    let redis = Redis::start(&[]);
+    let rb = Runbook::default_runbook();
+    let spec = rb.find("ping").expect("ping action").clone();
+    let ctx = redtriage::runbook::prepare::Context::default();
+    let prepared = redtriage::runbook::prepare::prepare(&spec, &ctx, None).expect("prepared");
+    redis.signal(libc::SIGSTOP);
+    let (tx, _rx) = tokio::sync::mpsc::channel(64);
+    let outcome = runner::run(
+        prepared,
+        redis.target(),
+        Duration::from_millis(300),
+        Sink::new(1, tx),
+    )
+    .await;
+    redis.signal(libc::SIGCONT);
+    assert!(!outcome.ok, "{outcome:?}");
+    assert!(
+        outcome.summary.starts_with(
+            "cannot connect: the port accepts the connection but the server does not answer"
+        ),
+        "{outcome:?}"
+    );
+}

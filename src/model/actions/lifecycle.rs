@@ -82,7 +82,7 @@ impl State {
         let ctx = self.action_context();
         if let Some(why) = ctx.unavailable(&spec) {
             self.actions.dialog = Some(Dialog::Message {
-                title: spec.title.clone(),
+                title: ctx.shown_title(&spec.title),
                 text: why,
             });
             return vec![Effect::Redraw];
@@ -155,7 +155,7 @@ impl State {
                     error: Some(text),
                 },
                 _ => Dialog::Message {
-                    title: spec.title.clone(),
+                    title: ctx.shown_title(&spec.title),
                     text,
                 },
             },

@@ -172,7 +172,7 @@ impl State {
                 .map(|s| PaletteRow {
                     key: s.key,
                     name: s.name.clone(),
-                    title: s.title.clone(),
+                    title: ctx.shown_title(&s.title),
                     section: s.section.clone(),
                     unavailable: ctx.unavailable(s),
                 })
