@@ -10,6 +10,15 @@ use redis::aio::MultiplexedConnection;
 
 use crate::target::Target;
 
+/// The spare connection's client name: told apart from the poller's (`redtriage`) in
+/// `CLIENT LIST`, and, like it, never part of a client group a kill takes.
+pub const SPARE_NAME: &str = "redtriage-actions";
+
+/// Is a client of this name one of redtriage's own connections?
+pub fn is_own_name(name: &str) -> bool {
+    name == super::connect::CLIENT_NAME || name == SPARE_NAME
+}
+
 static HELD: Mutex<Vec<(Target, MultiplexedConnection)>> = Mutex::new(Vec::new());
 
 fn held() -> std::sync::MutexGuard<'static, Vec<(Target, MultiplexedConnection)>> {
@@ -22,7 +31,10 @@ fn held() -> std::sync::MutexGuard<'static, Vec<(Target, MultiplexedConnection)>
 pub fn renew(target: &Target, timeout: Duration) {
     let target = target.clone();
     tokio::spawn(async move {
-        if let Ok(conn) = super::connect::connect(&target, timeout).await {
+        if let Ok(mut conn) = super::connect::connect(&target, timeout).await {
+            // Best effort, as the poller's own name.
+            let name = redis::cmd("CLIENT").arg("SETNAME").arg(SPARE_NAME).clone();
+            let _ = super::connect::query(&mut conn, &name, timeout).await;
             let mut h = held();
             h.retain(|(t, _)| *t != target);
             h.push((target, conn));

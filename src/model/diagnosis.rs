@@ -268,7 +268,7 @@ pub struct SlowCommand {
 
 /// Was this slowlog entry one of redtriage's own commands (its polls, its actions)?
 pub fn is_own(e: &SlowlogEntry) -> bool {
-    e.client_name == crate::collect::connect::CLIENT_NAME
+    crate::collect::reserve::is_own_name(&e.client_name)
 }
 
 /// The slowlog's commands, the most frequent first (then the slowest); redtriage's own are

@@ -40,7 +40,7 @@ pub fn resolve(sel: &ClientSel, list: Option<&ClientListResult>) -> Vec<ClientRe
             ClientSel::Group { by, key } => {
                 let k = key_of(c, by);
                 (k == key || (k.is_empty() && key == "(none)"))
-                    && c.name != crate::collect::connect::CLIENT_NAME
+                    && !crate::collect::reserve::is_own_name(&c.name)
             }
         })
         .map(|c| ClientRef {

@@ -258,8 +258,11 @@ impl State {
             &rb.rules,
             &super::diagnosis::signals::unknowable(snap),
         );
-        let up = snap.header.connection == super::view::ConnState::Up;
-        self.offer(&mut d.causes, &facts, up);
+        // Nothing can run in a replay: no offers (what runs is of the present, not recorded).
+        if self.actions.disabled.is_none() {
+            let up = snap.header.connection == super::view::ConnState::Up;
+            self.offer(&mut d.causes, &facts, up);
+        }
         snap.diagnosis = d.causes;
         snap.diag_fired = d.fired;
         snap.diag_holding = d.holding;
