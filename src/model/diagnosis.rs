@@ -303,4 +303,4 @@ pub fn slow_commands(entries: &[SlowlogEntry]) -> Vec<SlowCommand> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -1,100 +1,49 @@
 //! What the Diagnosis pane offers per cause (issue 22 item 8), through the real `update`:
 //! every suggestion can run here and fits the evidence.
 
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::collect::disk::{DiskFigures, DiskUsage};
 use crate::collect::types::{ClientInfo, ClientListResult, CollectError, Info, Sample};
 use crate::model::diagnosis::{CauseView, Likelihood};
-use crate::model::state::{State, update};
+use crate::model::state::update;
 use crate::model::ui_state::PaneId;
 use crate::model::view::ConnState;
 use crate::msg::{ActionEvent, LinkEvent, Msg, Outcome};
-use crate::target::{Target, Thresholds};
 
-struct Run {
-    st: State,
-    now: Instant,
-}
+use crate::model::diagnosis::tests::{Script, healthy};
 
+/// A server with no config file and AOF off, as `redis-server --port N` starts.
 fn base() -> Info {
     Info {
-        redis_version: Some("7.0.15".into()),
-        run_id: Some("run-1".into()),
-        uptime_in_seconds: Some(10_000),
-        connected_clients: Some(10),
-        maxclients: Some(10_000),
-        used_memory: Some(10 << 20),
-        maxmemory: Some(100 << 20),
-        maxmemory_policy: Some("allkeys-lru".into()),
-        rdb_last_bgsave_status: Some("ok".into()),
-        aof_enabled: Some(false),
-        aof_last_write_status: Some("ok".into()),
-        aof_last_bgrewrite_status: Some("ok".into()),
         config_file: Some(String::new()),
-        role: Some("master".into()),
-        ..Info::default()
+        ..healthy()
     }
 }
 
-impl Run {
-    fn new() -> Self {
-        let now = Instant::now();
-        let st = State::new(&[Target::local_default()], Thresholds::default(), now);
-        Self { st, now }
-    }
+fn cause(r: &Script, id: &str) -> CauseView {
+    (r.diag().into_iter())
+        .find(|c| c.cause == id)
+        .unwrap_or_else(|| panic!("no cause {id}"))
+}
 
-    fn sample(&mut self, info: Info, f: impl FnOnce(&mut Sample)) {
-        self.now += Duration::from_secs(1);
-        let mut s = Sample::of_info(
-            self.now,
-            SystemTime::now(),
-            Duration::from_micros(200),
-            info,
-        );
-        f(&mut s);
-        let sample = Box::new(s);
-        update(&mut self.st, Msg::Sample { target: 0, sample });
-    }
+fn key(r: &mut Script, code: KeyCode) {
+    update(
+        &mut r.state,
+        Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)),
+    );
+}
 
-    fn link(&mut self, event: LinkEvent) {
-        self.now += Duration::from_secs(1);
-        let at = self.now;
-        update(
-            &mut self.st,
-            Msg::Link {
-                target: 0,
-                at,
-                event,
-            },
-        );
-    }
-
-    fn cause(&self, id: &str) -> CauseView {
-        let snap = self.st.view(0).expect("view");
-        (snap.diagnosis.into_iter())
-            .find(|c| c.cause == id)
-            .unwrap_or_else(|| panic!("no cause {id}"))
-    }
-
-    fn key(&mut self, code: KeyCode) {
-        update(
-            &mut self.st,
-            Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)),
-        );
-    }
-
-    /// Opens the Diagnosis pane on cause `id` and presses enter.
-    fn enter_on(&mut self, id: &str) {
-        self.key(KeyCode::Char('d'));
-        let at = (self.st.view(0).expect("view").diagnosis.iter())
-            .position(|c| c.cause == id)
-            .expect("cause listed");
-        self.st.ui.diag_sel = at;
-        self.key(KeyCode::Enter);
-    }
+/// Opens the Diagnosis pane on cause `id` and presses enter.
+fn enter_on(r: &mut Script, id: &str) {
+    key(r, KeyCode::Char('d'));
+    let at = (r.diag().iter())
+        .position(|c| c.cause == id)
+        .expect("cause listed");
+    r.state.ui.diag_sel = at;
+    key(r, KeyCode::Enter);
 }
 
 fn disk(used_percent: f64) -> DiskFigures {
@@ -110,7 +59,7 @@ fn disk(used_percent: f64) -> DiskFigures {
 /// `drill bgsave-fail`: the last BGSAVE failed, AOF off, no container, the disk at 24 %.
 #[test]
 fn a_failed_bgsave_with_a_roomy_disk_suggests_bgsave_and_nothing_that_cannot_fit() {
-    let mut r = Run::new();
+    let mut r = Script::new();
     let mut info = base();
     info.rdb_last_bgsave_status = Some("err".into());
     let with_dir = |s: &mut Sample, used: f64| {
@@ -122,7 +71,7 @@ fn a_failed_bgsave_with_a_roomy_disk_suggests_bgsave_and_nothing_that_cannot_fit
     for _ in 0..3 {
         r.sample(info.clone(), |s| with_dir(s, 24.0));
     }
-    let e = r.cause("E");
+    let e = cause(&r, "E");
     assert_eq!(e.verdict, Likelihood::Likely, "{e:?}");
     assert_eq!(e.suggested.as_deref(), Some("bgsave"), "{e:?}");
     assert!(e.also.is_empty(), "{e:?}");
@@ -141,20 +90,20 @@ fn a_failed_bgsave_with_a_roomy_disk_suggests_bgsave_and_nothing_that_cannot_fit
     }
     // The disk nearly full: df -h comes first.
     r.sample(info, |s| with_dir(s, 96.0));
-    assert_eq!(r.cause("E").suggested.as_deref(), Some("disk-usage"));
+    assert_eq!(cause(&r, "E").suggested.as_deref(), Some("disk-usage"));
 }
 
 /// A killed plain redis-server that ran without a config file and outside Docker: no
 /// container-restart (`no container found`), no restart-plain that cannot be filled.
 #[test]
 fn a_killed_server_without_a_config_file_is_offered_nothing_that_fails_and_says_why() {
-    let mut r = Run::new();
+    let mut r = Script::new();
     for _ in 0..2 {
         r.sample(base(), |_| {});
     }
     r.link(LinkEvent::Down(CollectError::Refused));
     r.link(LinkEvent::Down(CollectError::Refused));
-    let a = r.cause("A");
+    let a = cause(&r, "A");
     assert_eq!(a.verdict, Likelihood::Likely, "{a:?}");
     assert_eq!(a.suggested, None, "{a:?}");
     assert!(a.also.is_empty(), "{a:?}");
@@ -164,7 +113,7 @@ fn a_killed_server_without_a_config_file_is_offered_nothing_that_fails_and_says_
         "{why}"
     );
     // Started from a config file: the restart can run, and enter opens it.
-    let mut r = Run::new();
+    let mut r = Script::new();
     let mut info = base();
     info.config_file = Some("/etc/redis/6379.conf".into());
     info.executable = Some("/usr/bin/redis-server".into());
@@ -172,15 +121,15 @@ fn a_killed_server_without_a_config_file_is_offered_nothing_that_fails_and_says_
         r.sample(info.clone(), |_| {});
     }
     r.link(LinkEvent::Down(CollectError::Refused));
-    assert_eq!(r.cause("A").suggested.as_deref(), Some("restart-plain"));
-    r.enter_on("A");
+    assert_eq!(cause(&r, "A").suggested.as_deref(), Some("restart-plain"));
+    enter_on(&mut r, "A");
     assert!(
         matches!(
-            &r.st.actions.dialog,
+            &r.state.actions.dialog,
             Some(crate::model::actions::Dialog::Confirm { .. })
         ),
         "{:?}",
-        r.st.actions.dialog
+        r.state.actions.dialog
     );
 }
 
@@ -190,7 +139,7 @@ fn a_killed_server_without_a_config_file_is_offered_nothing_that_fails_and_says_
 /// it runs).
 #[test]
 fn a_server_full_before_redtriage_connects_is_full_not_down_and_c_offers_a_restart() {
-    let mut r = Run::new();
+    let mut r = Script::new();
     let mut info = base();
     info.config_file = Some("/etc/redis/6379.conf".into());
     for _ in 0..2 {
@@ -203,7 +152,7 @@ fn a_server_full_before_redtriage_connects_is_full_not_down_and_c_offers_a_resta
     };
     r.link(full());
     r.link(full());
-    let snap = r.st.view(0).expect("view");
+    let snap = r.state.view(0).expect("view");
     assert!(
         matches!(snap.header.connection, ConnState::Full { .. }),
         "{:?}",
@@ -220,19 +169,20 @@ fn a_server_full_before_redtriage_connects_is_full_not_down_and_c_offers_a_resta
         .expect("clients item");
     assert!(clients.value.starts_with("full"), "{clients:?}");
     assert_eq!(snap.clients.verdict, crate::model::view::Verdict::Crit);
-    let c = r.cause("C");
+    let c = cause(&r, "C");
     assert_eq!(c.verdict, Likelihood::Likely, "{c:?}");
     assert_eq!(c.suggested.as_deref(), Some("restart-plain"), "{c:?}");
     assert!(!c.also.iter().any(|a| a == "client-kill"), "{c:?}");
     // The server runs: the restart shuts it down first (not the start-only form).
-    let ctx = r.st.action_context();
+    let ctx = r.state.action_context();
     assert!(!ctx.down && ctx.full);
-    let spec =
-        r.st.actions
-            .runbook
-            .find("restart-plain")
-            .expect("spec")
-            .clone();
+    let spec = r
+        .state
+        .actions
+        .runbook
+        .find("restart-plain")
+        .expect("spec")
+        .clone();
     let p = crate::runbook::prepare::prepare(&spec, &ctx, None).expect("prepared");
     assert!(p.display[0].contains("shutdown"), "{:?}", p.display);
 }
@@ -241,7 +191,7 @@ fn a_server_full_before_redtriage_connects_is_full_not_down_and_c_offers_a_resta
 /// Clients pane (the kill's confirmation then names it), instead of a message.
 #[test]
 fn a_flood_seen_while_connected_enter_on_c_selects_the_group_that_holds_the_connections() {
-    let mut r = Run::new();
+    let mut r = Script::new();
     let mut info = base();
     info.connected_clients = Some(96);
     info.maxclients = Some(100);
@@ -269,32 +219,33 @@ fn a_flood_seen_while_connected_enter_on_c_selects_the_group_that_holds_the_conn
             s.clients = Some(Ok(ClientListResult::Listed { clients: list }));
         });
     }
-    let c = r.cause("C");
+    let c = cause(&r, "C");
     assert_eq!(c.suggested.as_deref(), Some("client-kill"), "{c:?}");
-    r.enter_on("C");
-    assert!(r.st.ui.zoomed && r.st.ui.focus == PaneId::Clients);
+    enter_on(&mut r, "C");
+    assert!(r.state.ui.zoomed && r.state.ui.focus == PaneId::Clients);
     assert_eq!(
-        r.st.ui.client_sel,
+        r.state.ui.client_sel,
         Some(crate::model::select::ClientSel::Group {
             by: "addr",
             key: "10.0.0.5".into()
         })
     );
-    assert_eq!(r.st.action_context().clients.len(), 90);
+    assert_eq!(r.state.action_context().clients.len(), 90);
     // K: the confirmation, ids by number; ↓/PgDn scroll it and type nothing.
-    r.key(KeyCode::Char('K'));
-    let Some(crate::model::actions::Dialog::Confirm { prepared, .. }) = &r.st.actions.dialog else {
-        panic!("no confirmation: {:?}", r.st.actions.dialog);
+    key(&mut r, KeyCode::Char('K'));
+    let Some(crate::model::actions::Dialog::Confirm { prepared, .. }) = &r.state.actions.dialog
+    else {
+        panic!("no confirmation: {:?}", r.state.actions.dialog);
     };
     let crate::runbook::prepare::Step::Redis { args, .. } = &prepared.step else {
         panic!("not a redis step");
     };
     assert_eq!(args[..3], ["9", "10", "102"]);
-    r.key(KeyCode::PageDown);
-    r.key(KeyCode::Down);
-    assert_eq!(r.st.actions.dialog_scroll, 11);
+    key(&mut r, KeyCode::PageDown);
+    key(&mut r, KeyCode::Down);
+    assert_eq!(r.state.actions.dialog_scroll, 11);
     assert!(
-        matches!(&r.st.actions.dialog, Some(crate::model::actions::Dialog::Confirm { typed, .. }) if typed.is_empty())
+        matches!(&r.state.actions.dialog, Some(crate::model::actions::Dialog::Confirm { typed, .. }) if typed.is_empty())
     );
 }
 
@@ -303,19 +254,24 @@ fn a_flood_seen_while_connected_enter_on_c_selects_the_group_that_holds_the_conn
 /// keep the value instead.
 #[test]
 fn after_raising_maxmemory_without_a_config_file_no_rewrite_is_offered() {
-    let mut r = Run::new();
+    let mut r = Script::new();
     for _ in 0..2 {
         r.sample(base(), |_| {});
     }
-    let spec =
-        r.st.actions
-            .runbook
-            .find("config-rewrite")
-            .expect("spec")
-            .clone();
-    let why = r.st.action_context().unavailable(&spec).unwrap_or_default();
+    let spec = r
+        .state
+        .actions
+        .runbook
+        .find("config-rewrite")
+        .expect("spec")
+        .clone();
+    let why = r
+        .state
+        .action_context()
+        .unavailable(&spec)
+        .unwrap_or_default();
     assert!(why.contains("without a config file"), "{why}");
-    r.st.actions.running = Some(crate::model::actions::Running {
+    r.state.actions.running = Some(crate::model::actions::Running {
         run: 3,
         name: "maxmemory".into(),
         started: r.now,
@@ -329,32 +285,36 @@ fn after_raising_maxmemory_without_a_config_file_no_rewrite_is_offered() {
     });
     let at = r.now;
     update(
-        &mut r.st,
+        &mut r.state,
         Msg::Action {
             run: 3,
             at,
             event: done,
         },
     );
-    assert!(r.st.actions.dialog.is_none(), "{:?}", r.st.actions.dialog);
     assert!(
-        (r.st.actions.output.iter()).any(|l| l.contains("runs without a config file")),
+        r.state.actions.dialog.is_none(),
         "{:?}",
-        r.st.actions.output
+        r.state.actions.dialog
+    );
+    assert!(
+        (r.state.actions.output.iter()).any(|l| l.contains("runs without a config file")),
+        "{:?}",
+        r.state.actions.output
     );
     // With a config file the rewrite is offered (its dialog defaults to No).
-    let mut r2 = Run::new();
+    let mut r2 = Script::new();
     let mut info = base();
     info.config_file = Some("/etc/redis/6379.conf".into());
     r2.sample(info, |_| {});
-    assert!(r2.st.action_context().unavailable(&spec).is_none());
+    assert!(r2.state.action_context().unavailable(&spec).is_none());
 }
 
 /// A FLUSHALL under a warm cache: the key count's fall is evidence of the collapse, and
 /// enter zooms the Hit rate pane where the count and its peak show.
 #[test]
 fn a_flushall_shows_as_the_key_count_falling_and_enter_zooms_the_hit_rate_pane() {
-    let mut r = Run::new();
+    let mut r = Script::new();
     let keys = |n: u64| {
         [(
             0,
@@ -378,10 +338,10 @@ fn a_flushall_shows_as_the_key_count_falling_and_enter_zooms_the_hit_rate_pane()
         };
         s.commandstats = Some(Ok([("flushall".to_string(), flush)].into()));
     });
-    let snap = r.st.view(0).expect("view");
+    let snap = r.state.view(0).expect("view");
     assert_eq!(snap.hit_rate.keys, Some(0));
     assert_eq!(snap.hit_rate.keys_peak.map(|p| p.keys), Some(3000));
-    let h = r.cause("hit_rate");
+    let h = cause(&r, "hit_rate");
     assert!(
         (h.evidence.iter()).any(|e| e.text.starts_with("keys fell from 3000 to 0")
             && e.text
@@ -392,8 +352,8 @@ fn a_flushall_shows_as_the_key_count_falling_and_enter_zooms_the_hit_rate_pane()
         (h.evidence.iter()).any(|e| e.text.ends_with("the cache was emptied")),
         "{h:?}"
     );
-    r.enter_on("hit_rate");
-    assert!(r.st.ui.zoomed && r.st.ui.focus == PaneId::HitRate);
+    enter_on(&mut r, "hit_rate");
+    assert!(r.state.ui.zoomed && r.state.ui.focus == PaneId::HitRate);
 }
 
 #[test]

@@ -37,6 +37,28 @@ fn run_effects(d: &Driver) -> Vec<(u64, redtriage::runbook::prepare::Prepared)> 
         .collect()
 }
 
+/// `K`: the kill's confirmation; the client ids it will kill and the target to type.
+fn kill_confirmation(d: &mut Driver) -> (Vec<String>, String) {
+    d.apply(key(KeyCode::Char('K')));
+    let Some(Dialog::Confirm {
+        prepared, target, ..
+    }) = d.state.actions.dialog.clone()
+    else {
+        panic!("no confirmation: {:?}", d.state.actions.dialog);
+    };
+    let Step::Redis { args, .. } = &prepared.step else {
+        panic!("not a redis step")
+    };
+    (args.clone(), target)
+}
+
+/// Runs the last action the model asked for, as the app's effects would.
+async fn run_last(d: &Driver, redis: &Redis) -> redtriage::msg::Outcome {
+    let (run, prepared) = run_effects(d).pop().expect("an action was run");
+    let sink = Sink::new(run, d.sender());
+    runner::run(prepared, redis.target(), Duration::from_secs(1), sink).await
+}
+
 async fn up(redis: &Redis) -> Driver {
     let mut d = Driver::start(redis.target(), fast_poll());
     d.wait_for(Duration::from_secs(10), "up with clients", |s| {
@@ -110,17 +132,8 @@ async fn destructive_needs_the_target_typed_and_kills_the_selected_group() {
         }
         d.apply(key(KeyCode::Down));
     }
-    d.apply(key(KeyCode::Char('K')));
-    let Some(Dialog::Confirm {
-        prepared, target, ..
-    }) = d.state.actions.dialog.clone()
-    else {
-        panic!("no confirmation: {:?}", d.state.actions.dialog);
-    };
-    let Step::Redis { args: ids, .. } = &prepared.step else {
-        panic!("not a redis step")
-    };
-    assert_eq!(ids.len(), 3, "{:?}", prepared.changes);
+    let (ids, target) = kill_confirmation(&mut d);
+    assert_eq!(ids.len(), 3, "{ids:?}");
     // The table reorders under the dialog (new clients, new samples): the ids stay.
     let _late: Vec<_> = (0..4)
         .map(|_| common::named_conn(redis.port, "aaa-late"))
@@ -138,15 +151,8 @@ async fn destructive_needs_the_target_typed_and_kills_the_selected_group() {
     let Step::Redis { args: ran, .. } = &runs[0].1.step else {
         panic!("not a redis step")
     };
-    assert_eq!(ran, ids, "the ids confirmed are the ids run");
-    let (run, prepared) = runs[0].clone();
-    let outcome = runner::run(
-        prepared,
-        redis.target(),
-        Duration::from_secs(1),
-        Sink::new(run, d.sender()),
-    )
-    .await;
+    assert_eq!(ran, &ids, "the ids confirmed are the ids run");
+    let outcome = run_last(&d, &redis).await;
     assert!(outcome.ok, "{outcome:?}");
     let list = redis.cli(&["CLIENT", "LIST"]);
     assert!(!list.contains("name=leaky"), "{list}");
@@ -315,16 +321,22 @@ async fn attach_with_a_refused_password_asks_for_one_and_never_shows_it() {
     assert!(d.state.actions.dialog.is_none());
 }
 
-/// A cancel abandons a Redis command a stopped server never answers, long before the
-/// connect and action timeouts, and says what that means.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_cancel_abandons_a_redis_command_a_stopped_server_never_answers() {
+/// A server stopped with SIGSTOP (it accepts, never answers) and the ping action for it.
+fn ping_on_a_stopped_server() -> (Redis, redtriage::runbook::prepare::Prepared) {
     let redis = Redis::start(&[]);
     let rb = Runbook::default_runbook();
     let spec = rb.find("ping").expect("ping action").clone();
     let ctx = redtriage::runbook::prepare::Context::default();
     let prepared = redtriage::runbook::prepare::prepare(&spec, &ctx, None).expect("prepared");
     redis.signal(libc::SIGSTOP);
+    (redis, prepared)
+}
+
+/// A cancel abandons a Redis command a stopped server never answers, long before the
+/// connect and action timeouts, and says what that means.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cancel_abandons_a_redis_command_a_stopped_server_never_answers() {
+    let (redis, prepared) = ping_on_a_stopped_server();
     let (tx, mut rx) = tokio::sync::mpsc::channel(64);
     let sink = Sink::new(1, tx);
     let cancel = sink.cancel.clone();
@@ -357,23 +369,6 @@ async fn a_cancel_abandons_a_redis_command_a_stopped_server_never_answers() {
     assert_eq!(done.map(|o| o.summary), Some(outcome.summary));
 }
 
-/// A raw connection named `name`, or None once the server refuses it (maxclients).
-fn try_named_conn(port: u16, name: &str) -> Option<std::net::TcpStream> {
-    use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-    let cmd = format!(
-        "*3\r\n$6\r\nCLIENT\r\n$7\r\nSETNAME\r\n${}\r\n{name}\r\n",
-        name.len()
-    );
-    s.write_all(cmd.as_bytes()).ok()?;
-    let mut buf = [0u8; 1];
-    s.read_exact(&mut buf).ok()?;
-    // `+OK`, or `-ERR max number of clients reached` and the close.
-    let mut rest = [0u8; 4];
-    s.read_exact(&mut rest).ok()?;
-    (buf[0] == b'+').then_some(s)
-}
-
 /// The server fills up while the dashboard watches: a new connection is refused (an action's
 /// own would be too), but `enter` on cause C selects the flood's group and the kill goes
 /// through on the connection the dashboard kept for actions; its own connections survive.
@@ -402,12 +397,12 @@ async fn a_flood_after_the_dashboard_connected_is_killed_on_its_spare_connection
         "no spare connection: {}",
         redis.cli(&["CLIENT", "LIST"])
     );
-    let held: Vec<_> = std::iter::from_fn(|| try_named_conn(redis.port, "leaky"))
+    let held: Vec<_> = std::iter::from_fn(|| common::try_named_conn(redis.port, "leaky"))
         .take(100)
         .collect();
     assert!(held.len() < 100, "maxclients never reached");
     assert!(
-        try_named_conn(redis.port, "late").is_none(),
+        common::try_named_conn(redis.port, "late").is_none(),
         "a new connection was not refused"
     );
     d.wait_for(Duration::from_secs(10), "C likely", |s| {
@@ -423,27 +418,11 @@ async fn a_flood_after_the_dashboard_connected_is_killed_on_its_spare_connection
     d.state.ui.diag_sel = at;
     d.apply(key(KeyCode::Enter));
     assert!(d.state.ui.zoomed, "enter did not zoom the clients pane");
-    d.apply(key(KeyCode::Char('K')));
-    let Some(Dialog::Confirm {
-        prepared, target, ..
-    }) = d.state.actions.dialog.clone()
-    else {
-        panic!("no confirmation: {:?}", d.state.actions.dialog);
-    };
-    let Step::Redis { args: ids, .. } = &prepared.step else {
-        panic!("not a redis step")
-    };
-    assert_eq!(ids.len(), held.len(), "{:?}", prepared.changes);
+    let (ids, target) = kill_confirmation(&mut d);
+    assert_eq!(ids.len(), held.len());
     type_text(&mut d, &target);
     d.apply(key(KeyCode::Enter));
-    let (run, prepared) = run_effects(&d).pop().expect("the kill was run");
-    let outcome = runner::run(
-        prepared,
-        redis.target(),
-        Duration::from_secs(1),
-        Sink::new(run, d.sender()),
-    )
-    .await;
+    let outcome = run_last(&d, &redis).await;
     assert!(outcome.ok, "{outcome:?}");
     let list = redis.cli(&["CLIENT", "LIST"]);
     assert!(!list.contains("name=leaky"), "{list}");
@@ -455,12 +434,7 @@ async fn a_flood_after_the_dashboard_connected_is_killed_on_its_spare_connection
 /// connect: NoReply`, the variant's name).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_action_on_a_hung_server_says_why_in_words() {
-    let redis = Redis::start(&[]);
-    let rb = Runbook::default_runbook();
-    let spec = rb.find("ping").expect("ping action").clone();
-    let ctx = redtriage::runbook::prepare::Context::default();
-    let prepared = redtriage::runbook::prepare::prepare(&spec, &ctx, None).expect("prepared");
-    redis.signal(libc::SIGSTOP);
+    let (redis, prepared) = ping_on_a_stopped_server();
     let (tx, _rx) = tokio::sync::mpsc::channel(64);
     let outcome = runner::run(
         prepared,

@@ -15,13 +15,14 @@ use crate::model::view::Verdict;
 use crate::msg::{LinkEvent, Msg};
 use crate::target::{Target, Thresholds};
 
-struct Script {
-    state: State,
+/// Scripted samples through the real `update` (also the offer tests').
+pub(crate) struct Script {
+    pub(crate) state: State,
     t0: Instant,
-    now: Instant,
+    pub(crate) now: Instant,
 }
 
-fn healthy() -> Info {
+pub(crate) fn healthy() -> Info {
     Info {
         redis_version: Some("7.0.15".into()),
         run_id: Some("run-1".into()),
@@ -53,13 +54,13 @@ fn healthy() -> Info {
 }
 
 impl Script {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let t0 = Instant::now();
         let state = State::new(&[Target::local_default()], Thresholds::default(), t0);
         Self { state, t0, now: t0 }
     }
 
-    fn sample(&mut self, info: Info, f: impl FnOnce(&mut Sample)) {
+    pub(crate) fn sample(&mut self, info: Info, f: impl FnOnce(&mut Sample)) {
         self.now += Duration::from_secs(1);
         let wall = SystemTime::UNIX_EPOCH
             + Duration::from_secs(1_800_000_000)
@@ -83,7 +84,7 @@ impl Script {
         }
     }
 
-    fn link(&mut self, event: LinkEvent) {
+    pub(crate) fn link(&mut self, event: LinkEvent) {
         self.now += Duration::from_secs(1);
         update(
             &mut self.state,
@@ -95,7 +96,7 @@ impl Script {
         );
     }
 
-    fn diag(&self) -> Vec<CauseView> {
+    pub(crate) fn diag(&self) -> Vec<CauseView> {
         self.state.view(0).map(|s| s.diagnosis).unwrap_or_default()
     }
 

@@ -493,16 +493,22 @@ impl Drop for Driver {
 
 /// Opens a connection named `name` (CLIENT SETNAME) and keeps it open.
 pub fn named_conn(port: u16, name: &str) -> std::net::TcpStream {
+    try_named_conn(port, name).unwrap_or_else(|| panic!("connection {name} refused"))
+}
+
+/// A raw connection named `name`, or None once the server refuses it (maxclients: `-ERR max
+/// number of clients reached` and the close).
+pub fn try_named_conn(port: u16, name: &str) -> Option<std::net::TcpStream> {
     use std::io::{Read, Write};
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
     let cmd = format!(
         "*3\r\n$6\r\nCLIENT\r\n$7\r\nSETNAME\r\n${}\r\n{name}\r\n",
         name.len()
     );
-    s.write_all(cmd.as_bytes()).expect("write");
+    s.write_all(cmd.as_bytes()).ok()?;
     let mut buf = [0u8; 5];
-    s.read_exact(&mut buf).expect("+OK");
-    s
+    s.read_exact(&mut buf).ok()?;
+    (buf[0] == b'+').then_some(s)
 }
 
 /// The path of another server version's binary (`redis-6.2/redis-server`,
