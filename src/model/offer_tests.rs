@@ -112,6 +112,25 @@ fn a_killed_server_without_a_config_file_is_offered_nothing_that_fails_and_says_
         why.starts_with("restart-plain: no value for {config_file}"),
         "{why}"
     );
+    // Served by a systemd unit (found on this machine): its restart, of that unit.
+    r.state.instances[0].known.values.insert(
+        "systemd_unit".into(),
+        (
+            "redis-server@6380.service".into(),
+            crate::collect::known::Source::Server,
+        ),
+    );
+    assert_eq!(cause(&r, "A").suggested.as_deref(), Some("restart-systemd"));
+    let spec = r
+        .state
+        .actions
+        .runbook
+        .find("restart-systemd")
+        .expect("spec")
+        .clone();
+    let p =
+        crate::runbook::prepare::prepare(&spec, &r.state.action_context(), None).expect("prepared");
+    assert_eq!(p.display, ["systemctl restart redis-server@6380.service"]);
     // Started from a config file: the restart can run, and enter opens it.
     let mut r = Script::new();
     let mut info = base();

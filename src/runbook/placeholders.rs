@@ -17,6 +17,7 @@ pub const BUILTIN: &[&str] = &[
     "aof_manifest_or_file",
     "config_file",
     "executable",
+    "systemd_unit",
     "target",
     "container",
     "container_image",

@@ -18,13 +18,14 @@ pub type Sourced = (String, String);
 const PLAIN: [&str; 4] = ["host", "port", "db", "target"];
 
 /// The names `known` may fill (what the actions take of a server's configuration).
-const FROM_KNOWN: [&str; 6] = [
+const FROM_KNOWN: [&str; 7] = [
     "dir",
     "dbfilename",
     "appenddirname",
     "appendfilename",
     "config_file",
     "executable",
+    "systemd_unit",
 ];
 
 impl Context<'_> {
@@ -132,6 +133,12 @@ impl Context<'_> {
             (
                 "redis-server".into(),
                 "not known: the redis-server on PATH".into(),
+            )
+        });
+        v.entry("systemd_unit".into()).or_insert_with(|| {
+            (
+                "redis-server".into(),
+                "not known: the Debian package's unit".into(),
             )
         });
         derive_paths(&mut v);
