@@ -100,6 +100,7 @@ fn io_error(e: &std::io::Error) -> CollectError {
 async fn connect_once(
     target: &Target,
     limit: Duration,
+    name: &str,
 ) -> Result<MultiplexedConnection, ConnectFailure> {
     let info = redis::RedisConnectionInfo::default().set_skip_set_lib_name();
     let conn = match &target.address {
@@ -130,7 +131,7 @@ async fn connect_once(
             }
         }
     };
-    handshake(conn, target, limit).await
+    handshake(conn, target, limit, name).await
 }
 
 /// The name every connection of redtriage gives itself (`CLIENT LIST`, the slowlog's client
@@ -143,7 +144,17 @@ pub async fn connect(
     target: &Target,
     limit: Duration,
 ) -> Result<MultiplexedConnection, ConnectFailure> {
-    match connect_once(target, limit).await {
+    connect_as(target, limit, CLIENT_NAME).await
+}
+
+/// [`connect`] under another client name (the spare connection for actions), named the same
+/// way (`HELLO 2 SETNAME` first: no error reply on a server that renamed CLIENT away).
+pub async fn connect_as(
+    target: &Target,
+    limit: Duration,
+    name: &str,
+) -> Result<MultiplexedConnection, ConnectFailure> {
+    match connect_once(target, limit, name).await {
         Err(ConnectFailure::Handshake(CollectError::Connect(m))) => {
             let hung_up = hung_up(&m);
             // TLS 1.3 sends the server's verdict on the client certificate after the handshake.
@@ -289,6 +300,7 @@ async fn handshake(
     mut conn: MultiplexedConnection,
     target: &Target,
     limit: Duration,
+    name: &str,
 ) -> Result<MultiplexedConnection, ConnectFailure> {
     let fail = |e: CollectError| match e {
         CollectError::Timeout => ConnectFailure::NoReply,
@@ -322,7 +334,7 @@ async fn handshake(
     // server's errorstats as redtriage's own error. `CLIENT SETNAME` for older servers.
     match query(
         &mut conn,
-        redis::cmd("HELLO").arg(2).arg("SETNAME").arg(CLIENT_NAME),
+        redis::cmd("HELLO").arg(2).arg("SETNAME").arg(name),
         limit,
     )
     .await
@@ -333,7 +345,7 @@ async fn handshake(
     }
     match query(
         &mut conn,
-        redis::cmd("CLIENT").arg("SETNAME").arg(CLIENT_NAME),
+        redis::cmd("CLIENT").arg("SETNAME").arg(name),
         limit,
     )
     .await

@@ -31,10 +31,7 @@ fn held() -> std::sync::MutexGuard<'static, Vec<(Target, MultiplexedConnection)>
 pub fn renew(target: &Target, timeout: Duration) {
     let target = target.clone();
     tokio::spawn(async move {
-        if let Ok(mut conn) = super::connect::connect(&target, timeout).await {
-            // Best effort, as the poller's own name.
-            let name = redis::cmd("CLIENT").arg("SETNAME").arg(SPARE_NAME).clone();
-            let _ = super::connect::query(&mut conn, &name, timeout).await;
+        if let Ok(conn) = super::connect::connect_as(&target, timeout, SPARE_NAME).await {
             let mut h = held();
             h.retain(|(t, _)| *t != target);
             h.push((target, conn));
