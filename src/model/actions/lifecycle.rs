@@ -27,14 +27,11 @@ impl State {
         Context {
             target: self.targets.get(self.selected),
             up: inst.is_some_and(|i| i.link == crate::model::instance::Link::Up),
+            // Refused for maxclients is up and full, not down (`Instance::full`).
             down: inst.is_some_and(|i| {
-                matches!(&i.link, crate::model::instance::Link::Down { reason }
-                    if !reason.contains(crate::model::snapshot::MAXCLIENTS))
+                matches!(i.link, crate::model::instance::Link::Down { .. }) && !i.full()
             }),
-            full: inst.is_some_and(|i| {
-                matches!(&i.link, crate::model::instance::Link::Down { reason }
-                    if reason.contains(crate::model::snapshot::MAXCLIENTS))
-            }),
+            full: inst.is_some_and(crate::model::instance::Instance::full),
             info: inst.and_then(|i| i.info.as_ref()),
             config: inst.and_then(|i| i.config.value.as_ref()),
             config_unavailable: inst
